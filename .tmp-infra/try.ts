@@ -1,0 +1,12 @@
+import { App } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import { AwsSolutionsChecks } from "cdk-nag";
+import { MantleVendStack } from "../infra/stack.js";
+const t0 = Date.now();
+const app = new App();
+const stack = new MantleVendStack(app, "S", {});
+const t = Template.fromStack(stack);
+console.log("synth ms", Date.now() - t0);
+console.log(JSON.stringify(t.toJSON(), null, 1));
+const report = new AwsSolutionsChecks(app).validateScope(app);
+console.log(JSON.stringify(report, null, 1));

@@ -1,0 +1,556 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Aws, Duration, RemovalPolicy, Token, Validations } from "aws-cdk-lib";
+import * as events from "aws-cdk-lib/aws-events";
+import * as targets from "aws-cdk-lib/aws-events-targets";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction, OutputFormat, type BundlingOptions } from "aws-cdk-lib/aws-lambda-nodejs";
+import * as logs from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+
+/** Regions Mantle serves (SPEC §1); the default allowlist. */
+export const DEFAULT_REGIONS: readonly string[] = [
+  "us-east-1",
+  "us-east-2",
+  "us-west-2",
+  "ap-northeast-1",
+  "ap-south-1",
+  "ap-southeast-3",
+  "eu-central-1",
+  "eu-west-1",
+  "eu-west-2",
+  "eu-south-1",
+  "eu-north-1",
+  "sa-east-1",
+];
+
+export const DEFAULT_PARAMETER_PREFIX = "/mantle-vend";
+
+/** IAM actions a principal needs so that bearer tokens it signs work against Mantle (SPEC §1). */
+export const MANTLE_ACTIONS: readonly string[] = [
+  "bedrock-mantle:CallWithBearerToken",
+  "bedrock-mantle:CreateInference",
+  "bedrock-mantle:Get*",
+  "bedrock-mantle:List*",
+];
+
+/** Longest lifetime a Mantle bearer token can have (the generator rejects more than 43 200 s). */
+const MAX_TOKEN_TTL_SECONDS = 12 * 3600;
+const MIN_TOKEN_TTL_SECONDS = 60;
+/** AssumeRole from a Lambda execution role is role chaining, which STS caps at one hour. */
+const ROLE_CHAINING_MAX_SECONDS = 3600;
+/** Fallback catalog TTL handed to the functions when the schedule is turned off (SPEC §6 default). */
+const DEFAULT_CATALOG_TTL_SECONDS = 3600;
+/** SSM allows 15 levels; the service appends up to three (`/catalogs/<region>/<i>`). */
+const MAX_PREFIX_LEVELS = 12;
+
+// Resolved from this file rather than process.cwd() so synthesis works from any directory.
+const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
+const LAMBDA_DIR = fileURLToPath(new URL("../lambda/", import.meta.url));
+
+/**
+ * Properties of {@link MantleTokenVendor}. Every property is optional; the defaults are the
+ * secure, documented behaviour of SPEC §6/§7.
+ */
+export interface MantleTokenVendorProps {
+  /**
+   * Regions keys may mint tokens for and the refresh function keeps catalogs of.
+   * @default the 12 Mantle regions of SPEC §1
+   */
+  readonly regions?: string[];
+  /**
+   * SSM Parameter Store path under which keys and catalogs live. Starts with `/`, no trailing `/`.
+   * @default "/mantle-vend"
+   */
+  readonly parameterPrefix?: string;
+  /**
+   * Token lifetime when a request does not ask for one. At least 60 s and at most `maxTtl`.
+   * @default Duration.hours(1)
+   */
+  readonly defaultTtl?: Duration;
+  /**
+   * Longest token lifetime the server hands out. At most 12 h (1 h with `perKeyAttribution`).
+   * @default Duration.hours(1)
+   */
+  readonly maxTtl?: Duration;
+  /**
+   * How often the refresh function re-reads every region's model list; `null` turns the schedule off.
+   * Whole minutes, at least one.
+   * @default Duration.minutes(60)
+   */
+  readonly catalogRefreshInterval?: Duration | null;
+  /**
+   * Reserved concurrency of the API function.
+   * @default - not set (the account's unreserved pool)
+   */
+  readonly reservedConcurrency?: number;
+  /**
+   * Retention of both functions' log groups.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Sign tokens with a dedicated role assumed per key (source identity = key id), so CloudTrail
+   * attributes Mantle calls to the key that minted the token.
+   * @default false
+   */
+  readonly perKeyAttribution?: boolean;
+}
+
+interface ResolvedProps {
+  readonly regions: string[];
+  readonly parameterPrefix: string;
+  readonly defaultTtlSeconds: number;
+  readonly maxTtlSeconds: number;
+  readonly refreshIntervalMinutes: number | null;
+  readonly reservedConcurrency: number | undefined;
+  readonly logRetention: logs.RetentionDays;
+  readonly perKeyAttribution: boolean;
+}
+
+const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+const PREFIX_SEGMENT_PATTERN = /^[A-Za-z0-9_.-]+$/;
+
+function fail(message: string): never {
+  throw new Error(`MantleTokenVendor: ${message}`);
+}
+
+function requireLiteral(name: string, value: string): void {
+  // ARNs, suppression ids and the env vars are computed from these values at synth time.
+  if (Token.isUnresolved(value)) fail(`${name} must be a literal value, not a token`);
+}
+
+function durationSeconds(name: string, value: Duration): number {
+  const seconds = value.toSeconds({ integral: false });
+  if (!Number.isInteger(seconds)) fail(`${name} must be a whole number of seconds (got ${seconds})`);
+  return seconds;
+}
+
+function validatePrefix(prefix: string): string {
+  requireLiteral("parameterPrefix", prefix);
+  if (!prefix.startsWith("/")) fail(`parameterPrefix must start with "/" (got "${prefix}")`);
+  if (prefix.length > 1 && prefix.endsWith("/")) fail(`parameterPrefix must not end with "/" (got "${prefix}")`);
+  const segments = prefix.slice(1).split("/");
+  if (segments.some((s) => !PREFIX_SEGMENT_PATTERN.test(s))) {
+    fail(
+      `parameterPrefix "${prefix}" may only contain letters, digits, "_", ".", "-" and single "/" separators`,
+    );
+  }
+  if (/^(aws|ssm)/i.test(segments[0] ?? "")) {
+    fail(`parameterPrefix "${prefix}" must not begin with "aws" or "ssm" (reserved by Parameter Store)`);
+  }
+  if (segments.length > MAX_PREFIX_LEVELS) {
+    fail(`parameterPrefix "${prefix}" has ${segments.length} levels; at most ${MAX_PREFIX_LEVELS} are allowed`);
+  }
+  if (prefix.length > 200) fail(`parameterPrefix is longer than 200 characters`);
+  return prefix;
+}
+
+function validateRegions(regions: string[]): string[] {
+  if (regions.length === 0) fail("regions must not be empty");
+  const seen = new Set<string>();
+  for (const region of regions) {
+    requireLiteral("regions", region);
+    if (!REGION_PATTERN.test(region)) fail(`"${region}" is not a valid AWS region name`);
+    if (seen.has(region)) fail(`region "${region}" is listed twice`);
+    seen.add(region);
+  }
+  return [...regions];
+}
+
+function resolveProps(props: MantleTokenVendorProps): ResolvedProps {
+  const regions = validateRegions(props.regions ?? [...DEFAULT_REGIONS]);
+  const parameterPrefix = validatePrefix(props.parameterPrefix ?? DEFAULT_PARAMETER_PREFIX);
+
+  const maxTtlSeconds = durationSeconds("maxTtl", props.maxTtl ?? Duration.hours(1));
+  const defaultTtlSeconds = durationSeconds("defaultTtl", props.defaultTtl ?? Duration.hours(1));
+  if (maxTtlSeconds > MAX_TOKEN_TTL_SECONDS) {
+    fail(`maxTtl must be at most 12 hours (${MAX_TOKEN_TTL_SECONDS} s); got ${maxTtlSeconds} s`);
+  }
+  if (maxTtlSeconds < MIN_TOKEN_TTL_SECONDS) {
+    fail(`maxTtl must be at least ${MIN_TOKEN_TTL_SECONDS} s; got ${maxTtlSeconds} s`);
+  }
+  if (defaultTtlSeconds < MIN_TOKEN_TTL_SECONDS) {
+    fail(`defaultTtl must be at least ${MIN_TOKEN_TTL_SECONDS} s; got ${defaultTtlSeconds} s`);
+  }
+  if (defaultTtlSeconds > maxTtlSeconds) {
+    fail(`defaultTtl (${defaultTtlSeconds} s) must not exceed maxTtl (${maxTtlSeconds} s)`);
+  }
+
+  const perKeyAttribution = props.perKeyAttribution ?? false;
+  if (perKeyAttribution && maxTtlSeconds > ROLE_CHAINING_MAX_SECONDS) {
+    // The token can never outlive the chained session, so a longer maxTtl would be a lie.
+    fail(
+      `with perKeyAttribution, maxTtl must be at most 1 hour: STS caps role-chained sessions ` +
+        `(Lambda role -> token role) at ${ROLE_CHAINING_MAX_SECONDS} s; got ${maxTtlSeconds} s`,
+    );
+  }
+
+  let refreshIntervalMinutes: number | null = 60;
+  if (props.catalogRefreshInterval === null) {
+    refreshIntervalMinutes = null;
+  } else if (props.catalogRefreshInterval !== undefined) {
+    const seconds = durationSeconds("catalogRefreshInterval", props.catalogRefreshInterval);
+    if (seconds < 60 || seconds % 60 !== 0) {
+      fail(`catalogRefreshInterval must be a whole number of minutes, at least 1; got ${seconds} s`);
+    }
+    refreshIntervalMinutes = seconds / 60;
+  }
+
+  const reservedConcurrency = props.reservedConcurrency;
+  if (reservedConcurrency !== undefined && (!Number.isInteger(reservedConcurrency) || reservedConcurrency < 1)) {
+    fail(`reservedConcurrency must be a positive integer; got ${reservedConcurrency}`);
+  }
+
+  return {
+    regions,
+    parameterPrefix,
+    defaultTtlSeconds,
+    maxTtlSeconds,
+    refreshIntervalMinutes,
+    reservedConcurrency,
+    logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    perKeyAttribution,
+  };
+}
+
+/**
+ * Makes a trust statement that lets the wrapped ARN both assume the role and stamp the session
+ * with a source identity (the key id), in one statement.
+ */
+class SourceIdentityPrincipal extends iam.ArnPrincipal {
+  override addToAssumeRolePolicy(document: iam.PolicyDocument): void {
+    document.addStatements(
+      new iam.PolicyStatement({
+        sid: "AssumeWithSourceIdentity",
+        actions: ["sts:AssumeRole", "sts:SetSourceIdentity"],
+        principals: [new iam.ArnPrincipal(this.arn)],
+      }),
+    );
+  }
+}
+
+/**
+ * Token vending and model discovery for Amazon Bedrock Mantle: an API function behind a
+ * function URL, a scheduled catalog refresh function, their log groups and least-privilege roles.
+ */
+export class MantleTokenVendor extends Construct {
+  /** The API function behind the function URL. */
+  public readonly apiFunction: NodejsFunction;
+  /** The catalog refresh function (always created; only its schedule is optional). */
+  public readonly refreshFunction: NodejsFunction;
+  /** Public HTTPS endpoint of the API function (auth NONE: API keys are checked in the handler). */
+  public readonly functionUrl: lambda.FunctionUrl;
+  /** Execution role of the API function. */
+  public readonly role: iam.Role;
+  /** Execution role of the refresh function. */
+  public readonly refreshRole: iam.Role;
+  /** Schedule that invokes the refresh function; undefined when `catalogRefreshInterval` is null. */
+  public readonly schedule?: events.Rule;
+  /** Role that signs tokens in attribution mode; undefined otherwise. */
+  public readonly tokenRole?: iam.Role;
+  public readonly apiLogGroup: logs.LogGroup;
+  public readonly refreshLogGroup: logs.LogGroup;
+  /** The validated parameter prefix. */
+  public readonly parameterPrefix: string;
+  /** The validated region allowlist. */
+  public readonly regions: readonly string[];
+
+  constructor(scope: Construct, id: string, props: MantleTokenVendorProps = {}) {
+    super(scope, id);
+    const config = resolveProps(props);
+    this.parameterPrefix = config.parameterPrefix;
+    this.regions = config.regions;
+
+    const prefix = config.parameterPrefix;
+    // Pseudo parameters (not Stack.of(this).region) keep the ARNs, and so the cdk-nag finding
+    // ids acknowledged below, identical whether or not the stack has a concrete environment.
+    const parameterArn = (name: string): string =>
+      `arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:parameter${name}`;
+    const prefixArn = parameterArn(prefix);
+    const underPrefixArn = parameterArn(`${prefix}/*`);
+    const catalogsArn = parameterArn(`${prefix}/catalogs/*`);
+    const kmsKeysArn = `arn:${Aws.PARTITION}:kms:${Aws.REGION}:${Aws.ACCOUNT_ID}:key/*`;
+    const mantleProjectArns = config.regions.map(
+      (region) => `arn:${Aws.PARTITION}:bedrock-mantle:${region}:${Aws.ACCOUNT_ID}:project/*`,
+    );
+
+    const readStatements = (): iam.PolicyStatement[] => [
+      new iam.PolicyStatement({
+        sid: "ReadOwnParameters",
+        actions: ["ssm:GetParameter", "ssm:GetParameters"],
+        resources: [underPrefixArn],
+      }),
+      // GetParametersByPath is authorized against the *path* in the request, not the parameters
+      // it returns; listing the prefix itself needs the prefix's own ARN. Either way it only
+      // reaches what lies under the prefix.
+      new iam.PolicyStatement({
+        sid: "ListOwnParameterPaths",
+        actions: ["ssm:GetParametersByPath"],
+        resources: [prefixArn, underPrefixArn],
+      }),
+      // Keys are SecureStrings under the AWS managed key aws/ssm. An IAM policy cannot name a key
+      // by alias, so the key ARN is wildcarded and narrowed by alias and by "only through SSM".
+      new iam.PolicyStatement({
+        sid: "DecryptSecureStringsViaSsm",
+        actions: ["kms:Decrypt"],
+        resources: [kmsKeysArn],
+        conditions: {
+          StringEquals: { "kms:ViaService": `ssm.${Aws.REGION}.amazonaws.com` },
+          "ForAnyValue:StringEquals": { "kms:ResourceAliases": "alias/aws/ssm" },
+        },
+      }),
+    ];
+    const mantleStatements = (): iam.PolicyStatement[] => [
+      new iam.PolicyStatement({
+        sid: "MantleInference",
+        actions: ["bedrock-mantle:CreateInference", "bedrock-mantle:Get*", "bedrock-mantle:List*"],
+        resources: mantleProjectArns,
+      }),
+      // CallWithBearerToken has no resource type, so "*" is the only valid resource.
+      new iam.PolicyStatement({
+        sid: "MantleBearerToken",
+        actions: ["bedrock-mantle:CallWithBearerToken"],
+        resources: ["*"],
+      }),
+    ];
+    const logStatement = (group: logs.ILogGroup): iam.PolicyStatement =>
+      new iam.PolicyStatement({
+        sid: "WriteOwnLogs",
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: [group.logGroupArn],
+      });
+
+    this.apiLogGroup = new logs.LogGroup(this, "ApiLogGroup", {
+      retention: config.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.refreshLogGroup = new logs.LogGroup(this, "RefreshLogGroup", {
+      retention: config.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    // Explicit roles with inline policies replace the managed AWSLambdaBasicExecutionRole,
+    // which would grant log writes to every log group in the account.
+    this.role = new iam.Role(this, "ApiRole", {
+      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
+      description: "mantle-vend API function: reads its own parameters and signs Mantle tokens",
+      inlinePolicies: {
+        MantleVendApi: new iam.PolicyDocument({
+          statements: [
+            ...readStatements(),
+            logStatement(this.apiLogGroup),
+            ...(config.perKeyAttribution ? [] : mantleStatements()),
+          ],
+        }),
+      },
+    });
+
+    this.refreshRole = new iam.Role(this, "RefreshRole", {
+      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
+      description: "mantle-vend catalog refresh: reads its parameters, writes catalogs, lists Mantle models",
+      inlinePolicies: {
+        MantleVendRefresh: new iam.PolicyDocument({
+          statements: [
+            ...readStatements(),
+            new iam.PolicyStatement({
+              sid: "WriteCatalogs",
+              actions: ["ssm:PutParameter", "ssm:DeleteParameter", "ssm:DeleteParameters"],
+              resources: [catalogsArn],
+            }),
+            logStatement(this.refreshLogGroup),
+            // The refresh signs with its own role in both modes: the token role trusts only the
+            // API role, and a catalog listing is not attributable to any key.
+            ...mantleStatements(),
+          ],
+        }),
+      },
+    });
+
+    if (config.perKeyAttribution) {
+      this.tokenRole = new iam.Role(this, "TokenRole", {
+        assumedBy: new SourceIdentityPrincipal(this.role.roleArn),
+        description: "mantle-vend token signer: assumed per API key (source identity = key id)",
+        maxSessionDuration: Duration.hours(1),
+        inlinePolicies: {
+          MantleVendToken: new iam.PolicyDocument({ statements: mantleStatements() }),
+        },
+      });
+      // A separate policy resource: inlining it in the API role would make the role and the
+      // token role (whose trust policy names the API role) depend on each other.
+      new iam.Policy(this, "ApiAssumeTokenRole", {
+        roles: [this.role],
+        statements: [
+          new iam.PolicyStatement({
+            sid: "AssumeTokenRole",
+            actions: ["sts:AssumeRole", "sts:SetSourceIdentity"],
+            resources: [this.tokenRole.roleArn],
+          }),
+        ],
+      });
+    }
+
+    const environment: Record<string, string> = {
+      MANTLE_VEND_PARAMETER_PREFIX: prefix,
+      MANTLE_VEND_REGIONS: config.regions.join(","),
+      MANTLE_VEND_DEFAULT_TTL_SECONDS: String(config.defaultTtlSeconds),
+      MANTLE_VEND_MAX_TTL_SECONDS: String(config.maxTtlSeconds),
+      MANTLE_VEND_CATALOG_TTL_SECONDS: String(
+        config.refreshIntervalMinutes === null ? DEFAULT_CATALOG_TTL_SECONDS : config.refreshIntervalMinutes * 60,
+      ),
+      POWERTOOLS_SERVICE_NAME: "mantle-vend",
+    };
+
+    this.apiFunction = new NodejsFunction(this, "ApiFunction", {
+      ...functionBase(),
+      entry: entryPath("handler.ts"),
+      description: "mantle-vend: vends Mantle bearer tokens and model catalogs",
+      timeout: Duration.seconds(10),
+      role: this.role,
+      logGroup: this.apiLogGroup,
+      environment: this.tokenRole
+        ? { ...environment, MANTLE_VEND_TOKEN_ROLE_ARN: this.tokenRole.roleArn }
+        : environment,
+      ...(config.reservedConcurrency !== undefined
+        ? { reservedConcurrentExecutions: config.reservedConcurrency }
+        : {}),
+    });
+
+    this.refreshFunction = new NodejsFunction(this, "RefreshFunction", {
+      ...functionBase(),
+      entry: entryPath("refresh.ts"),
+      description: "mantle-vend: refreshes every region's model catalog in Parameter Store",
+      timeout: Duration.seconds(60),
+      role: this.refreshRole,
+      logGroup: this.refreshLogGroup,
+      environment,
+    });
+
+    this.functionUrl = this.apiFunction.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+
+    if (config.refreshIntervalMinutes !== null) {
+      const minutes = config.refreshIntervalMinutes;
+      // Schedule.rate() would rewrite 60 minutes as "1 hour"; keep the configured unit visible.
+      this.schedule = new events.Rule(this, "RefreshSchedule", {
+        description: "mantle-vend: periodic model catalog refresh",
+        schedule: events.Schedule.expression(`rate(${minutes} ${minutes === 1 ? "minute" : "minutes"})`),
+        targets: [new targets.LambdaFunction(this.refreshFunction)],
+      });
+    }
+
+    this.acknowledgeUnavoidableWildcards({
+      prefix,
+      mantleProjectArnFindings: config.regions.map(
+        (region) => `arn:<AWS::Partition>:bedrock-mantle:${region}:<AWS::AccountId>:project/*`,
+      ),
+    });
+  }
+
+  /**
+   * cdk-nag AwsSolutions-IAM5 flags every "*" in an action or resource. Each remaining one is
+   * acknowledged finding by finding (never the whole rule), with the reason it cannot be narrower.
+   */
+  private acknowledgeUnavoidableWildcards(args: { prefix: string; mantleProjectArnFindings: string[] }): void {
+    const ssmScope = `arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter`;
+    const common: Array<{ id: string; reason: string }> = [
+      {
+        id: `AwsSolutions-IAM5[Resource::${ssmScope}${args.prefix}/*]`,
+        reason:
+          "API keys and catalog shards are created at run time by the admin CLI and the refresh " +
+          "function, so their names are not known at deploy time; the wildcard stays inside this " +
+          "service's own parameter prefix.",
+      },
+      {
+        id: "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*]",
+        reason:
+          "SecureString keys use the AWS managed key aws/ssm, whose key id is not known at deploy time " +
+          "and which IAM cannot address by alias; the statement is limited by kms:ViaService to SSM in " +
+          "this region and by kms:ResourceAliases to alias/aws/ssm.",
+      },
+    ];
+    const mantle: Array<{ id: string; reason: string }> = [
+      {
+        id: "AwsSolutions-IAM5[Action::bedrock-mantle:Get*]",
+        reason:
+          "Mantle authorizes bearer-token requests against the read actions of the AWS managed policy " +
+          "AmazonBedrockMantleInferenceAccess (Get*, List*); enumerating them would break as Mantle adds " +
+          "read operations. Write and management actions are not granted.",
+      },
+      {
+        id: "AwsSolutions-IAM5[Action::bedrock-mantle:List*]",
+        reason:
+          "Mantle authorizes bearer-token requests (e.g. GET /v1/models) against the List* actions of the " +
+          "AWS managed policy AmazonBedrockMantleInferenceAccess; only read actions are covered.",
+      },
+      {
+        id: "AwsSolutions-IAM5[Resource::*]",
+        reason:
+          "bedrock-mantle:CallWithBearerToken has no resource type in the Service Authorization " +
+          "Reference, so its only valid resource is \"*\"; no other action in these policies uses \"*\".",
+      },
+      ...args.mantleProjectArnFindings.map((finding) => ({
+        id: `AwsSolutions-IAM5[Resource::${finding}]`,
+        reason:
+          "Tokens are used against whichever Mantle project the caller selects (the default project " +
+          "when none is named); projects are not created by this stack. Scoped to this account and " +
+          "to one allowlisted region.",
+      })),
+    ];
+
+    const signer = this.tokenRole ?? this.role;
+    for (const ack of common) {
+      Validations.of(this.role).acknowledge(ack);
+      Validations.of(this.refreshRole).acknowledge(ack);
+    }
+    Validations.of(this.refreshRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${ssmScope}${args.prefix}/catalogs/*]`,
+      reason:
+        "The refresh function writes one index and a variable number of shards per region " +
+        "(<prefix>/catalogs/<region>[/<i>]) and deletes stale shards; writes are confined to the catalogs path.",
+    });
+    for (const ack of mantle) {
+      Validations.of(signer).acknowledge(ack);
+      Validations.of(this.refreshRole).acknowledge(ack);
+    }
+  }
+}
+
+function entryPath(file: string): string {
+  const path = `${LAMBDA_DIR}${file}`;
+  if (!existsSync(path)) throw new Error(`MantleTokenVendor: Lambda entry ${path} not found`);
+  return path;
+}
+
+function functionBase(): {
+  runtime: lambda.Runtime;
+  architecture: lambda.Architecture;
+  memorySize: number;
+  handler: string;
+  projectRoot: string;
+  depsLockFilePath: string;
+  bundling: BundlingOptions;
+} {
+  return {
+    runtime: lambda.Runtime.NODEJS_24_X,
+    architecture: lambda.Architecture.ARM_64,
+    memorySize: 256,
+    handler: "handler",
+    projectRoot: REPO_ROOT,
+    depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+    bundling: {
+      format: OutputFormat.ESM,
+      minify: true,
+      sourceMap: false,
+      target: "node24",
+      mainFields: ["module", "main"],
+      // The nodejs24.x runtime ships AWS SDK v3; bundling it would only grow the cold start.
+      externalModules: ["@aws-sdk/*"],
+      // @aws/bedrock-token-generator is CommonJS and require()s @aws-sdk/credential-providers;
+      // an ESM bundle has no `require` unless one is created.
+      banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+      // Offline machines without Docker: always bundle with the locally installed esbuild.
+      forceDockerBundling: false,
+    },
+  };
+}

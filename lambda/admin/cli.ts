@@ -1,0 +1,120 @@
+import { SSMClient } from "@aws-sdk/client-ssm";
+import { parseArgs } from "node:util";
+import { isUsable, KEY_ID_PATTERN } from "../keys.js";
+import { REGION_PATTERN } from "../regions.js";
+import { FileParameterStore } from "../store/file.js";
+import { SsmParameterStore } from "../store/ssm.js";
+import type { ParameterStore } from "../store/types.js";
+import { KeyAdmin } from "./keys-admin.js";
+
+const USAGE = `usage: mantle-vend-admin keys <create|list|revoke> [options]
+
+  keys create --name N [--regions a,b] [--max-ttl S] [--expires-in 30d]
+              prints the new key alone on stdout, once
+  keys list   lists keys (never secrets or hashes)
+  keys revoke <keyId>
+
+target: --local [--data-dir .mantle-vend]  the local server's file store
+        otherwise SSM under --prefix (default /mantle-vend), default AWS credential chain`;
+
+class UsageError extends Error {}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      name: { type: "string" },
+      regions: { type: "string" },
+      "max-ttl": { type: "string" },
+      "expires-in": { type: "string" },
+      local: { type: "boolean", default: false },
+      "data-dir": { type: "string", default: ".mantle-vend" },
+      prefix: { type: "string", default: process.env.MANTLE_VEND_PARAMETER_PREFIX ?? "/mantle-vend" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  const [group, command, ...rest] = positionals;
+  if (values.help || group !== "keys" || command === undefined) {
+    process.stderr.write(`${USAGE}\n`);
+    return values.help ? 0 : 2;
+  }
+  const store: ParameterStore = values.local
+    ? new FileParameterStore(values["data-dir"])
+    : new SsmParameterStore(new SSMClient({}));
+  const admin = new KeyAdmin(store, values.prefix);
+
+  switch (command) {
+    case "create": {
+      if (values.name === undefined || values.name.trim() === "") throw new UsageError("--name is required");
+      const created = await admin.create({
+        name: values.name,
+        regions: parseRegionList(values.regions),
+        maxTtlSeconds: values["max-ttl"] === undefined ? undefined : parseSeconds(values["max-ttl"], "--max-ttl"),
+        expiresAt:
+          values["expires-in"] === undefined
+            ? undefined
+            : new Date(Date.now() + parseSeconds(values["expires-in"], "--expires-in") * 1000),
+      });
+      process.stderr.write(`created key ${created.keyId} (${values.name}); store it now, it is not shown again\n`);
+      process.stdout.write(`${created.key}\n`);
+      return 0;
+    }
+    case "list": {
+      const rows = (await admin.list()).map(({ keyId, record }) => [
+        keyId,
+        record.name,
+        record.regions.join(","),
+        String(record.maxTtlSeconds),
+        record.createdAt,
+        record.expiresAt ?? "-",
+        record.disabled ? "revoked" : isUsable(record, Date.now()) ? "active" : "expired",
+      ]);
+      process.stdout.write(table(["KEY ID", "NAME", "REGIONS", "MAX TTL", "CREATED", "EXPIRES", "STATUS"], rows));
+      return 0;
+    }
+    case "revoke": {
+      const keyId = rest[0];
+      if (keyId === undefined || !KEY_ID_PATTERN.test(keyId)) throw new UsageError("revoke takes a key id (16 hex chars)");
+      await admin.revoke(keyId);
+      process.stderr.write(`revoked key ${keyId}; running services drop it within about a minute\n`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command keys ${command}`);
+  }
+}
+
+function parseRegionList(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const regions = value.split(",").map((r) => r.trim()).filter((r) => r !== "");
+  if (regions.length === 0 || regions.some((r) => r !== "*" && !REGION_PATTERN.test(r))) {
+    throw new UsageError(`--regions takes a comma-separated list of regions or *, got "${value}"`);
+  }
+  return regions;
+}
+
+const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** "90", "90s", "15m", "12h", "30d" → seconds. */
+export function parseSeconds(value: string, flag: string): number {
+  const match = /^(\d+)([smhd]?)$/.exec(value.trim());
+  const seconds = match === null ? NaN : Number(match[1]) * (UNITS[match[2] || "s"] as number);
+  if (!Number.isSafeInteger(seconds) || seconds <= 0) throw new UsageError(`${flag} takes a duration like 3600, 15m, 12h or 30d`);
+  return seconds;
+}
+
+function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)));
+  return [head, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd()).join("\n") + "\n";
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("mantle-vend-admin.js")) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`mantle-vend-admin: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(error instanceof UsageError ? 2 : 1);
+    },
+  );
+}

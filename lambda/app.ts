@@ -1,0 +1,114 @@
+import { randomUUID } from "node:crypto";
+import { ApiError, DependencyError } from "./errors.js";
+import { bodyBytes, bodyText, errorResponse, header, jsonResponse, MAX_BODY_BYTES } from "./http.js";
+import type { KeyCache } from "./key-cache.js";
+import { describeError, type Log } from "./logger.js";
+import type { RateLimiter } from "./ratelimit.js";
+import { baseUrl, defaultRegionFor, regionsFor } from "./regions.js";
+import { route, type RouteName } from "./router.js";
+import { effectiveTtl, mintToken, type CredentialSource } from "./tokens.js";
+import type { Caller, Clock, Config, FunctionUrlEvent, FunctionUrlResult } from "./types.js";
+import { parseTokenRequest } from "./validation.js";
+
+export interface ApiDependencies {
+  config: Config;
+  keys: KeyCache;
+  limiter: RateLimiter;
+  credentials: CredentialSource;
+  clock: Clock;
+  log: Log;
+  version: string;
+}
+
+/** What one request log line records; never a token, key, secret or hash. */
+interface RequestFacts {
+  route?: RouteName;
+  keyId?: string;
+  keyName?: string;
+  region?: string;
+  ttlSeconds?: number;
+}
+
+export type Api = (event: FunctionUrlEvent) => Promise<FunctionUrlResult>;
+
+/** The HTTP API of SPEC §3 as a function of a function-URL event. */
+export function createApi(deps: ApiDependencies): Api {
+  const { config, log, clock } = deps;
+
+  async function serve(event: FunctionUrlEvent, requestId: string, facts: RequestFacts): Promise<FunctionUrlResult> {
+    const matched = route(event.requestContext?.http?.method ?? "", event.rawPath ?? "");
+    facts.route = matched.name;
+    if (bodyBytes(event) > MAX_BODY_BYTES) throw new ApiError(413, `request body exceeds ${MAX_BODY_BYTES} bytes`);
+    if (matched.name === "health") return jsonResponse(200, { status: "ok", version: deps.version }, requestId);
+
+    const caller = await deps.keys.authenticate(header(event, "authorization"));
+    facts.keyId = caller.keyId;
+    facts.keyName = caller.record.name;
+    const admission = deps.limiter.take(caller.keyId, caller.record.rateLimit ?? config.rateLimit);
+    if (!admission.admitted) {
+      throw new ApiError(429, "rate limit exceeded for this key", { "retry-after": String(admission.retryAfterSeconds) });
+    }
+
+    switch (matched.name) {
+      case "regions":
+        return jsonResponse(200, listRegions(caller), requestId);
+      case "tokens":
+        return jsonResponse(200, await issueToken(event, caller, facts), requestId);
+      case "models":
+        throw new ApiError(404, "no such route");
+    }
+  }
+
+  function listRegions(caller: Caller): unknown {
+    return {
+      defaultRegion: defaultRegionFor(config, caller) ?? null,
+      regions: regionsFor(config, caller).map((region) => ({ region, baseUrl: baseUrl(config, region) })),
+    };
+  }
+
+  async function issueToken(event: FunctionUrlEvent, caller: Caller, facts: RequestFacts): Promise<unknown> {
+    const request = parseTokenRequest(bodyText(event), config);
+    const region = request.region ?? defaultRegionFor(config, caller);
+    facts.region = region;
+    if (region === undefined || !regionsFor(config, caller).includes(region)) {
+      throw new ApiError(403, region === undefined ? "this key may not use any region" : `this key may not use ${region}`);
+    }
+    const ttlSeconds = effectiveTtl(request.ttlSeconds, config, caller);
+    facts.ttlSeconds = ttlSeconds;
+    const credentials = await deps.credentials(caller, region);
+    const minted = await mintToken(credentials, region, ttlSeconds);
+    return {
+      token: minted.token,
+      tokenType: "bearer",
+      region,
+      baseUrl: baseUrl(config, region),
+      issuedAt: minted.issuedAt.toISOString(),
+      expiresAt: minted.expiresAt.toISOString(),
+      expiresInSeconds: Math.max(0, Math.floor((minted.expiresAt.getTime() - minted.issuedAt.getTime()) / 1000)),
+    };
+  }
+
+  return async (event) => {
+    const started = clock();
+    const requestId = event.requestContext?.requestId ?? randomUUID();
+    const facts: RequestFacts = {};
+    let result: FunctionUrlResult;
+    try {
+      result = await serve(event, requestId, facts);
+    } catch (error) {
+      result = errorResponse(toApiError(error, log), requestId);
+    }
+    log.info("request", { requestId, ...facts, status: result.statusCode, latencyMs: clock() - started });
+    return result;
+  };
+}
+
+function toApiError(error: unknown, log: Log): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof DependencyError) {
+    log.warn("dependency unavailable", describeError(error));
+    return new ApiError(503, "a dependency of the service is unavailable; try again shortly");
+  }
+  log.error("unexpected error", describeError(error));
+  return new ApiError(500, "internal error");
+}

@@ -1,0 +1,113 @@
+import { ConfigError } from "./errors.js";
+import { DEFAULT_MANTLE_ENDPOINT, MANTLE_REGIONS, REGION_PATTERN } from "./regions.js";
+import type { Config } from "./types.js";
+
+/** The largest expiry a bearer token can carry (the token generator's own limit). */
+export const TOKEN_MAX_TTL_SECONDS = 43_200;
+export const TOKEN_MIN_TTL_SECONDS = 60;
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads and validates the service's environment (SPEC §6). Any bad value throws a
+ * ConfigError naming the variable, so start-up stops instead of serving wrongly.
+ */
+export function loadConfig(env: Env): Config {
+  const parameterPrefix = parsePrefix(env.MANTLE_VEND_PARAMETER_PREFIX ?? "/mantle-vend");
+  const regions = parseRegions(env.MANTLE_VEND_REGIONS);
+  const maxTtlSeconds = integer(env, "MANTLE_VEND_MAX_TTL_SECONDS", 3600, TOKEN_MIN_TTL_SECONDS, TOKEN_MAX_TTL_SECONDS);
+  const defaultTtlSeconds = integer(env, "MANTLE_VEND_DEFAULT_TTL_SECONDS", Math.min(3600, maxTtlSeconds), TOKEN_MIN_TTL_SECONDS, TOKEN_MAX_TTL_SECONDS);
+  if (defaultTtlSeconds > maxTtlSeconds) {
+    throw new ConfigError(
+      `MANTLE_VEND_DEFAULT_TTL_SECONDS (${defaultTtlSeconds}) must not exceed MANTLE_VEND_MAX_TTL_SECONDS (${maxTtlSeconds})`,
+    );
+  }
+  const config: Config = {
+    parameterPrefix,
+    regions,
+    defaultRegion: parseDefaultRegion(env, regions),
+    defaultTtlSeconds,
+    maxTtlSeconds,
+    catalogTtlSeconds: integer(env, "MANTLE_VEND_CATALOG_TTL_SECONDS", 3600, 60, 7 * 86_400),
+    keyCacheMaxAgeSeconds: integer(env, "MANTLE_VEND_KEY_CACHE_MAX_AGE_SECONDS", 900, 60, 86_400),
+    rateLimit: {
+      perSecond: positiveNumber(env, "MANTLE_VEND_RATE_LIMIT_PER_SECOND", 10),
+      burst: integer(env, "MANTLE_VEND_RATE_LIMIT_BURST", 100, 1, 1_000_000),
+    },
+    mantleEndpoint: parseEndpoint(env.MANTLE_VEND_MANTLE_ENDPOINT ?? DEFAULT_MANTLE_ENDPOINT),
+  };
+  const roleArn = env.MANTLE_VEND_TOKEN_ROLE_ARN;
+  if (roleArn !== undefined && roleArn !== "") {
+    if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/.test(roleArn)) {
+      throw new ConfigError(`MANTLE_VEND_TOKEN_ROLE_ARN must be an IAM role ARN, got "${roleArn}"`);
+    }
+    config.tokenRoleArn = roleArn;
+  }
+  return config;
+}
+
+function parsePrefix(value: string): string {
+  if (!/^\/[A-Za-z0-9_.\-\/]*[A-Za-z0-9_.\-]$/.test(value) || value.includes("//")) {
+    throw new ConfigError(
+      `MANTLE_VEND_PARAMETER_PREFIX must be a parameter path like /mantle-vend (leading /, no trailing /), got "${value}"`,
+    );
+  }
+  return value;
+}
+
+function parseRegions(value: string | undefined): string[] {
+  if (value === undefined || value.trim() === "") return [...MANTLE_REGIONS];
+  const regions = [...new Set(value.split(",").map((region) => region.trim()).filter((r) => r !== ""))];
+  const bad = regions.filter((region) => !REGION_PATTERN.test(region));
+  if (bad.length > 0 || regions.length === 0) {
+    throw new ConfigError(`MANTLE_VEND_REGIONS must be a comma-separated list of AWS regions, got "${value}"`);
+  }
+  return regions;
+}
+
+function parseDefaultRegion(env: Env, regions: string[]): string {
+  const explicit = env.MANTLE_VEND_DEFAULT_REGION;
+  if (explicit !== undefined && explicit !== "") {
+    if (!regions.includes(explicit)) {
+      throw new ConfigError(`MANTLE_VEND_DEFAULT_REGION "${explicit}" is not in MANTLE_VEND_REGIONS`);
+    }
+    return explicit;
+  }
+  const own = env.AWS_REGION;
+  return own !== undefined && regions.includes(own) ? own : (regions[0] as string);
+}
+
+function parseEndpoint(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value.replace("{region}", "region"));
+  } catch {
+    throw new ConfigError(`MANTLE_VEND_MANTLE_ENDPOINT must be a URL template, got "${value}"`);
+  }
+  if (!value.includes("{region}") || !/^https?:$/.test(url.protocol) || value.endsWith("/")) {
+    throw new ConfigError(
+      `MANTLE_VEND_MANTLE_ENDPOINT must be an http(s) URL containing {region} and no trailing /, got "${value}"`,
+    );
+  }
+  return value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function positiveNumber(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(value) || value <= 0) {
+    throw new ConfigError(`${name} must be a positive number, got "${raw}"`);
+  }
+  return value;
+}

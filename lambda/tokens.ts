@@ -1,0 +1,58 @@
+import { getToken } from "@aws/bedrock-token-generator";
+import { TOKEN_MIN_TTL_SECONDS } from "./config.js";
+import { DependencyError } from "./errors.js";
+import type { Caller, Config } from "./types.js";
+
+export interface SigningCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  /** Known for STS sessions; unknown for the Lambda execution role's environment credentials. */
+  expiration?: Date;
+}
+
+/** Yields the credentials a token is signed with; throws when none can be had. */
+export type CredentialSource = (caller: Caller, region: string) => Promise<SigningCredentials>;
+
+export interface MintedToken {
+  token: string;
+  issuedAt: Date;
+  expiresAt: Date;
+}
+
+/**
+ * The TTL a token request gets: the asked (or default) value, clamped to the smaller
+ * of the server's and the key's maximum. Validation of the lower bound happened already.
+ */
+export function effectiveTtl(requested: number | undefined, config: Config, caller: Caller): number {
+  const max = Math.max(TOKEN_MIN_TTL_SECONDS, Math.min(config.maxTtlSeconds, caller.record.maxTtlSeconds));
+  return Math.min(requested ?? config.defaultTtlSeconds, max);
+}
+
+/**
+ * Signs a Mantle bearer token. The times come from the token's own signature, and the
+ * expiry never reaches past the signing credentials' expiry when that is known, so the
+ * answer tells the truth about how long the token works.
+ */
+export async function mintToken(credentials: SigningCredentials, region: string, ttlSeconds: number): Promise<MintedToken> {
+  const token = await getToken({ credentials, region, expiresInSeconds: ttlSeconds });
+  const { signedAt, expiresInSeconds } = signingTimes(token);
+  let expiresAt = new Date(signedAt.getTime() + expiresInSeconds * 1000);
+  if (credentials.expiration !== undefined && credentials.expiration < expiresAt) expiresAt = credentials.expiration;
+  return { token, issuedAt: signedAt, expiresAt };
+}
+
+const TOKEN_PREFIX = "bedrock-api-key-";
+
+/** Reads X-Amz-Date and X-Amz-Expires back out of a token. */
+export function signingTimes(token: string): { signedAt: Date; expiresInSeconds: number } {
+  const url = Buffer.from(token.slice(TOKEN_PREFIX.length), "base64").toString("utf8");
+  const query = new URLSearchParams(url.slice(url.indexOf("?") + 1));
+  const date = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(query.get("X-Amz-Date") ?? "");
+  const expires = Number(query.get("X-Amz-Expires"));
+  if (!token.startsWith(TOKEN_PREFIX) || date === null || !Number.isInteger(expires)) {
+    throw new DependencyError("the token generator returned a token of an unexpected shape");
+  }
+  const [, y, mo, d, h, mi, s] = date;
+  return { signedAt: new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}Z`), expiresInSeconds: expires };
+}
