@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    env: { AWS_EC2_METADATA_DISABLED: "true" },
+    env: { AWS_EC2_METADATA_DISABLED: "true", POWERTOOLS_LOG_LEVEL: "SILENT" },
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",

@@ -27,14 +27,6 @@ export const DEFAULT_REGIONS: readonly string[] = [
 
 export const DEFAULT_PARAMETER_PREFIX = "/mantle-vend";
 
-/** IAM actions a principal needs so that bearer tokens it signs work against Mantle (SPEC §1). */
-export const MANTLE_ACTIONS: readonly string[] = [
-  "bedrock-mantle:CallWithBearerToken",
-  "bedrock-mantle:CreateInference",
-  "bedrock-mantle:Get*",
-  "bedrock-mantle:List*",
-];
-
 /** Longest lifetime a Mantle bearer token can have (the generator rejects more than 43 200 s). */
 const MAX_TOKEN_TTL_SECONDS = 12 * 3600;
 const MIN_TOKEN_TTL_SECONDS = 60;
@@ -42,6 +34,8 @@ const MIN_TOKEN_TTL_SECONDS = 60;
 const ROLE_CHAINING_MAX_SECONDS = 3600;
 /** Fallback catalog TTL handed to the functions when the schedule is turned off (SPEC §6 default). */
 const DEFAULT_CATALOG_TTL_SECONDS = 3600;
+/** The functions refuse a catalog TTL above 7 days at start-up (lambda/config.ts). */
+const MAX_REFRESH_INTERVAL_MINUTES = 7 * 24 * 60;
 /** SSM allows 15 levels; the service appends up to three (`/catalogs/<region>/<i>`). */
 const MAX_PREFIX_LEVELS = 12;
 
@@ -76,7 +70,7 @@ export interface MantleTokenVendorProps {
   readonly maxTtl?: Duration;
   /**
    * How often the refresh function re-reads every region's model list; `null` turns the schedule off.
-   * Whole minutes, at least one.
+   * Whole minutes, from 1 minute to 7 days.
    * @default Duration.minutes(60)
    */
   readonly catalogRefreshInterval?: Duration | null;
@@ -196,6 +190,9 @@ function resolveProps(props: MantleTokenVendorProps): ResolvedProps {
       fail(`catalogRefreshInterval must be a whole number of minutes, at least 1; got ${seconds} s`);
     }
     refreshIntervalMinutes = seconds / 60;
+    if (refreshIntervalMinutes > MAX_REFRESH_INTERVAL_MINUTES) {
+      fail(`catalogRefreshInterval must be at most 7 days; got ${refreshIntervalMinutes} minutes`);
+    }
   }
 
   const reservedConcurrency = props.reservedConcurrency;
@@ -290,8 +287,10 @@ export class MantleTokenVendor extends Construct {
         actions: ["ssm:GetParametersByPath"],
         resources: [prefixArn, underPrefixArn],
       }),
-      // Keys are SecureStrings under the AWS managed key aws/ssm. An IAM policy cannot name a key
-      // by alias, so the key ARN is wildcarded and narrowed by alias and by "only through SSM".
+      // Keys are SecureStrings under the AWS managed key aws/ssm. Its key policy already lets account
+      // principals decrypt through SSM; this statement states the need explicitly without widening it.
+      // IAM cannot name a key by alias, so the key ARN is wildcarded and narrowed by alias and by
+      // "only through SSM in this region".
       new iam.PolicyStatement({
         sid: "DecryptSecureStringsViaSsm",
         actions: ["kms:Decrypt"],

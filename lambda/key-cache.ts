@@ -57,6 +57,11 @@ export class KeyCache {
     return { keyId, record };
   }
 
+  /** Resolves once no background sync is running (tests and orderly shutdown wait on it). */
+  async idle(): Promise<void> {
+    await this.inflight?.catch(() => undefined);
+  }
+
   /** Starts the cold-start load; failures are logged and retried by the first request. */
   async warm(): Promise<void> {
     await this.sync().catch(() => undefined);

@@ -1,0 +1,101 @@
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../lambda/config.js";
+import { ConfigError } from "../lambda/errors.js";
+import { MANTLE_REGIONS } from "../lambda/regions.js";
+
+describe("configuration defaults", () => {
+  it("matches SPEC §6 with an empty environment", () => {
+    expect(loadConfig({})).toEqual({
+      parameterPrefix: "/mantle-vend",
+      regions: [...MANTLE_REGIONS],
+      defaultRegion: "us-east-1",
+      defaultTtlSeconds: 3600,
+      maxTtlSeconds: 3600,
+      catalogTtlSeconds: 3600,
+      keyCacheMaxAgeSeconds: 900,
+      rateLimit: { perSecond: 10, burst: 100 },
+      mantleEndpoint: "https://bedrock-mantle.{region}.api.aws",
+    });
+    expect(MANTLE_REGIONS).toHaveLength(12);
+  });
+});
+
+describe("default region", () => {
+  it("is MANTLE_VEND_DEFAULT_REGION when set", () => {
+    expect(loadConfig({ MANTLE_VEND_DEFAULT_REGION: "eu-west-1", AWS_REGION: "us-west-2" }).defaultRegion).toBe("eu-west-1");
+  });
+
+  it("is AWS_REGION when it is allowlisted", () => {
+    expect(loadConfig({ AWS_REGION: "us-west-2" }).defaultRegion).toBe("us-west-2");
+  });
+
+  it("is the first allowlisted region when AWS_REGION is not allowlisted", () => {
+    expect(loadConfig({ AWS_REGION: "ca-central-1", MANTLE_VEND_REGIONS: "eu-west-2,us-east-2" }).defaultRegion).toBe("eu-west-2");
+  });
+});
+
+describe("values are read from the environment", () => {
+  it("parses every variable", () => {
+    const config = loadConfig({
+      MANTLE_VEND_PARAMETER_PREFIX: "/team/vend",
+      MANTLE_VEND_REGIONS: " us-west-2 , eu-west-1,us-west-2",
+      MANTLE_VEND_DEFAULT_TTL_SECONDS: "900",
+      MANTLE_VEND_MAX_TTL_SECONDS: "43200",
+      MANTLE_VEND_CATALOG_TTL_SECONDS: "600",
+      MANTLE_VEND_KEY_CACHE_MAX_AGE_SECONDS: "300",
+      MANTLE_VEND_RATE_LIMIT_PER_SECOND: "2.5",
+      MANTLE_VEND_RATE_LIMIT_BURST: "20",
+      MANTLE_VEND_MANTLE_ENDPOINT: "http://127.0.0.1:9999/{region}",
+      MANTLE_VEND_TOKEN_ROLE_ARN: "arn:aws:iam::123456789012:role/mantle-vend-token",
+    });
+    expect(config).toEqual({
+      parameterPrefix: "/team/vend",
+      regions: ["us-west-2", "eu-west-1"],
+      defaultRegion: "us-west-2",
+      defaultTtlSeconds: 900,
+      maxTtlSeconds: 43200,
+      catalogTtlSeconds: 600,
+      keyCacheMaxAgeSeconds: 300,
+      rateLimit: { perSecond: 2.5, burst: 20 },
+      mantleEndpoint: "http://127.0.0.1:9999/{region}",
+      tokenRoleArn: "arn:aws:iam::123456789012:role/mantle-vend-token",
+    });
+  });
+
+  it("lowers the default TTL to a smaller maximum when no default is given", () => {
+    expect(loadConfig({ MANTLE_VEND_MAX_TTL_SECONDS: "900" }).defaultTtlSeconds).toBe(900);
+  });
+});
+
+describe("a bad value stops start-up with a message naming the variable", () => {
+  it.each([
+    ["MANTLE_VEND_PARAMETER_PREFIX", "mantle-vend"],
+    ["MANTLE_VEND_PARAMETER_PREFIX", "/mantle-vend/"],
+    ["MANTLE_VEND_PARAMETER_PREFIX", "/a//b"],
+    ["MANTLE_VEND_PARAMETER_PREFIX", "/has space"],
+    ["MANTLE_VEND_REGIONS", "us-east-1,Mars"],
+    ["MANTLE_VEND_REGIONS", " , "],
+    ["MANTLE_VEND_DEFAULT_REGION", "ap-south-1"],
+    ["MANTLE_VEND_DEFAULT_TTL_SECONDS", "59"],
+    ["MANTLE_VEND_DEFAULT_TTL_SECONDS", "12.5"],
+    ["MANTLE_VEND_MAX_TTL_SECONDS", "43201"],
+    ["MANTLE_VEND_MAX_TTL_SECONDS", "1e4"],
+    ["MANTLE_VEND_CATALOG_TTL_SECONDS", "0"],
+    ["MANTLE_VEND_KEY_CACHE_MAX_AGE_SECONDS", "-5"],
+    ["MANTLE_VEND_RATE_LIMIT_PER_SECOND", "0"],
+    ["MANTLE_VEND_RATE_LIMIT_PER_SECOND", "fast"],
+    ["MANTLE_VEND_RATE_LIMIT_BURST", "0"],
+    ["MANTLE_VEND_MANTLE_ENDPOINT", "https://bedrock-mantle.api.aws"],
+    ["MANTLE_VEND_MANTLE_ENDPOINT", "ftp://{region}.example"],
+    ["MANTLE_VEND_MANTLE_ENDPOINT", "not a url {region}"],
+    ["MANTLE_VEND_TOKEN_ROLE_ARN", "my-role"],
+  ])("%s=%j", (name, value) => {
+    const env = { MANTLE_VEND_REGIONS: "us-east-1,us-west-2", [name]: value };
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(name);
+  });
+
+  it("rejects a default TTL above the maximum", () => {
+    expect(() => loadConfig({ MANTLE_VEND_DEFAULT_TTL_SECONDS: "7200" })).toThrow(/must not exceed MANTLE_VEND_MAX_TTL_SECONDS/);
+  });
+});

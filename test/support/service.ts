@@ -1,0 +1,102 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { KeyAdmin, type CreateKeyOptions } from "../../lambda/admin/keys-admin.js";
+import { createApi, type Api } from "../../lambda/app.js";
+import { loadConfig } from "../../lambda/config.js";
+import { staticCredentialSource } from "../../lambda/credentials.js";
+import { KeyCache } from "../../lambda/key-cache.js";
+import { createLogger } from "../../lambda/logger.js";
+import { createLocalServer } from "../../lambda/local/server.js";
+import { RateLimiter } from "../../lambda/ratelimit.js";
+import { FileParameterStore } from "../../lambda/store/file.js";
+import type { ParameterStore } from "../../lambda/store/types.js";
+import type { CredentialSource } from "../../lambda/tokens.js";
+import type { Config, FunctionUrlEvent } from "../../lambda/types.js";
+import { EMULATOR_CREDENTIALS, MantleEmulator } from "../fakes/mantle-emulator.js";
+import { ManualClock } from "./clock.js";
+
+export interface ServiceOptions {
+  /** Extra MANTLE_VEND_* environment for loadConfig. */
+  env?: Record<string, string>;
+  /** Defaults to a FileParameterStore in a fresh temporary directory. */
+  store?: ParameterStore;
+  clock?: ManualClock;
+  emulator?: MantleEmulator;
+  /** Poll the key version on every request (what the local server does). Default true for the file store. */
+  pollIntervalMs?: number;
+  /** Defaults to the emulator's static credentials. */
+  credentials?: CredentialSource;
+}
+
+/** The real handler wired to a real store and a real Mantle emulator, with a hand-moved clock. */
+export interface TestService {
+  api: Api;
+  config: Config;
+  clock: ManualClock;
+  emulator: MantleEmulator;
+  store: ParameterStore;
+  admin: KeyAdmin;
+  /** Waits for the key cache's background sync, if one is running. */
+  settle(): Promise<void>;
+  /** Every event the handler received, in order. */
+  events: FunctionUrlEvent[];
+  createKey(options?: Partial<CreateKeyOptions>): Promise<{ key: string; keyId: string }>;
+  /** Serves the handler over HTTP on loopback, as the local server does; returns its base URL. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startService(options: ServiceOptions = {}): Promise<TestService> {
+  const emulator = options.emulator ?? (await MantleEmulator.start());
+  const dir = options.store === undefined ? await mkdtemp(join(tmpdir(), "mantle-vend-test-")) : undefined;
+  const store = options.store ?? new FileParameterStore(dir as string);
+  const clock = options.clock ?? new ManualClock();
+  const config = loadConfig({ MANTLE_VEND_MANTLE_ENDPOINT: emulator.endpointTemplate, ...options.env });
+  const log = createLogger();
+  const keys = new KeyCache(store, clock.now, log, {
+    prefix: config.parameterPrefix,
+    maxAgeMs: config.keyCacheMaxAgeSeconds * 1000,
+    pollIntervalMs: options.pollIntervalMs ?? 0,
+    blockingPoll: options.pollIntervalMs === undefined,
+    random: () => 0.5,
+  });
+  const inner = createApi({
+    config,
+    keys,
+    limiter: new RateLimiter(clock.now),
+    credentials: options.credentials ?? staticCredentialSource(EMULATOR_CREDENTIALS),
+    clock: clock.now,
+    log,
+    version: "test",
+  });
+  const events: FunctionUrlEvent[] = [];
+  const api: Api = (event) => {
+    events.push(event);
+    return inner(event);
+  };
+  const admin = new KeyAdmin(store, config.parameterPrefix, clock.now);
+  const server = createLocalServer(api);
+  return {
+    api,
+    config,
+    clock,
+    emulator,
+    store,
+    admin,
+    events,
+    settle: () => keys.idle(),
+    createKey: (init = {}) => admin.create({ name: "test", ...init }),
+    listen: () =>
+      new Promise((resolve) => {
+        server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+      }),
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (options.emulator === undefined) await emulator.close();
+      if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
