@@ -1,0 +1,36 @@
+import { mkdtemp } from "node:fs/promises";
+import { join } from "node:path";
+import { App } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import { MantleVendStack, type MantleVendStackProps } from "../../infra/stack.js";
+
+const root = join(import.meta.dirname, "../..");
+
+export interface SynthesizedBundle {
+  template: Template;
+  /** Absolute path of the API function's bundle file, as the template's asset names it. */
+  apiBundle: string;
+  refreshBundle: string;
+}
+
+/**
+ * Synthesizes the real stack and finds the handler bundles through the template's asset
+ * metadata: the exact artifacts `cdk deploy` would upload. The output lives inside the
+ * repository so that the bundle's external `@aws-sdk/*` imports resolve to node_modules,
+ * as they resolve to the runtime's SDK in Lambda.
+ */
+export async function synthesizeBundle(props: MantleVendStackProps = {}): Promise<SynthesizedBundle> {
+  const outdir = await mkdtemp(join(root, "cdk.out", "test-"));
+  const app = new App({ outdir, context: { "aws:cdk:enable-asset-metadata": true } });
+  const stack = new MantleVendStack(app, "MantleVendStack", props);
+  const assembly = app.synth();
+  const template = Template.fromStack(stack);
+  const bundleOf = (logicalPrefix: string): string => {
+    const functions = template.findResources("AWS::Lambda::Function");
+    const [, resource] = Object.entries(functions).find(([id]) => id.includes(logicalPrefix)) ?? [];
+    const assetPath = (resource as { Metadata?: Record<string, string> } | undefined)?.Metadata?.["aws:asset:path"];
+    if (assetPath === undefined) throw new Error(`no asset metadata for ${logicalPrefix}`);
+    return join(assembly.directory, assetPath, "index.mjs");
+  };
+  return { template, apiBundle: bundleOf("Api"), refreshBundle: bundleOf("Refresh") };
+}
