@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { ApiError, DependencyError } from "./errors.js";
 import { bodyBytes, bodyText, errorResponse, header, jsonResponse, MAX_BODY_BYTES } from "./http.js";
+import { etagMatches } from "./catalog.js";
+import type { CatalogService } from "./catalog-service.js";
 import type { KeyCache } from "./key-cache.js";
 import { describeError, type Log } from "./logger.js";
 import type { RateLimiter } from "./ratelimit.js";
@@ -8,11 +10,12 @@ import { baseUrl, defaultRegionFor, regionsFor } from "./regions.js";
 import { route, type RouteName } from "./router.js";
 import { effectiveTtl, mintToken, type CredentialSource } from "./tokens.js";
 import type { Caller, Clock, Config, FunctionUrlEvent, FunctionUrlResult } from "./types.js";
-import { parseTokenRequest } from "./validation.js";
+import { parseModelsQuery, parseTokenRequest } from "./validation.js";
 
 export interface ApiDependencies {
   config: Config;
   keys: KeyCache;
+  catalogs: CatalogService;
   limiter: RateLimiter;
   credentials: CredentialSource;
   clock: Clock;
@@ -55,8 +58,30 @@ export function createApi(deps: ApiDependencies): Api {
       case "tokens":
         return jsonResponse(200, await issueToken(event, caller, facts), requestId);
       case "models":
-        throw new ApiError(404, "no such route");
+        return listModels(event, caller, requestId, facts);
     }
+  }
+
+  /** The caller's region choice, checked against what the key may use (400 before 403). */
+  function regionFor(requested: string | undefined, caller: Caller, facts: RequestFacts): string {
+    const region = requested ?? defaultRegionFor(config, caller);
+    facts.region = region;
+    if (region === undefined || !regionsFor(config, caller).includes(region)) {
+      throw new ApiError(403, region === undefined ? "this key may not use any region" : `this key may not use ${region}`);
+    }
+    return region;
+  }
+
+  async function listModels(event: FunctionUrlEvent, caller: Caller, requestId: string, facts: RequestFacts): Promise<FunctionUrlResult> {
+    const region = regionFor(parseModelsQuery(event.rawQueryString ?? "", config).region, caller, facts);
+    const served = await deps.catalogs.get(region);
+    const headers = { etag: served.etag, "cache-control": `private, max-age=${served.maxAgeSeconds}` };
+    if (etagMatches(header(event, "if-none-match"), served.etag)) {
+      return { statusCode: 304, headers: { ...headers, "x-request-id": requestId }, body: "" };
+    }
+    const { checkedAt, changedAt, models } = served.catalog;
+    const body = { region, baseUrl: baseUrl(config, region), checkedAt, changedAt, stale: served.stale, models };
+    return jsonResponse(200, body, requestId, headers);
   }
 
   function listRegions(caller: Caller): unknown {
@@ -68,14 +93,10 @@ export function createApi(deps: ApiDependencies): Api {
 
   async function issueToken(event: FunctionUrlEvent, caller: Caller, facts: RequestFacts): Promise<unknown> {
     const request = parseTokenRequest(bodyText(event), config);
-    const region = request.region ?? defaultRegionFor(config, caller);
-    facts.region = region;
-    if (region === undefined || !regionsFor(config, caller).includes(region)) {
-      throw new ApiError(403, region === undefined ? "this key may not use any region" : `this key may not use ${region}`);
-    }
+    const region = regionFor(request.region, caller, facts);
     const ttlSeconds = effectiveTtl(request.ttlSeconds, config, caller);
     facts.ttlSeconds = ttlSeconds;
-    const credentials = await deps.credentials(caller, region);
+    const credentials = await deps.credentials();
     const minted = await mintToken(credentials, region, ttlSeconds);
     return {
       token: minted.token,

@@ -1,2 +1,38 @@
-// placeholder: replaced by the real handler shortly
-export const handler = async (): Promise<{ statusCode: number }> => ({ statusCode: 503 });
+import { bootLambda } from "./boot.js";
+import { describeError } from "./logger.js";
+
+const { config, log, service } = bootLambda();
+
+export interface RefreshSummary {
+  regions: number;
+  refreshed: string[];
+  changed: string[];
+  failed: string[];
+  durationMs: number;
+}
+
+/**
+ * The scheduled catalog refresh: every allowed region at once, each on its own, so one
+ * failing region never holds back the others or overwrites its own last good catalog.
+ * It fails the invocation only when every region failed, which is what an alarm on the
+ * function's Errors metric should see.
+ */
+export async function handler(): Promise<RefreshSummary> {
+  const started = Date.now();
+  const outcomes = await Promise.allSettled(config.regions.map((region) => service.catalogs.refresh(region)));
+  const summary: RefreshSummary = { regions: config.regions.length, refreshed: [], changed: [], failed: [], durationMs: 0 };
+  outcomes.forEach((outcome, i) => {
+    const region = config.regions[i] as string;
+    if (outcome.status === "fulfilled") {
+      summary.refreshed.push(region);
+      if (outcome.value.changed) summary.changed.push(region);
+    } else {
+      summary.failed.push(region);
+      log.warn("catalog refresh failed", { region, ...describeError(outcome.reason) });
+    }
+  });
+  summary.durationMs = Date.now() - started;
+  log.info("catalog refresh", { ...summary });
+  if (summary.refreshed.length === 0) throw new Error(`catalog refresh failed in all ${summary.regions} regions`);
+  return summary;
+}

@@ -11,8 +11,8 @@ export interface SigningCredentials {
   expiration?: Date;
 }
 
-/** Yields the credentials a token is signed with; throws when none can be had. */
-export type CredentialSource = (caller: Caller, region: string) => Promise<SigningCredentials>;
+/** Yields the credentials a token is signed with; throws DependencyError when none can be had. */
+export type CredentialSource = () => Promise<SigningCredentials>;
 
 export interface MintedToken {
   token: string;

@@ -4,12 +4,10 @@ import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import pkg from "../../package.json" with { type: "json" };
 import { EMULATOR_CREDENTIALS, MantleEmulator } from "../../test/fakes/mantle-emulator.js";
 import { KeyAdmin } from "../admin/keys-admin.js";
-import { createApi } from "../app.js";
 import { loadConfig } from "../config.js";
 import { defaultCredentialSource, staticCredentialSource } from "../credentials.js";
-import { KeyCache } from "../key-cache.js";
 import { createLogger } from "../logger.js";
-import { RateLimiter } from "../ratelimit.js";
+import { createService } from "../service.js";
 import { FileParameterStore } from "../store/file.js";
 import type { CredentialSource } from "../tokens.js";
 import { createLocalServer } from "./server.js";
@@ -54,14 +52,15 @@ if ((await admin.list()).length === 0) {
   process.stdout.write(`${key}\n`);
 }
 
-const log = createLogger();
-const keys = new KeyCache(store, Date.now, log, {
-  prefix: config.parameterPrefix,
-  maxAgeMs: config.keyCacheMaxAgeSeconds * 1000,
-  pollIntervalMs: 0,
-  blockingPoll: true,
+const { api } = createService({
+  config,
+  store,
+  credentials,
+  log: createLogger(),
+  version: pkg.version,
+  // The file store is cheap to read: check it on every request so admin changes show at once.
+  keyPolling: { pollIntervalMs: 0, blockingPoll: true },
 });
-const api = createApi({ config, keys, limiter: new RateLimiter(Date.now), credentials, clock: Date.now, log, version: pkg.version });
 const server = createLocalServer(api);
 server.listen(Number(values.port), values.host, () => {
   const address = server.address();

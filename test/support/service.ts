@@ -3,13 +3,13 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KeyAdmin, type CreateKeyOptions } from "../../lambda/admin/keys-admin.js";
-import { createApi, type Api } from "../../lambda/app.js";
+import type { Api } from "../../lambda/app.js";
+import type { CatalogService } from "../../lambda/catalog-service.js";
 import { loadConfig } from "../../lambda/config.js";
 import { staticCredentialSource } from "../../lambda/credentials.js";
-import { KeyCache } from "../../lambda/key-cache.js";
 import { createLogger } from "../../lambda/logger.js";
 import { createLocalServer } from "../../lambda/local/server.js";
-import { RateLimiter } from "../../lambda/ratelimit.js";
+import { createService } from "../../lambda/service.js";
 import { FileParameterStore } from "../../lambda/store/file.js";
 import type { ParameterStore } from "../../lambda/store/types.js";
 import type { CredentialSource } from "../../lambda/tokens.js";
@@ -26,6 +26,8 @@ export interface ServiceOptions {
   emulator?: MantleEmulator;
   /** Poll the key version on every request (what the local server does). Default true for the file store. */
   pollIntervalMs?: number;
+  /** Deadline of one live GET /v1/models (default 1 s). */
+  upstreamTimeoutMs?: number;
   /** Defaults to the emulator's static credentials. */
   credentials?: CredentialSource;
 }
@@ -33,6 +35,7 @@ export interface ServiceOptions {
 /** The real handler wired to a real store and a real Mantle emulator, with a hand-moved clock. */
 export interface TestService {
   api: Api;
+  catalogs: CatalogService;
   config: Config;
   clock: ManualClock;
   emulator: MantleEmulator;
@@ -54,22 +57,16 @@ export async function startService(options: ServiceOptions = {}): Promise<TestSe
   const store = options.store ?? new FileParameterStore(dir as string);
   const clock = options.clock ?? new ManualClock();
   const config = loadConfig({ MANTLE_VEND_MANTLE_ENDPOINT: emulator.endpointTemplate, ...options.env });
-  const log = createLogger();
-  const keys = new KeyCache(store, clock.now, log, {
-    prefix: config.parameterPrefix,
-    maxAgeMs: config.keyCacheMaxAgeSeconds * 1000,
-    pollIntervalMs: options.pollIntervalMs ?? 0,
-    blockingPoll: options.pollIntervalMs === undefined,
-    random: () => 0.5,
-  });
-  const inner = createApi({
+  const { api: inner, keys, catalogs } = createService({
     config,
-    keys,
-    limiter: new RateLimiter(clock.now),
+    store,
     credentials: options.credentials ?? staticCredentialSource(EMULATOR_CREDENTIALS),
-    clock: clock.now,
-    log,
+    log: createLogger(),
     version: "test",
+    clock: clock.now,
+    keyPolling: { pollIntervalMs: options.pollIntervalMs ?? 0, blockingPoll: options.pollIntervalMs === undefined, random: () => 0.5 },
+    upstreamTimeoutMs: options.upstreamTimeoutMs ?? 1_000,
+    catalogRetryDelayMs: 0,
   });
   const events: FunctionUrlEvent[] = [];
   const api: Api = (event) => {
@@ -80,6 +77,7 @@ export async function startService(options: ServiceOptions = {}): Promise<TestSe
   const server = createLocalServer(api);
   return {
     api,
+    catalogs,
     config,
     clock,
     emulator,

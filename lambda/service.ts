@@ -1,0 +1,55 @@
+import { createApi, type Api } from "./app.js";
+import { CatalogService } from "./catalog-service.js";
+import { CatalogStore } from "./catalog-store.js";
+import { KeyCache, type KeyCacheOptions } from "./key-cache.js";
+import type { Log } from "./logger.js";
+import { fetchUpstreamModels, type Fetch } from "./mantle.js";
+import { RateLimiter } from "./ratelimit.js";
+import { mantleRoot } from "./regions.js";
+import type { ParameterStore } from "./store/types.js";
+import { mintToken, type CredentialSource } from "./tokens.js";
+import type { Clock, Config } from "./types.js";
+
+/** A token minted only to list models lives no longer than this. */
+const CATALOG_TOKEN_TTL_SECONDS = 300;
+
+export interface ServiceOptions {
+  config: Config;
+  store: ParameterStore;
+  credentials: CredentialSource;
+  log: Log;
+  version: string;
+  clock?: Clock;
+  /** Key cache polling; defaults to the Lambda behaviour (60 s ± 10 %, in the background). */
+  keyPolling?: Pick<KeyCacheOptions, "pollIntervalMs" | "blockingPoll" | "random">;
+  /** Deadline for one live `GET /v1/models`, body included. */
+  upstreamTimeoutMs?: number;
+  /** Wait before re-reading a catalog caught mid-write. */
+  catalogRetryDelayMs?: number;
+  fetch?: Fetch;
+}
+
+export interface Service {
+  api: Api;
+  keys: KeyCache;
+  catalogs: CatalogService;
+}
+
+/** Wires the service once, for Lambda, the refresh function, the local server and tests alike. */
+export function createService(options: ServiceOptions): Service {
+  const { config, store, credentials, log } = options;
+  const clock = options.clock ?? Date.now;
+  const keys = new KeyCache(store, clock, log, {
+    prefix: config.parameterPrefix,
+    maxAgeMs: config.keyCacheMaxAgeSeconds * 1000,
+    ...options.keyPolling,
+  });
+  const catalogStore = new CatalogStore(store, config.parameterPrefix, { retryDelayMs: options.catalogRetryDelayMs });
+  const liveModels = async (region: string) => {
+    const { token } = await mintToken(await credentials(), region, CATALOG_TOKEN_TTL_SECONDS);
+    return fetchUpstreamModels(mantleRoot(config, region), token, options.upstreamTimeoutMs ?? 5_000, options.fetch);
+  };
+  const catalogs = new CatalogService(catalogStore, liveModels, clock, log, { ttlMs: config.catalogTtlSeconds * 1000 });
+  const api = createApi({ config, keys, catalogs, limiter: new RateLimiter(clock), credentials, clock, log, version: options.version });
+  return { api, keys, catalogs };
+}
