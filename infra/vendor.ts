@@ -314,6 +314,14 @@ export class MantleTokenVendor extends Construct {
         resources: ["*"],
       }),
     ];
+    // Both functions store catalogs: the refresh on schedule, the API when a request finds a
+    // region the store has no fresh copy of, so the next container (and the team) reuses it.
+    const writeCatalogsStatement = (): iam.PolicyStatement =>
+      new iam.PolicyStatement({
+        sid: "WriteCatalogs",
+        actions: ["ssm:PutParameter", "ssm:DeleteParameter"],
+        resources: [catalogsArn],
+      });
     const logStatement = (group: logs.ILogGroup): iam.PolicyStatement =>
       new iam.PolicyStatement({
         sid: "WriteOwnLogs",
@@ -339,6 +347,7 @@ export class MantleTokenVendor extends Construct {
         MantleVendApi: new iam.PolicyDocument({
           statements: [
             ...readStatements(),
+            writeCatalogsStatement(),
             logStatement(this.apiLogGroup),
             ...(config.perKeyAttribution ? [] : mantleStatements()),
           ],
@@ -353,11 +362,7 @@ export class MantleTokenVendor extends Construct {
         MantleVendRefresh: new iam.PolicyDocument({
           statements: [
             ...readStatements(),
-            new iam.PolicyStatement({
-              sid: "WriteCatalogs",
-              actions: ["ssm:PutParameter", "ssm:DeleteParameter", "ssm:DeleteParameters"],
-              resources: [catalogsArn],
-            }),
+            writeCatalogsStatement(),
             logStatement(this.refreshLogGroup),
             // The refresh signs with its own role in both modes: the token role trusts only the
             // API role, and a catalog listing is not attributable to any key.
@@ -502,12 +507,14 @@ export class MantleTokenVendor extends Construct {
       Validations.of(this.role).acknowledge(ack);
       Validations.of(this.refreshRole).acknowledge(ack);
     }
-    Validations.of(this.refreshRole).acknowledge({
+    const catalogWrites = {
       id: `AwsSolutions-IAM5[Resource::${ssmScope}${args.prefix}/catalogs/*]`,
       reason:
-        "The refresh function writes one index and a variable number of shards per region " +
-        "(<prefix>/catalogs/<region>[/<i>]) and deletes stale shards; writes are confined to the catalogs path.",
-    });
+        "Catalogs are one index and a variable number of shards per region " +
+        "(<prefix>/catalogs/<region>[/<i>]), and stale shards are deleted; writes are confined to the catalogs path.",
+    };
+    Validations.of(this.role).acknowledge(catalogWrites);
+    Validations.of(this.refreshRole).acknowledge(catalogWrites);
     for (const ack of mantle) {
       Validations.of(signer).acknowledge(ack);
       Validations.of(this.refreshRole).acknowledge(ack);

@@ -316,7 +316,7 @@ describe("environment variables carry the configuration (SPEC §6)", () => {
   });
 });
 
-describe("the API role reads only its own prefix and holds the Mantle signer actions", () => {
+describe("the API role reads only its own prefix, writes only catalogs and holds the Mantle signer actions", () => {
   it("has exactly the expected statements with exact resource ARNs", () => {
     const statements = roleStatements(defaults, defaults.vendor.role);
     expect(statements.map((st) => st.sid).sort()).toEqual(
@@ -326,6 +326,7 @@ describe("the API role reads only its own prefix and holds the Mantle signer act
         "MantleBearerToken",
         "MantleInference",
         "ReadOwnParameters",
+        "WriteCatalogs",
         "WriteOwnLogs",
       ].sort(),
     );
@@ -374,9 +375,13 @@ describe("the API role reads only its own prefix and holds the Mantle signer act
     }
   });
 
-  it("cannot write or delete parameters", () => {
-    const actions = roleStatements(defaults, defaults.vendor.role).flatMap((st) => st.actions);
-    expect(actions.filter((a) => /^ssm:(Put|Delete|Label|AddTags)/.test(a))).toEqual([]);
+  it("writes parameters only under <prefix>/catalogs/*, to share a catalog it fetched live", () => {
+    const statements = roleStatements(defaults, defaults.vendor.role);
+    const writes = statements.filter((st) => st.actions.some((a) => /^ssm:(Put|Delete|Label|AddTags)/.test(a)));
+    expect(writes).toHaveLength(1);
+    expect(writes[0]?.actions.sort()).toEqual(["ssm:DeleteParameter", "ssm:PutParameter"]);
+    expect(writes[0]?.resources).toEqual([ssmArn("/mantle-vend/catalogs/*")]);
+    const actions = statements.flatMap((st) => st.actions);
     expect(actions.some((a) => a.endsWith(":*") || a === "*")).toBe(false);
   });
 
@@ -403,14 +408,14 @@ describe("the refresh role writes only under <prefix>/catalogs/*", () => {
     const statements = roleStatements(defaults, defaults.vendor.refreshRole);
     const writes = statements.filter((st) => st.actions.some((a) => /^ssm:(Put|Delete)/.test(a)));
     expect(writes).toHaveLength(1);
-    expect(writes[0]?.actions.sort()).toEqual(["ssm:DeleteParameter", "ssm:DeleteParameters", "ssm:PutParameter"]);
+    expect(writes[0]?.actions.sort()).toEqual(["ssm:DeleteParameter", "ssm:PutParameter"]);
     expect(writes[0]?.resources).toEqual([ssmArn("/mantle-vend/catalogs/*")]);
   });
 
   it("has the same reads as the API role, its own log group and the Mantle actions", () => {
     const statements = roleStatements(defaults, defaults.vendor.refreshRole);
     const api = roleStatements(defaults, defaults.vendor.role);
-    for (const sid of ["ReadOwnParameters", "ListOwnParameterPaths", "DecryptSecureStringsViaSsm", "MantleInference", "MantleBearerToken"]) {
+    for (const sid of ["ReadOwnParameters", "ListOwnParameterPaths", "DecryptSecureStringsViaSsm", "WriteCatalogs", "MantleInference", "MantleBearerToken"]) {
       expect(statementBySid(statements, sid)).toEqual(statementBySid(api, sid));
     }
     expect(statementBySid(statements, "WriteOwnLogs").resources).toEqual([

@@ -1,0 +1,308 @@
+#!/usr/bin/env node
+import { lstatSync, realpathSync } from "node:fs";
+import { isIP } from "node:net";
+import { fileURLToPath } from "node:url";
+import { keyIdOf, MantleVendClient } from "./client.js";
+import { parseArgs, type Command, type ParsedArgs } from "./cli-args.js";
+import { MantleVendError, redact } from "./errors.js";
+import { runCommand } from "./exec.js";
+import { ConfigError, EXIT, UsageError } from "./exit-codes.js";
+import { openClawConfig, parseResolverRequest, resolveSecrets, type OpenClawConfigMode } from "./openclaw.js";
+import { FileTokenCache } from "./token-cache.js";
+import { normaliseServiceUrl } from "./transport.js";
+import type { Catalog, MantleVendClientOptions } from "./types.js";
+import { VERSION } from "./version.js";
+
+const USAGE = `mantle-vend ${VERSION}: short-lived Amazon Bedrock Mantle tokens and model catalogs from a mantle-vend service
+
+Usage: mantle-vend <command> [options]
+
+Commands:
+  token [--json] [--no-cache]          print a bearer token (cached per user until its refresh window)
+  env [--no-cache]                     print export lines for AWS_BEARER_TOKEN_BEDROCK and AWS_REGION
+  exec [--no-cache] -- <cmd> [args…]   run a command with those two variables set
+  models [--json]                      list the region's models
+  openclaw-config [--secret-ref | --proxy URL]
+                                       print an OpenClaw config for the region's models
+  openclaw-resolver                    OpenClaw exec secret provider (JSON on stdin and stdout)
+  proxy [--port 8788] [--host 127.0.0.1]
+                                       local proxy to Mantle that adds the token to every request
+
+Options for every command:
+  --url URL        the service URL (default: $MANTLE_VEND_URL)
+  --region REGION  the region (default: $AWS_REGION, else the server's default for the key)
+  -h, --help       help for the command
+
+The API key is read from $MANTLE_VEND_API_KEY only (never from the command line).
+Exit codes: 0 ok, 1 server error, 2 usage, 3 missing/bad configuration, 4 server unreachable,
+5 API key rejected (401), 6 region not allowed (403); exec passes its command's status through.
+`;
+
+const HELP: Record<Command, string> = {
+  token: `Usage: mantle-vend token [--json] [--no-cache] [--url URL] [--region REGION]
+
+Prints a Mantle bearer token for the region: the bare token, or with --json the server's token object
+({token, tokenType, region, baseUrl, issuedAt, expiresAt, expiresInSeconds}).
+Tokens are cached per user ($XDG_CACHE_HOME/mantle-vend, else ~/.cache/mantle-vend; mode 0600) and
+reused until their refresh window, so running this before every request is cheap. --no-cache always asks
+the server and leaves the cache alone.
+`,
+  env: `Usage: mantle-vend env [--no-cache] [--url URL] [--region REGION]
+
+Prints shell lines that set AWS_BEARER_TOKEN_BEDROCK and AWS_REGION, e.g.  eval "$(mantle-vend env)"
+`,
+  exec: `Usage: mantle-vend exec [--no-cache] [--url URL] [--region REGION] -- <command> [args…]
+
+Runs the command with AWS_BEARER_TOKEN_BEDROCK and AWS_REGION added to the environment. Its exit status
+is passed through (a death by signal is re-raised); signals sent to mantle-vend are forwarded to it.
+The token is fixed when the command starts: long-running commands outlive it (use proxy instead).
+`,
+  models: `Usage: mantle-vend models [--json] [--url URL] [--region REGION]
+
+Prints the region's model catalog as a table, or with --json the server's catalog object.
+`,
+  "openclaw-config": `Usage: mantle-vend openclaw-config [--secret-ref | --proxy URL] [--url URL] [--region REGION]
+
+Prints a complete OpenClaw config object with the region's models under
+models.providers["amazon-bedrock-mantle"]:
+  (default)      apiKey is an env SecretRef to AWS_BEARER_TOKEN_BEDROCK (run the gateway under exec)
+  --secret-ref   apiKey is resolved by this CLI's openclaw-resolver (declared under secrets.providers)
+  --proxy URL    baseUrl is the mantle-vend proxy at URL, which adds the token itself
+`,
+  "openclaw-resolver": `Usage: mantle-vend openclaw-resolver [--url URL] [--region REGION]
+
+OpenClaw's exec secret provider: reads {"protocolVersion":1,"provider":"…","ids":["us-east-1",…]} on stdin
+and writes {"protocolVersion":1,"values":{…},"errors":{…}} on stdout. Each id is a region, or "default".
+`,
+  proxy: `Usage: mantle-vend proxy [--port 8788] [--host 127.0.0.1] [--url URL] [--region REGION]
+
+Serves every path unchanged from the region's Mantle root (/v1/chat/completions, /anthropic/v1/messages, …),
+replacing the incoming authorization / x-api-key header with a token that has at least 60 s left.
+It has no authentication of its own: keep it on loopback.
+`,
+  help: USAGE,
+};
+
+interface Settings {
+  url: string;
+  apiKey: string;
+  region: string | undefined;
+  urlFromFlag: boolean;
+}
+
+const stdout = (text: string): void => {
+  process.stdout.write(text);
+};
+const stderr = (line: string): void => {
+  process.stderr.write(`mantle-vend: ${redact(line)}\n`);
+};
+
+function settings(args: ParsedArgs, env: NodeJS.ProcessEnv): Settings {
+  const flagUrl = args.flags.get("url");
+  const rawUrl = typeof flagUrl === "string" ? flagUrl : env["MANTLE_VEND_URL"];
+  if (rawUrl === undefined || rawUrl.trim() === "") throw new ConfigError("no service URL: set MANTLE_VEND_URL or pass --url");
+  let url: string;
+  try {
+    url = normaliseServiceUrl(rawUrl.trim());
+  } catch (error) {
+    throw new ConfigError(error instanceof Error ? error.message : "the service URL is not valid");
+  }
+  const apiKey = env["MANTLE_VEND_API_KEY"]?.trim();
+  if (apiKey === undefined || apiKey === "") throw new ConfigError("no API key: set MANTLE_VEND_API_KEY");
+  if (/\s/.test(apiKey)) throw new ConfigError("MANTLE_VEND_API_KEY contains whitespace");
+  const flagRegion = args.flags.get("region");
+  const region = typeof flagRegion === "string" ? flagRegion : env["AWS_REGION"] !== undefined && env["AWS_REGION"] !== "" ? env["AWS_REGION"] : undefined;
+  return { url, apiKey, region, urlFromFlag: typeof flagUrl === "string" };
+}
+
+function client(s: Settings, options: { cache: boolean } & Partial<MantleVendClientOptions>): MantleVendClient {
+  const { cache, ...rest } = options;
+  const keyId = keyIdOf(s.apiKey);
+  const store = cache && keyId !== undefined ? new FileTokenCache({ url: s.url, keyId }) : undefined;
+  return new MantleVendClient({
+    url: s.url,
+    apiKey: s.apiKey,
+    ...(s.region === undefined ? {} : { region: s.region }),
+    ...(store === undefined ? {} : { store }),
+    ...rest,
+  });
+}
+
+/** `'…'` with embedded single quotes escaped, for POSIX shells. */
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+function modelsTable(catalog: Catalog): string {
+  const rows = catalog.models.map((m) => [
+    m.id,
+    m.reasoning === true ? "yes" : "no",
+    typeof m.ownedBy === "string" && m.ownedBy !== "" ? m.ownedBy : "-",
+    typeof m.created === "number" ? new Date(m.created * 1000).toISOString().slice(0, 10) : "-",
+  ]);
+  const header = ["MODEL", "REASONING", "OWNED BY", "CREATED"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] as number))).join("  ");
+  return `${[header, ...rows].map(line).join("\n")}\n`;
+}
+
+/** The real path of this very script: what OpenClaw runs as the resolver (no shell, no symlink). */
+function resolverCommand(): string {
+  const path = realpathSync(fileURLToPath(import.meta.url));
+  const stat = lstatSync(path);
+  if (!stat.isFile() || (stat.mode & 0o022) !== 0 || (stat.mode & 0o100) === 0) {
+    stderr(`warning: ${path} must be a regular executable file that is not group/world-writable for OpenClaw to run it (chmod 755)`);
+  }
+  return path;
+}
+
+async function readStdin(limit = 1024 * 1024): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new UsageError("the request on stdin is too large");
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || (isIP(host) === 4 && host.startsWith("127."));
+}
+
+async function run(argv: readonly string[]): Promise<number> {
+  const args = parseArgs(argv);
+  if (args.flags.has("version") && args.command === undefined) {
+    stdout(`${VERSION}\n`);
+    return EXIT.OK;
+  }
+  if (args.command === undefined || args.command === "help") {
+    const topic = args.rest[0];
+    if (args.command === undefined && !args.flags.has("help")) {
+      process.stderr.write(USAGE);
+      return EXIT.USAGE;
+    }
+    stdout(topic !== undefined && topic in HELP ? HELP[topic as Command] : USAGE);
+    return EXIT.OK;
+  }
+  const command = args.command;
+  if (args.flags.has("help")) {
+    stdout(HELP[command]);
+    return EXIT.OK;
+  }
+  const env = process.env;
+  const cache = !args.flags.has("no-cache");
+
+  switch (command) {
+    case "token": {
+      const s = settings(args, env);
+      const token = await client(s, { cache }).getToken();
+      stdout(args.flags.has("json") ? `${JSON.stringify(token, null, 2)}\n` : `${token.token}\n`);
+      return EXIT.OK;
+    }
+    case "env": {
+      const s = settings(args, env);
+      const token = await client(s, { cache }).getToken();
+      stdout(`export AWS_BEARER_TOKEN_BEDROCK=${shellQuote(token.token)}\nexport AWS_REGION=${shellQuote(token.region)}\n`);
+      return EXIT.OK;
+    }
+    case "exec": {
+      if (args.rest.length === 0) throw new UsageError("exec needs a command: mantle-vend exec -- <command> [args…]");
+      const s = settings(args, env);
+      const token = await client(s, { cache }).getToken();
+      return runCommand(args.rest, { ...env, AWS_BEARER_TOKEN_BEDROCK: token.token, AWS_REGION: token.region }, stderr);
+    }
+    case "models": {
+      const s = settings(args, env);
+      const catalog = await client(s, { cache: false }).listModels();
+      if (args.flags.has("json")) stdout(`${JSON.stringify(catalog, null, 2)}\n`);
+      else {
+        stdout(modelsTable(catalog));
+        if (catalog.stale === true) stderr(`note: the ${catalog.region} catalog is stale (last checked ${catalog.checkedAt})`);
+      }
+      return EXIT.OK;
+    }
+    case "openclaw-config": {
+      const proxy = args.flags.get("proxy");
+      if (args.flags.has("secret-ref") && proxy !== undefined) throw new UsageError("--secret-ref and --proxy exclude each other");
+      let proxyUrl: string | undefined;
+      if (typeof proxy === "string") {
+        try {
+          proxyUrl = normaliseServiceUrl(proxy);
+        } catch {
+          throw new UsageError(`--proxy needs an http(s) URL, got ${JSON.stringify(proxy)}`);
+        }
+      }
+      const s = settings(args, env);
+      const catalog = await client(s, { cache: false }).listModels();
+      let mode: OpenClawConfigMode = { kind: "env" };
+      if (proxyUrl !== undefined) mode = { kind: "proxy", url: proxyUrl };
+      else if (args.flags.has("secret-ref")) {
+        mode = { kind: "secret-ref", command: resolverCommand(), args: ["openclaw-resolver", ...(s.urlFromFlag ? ["--url", s.url] : [])] };
+      }
+      stdout(`${JSON.stringify(openClawConfig(catalog, mode), null, 2)}\n`);
+      return EXIT.OK;
+    }
+    case "openclaw-resolver": {
+      const request = parseResolverRequest(await readStdin().catch((e: unknown) => Promise.reject(new UsageError(String(e)))));
+      const s = settings(args, env);
+      // OpenClaw gives a resolver 5 s: short attempts, one quick retry.
+      const c = client(s, { cache: true, timeoutMs: 1_500, maxRetries: 1, retryMaxDelayMs: 300 });
+      const response = await resolveSecrets(request, (region) => c.getToken(region === undefined ? {} : { region }));
+      stdout(`${JSON.stringify(response)}\n`);
+      return EXIT.OK;
+    }
+    case "proxy": {
+      const s = settings(args, env);
+      const host = (args.flags.get("host") as string | undefined) ?? "127.0.0.1";
+      const portText = (args.flags.get("port") as string | undefined) ?? "8788";
+      if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) throw new UsageError(`--port needs a port number, got ${portText}`);
+      const c = client(s, { cache: false });
+      const first = await c.getToken({ minValiditySeconds: 60 }); // fail fast on a bad key or URL
+      const { startProxy } = await import("./proxy.js");
+      const running = await startProxy({ client: c, ...(s.region === undefined ? {} : { region: s.region }), port: Number(portText), host, log: stderr });
+      if (!isLoopback(host)) stderr(`warning: the proxy has no authentication and listens on ${host}: anyone who reaches it can use Mantle`);
+      process.stderr.write(`mantle-vend proxy listening on ${running.url} → Mantle ${first.region} (${first.baseUrl.replace(/\/v1$/, "")})\n`);
+      await new Promise<void>((resolve) => {
+        process.once("SIGINT", resolve);
+        process.once("SIGTERM", resolve);
+      });
+      await running.close();
+      return EXIT.OK;
+    }
+  }
+}
+
+function exitCodeFor(error: unknown): number {
+  if (error instanceof UsageError) return EXIT.USAGE;
+  if (error instanceof ConfigError) return EXIT.CONFIG;
+  if (error instanceof MantleVendError) {
+    if (error.code === "invalid_options") return EXIT.CONFIG;
+    if (error.status === 0 && (error.code === "network_error" || error.code === "timeout")) return EXIT.UNREACHABLE;
+    if (error.status === 401) return EXIT.UNAUTHORIZED;
+    if (error.status === 403) return EXIT.FORBIDDEN;
+  }
+  return EXIT.FAILURE;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof UsageError) return `${error.message} (see mantle-vend --help)`;
+  if (error instanceof MantleVendError) {
+    if (error.status === 401) return `the server rejected the API key (401 ${error.code}): ${error.message}`;
+    if (error.status === 0) return error.message;
+    return `${error.message} (HTTP ${error.status} ${error.code}${error.requestId === undefined ? "" : `, request ${error.requestId}`})`;
+  }
+  if (error instanceof Error && (error.name === "ConfigError" || error.name === "UsageError")) return error.message;
+  return `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+run(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    stderr(describe(error));
+    process.exitCode = exitCodeFor(error);
+  },
+);

@@ -1,0 +1,281 @@
+import { MantleVendError } from "./errors.js";
+import { tokenTimes, type TokenTimes } from "./refresh-window.js";
+import { parseCatalog, parseRegionsResponse, parseTokenResponse } from "./responses.js";
+import { defaultSleep, type RetryPolicy } from "./retry.js";
+import { Transport } from "./transport.js";
+import type {
+  Catalog,
+  GetTokenOptions,
+  MantleVendClientOptions,
+  RegionsResponse,
+  StoredToken,
+  TokenResponse,
+  TokenStore,
+} from "./types.js";
+
+/** After a failed refresh, a still-valid token is served this long before the next attempt. */
+const FAILURE_COOLDOWN_MS = 10_000;
+const DEFAULT_MIN_VALIDITY_SECONDS = 5;
+
+interface TokenEntry {
+  stored: StoredToken;
+  times: TokenTimes;
+  /** Set after a failed refresh: until then the old token is served without asking again. */
+  retryAt?: number;
+}
+
+interface Outcome {
+  token: TokenResponse;
+  /** Fetched by this very round (as opposed to read from a cache or kept after a failed refresh). */
+  fresh: boolean;
+  error?: MantleVendError;
+}
+
+interface CatalogEntry {
+  catalog: Catalog;
+  etag: string | undefined;
+  /** Client clock until which the server said the catalog may be reused without asking (max-age). */
+  freshUntil: number;
+}
+
+/** `mvk_<keyId>_<secret>` → keyId; undefined for anything else. The key id is not secret. */
+export function keyIdOf(apiKey: string): string | undefined {
+  return /^mvk_([0-9a-f]{16})_[A-Za-z0-9_-]{43}$/.exec(apiKey)?.[1];
+}
+
+/**
+ * Client of a mantle-vend service: short-lived Mantle bearer tokens, cached per region and refreshed
+ * ahead of expiry, and the region's model catalog, revalidated by etag.
+ */
+export class MantleVendClient {
+  /** The normalised service URL. */
+  readonly url: string;
+  /** The default region, if one was given. */
+  readonly region: string | undefined;
+
+  private readonly transport: Transport;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly store: TokenStore | undefined;
+  private readonly ttlSeconds: number | undefined;
+  private readonly tokens = new Map<string, TokenEntry>();
+  private readonly pendingTokens = new Map<string, Promise<Outcome>>();
+  private readonly catalogs = new Map<string, CatalogEntry>();
+  private readonly pendingCatalogs = new Map<string, Promise<Catalog>>();
+
+  constructor(options: MantleVendClientOptions) {
+    if (typeof options.apiKey !== "string" || options.apiKey.trim() === "" || /\s/.test(options.apiKey)) {
+      throw new MantleVendError({ status: 0, code: "invalid_options", message: "the API key is missing or contains whitespace" });
+    }
+    const fetchImpl = options.fetch ?? globalThis.fetch;
+    if (typeof fetchImpl !== "function") {
+      throw new MantleVendError({ status: 0, code: "invalid_options", message: "no fetch implementation: use Node 20+ or pass `fetch`" });
+    }
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+    const retry: RetryPolicy = {
+      maxRetries: options.maxRetries ?? 3,
+      baseDelayMs: options.retryBaseDelayMs ?? 250,
+      maxDelayMs: options.retryMaxDelayMs ?? 8_000,
+      maxRetryAfterSeconds: options.maxRetryAfterSeconds ?? 60,
+      random: this.random,
+      sleep: options.sleep ?? defaultSleep,
+    };
+    this.transport = new Transport({
+      url: options.url,
+      apiKey: options.apiKey,
+      fetch: fetchImpl,
+      timeoutMs: options.timeoutMs ?? 10_000,
+      now: this.now,
+      retry,
+    });
+    this.url = this.transport.url;
+    this.region = options.region === "" ? undefined : options.region;
+    this.store = options.store;
+    this.ttlSeconds = options.ttlSeconds;
+  }
+
+  /**
+   * A bearer token for the region (default: the client's region, else the server's default for the key).
+   * Served from cache until the refresh window; concurrent callers share one request; if a refresh fails
+   * while the cached token is still valid, the cached token is served.
+   */
+  async getToken(options: GetTokenOptions = {}): Promise<TokenResponse> {
+    const key = this.keyFor(options.region);
+    const minValidityMs = (options.minValiditySeconds ?? DEFAULT_MIN_VALIDITY_SECONDS) * 1000;
+    const hit = this.servable(key, minValidityMs, false);
+    if (hit !== undefined) return hit;
+
+    const outcome = await this.share(key, () => this.loadOrFetch(key, minValidityMs));
+    if (outcome.fresh) return outcome.token;
+    const kept = this.servable(key, minValidityMs, outcome.error !== undefined);
+    if (kept !== undefined) return kept;
+    if (outcome.error !== undefined) throw outcome.error;
+    // The shared round was started by a caller content with less remaining life: ask for a new token.
+    const second = await this.share(key, () => this.fetchAndRemember(key));
+    if (second.fresh) return second.token;
+    const last = this.servable(key, minValidityMs, true);
+    if (last !== undefined) return last;
+    throw second.error ?? new MantleVendError({ status: 0, code: "token_unavailable", message: "no token with enough remaining life" });
+  }
+
+  /** `() => Promise<string>` for SDKs that call it before each request (the `openai` SDK's `apiKey`). */
+  tokenProvider(region?: string): () => Promise<string> {
+    return async () => (await this.getToken(region === undefined ? {} : { region })).token;
+  }
+
+  /** The regions this key may use and its default region. */
+  async regions(): Promise<RegionsResponse> {
+    const answer = await this.transport.request({ method: "GET", path: "/v1/regions" });
+    return parseRegionsResponse(answer.json);
+  }
+
+  /**
+   * The region's model catalog. Reused while the server's `max-age` lasts, then revalidated with
+   * `If-None-Match`; a `304` returns the cached catalog.
+   */
+  async listModels(options: { region?: string } = {}): Promise<Catalog> {
+    const key = this.keyFor(options.region);
+    const entry = this.catalogs.get(key);
+    if (entry !== undefined && this.now() < entry.freshUntil) return structuredClone(entry.catalog);
+    let pending = this.pendingCatalogs.get(key);
+    if (pending === undefined) {
+      pending = this.fetchCatalog(key).finally(() => this.pendingCatalogs.delete(key));
+      this.pendingCatalogs.set(key, pending);
+    }
+    return structuredClone(await pending);
+  }
+
+  /** Forgets cached tokens (and catalogs) of a region, or of every region; also in the token store. */
+  async invalidate(region?: string): Promise<void> {
+    const keys =
+      region === undefined
+        ? [...new Set([...this.tokens.keys(), "", ...(this.region === undefined ? [] : [this.region])])]
+        : [region, ...[...this.tokens.entries()].filter(([, e]) => e.stored.token.region === region).map(([k]) => k)];
+    for (const key of new Set(keys)) {
+      this.tokens.delete(key);
+      this.catalogs.delete(key);
+      try {
+        await this.store?.delete?.(key);
+      } catch {
+        // The store is a cache: failing to clean it must not fail the caller.
+      }
+    }
+    if (region === undefined) this.catalogs.clear();
+  }
+
+  // --- tokens ---------------------------------------------------------------
+
+  private keyFor(region: string | undefined): string {
+    const chosen = region ?? this.region ?? "";
+    return chosen;
+  }
+
+  /** The cached token if it has `minValidityMs` left and is before its refresh moment (or refreshing failed recently). */
+  private servable(key: string, minValidityMs: number, acceptInWindow: boolean): TokenResponse | undefined {
+    const entry = this.tokens.get(key);
+    if (entry === undefined) return undefined;
+    const now = this.now();
+    if (entry.times.expiresAt - now < minValidityMs) return undefined;
+    if (now < entry.times.refreshAt) return entry.stored.token;
+    if (acceptInWindow || (entry.retryAt !== undefined && now < entry.retryAt)) return entry.stored.token;
+    return undefined;
+  }
+
+  private share(key: string, work: () => Promise<Outcome>): Promise<Outcome> {
+    let pending = this.pendingTokens.get(key);
+    if (pending === undefined) {
+      pending = work().finally(() => this.pendingTokens.delete(key));
+      this.pendingTokens.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async loadOrFetch(key: string, minValidityMs: number): Promise<Outcome> {
+    if (this.store !== undefined && !this.tokens.has(key)) {
+      let loaded: StoredToken | undefined;
+      try {
+        loaded = await this.store.load(key);
+      } catch {
+        loaded = undefined;
+      }
+      if (loaded !== undefined) {
+        this.remember(key, loaded);
+        const hit = this.servable(key, minValidityMs, false);
+        if (hit !== undefined) return { token: hit, fresh: false };
+      }
+    }
+    return this.fetchAndRemember(key);
+  }
+
+  private async fetchAndRemember(key: string): Promise<Outcome> {
+    const requestedAt = this.now();
+    let token: TokenResponse;
+    try {
+      const body: Record<string, unknown> = {};
+      if (key !== "") body["region"] = key;
+      if (this.ttlSeconds !== undefined) body["ttlSeconds"] = this.ttlSeconds;
+      const answer = await this.transport.request({ method: "POST", path: "/v1/tokens", body });
+      token = parseTokenResponse(answer.json);
+    } catch (error) {
+      const failure =
+        error instanceof MantleVendError
+          ? error
+          : new MantleVendError({ status: 0, code: "internal", message: "unexpected failure while fetching a token" });
+      const entry = this.tokens.get(key);
+      if (entry !== undefined && this.now() < entry.times.expiresAt) {
+        entry.retryAt = this.now() + FAILURE_COOLDOWN_MS;
+        return { token: entry.stored.token, fresh: false, error: failure };
+      }
+      throw failure;
+    }
+    const stored: StoredToken = { token, requestedAt };
+    const keys = key === token.region ? [key] : [key, token.region];
+    for (const k of keys) {
+      this.remember(k, stored);
+      try {
+        await this.store?.save(k, stored);
+      } catch {
+        // Best effort: the token is good even if the cache cannot keep it.
+      }
+    }
+    return { token, fresh: true };
+  }
+
+  private remember(key: string, stored: StoredToken): void {
+    this.tokens.set(key, { stored, times: tokenTimes(stored, this.random()) });
+  }
+
+  // --- catalogs -------------------------------------------------------------
+
+  private async fetchCatalog(key: string): Promise<Catalog> {
+    const path = key === "" ? "/v1/models" : `/v1/models?region=${encodeURIComponent(key)}`;
+    const cached = this.catalogs.get(key);
+    const requestedAt = this.now();
+    const headers: Record<string, string> = cached?.etag === undefined ? {} : { "if-none-match": cached.etag };
+    let answer = await this.transport.request({ method: "GET", path, headers });
+    if (answer.status === 304) {
+      if (cached !== undefined) {
+        cached.freshUntil = requestedAt + maxAgeMs(answer.headers.get("cache-control"));
+        return cached.catalog;
+      }
+      answer = await this.transport.request({ method: "GET", path });
+    }
+    const catalog = parseCatalog(answer.json);
+    this.catalogs.set(key, {
+      catalog,
+      etag: answer.headers.get("etag") ?? undefined,
+      freshUntil: requestedAt + maxAgeMs(answer.headers.get("cache-control")),
+    });
+    return catalog;
+  }
+}
+
+/** `cache-control: max-age=N` in ms; 0 when absent or when the answer must not be reused. */
+export function maxAgeMs(cacheControl: string | null): number {
+  if (cacheControl === null) return 0;
+  const directives = cacheControl.toLowerCase().split(",").map((d) => d.trim());
+  if (directives.some((d) => d === "no-store" || d === "no-cache")) return 0;
+  const maxAge = directives.map((d) => /^max-age=(\d+)$/.exec(d)?.[1]).find((v) => v !== undefined);
+  return maxAge === undefined ? 0 : Number(maxAge) * 1000;
+}

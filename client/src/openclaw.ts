@@ -1,0 +1,165 @@
+import { MantleVendError, redact } from "./errors.js";
+import { isRecord } from "./transport.js";
+import type { Catalog, TokenResponse } from "./types.js";
+
+/** OpenClaw's provider for Bedrock Mantle; it reads AWS_BEARER_TOKEN_BEDROCK and AWS_REGION by itself. */
+export const OPENCLAW_PROVIDER_ID = "amazon-bedrock-mantle";
+/** The name of the exec secret provider `openclaw-config --secret-ref` declares. */
+export const OPENCLAW_SECRET_PROVIDER_ID = "mantle-vend";
+/** The apiKey a `--proxy` config carries: not a secret, the proxy replaces it with a real token. */
+export const PROXY_API_KEY_PLACEHOLDER = "mantle-vend-proxy";
+/** The environment an exec secret provider passes to the resolver. */
+export const RESOLVER_PASS_ENV = ["PATH", "MANTLE_VEND_URL", "MANTLE_VEND_API_KEY"] as const;
+
+const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+const REASONING_MARKERS = ["thinking", "reasoner", "reasoning", "deepseek.r", "gpt-oss-120b", "gpt-oss-safeguard-120b"];
+
+/** SPEC §1's rule, used only when a catalog entry carries no `reasoning` field. */
+export function inferReasoning(modelId: string): boolean {
+  return REASONING_MARKERS.some((marker) => modelId.includes(marker));
+}
+
+export type OpenClawConfigMode =
+  /** apiKey is an env SecretRef to AWS_BEARER_TOKEN_BEDROCK (run the gateway under `mantle-vend exec`). */
+  | { kind: "env" }
+  /** apiKey is resolved by `mantle-vend openclaw-resolver` whenever the gateway loads its config. */
+  | { kind: "secret-ref"; command: string; args: string[] }
+  /** baseUrl is the local `mantle-vend proxy`, which injects the token. */
+  | { kind: "proxy"; url: string };
+
+export interface OpenClawModel {
+  id: string;
+  name: string;
+  reasoning: boolean;
+  input: ["text"];
+  cost: { input: 0; output: 0; cacheRead: 0; cacheWrite: 0 };
+  contextWindow: number;
+  maxTokens: number;
+}
+
+export interface OpenClawConfig {
+  models: {
+    providers: Record<
+      string,
+      { baseUrl: string; api: "openai-completions"; auth: "api-key"; apiKey: unknown; models: OpenClawModel[] }
+    >;
+  };
+  secrets?: { providers: Record<string, unknown> };
+}
+
+/** The complete OpenClaw config object for a region's catalog (SPEC §1 and §8). */
+export function openClawConfig(catalog: Catalog, mode: OpenClawConfigMode): OpenClawConfig {
+  const region = catalog.region;
+  const models: OpenClawModel[] = catalog.models.map((model) => ({
+    id: model.id,
+    name: model.id,
+    reasoning: typeof model.reasoning === "boolean" ? model.reasoning : inferReasoning(model.id),
+    input: ["text"],
+    cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+    contextWindow: 32000,
+    maxTokens: 4096,
+  }));
+  let baseUrl = catalog.baseUrl;
+  let apiKey: unknown;
+  switch (mode.kind) {
+    case "env":
+      apiKey = { source: "env", provider: "default", id: "AWS_BEARER_TOKEN_BEDROCK" };
+      break;
+    case "secret-ref":
+      apiKey = { source: "exec", provider: OPENCLAW_SECRET_PROVIDER_ID, id: region };
+      break;
+    case "proxy":
+      baseUrl = `${mode.url.replace(/\/+$/, "")}/v1`;
+      apiKey = PROXY_API_KEY_PLACEHOLDER;
+      break;
+  }
+  const config: OpenClawConfig = {
+    models: {
+      providers: {
+        [OPENCLAW_PROVIDER_ID]: { baseUrl, api: "openai-completions", auth: "api-key", apiKey, models },
+      },
+    },
+  };
+  if (mode.kind === "secret-ref") {
+    config.secrets = {
+      providers: {
+        [OPENCLAW_SECRET_PROVIDER_ID]: {
+          source: "exec",
+          command: mode.command,
+          args: mode.args,
+          passEnv: [...RESOLVER_PASS_ENV],
+          jsonOnly: true,
+        },
+      },
+    };
+  }
+  return config;
+}
+
+// --- exec secret-provider protocol -------------------------------------------
+
+export interface ResolverRequest {
+  protocolVersion: 1;
+  provider: string;
+  ids: string[];
+}
+
+export interface ResolverResponse {
+  protocolVersion: 1;
+  values: Record<string, string>;
+  errors?: Record<string, { code: string; message: string }>;
+}
+
+/** Parses OpenClaw's request; throws an Error with a one-line reason when it is not one. */
+export function parseResolverRequest(text: string): ResolverRequest {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new Error("the request on stdin is not JSON");
+  }
+  if (!isRecord(value) || value["protocolVersion"] !== 1) throw new Error("the request must have protocolVersion 1");
+  const ids = value["ids"];
+  if (!Array.isArray(ids) || !ids.every((id) => typeof id === "string")) throw new Error("the request's ids must be an array of strings");
+  return { protocolVersion: 1, provider: typeof value["provider"] === "string" ? value["provider"] : "", ids: ids as string[] };
+}
+
+/**
+ * Answers each id with a token: an id is a region, or `default` for the default region. Ids that are
+ * not regions, or regions the server will not serve this key (400/403/404), are NOT_FOUND; a failure to
+ * get an answer at all is UNAVAILABLE (UNAUTHORIZED for a rejected key).
+ */
+export async function resolveSecrets(
+  request: ResolverRequest,
+  getToken: (region: string | undefined) => Promise<TokenResponse>,
+): Promise<ResolverResponse> {
+  const values: Record<string, string> = {};
+  const errors: Record<string, { code: string; message: string }> = {};
+  const ids = [...new Set(request.ids)];
+  await Promise.all(
+    ids.map(async (id) => {
+      if (id !== "default" && !REGION_PATTERN.test(id)) {
+        errors[id] = { code: "NOT_FOUND", message: `"${id.slice(0, 64)}" is not a region (ids are regions such as us-east-1, or "default")` };
+        return;
+      }
+      try {
+        values[id] = (await getToken(id === "default" ? undefined : id)).token;
+      } catch (error) {
+        errors[id] = resolverError(id, error);
+      }
+    }),
+  );
+  const response: ResolverResponse = { protocolVersion: 1, values };
+  if (Object.keys(errors).length > 0) response.errors = errors;
+  return response;
+}
+
+function resolverError(id: string, error: unknown): { code: string; message: string } {
+  if (!(error instanceof MantleVendError)) return { code: "UNAVAILABLE", message: `could not get a token for ${id}` };
+  const message = redact(error.message);
+  if (error.status === 400 || error.status === 403 || error.status === 404) {
+    return { code: "NOT_FOUND", message: `mantle-vend does not serve ${id} for this key: ${message}` };
+  }
+  if (error.status === 401) return { code: "UNAUTHORIZED", message: `the mantle-vend API key was rejected: ${message}` };
+  return { code: "UNAVAILABLE", message: `could not get a token for ${id}: ${message}` };
+}

@@ -1,0 +1,191 @@
+import { Agent as HttpAgent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import type { AddressInfo } from "node:net";
+import type { MantleVendClient } from "./client.js";
+import { MantleVendError, redact } from "./errors.js";
+
+/** A proxied request only goes out with a token that has at least this much life left. */
+export const PROXY_MIN_TOKEN_SECONDS = 60;
+
+export interface ProxyOptions {
+  client: MantleVendClient;
+  /** Region whose Mantle root requests go to; default the client's region, else the server's default. */
+  region?: string;
+  /** Default 8788; 0 picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. The proxy has no authentication of its own: anyone who can reach it can use Mantle. */
+  host?: string;
+  /** Called with one line on failures (never with a token). */
+  log?: (line: string) => void;
+}
+
+export interface RunningProxy {
+  server: Server;
+  /** e.g. `http://127.0.0.1:8788` */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1) and the credentials the proxy replaces. */
+const DROP_REQUEST = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "host",
+  "authorization",
+  "x-api-key",
+]);
+const DROP_RESPONSE = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "trailer"]);
+
+/**
+ * A local HTTP proxy in front of Mantle: every request path goes unchanged to the Mantle root of the
+ * token's region (its `baseUrl` minus `/v1`), with the incoming `authorization`/`x-api-key` replaced by
+ * `Authorization: Bearer <token>`. Status, headers and body bytes pass through as they arrive (no
+ * buffering, no decompression), so SSE streams and gzip bodies reach the caller unchanged.
+ */
+export function createProxy(options: Omit<ProxyOptions, "port" | "host">): Server {
+  const { client } = options;
+  const log = options.log ?? (() => undefined);
+  const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+
+  const server = createServer((req, res) => {
+    void forward(req, res).catch((error: unknown) => {
+      log(`proxy: ${describe(error)}`);
+      fail(res, 502, "upstream_error", "the proxy could not complete the request");
+    });
+  });
+  server.on("close", () => {
+    agents.http.destroy();
+    agents.https.destroy();
+  });
+
+  async function forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = req.url ?? "/";
+    if (!path.startsWith("/")) {
+      fail(res, 400, "bad_request", "the proxy only accepts origin-form request targets (a path)");
+      req.resume();
+      return;
+    }
+    let token;
+    try {
+      token = await client.getToken({
+        ...(options.region === undefined ? {} : { region: options.region }),
+        minValiditySeconds: PROXY_MIN_TOKEN_SECONDS,
+      });
+    } catch (error) {
+      const status = error instanceof MantleVendError && error.status === 401 ? 401 : 503;
+      log(`proxy: no token: ${describe(error)}`);
+      fail(res, status, "token_unavailable", `the proxy could not get a Mantle token: ${describe(error)}`);
+      req.resume();
+      return;
+    }
+    const root = new URL(token.baseUrl.replace(/\/v1\/?$/, ""));
+    const secure = root.protocol === "https:";
+    const headers = requestHeaders(req);
+    headers.push("authorization", `Bearer ${token.token}`);
+    const upstream = (secure ? httpsRequest : httpRequest)({
+      protocol: root.protocol,
+      hostname: root.hostname.replace(/^\[|\]$/g, ""),
+      port: root.port === "" ? undefined : Number(root.port),
+      method: req.method,
+      path: `${root.pathname.replace(/\/+$/, "")}${path}`,
+      headers,
+      agent: secure ? agents.https : agents.http,
+    });
+    upstream.on("response", (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, responseHeaders(answer));
+      res.flushHeaders();
+      answer.pipe(res);
+      answer.on("error", () => res.destroy());
+    });
+    upstream.on("error", (error) => {
+      log(`proxy: upstream ${root.host}: ${describe(error)}`);
+      if (!res.headersSent) fail(res, 502, "upstream_error", `cannot reach Mantle at ${root.host}`);
+      else res.destroy();
+    });
+    // The caller went away: stop the upstream request (and its stream) too.
+    res.on("close", () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
+    req.pipe(upstream);
+  }
+
+  return server;
+}
+
+/** Starts {@link createProxy} listening; resolves once it accepts connections. */
+export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
+  const server = createProxy(options);
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 8788, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+  return {
+    server,
+    url: `http://${urlHost}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Incoming headers as a raw [name, value, …] list, minus hop-by-hop and credential headers. */
+function requestHeaders(req: IncomingMessage): string[] {
+  const named = connectionTokens(req.headers.connection);
+  const out: string[] = [];
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i] as string;
+    const lower = name.toLowerCase();
+    if (DROP_REQUEST.has(lower) || named.has(lower)) continue;
+    out.push(name, req.rawHeaders[i + 1] as string);
+  }
+  return out;
+}
+
+function responseHeaders(answer: IncomingMessage): string[] {
+  const named = connectionTokens(answer.headers.connection);
+  const out: string[] = [];
+  for (let i = 0; i + 1 < answer.rawHeaders.length; i += 2) {
+    const name = answer.rawHeaders[i] as string;
+    const lower = name.toLowerCase();
+    if (DROP_RESPONSE.has(lower) || named.has(lower)) continue;
+    out.push(name, answer.rawHeaders[i + 1] as string);
+  }
+  return out;
+}
+
+function connectionTokens(value: string | undefined): Set<string> {
+  return new Set((value ?? "").split(",").map((t) => t.trim().toLowerCase()).filter((t) => t !== ""));
+}
+
+/** An OpenAI-shaped error, so SDK clients show the message. */
+function fail(res: ServerResponse, status: number, code: string, message: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify({ error: { code, type: "mantle_vend_proxy_error", message: redact(message) } });
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as Error & { code?: unknown }).code;
+    return redact(typeof code === "string" ? `${error.message} (${code})` : error.message);
+  }
+  return "unknown error";
+}

@@ -1,0 +1,172 @@
+import { MantleVendError, redact } from "./errors.js";
+import { parseRetryAfter, withRetries, type RetryPolicy } from "./retry.js";
+import type { FetchLike } from "./types.js";
+import { VERSION } from "./version.js";
+
+export interface TransportOptions {
+  url: string;
+  apiKey: string;
+  fetch: FetchLike;
+  timeoutMs: number;
+  now: () => number;
+  retry: RetryPolicy;
+}
+
+export interface JsonAnswer {
+  status: number;
+  headers: Headers;
+  /** The parsed body; undefined for 304. */
+  json: unknown;
+}
+
+export interface RequestInit2 {
+  method: "GET" | "POST";
+  path: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** Statuses that mean "try again": throttled, or a gateway/Lambda in front of the handler failed. */
+const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
+
+/** Normalises the service URL: http(s), no query or fragment, no trailing slash. */
+export function normaliseServiceUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new MantleVendError({ status: 0, code: "invalid_options", message: `the service URL is not a URL: ${JSON.stringify(redact(url))}` });
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
+    throw new MantleVendError({ status: 0, code: "invalid_options", message: `the service URL must be http(s), got ${parsed.protocol}` });
+  }
+  if (parsed.username !== "" || parsed.password !== "") {
+    throw new MantleVendError({ status: 0, code: "invalid_options", message: "the service URL must not contain credentials" });
+  }
+  parsed.search = "";
+  parsed.hash = "";
+  return parsed.toString().replace(/\/+$/, "");
+}
+
+/** JSON over fetch with the API key, a timeout on every attempt, and retries on transient failures. */
+export class Transport {
+  readonly url: string;
+
+  constructor(private readonly options: TransportOptions) {
+    this.url = normaliseServiceUrl(options.url);
+  }
+
+  request(init: RequestInit2): Promise<JsonAnswer> {
+    return withRetries(this.options.retry, () => this.attempt(init));
+  }
+
+  private async attempt(init: RequestInit2): Promise<JsonAnswer> {
+    const { apiKey, timeoutMs } = this.options;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    const headers: Record<string, string> = {
+      accept: "application/json",
+      "user-agent": `mantle-vend-client/${VERSION}`,
+      ...init.headers,
+      authorization: `Bearer ${apiKey}`,
+    };
+    if (init.body !== undefined) headers["content-type"] = "application/json";
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.options.fetch(`${this.url}${init.path}`, {
+        method: init.method,
+        headers,
+        body: init.body === undefined ? null : JSON.stringify(init.body),
+        signal: controller.signal,
+        // A redirect could carry the API key elsewhere: never follow one.
+        redirect: "manual",
+      });
+      text = await response.text();
+    } catch (error) {
+      if (controller.signal.aborted) {
+        throw new MantleVendError({
+          status: 0,
+          code: "timeout",
+          message: `no answer from ${this.url} within ${timeoutMs} ms`,
+          retryable: true,
+        });
+      }
+      throw new MantleVendError({
+        status: 0,
+        code: "network_error",
+        message: this.scrub(`cannot reach ${this.url}: ${describeNetworkError(error)}`),
+        retryable: true,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+    return this.interpret(response, text);
+  }
+
+  private interpret(response: Response, text: string): JsonAnswer {
+    const { status, headers } = response;
+    const requestId = headers.get("x-request-id") ?? undefined;
+    if (status === 304) return { status, headers, json: undefined };
+    if (status >= 200 && status < 300) {
+      try {
+        return { status, headers, json: JSON.parse(text) as unknown };
+      } catch {
+        throw new MantleVendError({ status, code: "invalid_response", message: `${this.url} answered HTTP ${status} with a body that is not JSON`, requestId });
+      }
+    }
+    const retryAfterSeconds = parseRetryAfter(headers.get("retry-after"), this.options.now());
+    const envelope = parseEnvelope(text);
+    if (envelope !== undefined) {
+      throw new MantleVendError({
+        status,
+        code: envelope.code,
+        message: this.scrub(envelope.message),
+        requestId: envelope.requestId ?? requestId,
+        retryable: RETRYABLE_STATUSES.has(status),
+        retryAfterSeconds,
+      });
+    }
+    if (status >= 300 && status < 400) {
+      throw new MantleVendError({ status, code: "http_error", message: `${this.url} answered with a redirect (HTTP ${status}); use the final URL`, requestId });
+    }
+    // Lambda's own throttle and crash answers (and proxies in front) come without the envelope.
+    throw new MantleVendError({
+      status,
+      code: "http_error",
+      message: `${this.url} answered HTTP ${status} without the service's error body`,
+      requestId,
+      retryable: status === 429 || status >= 500,
+      retryAfterSeconds,
+    });
+  }
+
+  private scrub(text: string): string {
+    return redact(text, [this.options.apiKey]);
+  }
+}
+
+function parseEnvelope(text: string): { code: string; message: string; requestId?: string } | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const error = isRecord(value) ? value["error"] : undefined;
+  if (!isRecord(error) || typeof error["code"] !== "string" || typeof error["message"] !== "string") return undefined;
+  const requestId = typeof error["requestId"] === "string" ? error["requestId"] : undefined;
+  return { code: error["code"], message: error["message"], ...(requestId === undefined ? {} : { requestId }) };
+}
+
+function describeNetworkError(error: unknown): string {
+  const cause = error instanceof Error ? (error as Error & { cause?: unknown }).cause : undefined;
+  const code = isRecord(cause) && typeof cause["code"] === "string" ? cause["code"] : undefined;
+  if (code !== undefined) return code;
+  if (cause instanceof Error) return cause.message;
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

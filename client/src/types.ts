@@ -1,0 +1,104 @@
+/** The server's answer to `POST /v1/tokens` (SPEC §3), passed through unchanged. */
+export interface TokenResponse {
+  token: string;
+  tokenType: "bearer";
+  region: string;
+  /** `<Mantle root of the region>/v1`: the OpenAI-compatible base URL the token works against. */
+  baseUrl: string;
+  /** ISO-8601 UTC. */
+  issuedAt: string;
+  /** ISO-8601 UTC. */
+  expiresAt: string;
+  expiresInSeconds: number;
+}
+
+export interface RegionInfo {
+  region: string;
+  baseUrl: string;
+}
+
+/** The server's answer to `GET /v1/regions`: only the regions the key may use. */
+export interface RegionsResponse {
+  defaultRegion: string | null;
+  regions: RegionInfo[];
+}
+
+export interface CatalogModel {
+  id: string;
+  name: string;
+  ownedBy?: string | null;
+  /** Unix seconds, or null when Mantle does not say. */
+  created: number | null;
+  reasoning: boolean;
+  [extra: string]: unknown;
+}
+
+/** The server's answer to `GET /v1/models?region=R`. */
+export interface Catalog {
+  region: string;
+  baseUrl: string;
+  checkedAt: string;
+  changedAt: string;
+  stale: boolean;
+  models: CatalogModel[];
+  [extra: string]: unknown;
+}
+
+/** A token as a {@link TokenStore} keeps it: the server's answer and when (client clock) it was asked for. */
+export interface StoredToken {
+  token: TokenResponse;
+  /** Client clock (ms) at the start of the request that returned the token. */
+  requestedAt: number;
+}
+
+/**
+ * A second-level cache behind the client's memory, e.g. {@link FileTokenCache} so that short-lived
+ * processes share tokens. `key` is a region, or `""` for the server's default region. Failures are ignored.
+ */
+export interface TokenStore {
+  load(key: string): StoredToken | undefined | Promise<StoredToken | undefined>;
+  save(key: string, entry: StoredToken): void | Promise<void>;
+  delete?(key: string): void | Promise<void>;
+}
+
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+export interface MantleVendClientOptions {
+  /** The service's URL (function URL or custom domain), e.g. `https://abc.lambda-url.us-east-1.on.aws`. */
+  url: string;
+  /** `mvk_<keyId>_<secret>`. Sent only in the `Authorization` header; never logged, stored or put in an error. */
+  apiKey: string;
+  /** Default region for calls that name none; unset = the server's default for this key. */
+  region?: string;
+  /** Defaults to the global `fetch`. */
+  fetch?: FetchLike;
+  /** Per attempt, including reading the body. Default 10,000 ms. */
+  timeoutMs?: number;
+  /** Clock in ms since the epoch (for tests). Default `Date.now`. */
+  now?: () => number;
+  /** Uniform [0, 1) source for backoff and refresh jitter (for tests). Default `Math.random`. */
+  random?: () => number;
+  /** How the client waits between attempts (for tests). Default a timer. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Retries after the first attempt. Default 3. */
+  maxRetries?: number;
+  /** Backoff base: attempt n waits a uniform random time in [0, min(maxDelay, base·2^n)). Default 250 ms. */
+  retryBaseDelayMs?: number;
+  /** Backoff cap. Default 8,000 ms. */
+  retryMaxDelayMs?: number;
+  /** A `retry-after` longer than this is not waited for: the error is returned at once. Default 60 s. */
+  maxRetryAfterSeconds?: number;
+  /** `ttlSeconds` to ask for; unset = the server's default. */
+  ttlSeconds?: number;
+  /** A second-level token cache (the CLI uses a {@link FileTokenCache}). */
+  store?: TokenStore;
+}
+
+export interface GetTokenOptions {
+  region?: string;
+  /**
+   * A cached token is only handed out with at least this much life left (default 5 s); otherwise a new
+   * one is fetched. A token fetched just now is always handed out.
+   */
+  minValiditySeconds?: number;
+}
