@@ -8,7 +8,7 @@ import { describeError, type Log } from "./logger.js";
 import type { RateLimiter } from "./ratelimit.js";
 import { baseUrl, defaultRegionFor, regionsFor } from "./regions.js";
 import { route, type RouteName } from "./router.js";
-import { effectiveTtl, mintToken, type CredentialSource } from "./tokens.js";
+import { effectiveTtl, keySubject, mintToken, type CredentialSource } from "./tokens.js";
 import type { Caller, Clock, Config, FunctionUrlEvent, FunctionUrlResult } from "./types.js";
 import { parseModelsQuery, parseTokenRequest } from "./validation.js";
 
@@ -96,7 +96,7 @@ export function createApi(deps: ApiDependencies): Api {
     const region = regionFor(request.region, caller, facts);
     const ttlSeconds = effectiveTtl(request.ttlSeconds, config, caller);
     facts.ttlSeconds = ttlSeconds;
-    const credentials = await deps.credentials();
+    const credentials = await deps.credentials(keySubject(caller, regionsFor(config, caller)), ttlSeconds);
     const minted = await mintToken(credentials, region, ttlSeconds);
     return {
       token: minted.token,

@@ -1,12 +1,14 @@
 import { SSMClient } from "@aws-sdk/client-ssm";
 import pkg from "../package.json" with { type: "json" };
 import { loadConfig } from "./config.js";
-import { defaultCredentialSource } from "./credentials.js";
+import { attributionCredentialSource, defaultCredentialSource } from "./credentials.js";
 import { createLogger } from "./logger.js";
 import { createService, type Service } from "./service.js";
 import { SsmParameterStore } from "./store/ssm.js";
+import type { CredentialSource } from "./tokens.js";
 import type { Config } from "./types.js";
 import type { Logger } from "@aws-lambda-powertools/logger";
+import type { STSClient } from "@aws-sdk/client-sts";
 
 /**
  * What both Lambda entry points build once per container, during the init phase: a bad
@@ -29,9 +31,22 @@ export function bootLambda(): { config: Config; log: Logger; service: Service } 
   const service = createService({
     config,
     store: new SsmParameterStore(ssm),
-    credentials: defaultCredentialSource(),
+    credentials: signingCredentials(config),
     log,
     version: pkg.version,
   });
   return { config, log, service };
+}
+
+/** The execution role by default; in attribution mode an STS session of the token role per key. */
+function signingCredentials(config: Config): CredentialSource {
+  const roleArn = config.tokenRoleArn;
+  if (roleArn === undefined) return defaultCredentialSource();
+  let client: Promise<STSClient> | undefined;
+  return attributionCredentialSource({
+    roleArn,
+    // Loaded on first use: only attribution mode pays for the STS client at cold start.
+    sts: () => (client ??= import("@aws-sdk/client-sts").then(({ STSClient }) => new STSClient({ maxAttempts: 2 }))),
+    clock: Date.now,
+  });
 }

@@ -7,7 +7,7 @@ import { fetchUpstreamModels, type Fetch } from "./mantle.js";
 import { RateLimiter } from "./ratelimit.js";
 import { mantleRoot } from "./regions.js";
 import type { ParameterStore } from "./store/types.js";
-import { mintToken, type CredentialSource } from "./tokens.js";
+import { catalogSubject, mintToken, type CredentialSource } from "./tokens.js";
 import type { Clock, Config } from "./types.js";
 
 /** A token minted only to list models lives no longer than this. */
@@ -46,7 +46,7 @@ export function createService(options: ServiceOptions): Service {
   });
   const catalogStore = new CatalogStore(store, config.parameterPrefix, { retryDelayMs: options.catalogRetryDelayMs });
   const liveModels = async (region: string) => {
-    const { token } = await mintToken(await credentials(), region, CATALOG_TOKEN_TTL_SECONDS);
+    const { token } = await mintToken(await credentials(catalogSubject(region), CATALOG_TOKEN_TTL_SECONDS), region, CATALOG_TOKEN_TTL_SECONDS);
     return fetchUpstreamModels(mantleRoot(config, region), token, options.upstreamTimeoutMs ?? 5_000, options.fetch);
   };
   const catalogs = new CatalogService(catalogStore, liveModels, clock, log, { ttlMs: config.catalogTtlSeconds * 1000 });
