@@ -32,6 +32,9 @@ interface RequestFacts {
   ttlSeconds?: number;
 }
 
+/** No route takes more than a region in its query; anything this long is not a real client. */
+const MAX_QUERY_CHARS = 1024;
+
 export type Api = (event: FunctionUrlEvent) => Promise<FunctionUrlResult>;
 
 /** The HTTP API of SPEC §3 as a function of a function-URL event. */
@@ -51,6 +54,8 @@ export function createApi(deps: ApiDependencies): Api {
     if (!admission.admitted) {
       throw new ApiError(429, "rate limit exceeded for this key", { "retry-after": String(admission.retryAfterSeconds) });
     }
+
+    if ((event.rawQueryString ?? "").length > MAX_QUERY_CHARS) throw new ApiError(400, "query string too long");
 
     switch (matched.name) {
       case "regions":

@@ -1,5 +1,15 @@
 import { ApiError } from "./errors.js";
-import { bearerKey, isUsable, keyIdOf, keyMatches, keyParameter, keysPath, keysVersionParameter, parseKeyRecord } from "./keys.js";
+import {
+  bearerKey,
+  isUsable,
+  keyIdOf,
+  keyMatches,
+  keyParameter,
+  keysPath,
+  keysVersionParameter,
+  parseKeyRecord,
+  recordAccepts,
+} from "./keys.js";
 import { describeError, type Log } from "./logger.js";
 import type { ParameterStore } from "./store/types.js";
 import type { Caller, Clock, KeyRecord } from "./types.js";
@@ -50,8 +60,10 @@ export class KeyCache {
     const key = bearerKey(authorization);
     const keyId = key === undefined ? undefined : keyIdOf(key);
     const record = keyId === undefined ? undefined : keys.get(keyId);
-    const matches = keyMatches(key ?? "", record?.sha256);
-    if (keyId === undefined || record === undefined || !matches || !isUsable(record, this.clock())) {
+    const now = this.clock();
+    // An unknown key is still hashed and compared, so it costs what a wrong secret costs.
+    const matches = record === undefined ? keyMatches(key ?? "", undefined) : recordAccepts(record, key ?? "", now);
+    if (keyId === undefined || record === undefined || !matches || !isUsable(record, now)) {
       throw new ApiError(401, UNAUTHORIZED, { "www-authenticate": "Bearer" });
     }
     return { keyId, record };

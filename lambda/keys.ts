@@ -12,9 +12,9 @@ export interface NewKey {
   sha256: string;
 }
 
-export function generateKey(random: (size: number) => Buffer = randomBytes): NewKey {
-  const keyId = random(8).toString("hex");
-  const key = `mvk_${keyId}_${random(32).toString("base64url")}`;
+/** A new key; given a keyId, a new secret for that key (a rotation). */
+export function generateKey(keyId: string = randomBytes(8).toString("hex")): NewKey {
+  const key = `mvk_${keyId}_${randomBytes(32).toString("base64url")}`;
   return { key, keyId, sha256: hashKey(key) };
 }
 
@@ -44,6 +44,15 @@ export function keyMatches(key: string, storedSha256: string | undefined): boole
   return stored !== undefined && equal;
 }
 
+/** The current secret, or the previous one while its grace period after a rotation lasts. */
+export function recordAccepts(record: KeyRecord, key: string, nowMs: number): boolean {
+  const current = keyMatches(key, record.sha256);
+  // Always compared, so a rotated key costs the same as any other.
+  const previous = keyMatches(key, record.previousSha256);
+  const inGrace = record.previousExpiresAt !== undefined && Date.parse(record.previousExpiresAt) > nowMs;
+  return current || (previous && inGrace);
+}
+
 export function isUsable(record: KeyRecord, nowMs: number): boolean {
   if (record.disabled === true) return false;
   return record.expiresAt === undefined || Date.parse(record.expiresAt) > nowMs;
@@ -71,7 +80,10 @@ export function parseKeyRecord(text: string): KeyRecord | undefined {
     typeof r.createdAt === "string" &&
     (r.expiresAt === undefined || (typeof r.expiresAt === "string" && !Number.isNaN(Date.parse(r.expiresAt)))) &&
     (r.disabled === undefined || typeof r.disabled === "boolean") &&
-    (r.rateLimit === undefined || isRateLimit(r.rateLimit));
+    (r.rateLimit === undefined || isRateLimit(r.rateLimit)) &&
+    (r.previousSha256 === undefined || (typeof r.previousSha256 === "string" && /^[0-9a-f]{64}$/.test(r.previousSha256))) &&
+    (r.previousExpiresAt === undefined || (typeof r.previousExpiresAt === "string" && !Number.isNaN(Date.parse(r.previousExpiresAt)))) &&
+    (r.rotatedAt === undefined || typeof r.rotatedAt === "string");
   if (!valid) return undefined;
   const record: KeyRecord = {
     name: r.name as string,
@@ -83,6 +95,9 @@ export function parseKeyRecord(text: string): KeyRecord | undefined {
   if (r.expiresAt !== undefined) record.expiresAt = r.expiresAt as string;
   if (r.disabled !== undefined) record.disabled = r.disabled as boolean;
   if (r.rateLimit !== undefined) record.rateLimit = r.rateLimit as RateLimit;
+  if (r.previousSha256 !== undefined) record.previousSha256 = r.previousSha256 as string;
+  if (r.previousExpiresAt !== undefined) record.previousExpiresAt = r.previousExpiresAt as string;
+  if (r.rotatedAt !== undefined) record.rotatedAt = r.rotatedAt as string;
   return record;
 }
 

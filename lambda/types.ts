@@ -31,6 +31,10 @@ export interface KeyRecord {
   expiresAt?: string;
   disabled?: boolean;
   rateLimit?: RateLimit;
+  /** After a rotation, the old secret's hash keeps working until previousExpiresAt. */
+  previousSha256?: string;
+  previousExpiresAt?: string;
+  rotatedAt?: string;
 }
 
 export interface RateLimit {

@@ -65,6 +65,25 @@ describe("keys create", () => {
   });
 });
 
+describe("keys rotate and show", () => {
+  it("rotate prints a new secret for the same key id; show describes the key without secrets", async () => {
+    const dir = join(home, "rotate");
+    const key = (await admin(["keys", "create", "--name", "rot", "--rate-limit", "5/50", "--local", "--data-dir", dir])).stdout.trim();
+    const keyId = key.slice(4, 20);
+    const rotated = (await admin(["keys", "rotate", keyId, "--grace", "2h", "--local", "--data-dir", dir])).stdout;
+    expect(rotated).toMatch(new RegExp(`^mvk_${keyId}_[A-Za-z0-9_-]{43}\n$`));
+    const shown = (await admin(["keys", "show", keyId, "--local", "--data-dir", dir])).stdout;
+    expect(shown).toMatch(/^name\s+rot$/m);
+    expect(shown).toMatch(/^status\s+active$/m);
+    expect(shown).toMatch(/^rate limit\s+5\/s, burst 50$/m);
+    expect(shown).toMatch(/^previous secret valid until\s+\d{4}-/m);
+    for (const secret of [key, rotated.trim()]) {
+      expect(shown).not.toContain(secret.slice(21));
+      expect(shown).not.toContain(hashKey(secret));
+    }
+  });
+});
+
 describe("keys list and revoke", () => {
   it("lists keys without secrets or hashes and shows a revoked key as revoked", async () => {
     const dir = join(home, "listing");

@@ -128,6 +128,10 @@ describe("error statuses carry the envelope", () => {
     expectEnvelope(await call({ method: "POST", path: "/v1/tokens", key, body }), 400, "bad_request");
   });
 
+  it("400 for a query string over 1 KiB", async () => {
+    expectEnvelope(await call({ path: "/v1/regions", key, query: `x=${"a".repeat(1030)}` }), 400, "bad_request");
+  });
+
   it("400 for a body that is not UTF-8", async () => {
     expectEnvelope(await call({ method: "POST", path: "/v1/tokens", key, body: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]) }), 400, "bad_request");
   });

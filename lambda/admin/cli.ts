@@ -5,13 +5,17 @@ import { REGION_PATTERN } from "../regions.js";
 import { FileParameterStore } from "../store/file.js";
 import { SsmParameterStore } from "../store/ssm.js";
 import type { ParameterStore } from "../store/types.js";
+import type { KeyRecord, RateLimit } from "../types.js";
 import { KeyAdmin } from "./keys-admin.js";
 
-const USAGE = `usage: mantle-vend-admin keys <create|list|revoke> [options]
+const USAGE = `usage: mantle-vend-admin keys <create|list|show|rotate|revoke> [options]
 
-  keys create --name N [--regions a,b] [--max-ttl S] [--expires-in 30d]
+  keys create --name N [--regions a,b] [--max-ttl S] [--expires-in 30d] [--rate-limit 10/100]
               prints the new key alone on stdout, once
   keys list   lists keys (never secrets or hashes)
+  keys show <keyId>
+  keys rotate <keyId> [--grace 24h]
+              prints the new key alone on stdout; the old one works until the grace ends
   keys revoke <keyId>
 
 target: --local [--data-dir .mantle-vend]  the local server's file store
@@ -28,6 +32,8 @@ export async function main(argv: string[]): Promise<number> {
       regions: { type: "string" },
       "max-ttl": { type: "string" },
       "expires-in": { type: "string" },
+      "rate-limit": { type: "string" },
+      grace: { type: "string", default: "24h" },
       local: { type: "boolean", default: false },
       "data-dir": { type: "string", default: ".mantle-vend" },
       prefix: { type: "string", default: process.env.MANTLE_VEND_PARAMETER_PREFIX ?? "/mantle-vend" },
@@ -55,6 +61,7 @@ export async function main(argv: string[]): Promise<number> {
           values["expires-in"] === undefined
             ? undefined
             : new Date(Date.now() + parseSeconds(values["expires-in"], "--expires-in") * 1000),
+        rateLimit: values["rate-limit"] === undefined ? undefined : parseRateLimit(values["rate-limit"]),
       });
       process.stderr.write(`created key ${created.keyId} (${values.name}); store it now, it is not shown again\n`);
       process.stdout.write(`${created.key}\n`);
@@ -68,14 +75,36 @@ export async function main(argv: string[]): Promise<number> {
         String(record.maxTtlSeconds),
         record.createdAt,
         record.expiresAt ?? "-",
-        record.disabled ? "revoked" : isUsable(record, Date.now()) ? "active" : "expired",
+        status(record),
       ]);
       process.stdout.write(table(["KEY ID", "NAME", "REGIONS", "MAX TTL", "CREATED", "EXPIRES", "STATUS"], rows));
       return 0;
     }
+    case "show": {
+      const record = await admin.show(keyIdArgument(rest[0], "show"));
+      const rows: [string, string][] = [
+        ["name", record.name],
+        ["status", status(record)],
+        ["regions", record.regions.join(",")],
+        ["max ttl", `${record.maxTtlSeconds} s`],
+        ["rate limit", record.rateLimit ? `${record.rateLimit.perSecond}/s, burst ${record.rateLimit.burst}` : "service default"],
+        ["created", record.createdAt],
+        ["expires", record.expiresAt ?? "never"],
+        ["rotated", record.rotatedAt ?? "never"],
+        ["previous secret valid until", record.previousExpiresAt ?? "-"],
+      ];
+      process.stdout.write(rows.map(([k, v]) => `${k.padEnd(28)}${v}`).join("\n") + "\n");
+      return 0;
+    }
+    case "rotate": {
+      const keyId = keyIdArgument(rest[0], "rotate");
+      const rotated = await admin.rotate(keyId, parseSeconds(values.grace, "--grace"));
+      process.stderr.write(`rotated key ${keyId}; the previous secret works for ${values.grace} more; store the new one now\n`);
+      process.stdout.write(`${rotated.key}\n`);
+      return 0;
+    }
     case "revoke": {
-      const keyId = rest[0];
-      if (keyId === undefined || !KEY_ID_PATTERN.test(keyId)) throw new UsageError("revoke takes a key id (16 hex chars)");
+      const keyId = keyIdArgument(rest[0], "revoke");
       await admin.revoke(keyId);
       process.stderr.write(`revoked key ${keyId}; running services drop it within about a minute\n`);
       return 0;
@@ -83,6 +112,27 @@ export async function main(argv: string[]): Promise<number> {
     default:
       throw new UsageError(`unknown command keys ${command}`);
   }
+}
+
+function keyIdArgument(value: string | undefined, command: string): string {
+  if (value === undefined || !KEY_ID_PATTERN.test(value)) throw new UsageError(`${command} takes a key id (16 hex chars)`);
+  return value;
+}
+
+function status(record: KeyRecord): string {
+  if (record.disabled) return "revoked";
+  return isUsable(record, Date.now()) ? "active" : "expired";
+}
+
+/** "10/100" → 10 requests/s sustained, bursts of 100. */
+function parseRateLimit(value: string): RateLimit {
+  const match = /^(\d+(?:\.\d+)?)\/(\d+)$/.exec(value.trim());
+  const perSecond = Number(match?.[1]);
+  const burst = Number(match?.[2]);
+  if (match === null || !(perSecond > 0) || !Number.isSafeInteger(burst) || burst < 1) {
+    throw new UsageError(`--rate-limit takes <per second>/<burst>, e.g. 10/100, got "${value}"`);
+  }
+  return { perSecond, burst };
 }
 
 function parseRegionList(value: string | undefined): string[] | undefined {

@@ -1,13 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { generateKey, keyParameter, keysPath, keysVersionParameter, parseKeyRecord } from "../keys.js";
 import type { ParameterStore } from "../store/types.js";
-import type { KeyRecord } from "../types.js";
+import type { KeyRecord, RateLimit } from "../types.js";
 
 export interface CreateKeyOptions {
   name: string;
   regions?: string[];
   maxTtlSeconds?: number;
   expiresAt?: Date;
+  rateLimit?: RateLimit;
 }
 
 export interface KeySummary {
@@ -34,7 +35,34 @@ export class KeyAdmin {
       createdAt: new Date(this.clock()).toISOString(),
     };
     if (options.expiresAt !== undefined) record.expiresAt = options.expiresAt.toISOString();
+    if (options.rateLimit !== undefined) record.rateLimit = options.rateLimit;
     await this.write(keyId, record);
+    return { key, keyId };
+  }
+
+  async show(keyId: string): Promise<KeyRecord> {
+    const text = await this.store.get(keyParameter(this.prefix, keyId));
+    const record = text === undefined ? undefined : parseKeyRecord(text);
+    if (record === undefined) throw new Error(`no key ${keyId}`);
+    return record;
+  }
+
+  /**
+   * A new secret for the same keyId. The old secret keeps working for `graceSeconds`, so
+   * gateways can switch without an outage; a second rotation ends the first one's grace.
+   */
+  async rotate(keyId: string, graceSeconds: number): Promise<{ key: string; keyId: string }> {
+    const record = await this.show(keyId);
+    if (record.disabled) throw new Error(`key ${keyId} is revoked; create a new key instead`);
+    const { key, sha256 } = generateKey(keyId);
+    const now = this.clock();
+    await this.write(keyId, {
+      ...record,
+      sha256,
+      previousSha256: record.sha256,
+      previousExpiresAt: new Date(now + graceSeconds * 1000).toISOString(),
+      rotatedAt: new Date(now).toISOString(),
+    });
     return { key, keyId };
   }
 
@@ -48,9 +76,7 @@ export class KeyAdmin {
 
   /** Disables the key for good; the record stays so that `keys list` shows what happened. */
   async revoke(keyId: string): Promise<void> {
-    const text = await this.store.get(keyParameter(this.prefix, keyId));
-    const record = text === undefined ? undefined : parseKeyRecord(text);
-    if (record === undefined) throw new Error(`no key ${keyId}`);
+    const record = await this.show(keyId);
     await this.write(keyId, { ...record, disabled: true });
   }
 
