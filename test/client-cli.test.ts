@@ -1,4 +1,5 @@
-import { chmodSync, chownSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { chmodSync, chownSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -131,8 +132,8 @@ describe("the token cache makes `token` cheap enough to run before every request
     expect(tokenRequests() - before).toBe(2);
     const rewritten = JSON.parse(readFileSync(file, "utf8")) as { requestedAt: number };
     expect(rewritten.requestedAt).toBeGreaterThan(Date.now() - 60_000);
-    // Outside the window (390 s left) it is still reused.
-    rewritten.requestedAt = Date.now() - 3_210_000;
+    // Outside the window even with the most jitter (499 s left; the window is at most 360 s + 20 %) it is reused.
+    rewritten.requestedAt = Date.now() - 3_100_000;
     writeFileSync(file, JSON.stringify(rewritten));
     await runCli(["token"], env(cacheHome));
     expect(tokenRequests() - before).toBe(2);
@@ -354,6 +355,47 @@ describe("openclaw-config emits a complete OpenClaw config for the region's mode
   });
 });
 
+describe("models and openclaw-config against the real server's catalog", () => {
+  it("lists the emulator's models, with reasoning from the catalog", async () => {
+    const ids: Array<[string, boolean]> = [
+      ["deepseek.v3.2", false],
+      ["google.gemma-3-27b-it", false],
+      ["mistral.devstral-2-123b", false],
+      ["moonshotai.kimi-k2-thinking", true],
+      ["openai.gpt-oss-120b", true],
+      ["openai.gpt-oss-20b", false],
+      ["openai.gpt-oss-safeguard-120b", true],
+      ["qwen.qwen3-32b", false],
+    ];
+    const result = await runCli(["openclaw-config", "--region", "eu-west-2"], env(freshCacheHome()));
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      models: {
+        providers: {
+          "amazon-bedrock-mantle": {
+            baseUrl: baseUrlOf("eu-west-2"),
+            api: "openai-completions",
+            auth: "api-key",
+            apiKey: { source: "env", provider: "default", id: "AWS_BEARER_TOKEN_BEDROCK" },
+            models: ids.map(([id, reasoning]) => ({
+              id,
+              name: id,
+              reasoning,
+              input: ["text"],
+              cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+              contextWindow: 32000,
+              maxTokens: 4096,
+            })),
+          },
+        },
+      },
+    });
+    const table = await runCli(["models", "--region", "eu-west-2"], env(freshCacheHome()));
+    expect(table.code).toBe(0);
+    expect(table.stdout.split("\n").map((line) => line.split(" ")[0])).toEqual(["MODEL", ...ids.map(([id]) => id), ""]);
+  });
+});
+
 describe("openclaw-resolver answers OpenClaw's exec secret-provider protocol when run the way OpenClaw runs it", () => {
   it("runs by absolute path with no shell and only passEnv; valid tokens per region, NOT_FOUND for ids it cannot serve, well under 5 s", async () => {
     const config = JSON.parse((await runCli(["openclaw-config", "--secret-ref"], env(freshCacheHome(), { MANTLE_VEND_URL: front.url }))).stdout) as {
@@ -402,6 +444,11 @@ describe("openclaw-resolver answers OpenClaw's exec secret-provider protocol whe
       expect(tokenRequests() - before).toBe(0);
     } finally {
       for (const region of ["", "us-east-1", "eu-west-1"]) realCache.delete(region);
+      try {
+        rmdirSync(realCache.dir); // only if this test left it empty
+      } catch {
+        // not empty, or not ours
+      }
     }
   });
 
@@ -409,6 +456,31 @@ describe("openclaw-resolver answers OpenClaw's exec secret-provider protocol whe
     const result = await runCli(["openclaw-resolver"], env(freshCacheHome()), '{"protocolVersion":2,"ids":[]}');
     expect(result.code).toBe(2);
     expect(result.stdout).toBe("");
+  });
+});
+
+describe("proxy serves Mantle on loopback until it is told to stop", () => {
+  it("prints where it listens, forwards with a token, and exits 0 on SIGTERM", async () => {
+    const child = spawn(process.execPath, [CLI, "proxy", "--port", "0"], { env: env(freshCacheHome()), stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let text = "";
+        child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+          text += chunk;
+          const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(text);
+          if (match !== null) resolve(match[1]!);
+        });
+        child.on("exit", () => reject(new Error(`proxy exited: ${text}`)));
+      });
+      const response = await fetch(`${url}/v1/models`, { headers: { authorization: "Bearer placeholder" } });
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { object: string }).object).toBe("list");
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill("SIGKILL");
+    }
   });
 });
 

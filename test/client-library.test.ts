@@ -279,6 +279,36 @@ describe("listModels() reuses the catalog for max-age, then revalidates with If-
   });
 });
 
+describe("listModels() against the real server's GET /v1/models", () => {
+  it("revalidates after max-age with the server's etag and keeps the catalog the server's 304 confirms", async () => {
+    const clock = movableClock();
+    const statuses: number[] = [];
+    const recording = async (input: string, init: RequestInit): Promise<Response> => {
+      const response = await fetch(input, init);
+      statuses.push(response.status);
+      return response;
+    };
+    const client = new MantleVendClient({ url, apiKey, now: clock.now, fetch: recording });
+    const modelEvents = (): typeof service.events => service.events.filter((e) => e.rawPath === "/v1/models");
+    const before = modelEvents().length;
+    const first = await client.listModels({ region: "eu-central-1" });
+    expect(first).toMatchObject({ region: "eu-central-1", baseUrl: `${service.emulator.rootFor("eu-central-1")}/v1`, stale: false });
+    expect(first.models.map((m) => m.id)).toContain("openai.gpt-oss-120b");
+    expect(first.models.find((m) => m.id === "openai.gpt-oss-120b")?.reasoning).toBe(true);
+
+    await client.listModels({ region: "eu-central-1" }); // within max-age: not asked
+    expect(modelEvents().length - before).toBe(1);
+
+    clock.advanceSeconds(2 * 3600); // past any max-age the server gave
+    const again = await client.listModels({ region: "eu-central-1" });
+    const events = modelEvents().slice(before);
+    expect(events).toHaveLength(2);
+    expect(events[1]?.headers?.["if-none-match"]).toMatch(/^"/);
+    expect(statuses).toEqual([200, 304]);
+    expect(again).toEqual(first);
+  });
+});
+
 describe("tokenProvider() plugs into the openai SDK", () => {
   it("authenticates chat completions at the emulator through OpenAI({ apiKey: client.tokenProvider(region) })", async () => {
     const client = new MantleVendClient({ url, apiKey });

@@ -245,7 +245,12 @@ async function run(argv: readonly string[]): Promise<number> {
       return EXIT.OK;
     }
     case "openclaw-resolver": {
-      const request = parseResolverRequest(await readStdin().catch((e: unknown) => Promise.reject(new UsageError(String(e)))));
+      let request;
+      try {
+        request = parseResolverRequest(await readStdin());
+      } catch (error) {
+        throw new UsageError(`openclaw-resolver: ${error instanceof Error ? error.message : String(error)}`);
+      }
       const s = settings(args, env);
       // OpenClaw gives a resolver 5 s: short attempts, one quick retry.
       const c = client(s, { cache: true, timeoutMs: 1_500, maxRetries: 1, retryMaxDelayMs: 300 });
@@ -296,6 +301,12 @@ function describe(error: unknown): string {
   if (error instanceof Error && (error.name === "ConfigError" || error.name === "UsageError")) return error.message;
   return `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
 }
+
+// `mantle-vend models | head -1`: a reader that goes away is not an error.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(process.exitCode ?? EXIT.OK);
+  throw error;
+});
 
 run(process.argv.slice(2)).then(
   (code) => {

@@ -87,7 +87,8 @@ export function createProxy(options: Omit<ProxyOptions, "port" | "host">): Serve
     const root = new URL(token.baseUrl.replace(/\/v1\/?$/, ""));
     const secure = root.protocol === "https:";
     const headers = requestHeaders(req);
-    headers.push("authorization", `Bearer ${token.token}`);
+    // With a raw header list node adds no Host of its own.
+    headers.push("host", root.host, "authorization", `Bearer ${token.token}`);
     const upstream = (secure ? httpsRequest : httpRequest)({
       protocol: root.protocol,
       hostname: root.hostname.replace(/^\[|\]$/g, ""),
@@ -98,6 +99,9 @@ export function createProxy(options: Omit<ProxyOptions, "port" | "host">): Serve
       agent: secure ? agents.https : agents.http,
     });
     upstream.on("response", (answer) => {
+      // A token can die before its expiry (SPEC §1: the signing credentials expired first): drop it so the
+      // next request gets a new one. This request's answer still goes back as it is.
+      if (answer.statusCode === 401) void client.invalidate(token.region).catch(() => undefined);
       res.writeHead(answer.statusCode ?? 502, answer.statusMessage, responseHeaders(answer));
       res.flushHeaders();
       answer.pipe(res);
