@@ -218,13 +218,13 @@ describe("env prints export lines that set both variables in a shell", () => {
 });
 
 describe("exec runs a command with the variables set and passes its exit status through", () => {
-  it("the child sees both variables and its exit code is mantle-vend's", async () => {
+  it("the child sees both variables, not the API key, and its exit code is mantle-vend's", async () => {
     const result = await runCli(
-      ["exec", "--", "bash", "-c", 'test -n "$AWS_BEARER_TOKEN_BEDROCK" && echo "$AWS_REGION:${AWS_BEARER_TOKEN_BEDROCK:0:16}"; exit 7'],
+      ["exec", "--", "bash", "-c", 'test -n "$AWS_BEARER_TOKEN_BEDROCK" && echo "$AWS_REGION:${AWS_BEARER_TOKEN_BEDROCK:0:16}:${MANTLE_VEND_API_KEY:-unset}"; exit 7'],
       env(freshCacheHome()),
     );
     expect(result.code).toBe(7);
-    expect(result.stdout).toBe("us-east-1:bedrock-api-key-\n");
+    expect(result.stdout).toBe("us-east-1:bedrock-api-key-:unset\n");
   });
 
   it("a child killed by a signal makes mantle-vend die of the same signal", async () => {

@@ -211,7 +211,9 @@ async function run(argv: readonly string[]): Promise<number> {
       if (args.rest.length === 0) throw new UsageError("exec needs a command: mantle-vend exec -- <command> [args…]");
       const s = settings(args, env);
       const token = await client(s, { cache }).getToken();
-      return runCommand(args.rest, { ...env, AWS_BEARER_TOKEN_BEDROCK: token.token, AWS_REGION: token.region }, stderr);
+      // The child gets the short-lived token, never the long-lived API key that minted it.
+      const { MANTLE_VEND_API_KEY: _apiKey, ...childEnv } = env;
+      return runCommand(args.rest, { ...childEnv, AWS_BEARER_TOKEN_BEDROCK: token.token, AWS_REGION: token.region }, stderr);
     }
     case "models": {
       const s = settings(args, env);
