@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { Aws, Duration, RemovalPolicy, Token, Validations } from "aws-cdk-lib";
+import { Aws, Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -8,209 +8,16 @@ import * as lambda from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat, type BundlingOptions } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { resolveProps, type MantleTokenVendorProps } from "./props.js";
 
-/** Regions Mantle serves (SPEC §1); the default allowlist. */
-export const DEFAULT_REGIONS: readonly string[] = [
-  "us-east-1",
-  "us-east-2",
-  "us-west-2",
-  "ap-northeast-1",
-  "ap-south-1",
-  "ap-southeast-3",
-  "eu-central-1",
-  "eu-west-1",
-  "eu-west-2",
-  "eu-south-1",
-  "eu-north-1",
-  "sa-east-1",
-];
+export type { MantleTokenVendorProps } from "./props.js";
 
-export const DEFAULT_PARAMETER_PREFIX = "/mantle-vend";
-
-/** Longest lifetime a Mantle bearer token can have (the generator rejects more than 43 200 s). */
-const MAX_TOKEN_TTL_SECONDS = 12 * 3600;
-const MIN_TOKEN_TTL_SECONDS = 60;
-/** AssumeRole from a Lambda execution role is role chaining, which STS caps at one hour. */
-const ROLE_CHAINING_MAX_SECONDS = 3600;
 /** Fallback catalog TTL handed to the functions when the schedule is turned off (SPEC §6 default). */
 const DEFAULT_CATALOG_TTL_SECONDS = 3600;
-/** The functions refuse a catalog TTL above 7 days at start-up (lambda/config.ts). */
-const MAX_REFRESH_INTERVAL_MINUTES = 7 * 24 * 60;
-/** SSM allows 15 levels; the service appends up to three (`/catalogs/<region>/<i>`). */
-const MAX_PREFIX_LEVELS = 12;
 
 // Resolved from this file rather than process.cwd() so synthesis works from any directory.
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const LAMBDA_DIR = fileURLToPath(new URL("../lambda/", import.meta.url));
-
-/**
- * Properties of {@link MantleTokenVendor}. Every property is optional; the defaults are the
- * secure, documented behaviour of SPEC §6/§7.
- */
-export interface MantleTokenVendorProps {
-  /**
-   * Regions keys may mint tokens for and the refresh function keeps catalogs of.
-   * @default the 12 Mantle regions of SPEC §1
-   */
-  readonly regions?: string[];
-  /**
-   * SSM Parameter Store path under which keys and catalogs live. Starts with `/`, no trailing `/`.
-   * @default "/mantle-vend"
-   */
-  readonly parameterPrefix?: string;
-  /**
-   * Token lifetime when a request does not ask for one. At least 60 s and at most `maxTtl`.
-   * @default Duration.hours(1)
-   */
-  readonly defaultTtl?: Duration;
-  /**
-   * Longest token lifetime the server hands out. At most 12 h (1 h with `perKeyAttribution`).
-   * @default Duration.hours(1)
-   */
-  readonly maxTtl?: Duration;
-  /**
-   * How often the refresh function re-reads every region's model list; `null` turns the schedule off.
-   * Whole minutes, from 1 minute to 7 days.
-   * @default Duration.minutes(60)
-   */
-  readonly catalogRefreshInterval?: Duration | null;
-  /**
-   * Reserved concurrency of the API function.
-   * @default - not set (the account's unreserved pool)
-   */
-  readonly reservedConcurrency?: number;
-  /**
-   * Retention of both functions' log groups.
-   * @default RetentionDays.ONE_MONTH
-   */
-  readonly logRetention?: logs.RetentionDays;
-  /**
-   * Sign tokens with a dedicated role assumed per key (source identity = key id), so CloudTrail
-   * attributes Mantle calls to the key that minted the token.
-   * @default false
-   */
-  readonly perKeyAttribution?: boolean;
-}
-
-interface ResolvedProps {
-  readonly regions: string[];
-  readonly parameterPrefix: string;
-  readonly defaultTtlSeconds: number;
-  readonly maxTtlSeconds: number;
-  readonly refreshIntervalMinutes: number | null;
-  readonly reservedConcurrency: number | undefined;
-  readonly logRetention: logs.RetentionDays;
-  readonly perKeyAttribution: boolean;
-}
-
-const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
-const PREFIX_SEGMENT_PATTERN = /^[A-Za-z0-9_.-]+$/;
-
-function fail(message: string): never {
-  throw new Error(`MantleTokenVendor: ${message}`);
-}
-
-function requireLiteral(name: string, value: string): void {
-  // ARNs, suppression ids and the env vars are computed from these values at synth time.
-  if (Token.isUnresolved(value)) fail(`${name} must be a literal value, not a token`);
-}
-
-function durationSeconds(name: string, value: Duration): number {
-  const seconds = value.toSeconds({ integral: false });
-  if (!Number.isInteger(seconds)) fail(`${name} must be a whole number of seconds (got ${seconds})`);
-  return seconds;
-}
-
-function validatePrefix(prefix: string): string {
-  requireLiteral("parameterPrefix", prefix);
-  if (!prefix.startsWith("/")) fail(`parameterPrefix must start with "/" (got "${prefix}")`);
-  if (prefix.length > 1 && prefix.endsWith("/")) fail(`parameterPrefix must not end with "/" (got "${prefix}")`);
-  const segments = prefix.slice(1).split("/");
-  if (segments.some((s) => !PREFIX_SEGMENT_PATTERN.test(s))) {
-    fail(
-      `parameterPrefix "${prefix}" may only contain letters, digits, "_", ".", "-" and single "/" separators`,
-    );
-  }
-  if (/^(aws|ssm)/i.test(segments[0] ?? "")) {
-    fail(`parameterPrefix "${prefix}" must not begin with "aws" or "ssm" (reserved by Parameter Store)`);
-  }
-  if (segments.length > MAX_PREFIX_LEVELS) {
-    fail(`parameterPrefix "${prefix}" has ${segments.length} levels; at most ${MAX_PREFIX_LEVELS} are allowed`);
-  }
-  if (prefix.length > 200) fail(`parameterPrefix is longer than 200 characters`);
-  return prefix;
-}
-
-function validateRegions(regions: string[]): string[] {
-  if (regions.length === 0) fail("regions must not be empty");
-  const seen = new Set<string>();
-  for (const region of regions) {
-    requireLiteral("regions", region);
-    if (!REGION_PATTERN.test(region)) fail(`"${region}" is not a valid AWS region name`);
-    if (seen.has(region)) fail(`region "${region}" is listed twice`);
-    seen.add(region);
-  }
-  return [...regions];
-}
-
-function resolveProps(props: MantleTokenVendorProps): ResolvedProps {
-  const regions = validateRegions(props.regions ?? [...DEFAULT_REGIONS]);
-  const parameterPrefix = validatePrefix(props.parameterPrefix ?? DEFAULT_PARAMETER_PREFIX);
-
-  const maxTtlSeconds = durationSeconds("maxTtl", props.maxTtl ?? Duration.hours(1));
-  const defaultTtlSeconds = durationSeconds("defaultTtl", props.defaultTtl ?? Duration.hours(1));
-  if (maxTtlSeconds > MAX_TOKEN_TTL_SECONDS) {
-    fail(`maxTtl must be at most 12 hours (${MAX_TOKEN_TTL_SECONDS} s); got ${maxTtlSeconds} s`);
-  }
-  if (maxTtlSeconds < MIN_TOKEN_TTL_SECONDS) {
-    fail(`maxTtl must be at least ${MIN_TOKEN_TTL_SECONDS} s; got ${maxTtlSeconds} s`);
-  }
-  if (defaultTtlSeconds < MIN_TOKEN_TTL_SECONDS) {
-    fail(`defaultTtl must be at least ${MIN_TOKEN_TTL_SECONDS} s; got ${defaultTtlSeconds} s`);
-  }
-  if (defaultTtlSeconds > maxTtlSeconds) {
-    fail(`defaultTtl (${defaultTtlSeconds} s) must not exceed maxTtl (${maxTtlSeconds} s)`);
-  }
-
-  const perKeyAttribution = props.perKeyAttribution ?? false;
-  if (perKeyAttribution && maxTtlSeconds > ROLE_CHAINING_MAX_SECONDS) {
-    // The token can never outlive the chained session, so a longer maxTtl would be a lie.
-    fail(
-      `with perKeyAttribution, maxTtl must be at most 1 hour: STS caps role-chained sessions ` +
-        `(Lambda role -> token role) at ${ROLE_CHAINING_MAX_SECONDS} s; got ${maxTtlSeconds} s`,
-    );
-  }
-
-  let refreshIntervalMinutes: number | null = 60;
-  if (props.catalogRefreshInterval === null) {
-    refreshIntervalMinutes = null;
-  } else if (props.catalogRefreshInterval !== undefined) {
-    const seconds = durationSeconds("catalogRefreshInterval", props.catalogRefreshInterval);
-    if (seconds < 60 || seconds % 60 !== 0) {
-      fail(`catalogRefreshInterval must be a whole number of minutes, at least 1; got ${seconds} s`);
-    }
-    refreshIntervalMinutes = seconds / 60;
-    if (refreshIntervalMinutes > MAX_REFRESH_INTERVAL_MINUTES) {
-      fail(`catalogRefreshInterval must be at most 7 days; got ${refreshIntervalMinutes} minutes`);
-    }
-  }
-
-  const reservedConcurrency = props.reservedConcurrency;
-  if (reservedConcurrency !== undefined && (!Number.isInteger(reservedConcurrency) || reservedConcurrency < 1)) {
-    fail(`reservedConcurrency must be a positive integer; got ${reservedConcurrency}`);
-  }
-
-  return {
-    regions,
-    parameterPrefix,
-    defaultTtlSeconds,
-    maxTtlSeconds,
-    refreshIntervalMinutes,
-    reservedConcurrency,
-    logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-    perKeyAttribution,
-  };
-}
 
 /**
  * Makes a trust statement that lets the wrapped ARN both assume the role and stamp the session

@@ -5,6 +5,12 @@ import type { Config } from "./types.js";
 /** The largest expiry a bearer token can carry (the token generator's own limit). */
 export const TOKEN_MAX_TTL_SECONDS = 43_200;
 export const TOKEN_MIN_TTL_SECONDS = 60;
+/** Role chaining (Lambda role → token role) caps an attribution-mode session at one hour. */
+export const ATTRIBUTION_MAX_SESSION_SECONDS = 3600;
+export const MAX_CATALOG_TTL_SECONDS = 7 * 86_400;
+export const DEFAULT_PARAMETER_PREFIX = "/mantle-vend";
+/** SSM allows 15 levels; the service appends up to three (`/catalogs/<region>/<i>`). */
+const MAX_PREFIX_LEVELS = 12;
 
 type Env = Record<string, string | undefined>;
 
@@ -13,7 +19,7 @@ type Env = Record<string, string | undefined>;
  * ConfigError naming the variable, so start-up stops instead of serving wrongly.
  */
 export function loadConfig(env: Env): Config {
-  const parameterPrefix = parsePrefix(env.MANTLE_VEND_PARAMETER_PREFIX ?? "/mantle-vend");
+  const parameterPrefix = parsePrefix(env.MANTLE_VEND_PARAMETER_PREFIX ?? DEFAULT_PARAMETER_PREFIX);
   const regions = parseRegions(env.MANTLE_VEND_REGIONS);
   const maxTtlSeconds = integer(env, "MANTLE_VEND_MAX_TTL_SECONDS", 3600, TOKEN_MIN_TTL_SECONDS, TOKEN_MAX_TTL_SECONDS);
   const defaultTtlSeconds = integer(env, "MANTLE_VEND_DEFAULT_TTL_SECONDS", Math.min(3600, maxTtlSeconds), TOKEN_MIN_TTL_SECONDS, TOKEN_MAX_TTL_SECONDS);
@@ -28,7 +34,7 @@ export function loadConfig(env: Env): Config {
     defaultRegion: parseDefaultRegion(env, regions),
     defaultTtlSeconds,
     maxTtlSeconds,
-    catalogTtlSeconds: integer(env, "MANTLE_VEND_CATALOG_TTL_SECONDS", 3600, 60, 7 * 86_400),
+    catalogTtlSeconds: integer(env, "MANTLE_VEND_CATALOG_TTL_SECONDS", 3600, 60, MAX_CATALOG_TTL_SECONDS),
     keyCacheMaxAgeSeconds: integer(env, "MANTLE_VEND_KEY_CACHE_MAX_AGE_SECONDS", 900, 60, 86_400),
     rateLimit: {
       perSecond: positiveNumber(env, "MANTLE_VEND_RATE_LIMIT_PER_SECOND", 10),
@@ -46,12 +52,26 @@ export function loadConfig(env: Env): Config {
   return config;
 }
 
-function parsePrefix(value: string): string {
-  if (!/^\/[A-Za-z0-9_.\-\/]*[A-Za-z0-9_.\-]$/.test(value) || value.includes("//")) {
-    throw new ConfigError(
-      `MANTLE_VEND_PARAMETER_PREFIX must be a parameter path like /mantle-vend (leading /, no trailing /), got "${value}"`,
-    );
+/**
+ * Why a parameter prefix is unusable, or undefined when it is fine. Shared by the
+ * service's start-up check and the CDK construct, so both refuse the same prefixes.
+ */
+export function prefixProblem(prefix: string): string | undefined {
+  const segments = prefix.slice(1).split("/");
+  if (!prefix.startsWith("/")) return `must start with "/" (got "${prefix}")`;
+  if (prefix.length > 1 && prefix.endsWith("/")) return `must not end with "/" (got "${prefix}")`;
+  if (segments.some((s) => !/^[A-Za-z0-9_.-]+$/.test(s))) {
+    return `may only contain letters, digits, "_", ".", "-" and single "/" separators (got "${prefix}")`;
   }
+  if (/^(aws|ssm)/i.test(segments[0] ?? "")) return `must not begin with "aws" or "ssm", which Parameter Store reserves (got "${prefix}")`;
+  if (segments.length > MAX_PREFIX_LEVELS) return `may have at most ${MAX_PREFIX_LEVELS} levels (got ${segments.length})`;
+  if (prefix.length > 200) return "must be at most 200 characters";
+  return undefined;
+}
+
+function parsePrefix(value: string): string {
+  const problem = prefixProblem(value);
+  if (problem !== undefined) throw new ConfigError(`MANTLE_VEND_PARAMETER_PREFIX ${problem}`);
   return value;
 }
 

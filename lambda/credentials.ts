@@ -2,7 +2,8 @@ import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import type { STSClient } from "@aws-sdk/client-sts";
 import { DependencyError } from "./errors.js";
 import type { Clock } from "./types.js";
-import { ATTRIBUTION_MAX_SESSION_SECONDS, type CredentialSource, type SigningCredentials, type SigningSubject } from "./tokens.js";
+import { ATTRIBUTION_MAX_SESSION_SECONDS } from "./config.js";
+import type { CredentialSource, SigningCredentials, SigningSubject } from "./tokens.js";
 
 /**
  * The default AWS credential chain (the execution role's environment credentials in

@@ -1,5 +1,5 @@
 import { getToken } from "@aws/bedrock-token-generator";
-import { TOKEN_MIN_TTL_SECONDS } from "./config.js";
+import { ATTRIBUTION_MAX_SESSION_SECONDS, TOKEN_MIN_TTL_SECONDS } from "./config.js";
 import { DependencyError } from "./errors.js";
 import type { Caller, Config } from "./types.js";
 
@@ -63,9 +63,6 @@ export async function mintToken(credentials: SigningCredentials, region: string,
   if (credentials.expiration !== undefined && credentials.expiration < expiresAt) expiresAt = credentials.expiration;
   return { token, issuedAt: signedAt, expiresAt };
 }
-
-/** Role chaining caps a session at one hour, whatever the role's own maximum. */
-export const ATTRIBUTION_MAX_SESSION_SECONDS = 3600;
 
 /** The server's ceiling: role chaining caps attribution-mode sessions, and so tokens, at one hour. */
 export function maxTokenTtl(config: Config): number {

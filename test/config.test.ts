@@ -16,7 +16,20 @@ describe("configuration defaults", () => {
       rateLimit: { perSecond: 10, burst: 100 },
       mantleEndpoint: "https://bedrock-mantle.{region}.api.aws",
     });
-    expect(MANTLE_REGIONS).toHaveLength(12);
+    expect(MANTLE_REGIONS).toEqual([
+      "us-east-1",
+      "us-east-2",
+      "us-west-2",
+      "ap-northeast-1",
+      "ap-south-1",
+      "ap-southeast-3",
+      "eu-central-1",
+      "eu-west-1",
+      "eu-west-2",
+      "eu-south-1",
+      "eu-north-1",
+      "sa-east-1",
+    ]);
   });
 });
 
@@ -73,6 +86,8 @@ describe("a bad value stops start-up with a message naming the variable", () => 
     ["MANTLE_VEND_PARAMETER_PREFIX", "/mantle-vend/"],
     ["MANTLE_VEND_PARAMETER_PREFIX", "/a//b"],
     ["MANTLE_VEND_PARAMETER_PREFIX", "/has space"],
+    ["MANTLE_VEND_PARAMETER_PREFIX", "/aws/reserved"],
+    ["MANTLE_VEND_PARAMETER_PREFIX", "/a/b/c/d/e/f/g/h/i/j/k/l/m"],
     ["MANTLE_VEND_REGIONS", "us-east-1,Mars"],
     ["MANTLE_VEND_REGIONS", " , "],
     ["MANTLE_VEND_DEFAULT_REGION", "ap-south-1"],

@@ -11,23 +11,11 @@ import { AwsSolutionsChecks, NagRuleCompliance, rules } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MantleTokenVendor, MantleVendStack, type MantleVendStackProps } from "../infra/index.js";
+import { MANTLE_REGIONS } from "../lambda/regions.js";
 
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-const DEFAULT_REGIONS = [
-  "us-east-1",
-  "us-east-2",
-  "us-west-2",
-  "ap-northeast-1",
-  "ap-south-1",
-  "ap-southeast-3",
-  "eu-central-1",
-  "eu-west-1",
-  "eu-west-2",
-  "eu-south-1",
-  "eu-north-1",
-  "sa-east-1",
-];
+const DEFAULT_REGIONS = MANTLE_REGIONS;
 const MANTLE_INFERENCE_ACTIONS = ["bedrock-mantle:CreateInference", "bedrock-mantle:Get*", "bedrock-mantle:List*"];
 const BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 

@@ -14,6 +14,7 @@ import { timingSafeEqual } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
+import { MANTLE_REGIONS } from "../../lambda/regions.js";
 
 // ---------------------------------------------------------------------------
 // Types
@@ -96,21 +97,6 @@ interface Route {
 // Constants
 // ---------------------------------------------------------------------------
 
-/** The default region allowlist of SPEC §1. */
-export const EMULATOR_REGIONS: readonly string[] = [
-  "us-east-1",
-  "us-east-2",
-  "us-west-2",
-  "ap-northeast-1",
-  "ap-south-1",
-  "ap-southeast-3",
-  "eu-central-1",
-  "eu-west-1",
-  "eu-west-2",
-  "eu-south-1",
-  "eu-north-1",
-  "sa-east-1",
-];
 
 /**
  * Fixed credentials for offline mode. They are not secret: they only ever
@@ -521,7 +507,7 @@ export class MantleEmulator {
       acceptsGzip: typeof acceptEncoding === "string" && /\bgzip\b/i.test(acceptEncoding),
     };
     try {
-      if (!EMULATOR_REGIONS.includes(region)) {
+      if (!MANTLE_REGIONS.includes(region)) {
         return this.sendJson(ctx, 404, openAiError("Unknown region.", "invalid_request_error", "not_found"));
       }
       const auth = await verifyBearerToken(bearerFrom(req) ?? "", {

@@ -1,0 +1,168 @@
+import { Duration, Token } from "aws-cdk-lib";
+import * as logs from "aws-cdk-lib/aws-logs";
+import {
+  ATTRIBUTION_MAX_SESSION_SECONDS,
+  DEFAULT_PARAMETER_PREFIX,
+  MAX_CATALOG_TTL_SECONDS,
+  prefixProblem,
+  TOKEN_MAX_TTL_SECONDS,
+  TOKEN_MIN_TTL_SECONDS,
+} from "../lambda/config.js";
+import { MANTLE_REGIONS, REGION_PATTERN } from "../lambda/regions.js";
+
+/** The functions refuse a catalog TTL above 7 days at start-up (lambda/config.ts). */
+const MAX_REFRESH_INTERVAL_MINUTES = MAX_CATALOG_TTL_SECONDS / 60;
+
+/**
+ * Properties of {@link MantleTokenVendor}. Every property is optional; the defaults are the
+ * secure, documented behaviour of SPEC §6/§7.
+ */
+export interface MantleTokenVendorProps {
+  /**
+   * Regions keys may mint tokens for and the refresh function keeps catalogs of.
+   * @default the 12 Mantle regions of SPEC §1
+   */
+  readonly regions?: string[];
+  /**
+   * SSM Parameter Store path under which keys and catalogs live. Starts with `/`, no trailing `/`.
+   * @default "/mantle-vend"
+   */
+  readonly parameterPrefix?: string;
+  /**
+   * Token lifetime when a request does not ask for one. At least 60 s and at most `maxTtl`.
+   * @default Duration.hours(1)
+   */
+  readonly defaultTtl?: Duration;
+  /**
+   * Longest token lifetime the server hands out. At most 12 h (1 h with `perKeyAttribution`).
+   * @default Duration.hours(1)
+   */
+  readonly maxTtl?: Duration;
+  /**
+   * How often the refresh function re-reads every region's model list; `null` turns the schedule off.
+   * Whole minutes, from 1 minute to 7 days.
+   * @default Duration.minutes(60)
+   */
+  readonly catalogRefreshInterval?: Duration | null;
+  /**
+   * Reserved concurrency of the API function.
+   * @default - not set (the account's unreserved pool)
+   */
+  readonly reservedConcurrency?: number;
+  /**
+   * Retention of both functions' log groups.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Sign tokens with a dedicated role assumed per key (source identity = key id), so CloudTrail
+   * attributes Mantle calls to the key that minted the token.
+   * @default false
+   */
+  readonly perKeyAttribution?: boolean;
+}
+
+export interface ResolvedProps {
+  readonly regions: string[];
+  readonly parameterPrefix: string;
+  readonly defaultTtlSeconds: number;
+  readonly maxTtlSeconds: number;
+  readonly refreshIntervalMinutes: number | null;
+  readonly reservedConcurrency: number | undefined;
+  readonly logRetention: logs.RetentionDays;
+  readonly perKeyAttribution: boolean;
+}
+
+function fail(message: string): never {
+  throw new Error(`MantleTokenVendor: ${message}`);
+}
+
+function requireLiteral(name: string, value: string): void {
+  // ARNs, suppression ids and the env vars are computed from these values at synth time.
+  if (Token.isUnresolved(value)) fail(`${name} must be a literal value, not a token`);
+}
+
+function durationSeconds(name: string, value: Duration): number {
+  const seconds = value.toSeconds({ integral: false });
+  if (!Number.isInteger(seconds)) fail(`${name} must be a whole number of seconds (got ${seconds})`);
+  return seconds;
+}
+
+function validatePrefix(prefix: string): string {
+  requireLiteral("parameterPrefix", prefix);
+  const problem = prefixProblem(prefix);
+  if (problem !== undefined) fail(`parameterPrefix ${problem}`);
+  return prefix;
+}
+
+function validateRegions(regions: string[]): string[] {
+  if (regions.length === 0) fail("regions must not be empty");
+  const seen = new Set<string>();
+  for (const region of regions) {
+    requireLiteral("regions", region);
+    if (!REGION_PATTERN.test(region)) fail(`"${region}" is not a valid AWS region name`);
+    if (seen.has(region)) fail(`region "${region}" is listed twice`);
+    seen.add(region);
+  }
+  return [...regions];
+}
+
+export function resolveProps(props: MantleTokenVendorProps): ResolvedProps {
+  const regions = validateRegions(props.regions ?? [...MANTLE_REGIONS]);
+  const parameterPrefix = validatePrefix(props.parameterPrefix ?? DEFAULT_PARAMETER_PREFIX);
+
+  const maxTtlSeconds = durationSeconds("maxTtl", props.maxTtl ?? Duration.hours(1));
+  const defaultTtlSeconds = durationSeconds("defaultTtl", props.defaultTtl ?? Duration.hours(1));
+  if (maxTtlSeconds > TOKEN_MAX_TTL_SECONDS) {
+    fail(`maxTtl must be at most 12 hours (${TOKEN_MAX_TTL_SECONDS} s); got ${maxTtlSeconds} s`);
+  }
+  if (maxTtlSeconds < TOKEN_MIN_TTL_SECONDS) {
+    fail(`maxTtl must be at least ${TOKEN_MIN_TTL_SECONDS} s; got ${maxTtlSeconds} s`);
+  }
+  if (defaultTtlSeconds < TOKEN_MIN_TTL_SECONDS) {
+    fail(`defaultTtl must be at least ${TOKEN_MIN_TTL_SECONDS} s; got ${defaultTtlSeconds} s`);
+  }
+  if (defaultTtlSeconds > maxTtlSeconds) {
+    fail(`defaultTtl (${defaultTtlSeconds} s) must not exceed maxTtl (${maxTtlSeconds} s)`);
+  }
+
+  const perKeyAttribution = props.perKeyAttribution ?? false;
+  if (perKeyAttribution && maxTtlSeconds > ATTRIBUTION_MAX_SESSION_SECONDS) {
+    // The token can never outlive the chained session, so a longer maxTtl would be a lie.
+    fail(
+      `with perKeyAttribution, maxTtl must be at most 1 hour: STS caps role-chained sessions ` +
+        `(Lambda role -> token role) at ${ATTRIBUTION_MAX_SESSION_SECONDS} s; got ${maxTtlSeconds} s`,
+    );
+  }
+
+  let refreshIntervalMinutes: number | null = 60;
+  if (props.catalogRefreshInterval === null) {
+    refreshIntervalMinutes = null;
+  } else if (props.catalogRefreshInterval !== undefined) {
+    const seconds = durationSeconds("catalogRefreshInterval", props.catalogRefreshInterval);
+    if (seconds < 60 || seconds % 60 !== 0) {
+      fail(`catalogRefreshInterval must be a whole number of minutes, at least 1; got ${seconds} s`);
+    }
+    refreshIntervalMinutes = seconds / 60;
+    if (refreshIntervalMinutes > MAX_REFRESH_INTERVAL_MINUTES) {
+      fail(`catalogRefreshInterval must be at most 7 days; got ${refreshIntervalMinutes} minutes`);
+    }
+  }
+
+  const reservedConcurrency = props.reservedConcurrency;
+  if (reservedConcurrency !== undefined && (!Number.isInteger(reservedConcurrency) || reservedConcurrency < 1)) {
+    fail(`reservedConcurrency must be a positive integer; got ${reservedConcurrency}`);
+  }
+
+  return {
+    regions,
+    parameterPrefix,
+    defaultTtlSeconds,
+    maxTtlSeconds,
+    refreshIntervalMinutes,
+    reservedConcurrency,
+    logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    perKeyAttribution,
+  };
+}
+
