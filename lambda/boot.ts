@@ -11,6 +11,15 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import type { STSClient } from "@aws-sdk/client-sts";
 
 /**
+ * Short timeouts for every AWS call on a request's path: a hung dependency must turn into
+ * a 503 (or a cached answer) well inside the function's 10 s, never Lambda's own timeout.
+ */
+const AWS_CLIENT_LIMITS = {
+  maxAttempts: 2,
+  requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
+};
+
+/**
  * What both Lambda entry points build once per container, during the init phase: a bad
  * configuration is logged and thrown, so Lambda reports an init error instead of serving.
  */
@@ -23,11 +32,7 @@ export function bootLambda(): { config: Config; log: Logger; service: Service } 
     log.error("invalid configuration; refusing to start", { errorMessage: (error as Error).message });
     throw error;
   }
-  // Short timeouts: a request must never hang on SSM for long, the cached answer can serve.
-  const ssm = new SSMClient({
-    maxAttempts: 2,
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
-  });
+  const ssm = new SSMClient(AWS_CLIENT_LIMITS);
   const service = createService({
     config,
     store: new SsmParameterStore(ssm),
@@ -46,7 +51,7 @@ function signingCredentials(config: Config): CredentialSource {
   return attributionCredentialSource({
     roleArn,
     // Loaded on first use: only attribution mode pays for the STS client at cold start.
-    sts: () => (client ??= import("@aws-sdk/client-sts").then(({ STSClient }) => new STSClient({ maxAttempts: 2 }))),
+    sts: () => (client ??= import("@aws-sdk/client-sts").then(({ STSClient }) => new STSClient(AWS_CLIENT_LIMITS))),
     clock: Date.now,
   });
 }

@@ -70,7 +70,7 @@ export class CatalogService {
   /** The scheduled path: always asks Mantle, then stores what changed. */
   async refresh(region: string): Promise<RefreshOutcome> {
     const stored = await this.readStored(region);
-    const { changed } = await this.fetchAndStore(region, stored);
+    const { changed } = await this.fetchAndStore(region, stored, "must");
     return { region, changed };
   }
 
@@ -95,7 +95,7 @@ export class CatalogService {
     const best = newest(this.held.get(region)?.catalog, stored);
     if (best !== undefined && this.ageMs(best) <= 2 * this.options.ttlMs) return this.hold(region, best);
     try {
-      return (await this.fetchAndStore(region, best, !storeFailed)).held;
+      return (await this.fetchAndStore(region, best, storeFailed ? "skip" : "try")).held;
     } catch (error) {
       this.log.warn("live catalog fetch failed", { region, ...describeError(error) });
       if (best !== undefined) return this.hold(region, best);
@@ -116,16 +116,25 @@ export class CatalogService {
     }
   }
 
-  private async fetchAndStore(region: string, previous: Catalog | undefined, persist = true): Promise<{ held: Held; changed: boolean }> {
+  /**
+   * Lists the models live and stores them. A request may serve what Mantle said even when
+   * storing fails ("try"), or skip the store it cannot read ("skip"); the scheduled refresh
+   * exists to store, so for it a failed write is a failed refresh ("must").
+   */
+  private async fetchAndStore(
+    region: string,
+    previous: Catalog | undefined,
+    persist: "must" | "try" | "skip",
+  ): Promise<{ held: Held; changed: boolean }> {
     const models = await this.live(region);
     const now = new Date(this.clock()).toISOString();
     const changed = previous === undefined || !sameModels(previous.models, models);
     let catalog: Catalog = { checkedAt: now, changedAt: changed ? now : previous.changedAt, models };
-    if (persist) {
+    if (persist !== "skip") {
       try {
         catalog = (await this.store.write(region, catalog, previous)).catalog;
       } catch (error) {
-        // Serving what Mantle just said beats failing; the next refresh stores it.
+        if (persist === "must") throw error;
         this.log.warn("could not store the catalog", { region, ...describeError(error) });
       }
     }

@@ -118,7 +118,8 @@ export class CatalogStore {
    * — one PutParameter — and the stored `changedAt` is kept. Otherwise every shard is
    * written, then the index (so a reader never meets an index naming absent shards),
    * then the shards a longer stored version left beyond the new count are deleted; if
-   * a shard write fails, the shards it already overwrote are put back before it throws.
+   * a shard or the index write fails, the shards it already overwrote are put back
+   * before it throws (unless the index turns out to have been written after all).
    * Either way the current index is read first: it, not `previous`, says what the
    * shards hold, since another writer may have run in between.
    */
@@ -156,7 +157,6 @@ export class CatalogStore {
       await this.restore(region, oldShards, failedAt);
       throw error;
     }
-    // A failed index put is not undone: it may have been applied, and the new shards match it.
     const next: CatalogIndex = {
       v: FORMAT_VERSION,
       checkedAt: catalog.checkedAt,
@@ -164,7 +164,15 @@ export class CatalogStore {
       sha256,
       parts: pieces.length,
     };
-    await this.store.put(indexName, JSON.stringify(next));
+    try {
+      await this.store.put(indexName, JSON.stringify(next));
+    } catch (error) {
+      // A failed index put may still have been applied (a timeout, say): only when the
+      // stored index does not name the new shards are the old ones put back.
+      const stored = await this.readIndexQuietly(region).catch(() => undefined);
+      if (stored?.sha256 !== sha256) await this.restore(region, oldShards, pieces.length - 1);
+      throw error;
+    }
     for (let i = pieces.length; i < oldNames.length; i += 1) await this.store.delete(this.shardName(region, i));
     return { wroteShards: true, catalog: { checkedAt: next.checkedAt, changedAt: next.changedAt, models: catalog.models } };
   }

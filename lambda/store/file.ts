@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Parameter, ParameterStore } from "./types.js";
 
@@ -10,6 +10,8 @@ import type { Parameter, ParameterStore } from "./types.js";
 export class FileParameterStore implements ParameterStore {
   private readonly file: string;
   private writes: Promise<void> = Promise.resolve();
+  /** The last parse, keyed by what stat() says of the file: every write renames a new file in. */
+  private cache: { stamp: string; all: Readonly<Record<string, string>> } | undefined;
 
   constructor(private readonly dir: string) {
     this.file = join(dir, "parameters.json");
@@ -45,10 +47,15 @@ export class FileParameterStore implements ParameterStore {
     });
   }
 
-  private async read(): Promise<Record<string, string>> {
+  private async read(): Promise<Readonly<Record<string, string>>> {
     try {
+      const info = await stat(this.file, { bigint: true });
+      const stamp = `${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
+      if (this.cache?.stamp === stamp) return this.cache.all;
       const parsed: unknown = JSON.parse(await readFile(this.file, "utf8"));
-      return typeof parsed === "object" && parsed !== null ? (parsed as Record<string, string>) : {};
+      const all = typeof parsed === "object" && parsed !== null ? (parsed as Record<string, string>) : {};
+      this.cache = { stamp, all };
+      return all;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
       throw error;
@@ -58,7 +65,7 @@ export class FileParameterStore implements ParameterStore {
   /** Serialised so concurrent writers in one process never lose each other's change. */
   private update(change: (all: Record<string, string>) => void): Promise<void> {
     const next = this.writes.then(async () => {
-      const all = await this.read();
+      const all = { ...(await this.read()) };
       change(all);
       await mkdir(this.dir, { recursive: true, mode: 0o700 });
       const temp = `${this.file}.${process.pid}.${Date.now()}.tmp`;

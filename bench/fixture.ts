@@ -1,0 +1,41 @@
+import { KeyAdmin } from "../lambda/admin/keys-admin.js";
+import { EMULATOR_CREDENTIALS, MantleEmulator } from "../test/fakes/mantle-emulator.js";
+import { SsmFake } from "../test/fakes/ssm-fake.js";
+import { ssmStore } from "../test/support/ssm.js";
+import { cleanEnv } from "./lib.js";
+
+/** What the bundle-based sections share: the SSM fake with keys in it, the emulator, and the env that points a bundle at them. */
+export interface Fixture {
+  ssm: SsmFake;
+  emulator: MantleEmulator;
+  /** A valid API key (one of a few, so the key load is a realistic page). */
+  apiKey: string;
+  /** Environment of a Lambda container whose SSM and Mantle are the fakes. */
+  env: NodeJS.ProcessEnv;
+  close(): Promise<void>;
+}
+
+export async function startFixture(): Promise<Fixture> {
+  const ssm = await SsmFake.start();
+  const emulator = await MantleEmulator.start();
+  const admin = new KeyAdmin(ssmStore(ssm), "/mantle-vend");
+  const { key: apiKey } = await admin.create({ name: "bench" });
+  for (const name of ["bench-2", "bench-3", "bench-4"]) await admin.create({ name });
+  const env = cleanEnv({
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_SSM: ssm.url,
+    MANTLE_VEND_MANTLE_ENDPOINT: emulator.endpointTemplate,
+  });
+  return {
+    ssm,
+    emulator,
+    apiKey,
+    env,
+    close: async () => {
+      await emulator.close();
+      await ssm.close();
+    },
+  };
+}

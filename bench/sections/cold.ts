@@ -1,0 +1,83 @@
+import { join } from "node:path";
+import type { Fixture } from "../fixture.js";
+import { BENCH_DIR, log, median, round, runTimed, type Exited, type Figure } from "../lib.js";
+
+const TARGET_RATIO = 1.2;
+
+type Kind = "bundle" | "baseline" | "bare";
+
+interface Run {
+  wallMs: number;
+  timings?: Record<string, number>;
+}
+
+function parseTimings(run: Exited): Record<string, number> {
+  const line = run.stdout.split("\n").find((l) => l.startsWith("@@cold "));
+  if (run.code !== 0 || line === undefined) {
+    throw new Error(`cold-start child failed (exit ${run.code}):\n${run.stderr}\n${run.stdout.slice(-2000)}`);
+  }
+  return JSON.parse(line.slice("@@cold ".length)) as Record<string, number>;
+}
+
+/**
+ * Cold init: a fresh node process per run, spawn to exit. The three kinds run interleaved,
+ * round after round, so that drift on the machine hits them alike; one discarded round first
+ * warms the file cache. Medians of `rounds` runs each.
+ */
+export async function benchColdInit(fixture: Fixture, apiBundle: string, rounds = 10): Promise<Figure[]> {
+  const argsOf: Record<Kind, string[]> = {
+    bundle: [join(BENCH_DIR, "children/cold-bundle.mjs"), apiBundle, fixture.apiKey],
+    baseline: [join(BENCH_DIR, "children/cold-baseline.mjs")],
+    bare: ["-e", "0"],
+  };
+  const runs: Record<Kind, Run[]> = { bundle: [], baseline: [], bare: [] };
+  const kinds: Kind[] = ["bundle", "baseline", "bare"];
+  for (let round = 0; round <= rounds; round++) {
+    // Rotate the order so no kind always runs right after another.
+    const order = kinds.map((_, i) => kinds[(i + round) % kinds.length] as Kind);
+    for (const kind of order) {
+      const exited = await runTimed(process.execPath, argsOf[kind], fixture.env);
+      if (exited.code !== 0) throw new Error(`${kind} cold run failed: ${exited.stderr}`);
+      const run: Run = { wallMs: exited.wallMs };
+      if (kind !== "bare") run.timings = parseTimings(exited);
+      if (round > 0) runs[kind].push(run);
+    }
+  }
+  log(`cold init: ${rounds} runs of each kind done`);
+
+  const wall = (kind: Kind): number => median(runs[kind].map((r) => r.wallMs));
+  const inner = (kind: Kind, name: string): number => round(median(runs[kind].map((r) => r.timings?.[name] ?? 0)), 1);
+  const bundle = wall("bundle");
+  const baseline = wall("baseline");
+  const bare = wall("bare");
+  return [
+    {
+      section: "cold init",
+      name: "bundle: import + keys from SSM + first /healthz + first token (median wall ms)",
+      value: round(bundle, 1),
+      unit: "ms",
+      baseline: { name: "import client-ssm + token generator, 1 GetParametersByPath, 1 mint", value: round(baseline, 1) },
+      ratio: round(bundle / baseline),
+      target: { text: `<= ${TARGET_RATIO}x baseline`, met: bundle / baseline <= TARGET_RATIO },
+      detail: {
+        "bundle import incl. key load ms": inner("bundle", "importMs"),
+        "bundle first /healthz ms": inner("bundle", "healthzMs"),
+        "bundle first token ms": inner("bundle", "tokenMs"),
+        "baseline imports ms": inner("baseline", "importMs"),
+        "baseline GetParametersByPath ms": inner("baseline", "ssmMs"),
+        "baseline mint ms": inner("baseline", "tokenMs"),
+        "node bootstrap ms (bundle run)": inner("bundle", "bootMs"),
+        runs: rounds,
+      },
+    },
+    {
+      section: "cold init",
+      name: "bundle cold init vs bare `node -e 0` (median wall ms)",
+      value: round(bundle, 1),
+      unit: "ms",
+      baseline: { name: "node -e 0", value: round(bare, 1) },
+      ratio: round(bundle / bare),
+      detail: { "baseline process vs node -e 0": round(baseline / bare) },
+    },
+  ];
+}
