@@ -1,6 +1,7 @@
 import { KeyAdmin } from "../lambda/admin/keys-admin.js";
-import { EMULATOR_CREDENTIALS, MantleEmulator } from "../test/fakes/mantle-emulator.js";
+import { MantleEmulator } from "../test/fakes/mantle-emulator.js";
 import { SsmFake } from "../test/fakes/ssm-fake.js";
+import { bundleEnv } from "../test/support/bundle.js";
 import { ssmStore } from "../test/support/ssm.js";
 import { cleanEnv } from "./lib.js";
 
@@ -21,13 +22,7 @@ export async function startFixture(): Promise<Fixture> {
   const admin = new KeyAdmin(ssmStore(ssm), "/mantle-vend");
   const { key: apiKey } = await admin.create({ name: "bench" });
   for (const name of ["bench-2", "bench-3", "bench-4"]) await admin.create({ name });
-  const env = cleanEnv({
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_SSM: ssm.url,
-    MANTLE_VEND_MANTLE_ENDPOINT: emulator.endpointTemplate,
-  });
+  const env = cleanEnv(bundleEnv({ ssmUrl: ssm.url, mantleEndpoint: emulator.endpointTemplate }));
   return {
     ssm,
     emulator,

@@ -2,10 +2,10 @@ import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { KeyAdmin } from "../lambda/admin/keys-admin.js";
 import type { FunctionUrlEvent, FunctionUrlResult } from "../lambda/types.js";
-import { EMULATOR_CREDENTIALS, MantleEmulator, verifyBearerToken } from "./fakes/mantle-emulator.js";
+import { MantleEmulator, verifyBearerToken } from "./fakes/mantle-emulator.js";
 import { SsmFake } from "./fakes/ssm-fake.js";
 import { StsFake } from "./fakes/sts-fake.js";
-import { synthesizeBundle } from "./support/bundle.js";
+import { bundleEnv, synthesizeBundle } from "./support/bundle.js";
 import { functionUrlEvent } from "./support/events.js";
 import { ssmStore } from "./support/ssm.js";
 
@@ -24,12 +24,7 @@ beforeAll(async () => {
   emulator = await MantleEmulator.start({ credentials: [sts.credentials] });
   ({ key, keyId } = await new KeyAdmin(ssmStore(ssm), "/mantle-vend").create({ name: "team a", regions: ["us-east-1", "eu-west-1"] }));
   Object.assign(process.env, {
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_SSM: ssm.url,
-    AWS_ENDPOINT_URL_STS: sts.url,
-    MANTLE_VEND_MANTLE_ENDPOINT: emulator.endpointTemplate,
+    ...bundleEnv({ ssmUrl: ssm.url, mantleEndpoint: emulator.endpointTemplate, stsUrl: sts.url }),
     MANTLE_VEND_TOKEN_ROLE_ARN: ROLE_ARN,
     MANTLE_VEND_MAX_TTL_SECONDS: "43200",
   });

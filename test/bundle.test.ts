@@ -2,9 +2,9 @@ import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KeyAdmin } from "../lambda/admin/keys-admin.js";
 import type { FunctionUrlEvent, FunctionUrlResult } from "../lambda/types.js";
-import { EMULATOR_CREDENTIALS, MantleEmulator } from "./fakes/mantle-emulator.js";
+import { MantleEmulator } from "./fakes/mantle-emulator.js";
 import { SsmFake } from "./fakes/ssm-fake.js";
-import { synthesizeBundle } from "./support/bundle.js";
+import { bundleEnv, synthesizeBundle } from "./support/bundle.js";
 import { functionUrlEvent } from "./support/events.js";
 import { ssmStore } from "./support/ssm.js";
 
@@ -26,13 +26,7 @@ beforeAll(async () => {
   ssm = await SsmFake.start();
   emulator = await MantleEmulator.start({ now: () => emulatorNow });
   ({ key } = await new KeyAdmin(ssmStore(ssm), "/mantle-vend").create({ name: "bundle-test" }));
-  Object.assign(process.env, {
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_SSM: ssm.url,
-    MANTLE_VEND_MANTLE_ENDPOINT: emulator.endpointTemplate,
-  });
+  Object.assign(process.env, bundleEnv({ ssmUrl: ssm.url, mantleEndpoint: emulator.endpointTemplate }));
   ({ handler } = (await import(pathToFileURL(apiBundle).href)) as { handler: typeof handler });
 });
 

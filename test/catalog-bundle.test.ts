@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { KeyAdmin } from "../lambda/admin/keys-admin.js";
 import { MANTLE_REGIONS } from "../lambda/regions.js";
 import type { FunctionUrlEvent, FunctionUrlResult } from "../lambda/types.js";
-import { EMULATOR_CREDENTIALS, MantleEmulator } from "./fakes/mantle-emulator.js";
+import { MantleEmulator } from "./fakes/mantle-emulator.js";
 import { SsmFake } from "./fakes/ssm-fake.js";
-import { synthesizeBundle, type SynthesizedBundle } from "./support/bundle.js";
+import { bundleEnv, synthesizeBundle, type SynthesizedBundle } from "./support/bundle.js";
 import { functionUrlEvent } from "./support/events.js";
 import { ssmStore } from "./support/ssm.js";
 
@@ -23,13 +23,7 @@ beforeAll(async () => {
   ssm = await SsmFake.start();
   emulator = await MantleEmulator.start();
   ({ key } = await new KeyAdmin(ssmStore(ssm), "/mantle-vend").create({ name: "catalog-bundle" }));
-  env = {
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_SSM: ssm.url,
-    MANTLE_VEND_MANTLE_ENDPOINT: emulator.endpointTemplate,
-  };
+  env = bundleEnv({ ssmUrl: ssm.url, mantleEndpoint: emulator.endpointTemplate });
   Object.assign(process.env, env);
 });
 

@@ -22,7 +22,7 @@ import type { CredentialSource } from "../lambda/tokens.js";
 import type { FunctionUrlEvent, FunctionUrlResult } from "../lambda/types.js";
 import { EMULATOR_CREDENTIALS, MantleEmulator, verifyBearerToken, type EmulatorModel, type FailureMode } from "./fakes/mantle-emulator.js";
 import { SsmFake } from "./fakes/ssm-fake.js";
-import { synthesizeBundle } from "./support/bundle.js";
+import { bundleEnv, synthesizeBundle } from "./support/bundle.js";
 import { ManualClock } from "./support/clock.js";
 import { functionUrlEvent } from "./support/events.js";
 import { startService, type TestService } from "./support/service.js";
@@ -700,12 +700,11 @@ describe("in attribution mode a hung STS AssumeRole answers 503 within the Lambd
     try {
       for (const name of ["AWS_SESSION_TOKEN", "AWS_PROFILE"]) delete process.env[name];
       Object.assign(process.env, {
-        AWS_REGION: "us-east-1",
-        AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-        AWS_ENDPOINT_URL_SSM: ssm.url,
-        AWS_ENDPOINT_URL_STS: `http://127.0.0.1:${(hung.address() as AddressInfo).port}`,
-        MANTLE_VEND_MANTLE_ENDPOINT: emulator.endpointTemplate,
+        ...bundleEnv({
+          ssmUrl: ssm.url,
+          mantleEndpoint: emulator.endpointTemplate,
+          stsUrl: `http://127.0.0.1:${(hung.address() as AddressInfo).port}`,
+        }),
         MANTLE_VEND_TOKEN_ROLE_ARN: "arn:aws:iam::123456789012:role/mantle-vend-token",
       });
       const { handler } = (await import(pathToFileURL(apiBundle).href)) as { handler: (event: FunctionUrlEvent) => Promise<FunctionUrlResult> };

@@ -9,6 +9,7 @@
  *
  * (fast-check also prints the seed and the shrunk counterexample when a property fails.)
  */
+import { ERROR_CODES as CONTRACT_CODES } from "../lambda/errors.js";
 import { randomUUID } from "node:crypto";
 import { pathToFileURL } from "node:url";
 import fc from "fast-check";
@@ -18,7 +19,7 @@ import { MANTLE_REGIONS } from "../lambda/regions.js";
 import type { FunctionUrlEvent, FunctionUrlResult } from "../lambda/types.js";
 import { EMULATOR_CREDENTIALS, MantleEmulator, verifyBearerToken } from "./fakes/mantle-emulator.js";
 import { SsmFake } from "./fakes/ssm-fake.js";
-import { synthesizeBundle } from "./support/bundle.js";
+import { bundleEnv, synthesizeBundle } from "./support/bundle.js";
 import { ssmStore } from "./support/ssm.js";
 
 // ---------------------------------------------------------------- seed and budget
@@ -45,18 +46,8 @@ const statusCounts = new Map<number, number>();
 // ---------------------------------------------------------------- the contract (SPEC §3)
 
 const SPEC_STATUSES = [200, 304, 400, 401, 403, 404, 405, 413, 429, 500, 502, 503];
-const ERROR_CODES: Readonly<Record<number, string>> = {
-  400: "bad_request",
-  401: "unauthorized",
-  403: "forbidden",
-  404: "not_found",
-  405: "method_not_allowed",
-  413: "payload_too_large",
-  429: "rate_limited",
-  500: "internal",
-  502: "upstream_error",
-  503: "unavailable",
-};
+// The codes themselves are pinned literally by test/api.test.ts; here they are the oracle.
+const ERROR_CODES: Readonly<Record<number, string>> = CONTRACT_CODES;
 const ROUTE_METHOD: Readonly<Record<string, string>> = {
   "/healthz": "GET",
   "/v1/regions": "GET",
@@ -115,11 +106,7 @@ beforeAll(async () => {
 
   for (const name of ["AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_CREDENTIAL_EXPIRATION"]) delete process.env[name];
   Object.assign(process.env, {
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_SSM: ssm.url,
-    MANTLE_VEND_MANTLE_ENDPOINT: emulator.endpointTemplate,
+    ...bundleEnv({ ssmUrl: ssm.url, mantleEndpoint: emulator.endpointTemplate }),
     // Valid-key cases must not all end in 429; the "limited" key (burst 1) keeps 429s in the mix.
     MANTLE_VEND_RATE_LIMIT_BURST: "1000000",
   });

@@ -14,7 +14,6 @@ const REQUESTS = 1_000;
 const COLD_BURST = 48;
 /** The rest spread evenly over two catalog TTLs of simulated time. */
 const SPACING_MS = (2 * TTL_SECONDS * 1000) / (REQUESTS - COLD_BURST + 1);
-const API_REGIONS = ["us-east-1", "us-west-2", "eu-west-1"];
 /** A region only the refresh function looks at; its models change before the second refresh. */
 const CHANGING_REGION = "eu-north-1";
 

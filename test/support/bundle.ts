@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { MantleVendStack, type MantleVendStackProps } from "../../infra/stack.js";
+import { EMULATOR_CREDENTIALS } from "../fakes/mantle-emulator.js";
 
 const root = join(import.meta.dirname, "../..");
 
@@ -33,4 +34,19 @@ export async function synthesizeBundle(props: MantleVendStackProps = {}): Promis
     return join(assembly.directory, assetPath, "index.mjs");
   };
   return { template, apiBundle: bundleOf("Api"), refreshBundle: bundleOf("Refresh") };
+}
+
+/**
+ * The environment a bundled handler runs with against the local fakes: the emulator's
+ * credentials as the "execution role", SSM (and STS) endpoints pointed at the fakes.
+ */
+export function bundleEnv(fakes: { ssmUrl: string; mantleEndpoint: string; stsUrl?: string }): Record<string, string> {
+  return {
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_SSM: fakes.ssmUrl,
+    MANTLE_VEND_MANTLE_ENDPOINT: fakes.mantleEndpoint,
+    ...(fakes.stsUrl === undefined ? {} : { AWS_ENDPOINT_URL_STS: fakes.stsUrl }),
+  };
 }
