@@ -1,4 +1,4 @@
-import { mkdtemp } from "node:fs/promises";
+import { mkdir, mkdtemp } from "node:fs/promises";
 import { join } from "node:path";
 import { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
@@ -21,6 +21,7 @@ export interface SynthesizedBundle {
  * as they resolve to the runtime's SDK in Lambda.
  */
 export async function synthesizeBundle(props: MantleVendStackProps = {}): Promise<SynthesizedBundle> {
+  await mkdir(join(root, "cdk.out"), { recursive: true });
   const outdir = await mkdtemp(join(root, "cdk.out", "test-"));
   const app = new App({ outdir, context: { "aws:cdk:enable-asset-metadata": true } });
   const stack = new MantleVendStack(app, "MantleVendStack", props);
