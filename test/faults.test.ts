@@ -440,13 +440,14 @@ describe("failing signing credentials answer 503 for tokens and cold catalogs, a
 
 // ================================================================ catalog read from SSM
 
-describe("a cold container that cannot read the stored catalog serves Mantle's live answer and leaves the stored copy untouched", () => {
-  const cases = SSM_FAULTS.flatMap((fault) => [
-    [fault, "GetParameter"],
-    [fault, "GetParameters"],
-  ]) as Array<[SsmFault, string]>;
+/** Each SSM fault on each call of a catalog read: the index (GetParameter), the shards (GetParameters). */
+const CATALOG_READ_FAULTS = SSM_FAULTS.flatMap((fault) => [
+  [fault, "GetParameter"],
+  [fault, "GetParameters"],
+]) as Array<[SsmFault, string]>;
 
-  it.each(cases)("%s on %s", async (fault, action) => {
+describe("a cold container that cannot read the stored catalog serves Mantle's live answer and leaves the stored copy untouched", () => {
+  it.each(CATALOG_READ_FAULTS)("%s on %s", async (fault, action) => {
     const { stored } = await storedCatalog({ after: [{ id: "openai.gpt-oss-120b" }, { id: "zai.glm-4.6" }] });
     const cold = await container({ fault });
     await regions(cold); // keys loaded before the fault
@@ -658,12 +659,7 @@ describe("a scheduled refresh against a failing Mantle fails, writes nothing, an
 });
 
 describe("a scheduled refresh that cannot read the stored catalog fails and leaves it byte-identical", () => {
-  const cases = SSM_FAULTS.flatMap((fault) => [
-    [fault, "GetParameter"],
-    [fault, "GetParameters"],
-  ]) as Array<[SsmFault, string]>;
-
-  it.each(cases)("%s on %s", async (fault, action) => {
+  it.each(CATALOG_READ_FAULTS)("%s on %s", async (fault, action) => {
     const { service, served, stored } = await storedCatalog({ fault, after: [{ id: "openai.gpt-oss-120b" }] });
     inject(fault, action);
     await expect(service.catalogs.refresh(REGION)).rejects.toThrow();
