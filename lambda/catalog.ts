@@ -122,20 +122,9 @@ export function modelsEtag(models: readonly CatalogModel[]): string {
   return `"${createHash("sha256").update(canonicalModelsJson(models), "utf8").digest("base64url")}"`;
 }
 
-/** Same models in the same order (catalogs are always sorted, so order is not a distinction in practice). */
+/** Same models in the same order: equal exactly when their etags are. */
 export function sameModels(a: readonly CatalogModel[], b: readonly CatalogModel[]): boolean {
-  if (a.length !== b.length) return false;
-  return a.every((m, i) => {
-    const o = b[i];
-    return (
-      o !== undefined &&
-      m.id === o.id &&
-      m.name === o.name &&
-      m.ownedBy === o.ownedBy &&
-      m.created === o.created &&
-      m.reasoning === o.reasoning
-    );
-  });
+  return a.length === b.length && canonicalModelsJson(a) === canonicalModelsJson(b);
 }
 
 /**
