@@ -68,17 +68,18 @@ export function createApi(deps: ApiDependencies): Api {
   }
 
   /** The caller's region choice, checked against what the key may use (400 before 403). */
-  function regionFor(requested: string | undefined, caller: Caller, facts: RequestFacts): string {
+  function regionFor(requested: string | undefined, caller: Caller, allowed: string[], facts: RequestFacts): string {
     const region = requested ?? defaultRegionFor(config, caller);
     facts.region = region;
-    if (region === undefined || !regionsFor(config, caller).includes(region)) {
+    if (region === undefined || !allowed.includes(region)) {
       throw new ApiError(403, region === undefined ? "this key may not use any region" : `this key may not use ${region}`);
     }
     return region;
   }
 
   async function listModels(event: FunctionUrlEvent, caller: Caller, requestId: string, facts: RequestFacts): Promise<FunctionUrlResult> {
-    const region = regionFor(parseModelsQuery(event.rawQueryString ?? "", config).region, caller, facts);
+    const requested = parseModelsQuery(event.rawQueryString ?? "", config).region;
+    const region = regionFor(requested, caller, regionsFor(config, caller), facts);
     const served = await deps.catalogs.get(region);
     const headers = { etag: served.etag, "cache-control": `private, max-age=${served.maxAgeSeconds}` };
     if (etagMatches(header(event, "if-none-match"), served.etag)) {
@@ -98,10 +99,11 @@ export function createApi(deps: ApiDependencies): Api {
 
   async function issueToken(event: FunctionUrlEvent, caller: Caller, facts: RequestFacts): Promise<unknown> {
     const request = parseTokenRequest(bodyText(event), config);
-    const region = regionFor(request.region, caller, facts);
+    const allowed = regionsFor(config, caller);
+    const region = regionFor(request.region, caller, allowed, facts);
     const ttlSeconds = effectiveTtl(request.ttlSeconds, config, caller);
     facts.ttlSeconds = ttlSeconds;
-    const credentials = await deps.credentials(keySubject(caller, regionsFor(config, caller)), ttlSeconds);
+    const credentials = await deps.credentials(keySubject(caller, allowed), ttlSeconds);
     const minted = await mintToken(credentials, region, ttlSeconds);
     return {
       token: minted.token,

@@ -27,10 +27,10 @@ export function errorResponse(error: ApiError, requestId: string): FunctionUrlRe
   );
 }
 
-/** Header lookup that tolerates callers (tests, local server) that did not lowercase names. */
+/** A request header; function URLs (and the local server) deliver header names lowercased. */
 export function header(event: FunctionUrlEvent, name: string): string | undefined {
   const headers = event.headers ?? {};
-  return headers[name] ?? Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1];
+  return Object.hasOwn(headers, name) ? headers[name] : undefined;
 }
 
 /** The decoded body length, computed without decoding so an oversized body costs nothing. */

@@ -3,7 +3,8 @@ import {
   bearerKey,
   isUsable,
   keyIdOf,
-  keyMatches,
+  digestKey,
+  digestMatches,
   keyParameter,
   keysPath,
   keysVersionParameter,
@@ -62,7 +63,8 @@ export class KeyCache {
     const record = keyId === undefined ? undefined : keys.get(keyId);
     const now = this.clock();
     // An unknown key is still hashed and compared, so it costs what a wrong secret costs.
-    const matches = record === undefined ? keyMatches(key ?? "", undefined) : recordAccepts(record, key ?? "", now);
+    const presented = digestKey(key ?? "");
+    const matches = record === undefined ? digestMatches(presented, undefined) : recordAccepts(record, presented, now);
     if (keyId === undefined || record === undefined || !matches || !isUsable(record, now)) {
       throw new ApiError(401, UNAUTHORIZED, { "www-authenticate": "Bearer" });
     }

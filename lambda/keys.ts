@@ -18,8 +18,13 @@ export function generateKey(keyId: string = randomBytes(8).toString("hex")): New
   return { key, keyId, sha256: hashKey(key) };
 }
 
+/** SHA-256 of the full key: what is stored (as hex) and what a presented key is compared by. */
+export function digestKey(key: string): Buffer {
+  return createHash("sha256").update(key, "utf8").digest();
+}
+
 export function hashKey(key: string): string {
-  return createHash("sha256").update(key, "utf8").digest("hex");
+  return digestKey(key).toString("hex");
 }
 
 /** The keyId of a well-formed key, or undefined. */
@@ -35,9 +40,8 @@ export function bearerKey(authorization: string | undefined): string | undefined
 
 const ABSENT_HASH = Buffer.alloc(32);
 
-/** Constant-time comparison of a presented key with a stored hex hash. */
-export function keyMatches(key: string, storedSha256: string | undefined): boolean {
-  const presented = createHash("sha256").update(key, "utf8").digest();
+/** Constant-time comparison of a presented key's digest with a stored hex hash. */
+export function digestMatches(presented: Buffer, storedSha256: string | undefined): boolean {
   const stored = storedSha256 !== undefined && /^[0-9a-f]{64}$/.test(storedSha256) ? Buffer.from(storedSha256, "hex") : undefined;
   // Compare even when nothing is stored so that unknown and wrong keys cost the same.
   const equal = timingSafeEqual(presented, stored ?? ABSENT_HASH);
@@ -45,10 +49,10 @@ export function keyMatches(key: string, storedSha256: string | undefined): boole
 }
 
 /** The current secret, or the previous one while its grace period after a rotation lasts. */
-export function recordAccepts(record: KeyRecord, key: string, nowMs: number): boolean {
-  const current = keyMatches(key, record.sha256);
+export function recordAccepts(record: KeyRecord, presented: Buffer, nowMs: number): boolean {
+  const current = digestMatches(presented, record.sha256);
   // Always compared, so a rotated key costs the same as any other.
-  const previous = keyMatches(key, record.previousSha256);
+  const previous = digestMatches(presented, record.previousSha256);
   const inGrace = record.previousExpiresAt !== undefined && Date.parse(record.previousExpiresAt) > nowMs;
   return current || (previous && inGrace);
 }

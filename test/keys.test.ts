@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { bearerKey, generateKey, hashKey, isUsable, keyIdOf, keyMatches, parseKeyRecord } from "../lambda/keys.js";
+import { bearerKey, digestKey, digestMatches, generateKey, hashKey, isUsable, keyIdOf, parseKeyRecord, recordAccepts } from "../lambda/keys.js";
 
 describe("key format", () => {
   it("is mvk_<16 hex keyId>_<43 base64url secret>, and only its hash is returned for storage", () => {
@@ -35,11 +35,19 @@ describe("bearer header parsing", () => {
 
 describe("hash comparison", () => {
   const { key, sha256 } = generateKey();
-  it("accepts the key whose hash is stored", () => expect(keyMatches(key, sha256)).toBe(true));
-  it("rejects another key", () => expect(keyMatches(generateKey().key, sha256)).toBe(false));
+  it("accepts the key whose hash is stored", () => expect(digestMatches(digestKey(key), sha256)).toBe(true));
+  it("rejects another key", () => expect(digestMatches(digestKey(generateKey().key), sha256)).toBe(false));
   it("rejects when nothing or garbage is stored", () => {
-    expect(keyMatches(key, undefined)).toBe(false);
-    expect(keyMatches(key, "zz")).toBe(false);
+    expect(digestMatches(digestKey(key), undefined)).toBe(false);
+    expect(digestMatches(digestKey(key), "zz")).toBe(false);
+  });
+  it("accepts the previous secret of a rotated key only until its grace ends", () => {
+    const next = generateKey(keyIdOf(key));
+    const record = { name: "n", sha256: next.sha256, previousSha256: sha256, previousExpiresAt: "2026-06-01T00:00:00Z", regions: ["*"], maxTtlSeconds: 60, createdAt: "2026-01-01T00:00:00Z" };
+    const before = Date.parse("2026-05-31T23:59:59Z");
+    expect(recordAccepts(record, digestKey(next.key), before)).toBe(true);
+    expect(recordAccepts(record, digestKey(key), before)).toBe(true);
+    expect(recordAccepts(record, digestKey(key), before + 2000)).toBe(false);
   });
 });
 
