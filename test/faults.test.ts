@@ -530,16 +530,28 @@ describe("a shard write that fails during a refresh leaves the previous catalog 
     passThrough("PutParameter", at);
     inject(fault, "PutParameter", 1);
     await service.catalogs.refresh(REGION).catch(() => undefined); // how it is reported is checked below
-    ssm.clearFaults();
-    await ssm.idle();
-    expect(catalogParameters()).toEqual(stored);
-    expect((await readStored())?.models).toEqual(served.models);
-    // Another container, with Mantle failing, serves the previous catalog from SSM.
-    emulator.setFailure(REGION, "http500");
-    const other = await container({ clock: service.clock });
+    const other = await expectPreviousCatalogKept(service, served, stored);
     expect(catalogOf(await models(other)).models).toEqual(served.models);
   });
 });
+
+/**
+ * After a refresh failed under a write fault: once SSM is healthy again, every catalog
+ * parameter is byte-identical and reads as the previous models. Returns a fresh container
+ * that must rely on SSM alone, since Mantle now fails.
+ */
+async function expectPreviousCatalogKept(
+  service: TestService,
+  served: CatalogAnswer,
+  stored: Record<string, string | undefined>,
+): Promise<TestService> {
+  ssm.clearFaults();
+  await ssm.idle();
+  expect(catalogParameters()).toEqual(stored);
+  expect((await readStored())?.models).toEqual(served.models);
+  emulator.setFailure(REGION, "http500");
+  return container({ clock: service.clock });
+}
 
 describe("a failed index write during a refresh leaves the previous catalog readable and byte-identical", () => {
   // The index put is the second PutParameter: the new (one-shard) catalog's shard 0, then its index.
@@ -548,12 +560,7 @@ describe("a failed index write during a refresh leaves the previous catalog read
     passThrough("PutParameter", 1);
     inject(fault, "PutParameter", 1);
     await service.catalogs.refresh(REGION).catch(() => undefined);
-    ssm.clearFaults();
-    await ssm.idle();
-    expect(catalogParameters()).toEqual(stored);
-    expect((await readStored())?.models).toEqual(served.models);
-    emulator.setFailure(REGION, "http500");
-    const other = await container({ clock: service.clock });
+    const other = await expectPreviousCatalogKept(service, served, stored);
     service.clock.advanceSeconds(2 * TTL_SECONDS + 1);
     const fallback = catalogOf(await models(other));
     expect(fallback.models).toEqual(served.models);
