@@ -1,12 +1,10 @@
 import { SSMClient } from "@aws-sdk/client-ssm";
 import pkg from "../package.json" with { type: "json" };
-import { loadConfig } from "./config.js";
-import { attributionCredentialSource, defaultCredentialSource } from "./credentials.js";
+import { loadConfig, type Config } from "./config.js";
+import { attributionCredentialSource, defaultCredentialSource, type CredentialSource } from "./tokens/index.js";
 import { createLogger } from "./logger.js";
 import { createService, type Service } from "./service.js";
-import { SsmParameterStore } from "./store/ssm.js";
-import type { CredentialSource } from "./tokens.js";
-import type { Config } from "./types.js";
+import { SsmParameterStore } from "./store/index.js";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { STSClient } from "@aws-sdk/client-sts";
 

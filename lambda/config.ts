@@ -1,6 +1,19 @@
 import { ConfigError } from "./errors.js";
 import { DEFAULT_MANTLE_ENDPOINT, MANTLE_REGIONS, REGION_PATTERN } from "./regions.js";
-import type { Config } from "./types.js";
+import type { RateLimit } from "./keys/index.js";
+
+export interface Config {
+  parameterPrefix: string;
+  regions: string[];
+  defaultRegion: string;
+  defaultTtlSeconds: number;
+  maxTtlSeconds: number;
+  catalogTtlSeconds: number;
+  keyCacheMaxAgeSeconds: number;
+  rateLimit: RateLimit;
+  mantleEndpoint: string;
+  tokenRoleArn?: string;
+}
 
 /** The largest expiry a bearer token can carry (the token generator's own limit). */
 export const TOKEN_MAX_TTL_SECONDS = 43_200;

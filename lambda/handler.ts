@@ -1,5 +1,5 @@
 import { bootLambda } from "./boot.js";
-import type { FunctionUrlEvent, FunctionUrlResult } from "./types.js";
+import type { FunctionUrlEvent, FunctionUrlResult } from "./http/index.js";
 
 const { service } = bootLambda();
 // Keys load during the init phase, so the first request rarely waits for them.

@@ -1,14 +1,12 @@
-import { createApi, type Api } from "./app.js";
-import { CatalogService } from "./catalog-service.js";
-import { CatalogStore } from "./catalog-store.js";
-import { KeyCache, type KeyCacheOptions } from "./key-cache.js";
+import { createApi, type Api } from "./http/index.js";
+import { CatalogService, CatalogStore, fetchUpstreamModels, type Fetch } from "./catalog/index.js";
+import { KeyCache, type KeyCacheOptions, RateLimiter } from "./keys/index.js";
 import type { Log } from "./logger.js";
-import { fetchUpstreamModels, type Fetch } from "./mantle.js";
-import { RateLimiter } from "./ratelimit.js";
-import { mantleRoot } from "./regions.js";
-import type { ParameterStore } from "./store/types.js";
-import { catalogSubject, mintToken, type CredentialSource } from "./tokens.js";
-import type { Clock, Config } from "./types.js";
+import { mantleRoot } from "./allowlist.js";
+import type { ParameterStore } from "./store/index.js";
+import { catalogSubject, mintToken, type CredentialSource } from "./tokens/index.js";
+import type { Clock } from "./clock.js";
+import type { Config } from "./config.js";
 
 /** A token minted only to list models lives no longer than this. */
 const CATALOG_TOKEN_TTL_SECONDS = 300;

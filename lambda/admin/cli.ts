@@ -1,11 +1,8 @@
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { parseArgs } from "node:util";
-import { isUsable, KEY_ID_PATTERN } from "../keys.js";
+import { isUsable, KEY_ID_PATTERN, type KeyRecord, type RateLimit } from "../keys/index.js";
 import { REGION_PATTERN } from "../regions.js";
-import { FileParameterStore } from "../store/file.js";
-import { SsmParameterStore } from "../store/ssm.js";
-import type { ParameterStore } from "../store/types.js";
-import type { KeyRecord, RateLimit } from "../types.js";
+import { FileParameterStore, SsmParameterStore, type ParameterStore } from "../store/index.js";
 import { KeyAdmin } from "./keys-admin.js";
 
 const USAGE = `usage: mantle-vend-admin keys <create|list|show|rotate|revoke> [options]

@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { generateKey, keyParameter, keysPath, keysVersionParameter, parseKeyRecord } from "../keys.js";
-import type { ParameterStore } from "../store/types.js";
-import type { KeyRecord, RateLimit } from "../types.js";
+import { generateKey, keyParameter, keysPath, keysVersionParameter, parseKeyRecord, type KeyRecord, type RateLimit } from "../keys/index.js";
+import type { ParameterStore } from "../store/index.js";
 
 export interface CreateKeyOptions {
   name: string;

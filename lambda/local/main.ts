@@ -2,14 +2,13 @@ import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import pkg from "../../package.json" with { type: "json" };
-import { EMULATOR_CREDENTIALS, MantleEmulator } from "../../test/fakes/mantle-emulator.js";
-import { KeyAdmin } from "../admin/keys-admin.js";
+import { EMULATOR_CREDENTIALS, MantleEmulator } from "./mantle-emulator.js";
+import { KeyAdmin } from "../admin/index.js";
 import { loadConfig } from "../config.js";
-import { defaultCredentialSource, staticCredentialSource } from "../credentials.js";
+import { defaultCredentialSource, staticCredentialSource, type CredentialSource } from "../tokens/index.js";
 import { createLogger } from "../logger.js";
 import { createService } from "../service.js";
-import { FileParameterStore } from "../store/file.js";
-import type { CredentialSource } from "../tokens.js";
+import { FileParameterStore } from "../store/index.js";
 import { createLocalServer } from "./server.js";
 
 const { values } = parseArgs({

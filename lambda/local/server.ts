@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { FunctionUrlEvent, FunctionUrlResult } from "../types.js";
+import type { FunctionUrlEvent, FunctionUrlResult } from "../http/index.js";
 
 /** Lambda function URLs refuse request bodies over 6 MB before the handler runs. */
 const LAMBDA_BODY_LIMIT = 6 * 1024 * 1024;

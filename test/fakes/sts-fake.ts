@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { EmulatorCredentials } from "./mantle-emulator.js";
+import type { EmulatorCredentials } from "../../lambda/local/mantle-emulator.js";
 
 export interface AssumeRoleCall {
   RoleArn?: string;

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { MantleVendStack, type MantleVendStackProps } from "../../infra/stack.js";
-import { EMULATOR_CREDENTIALS } from "../fakes/mantle-emulator.js";
+import { EMULATOR_CREDENTIALS } from "../../lambda/local/mantle-emulator.js";
 
 const root = join(import.meta.dirname, "../..");
 

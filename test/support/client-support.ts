@@ -1,5 +1,5 @@
 /**
- * Helpers for the client suites (test/client-*.test.ts): HTTP stubs, a catalog front for the real
+ * Helpers for the client suites (test/client/*.test.ts): HTTP stubs, a catalog front for the real
  * server until it serves GET /v1/models itself, a serialised build of client/, and CLI runs.
  */
 import { execFile, spawn } from "node:child_process";

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { FunctionUrlEvent } from "../../lambda/types.js";
+import type { FunctionUrlEvent } from "../../lambda/http/events.js";
 
 export interface EventInit {
   method?: string;

@@ -3,18 +3,18 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KeyAdmin, type CreateKeyOptions } from "../../lambda/admin/keys-admin.js";
-import type { Api } from "../../lambda/app.js";
-import type { CatalogService } from "../../lambda/catalog-service.js";
-import { loadConfig } from "../../lambda/config.js";
-import { staticCredentialSource } from "../../lambda/credentials.js";
+import type { Api } from "../../lambda/http/api.js";
+import type { CatalogService } from "../../lambda/catalog/service.js";
+import { loadConfig, type Config } from "../../lambda/config.js";
+import { staticCredentialSource } from "../../lambda/tokens/credentials.js";
 import { createLogger } from "../../lambda/logger.js";
 import { createLocalServer } from "../../lambda/local/server.js";
 import { createService } from "../../lambda/service.js";
 import { FileParameterStore } from "../../lambda/store/file.js";
 import type { ParameterStore } from "../../lambda/store/types.js";
-import type { CredentialSource } from "../../lambda/tokens.js";
-import type { Config, FunctionUrlEvent } from "../../lambda/types.js";
-import { EMULATOR_CREDENTIALS, MantleEmulator } from "../fakes/mantle-emulator.js";
+import type { CredentialSource } from "../../lambda/tokens/mint.js";
+import type { FunctionUrlEvent } from "../../lambda/http/events.js";
+import { EMULATOR_CREDENTIALS, MantleEmulator } from "../../lambda/local/mantle-emulator.js";
 import { ManualClock } from "./clock.js";
 
 export interface ServiceOptions {

@@ -1,0 +1,16 @@
+/** API keys: the stored records, the polled key cache, per-key rate limits. */
+export { KeyCache, type KeyCacheOptions } from "./cache.js";
+export { RateLimiter, type Admission, type RateLimit } from "./ratelimit.js";
+export {
+  generateKey,
+  hashKey,
+  isUsable,
+  KEY_ID_PATTERN,
+  keyParameter,
+  keysPath,
+  keysVersionParameter,
+  parseKeyRecord,
+  type Caller,
+  type KeyRecord,
+  type NewKey,
+} from "./record.js";

@@ -1,0 +1,694 @@
+/**
+ * Local emulator of Amazon Bedrock Mantle (SPEC §9).
+ *
+ * Serves one Mantle root per region at `http://127.0.0.1:<port>/<region>` and
+ * verifies every bearer token the way Mantle does: SigV4 signature of the
+ * presigned `CallWithBearerToken` POST, region of the credential scope, expiry.
+ *
+ * Used by the test suites and by the local dev server's offline mode, so it
+ * must not import vitest.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { timingSafeEqual } from "node:crypto";
+import { gzipSync } from "node:zlib";
+import { Sha256 } from "@aws-crypto/sha256-js";
+import { SignatureV4 } from "@smithy/signature-v4";
+import { MANTLE_REGIONS } from "../regions.js";
+
+// ---------------------------------------------------------------------------
+// Types
+// ---------------------------------------------------------------------------
+
+export interface EmulatorCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+  /** Expiry of the signing credentials; a token never outlives them. */
+  readonly expiration?: Date;
+}
+
+/**
+ * One entry of `GET /v1/models` as it goes on the wire (`object: "model"` is
+ * added). Only `id` is guaranteed by Mantle, so every other field is optional
+ * and extra fields pass through untouched.
+ */
+export interface EmulatorModel {
+  readonly id: string;
+  readonly created?: number | null;
+  readonly owned_by?: string;
+  readonly [extra: string]: unknown;
+}
+
+export type FailureMode =
+  | "http500"
+  | "timeout"
+  | "garbage"
+  | "not-list"
+  | "non-utf8"
+  | "slow"
+  | "oversized";
+
+export interface EmulatorCall {
+  readonly region: string;
+  readonly method: string;
+  /** Path below the region root, without the query string, e.g. `/v1/models`. */
+  readonly path: string;
+  /** Status sent; 0 when the emulator never answers ("timeout" mode). */
+  readonly status: number;
+}
+
+export interface EmulatorStartOptions {
+  host?: string;
+  port?: number;
+  credentials?: EmulatorCredentials[];
+  now?: () => number;
+  catalogs?: Record<string, EmulatorModel[]>;
+  streamChunkDelayMs?: number;
+  gzip?: boolean;
+}
+
+export interface VerifyOptions {
+  readonly region: string;
+  readonly nowMs: number;
+  readonly credentials: readonly EmulatorCredentials[];
+}
+
+export type VerifyResult =
+  | { ok: true; accessKeyId: string; signedAt: Date; expiresAt: Date }
+  | { ok: false; reason: string };
+
+interface RequestContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly region: string;
+  readonly method: string;
+  readonly path: string;
+  readonly acceptsGzip: boolean;
+}
+
+interface Route {
+  readonly method: "GET" | "POST";
+  readonly path: string;
+  readonly handle: (ctx: RequestContext) => Promise<void> | void;
+}
+
+// ---------------------------------------------------------------------------
+// Constants
+// ---------------------------------------------------------------------------
+
+
+/**
+ * Fixed credentials for offline mode. They are not secret: they only ever
+ * sign tokens for this emulator.
+ */
+export const EMULATOR_CREDENTIALS: EmulatorCredentials = Object.freeze({
+  accessKeyId: "AKIAMANTLEVENDLOCAL0",
+  secretAccessKey: "mantleVendLocalEmulatorSecretKey00000000",
+});
+
+const DEFAULT_CATALOG: readonly EmulatorModel[] = [
+  { id: "openai.gpt-oss-120b", created: 1754352000, owned_by: "openai" },
+  { id: "openai.gpt-oss-20b", created: 1754352000, owned_by: "openai" },
+  { id: "openai.gpt-oss-safeguard-120b", created: 1761782400, owned_by: "openai" },
+  { id: "moonshotai.kimi-k2-thinking", created: 1762473600, owned_by: "moonshotai" },
+  { id: "deepseek.v3.2", created: 1764547200, owned_by: "deepseek" },
+  { id: "mistral.devstral-2-123b", created: 1765152000, owned_by: "mistral" },
+  { id: "qwen.qwen3-32b", created: 1745884800, owned_by: "qwen" },
+  { id: "google.gemma-3-27b-it", created: 1741737600, owned_by: "google" },
+];
+
+const TOKEN_PREFIX = "bedrock-api-key-";
+const TOKEN_HOST = "bedrock.amazonaws.com";
+const SERVICE = "bedrock";
+const MAX_EXPIRES_SECONDS = 43_200;
+const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
+const OVERSIZED_MIN_BYTES = 4 * 1024 * 1024;
+const SLOW_BYTE_INTERVAL_MS = 50;
+
+// ---------------------------------------------------------------------------
+// Token verification (pure)
+// ---------------------------------------------------------------------------
+
+interface ParsedToken {
+  readonly accessKeyId: string;
+  readonly scopeDate: string;
+  readonly scopeRegion: string;
+  readonly scopeService: string;
+  readonly amzDate: string;
+  readonly signedAtMs: number;
+  readonly expiresSeconds: number;
+  readonly sessionToken: string | undefined;
+  readonly signature: string;
+}
+
+/**
+ * Decodes a token and requires exactly the shape the token generator emits:
+ * any other parameter, order or encoding is rejected, because real Mantle
+ * accepts nothing else either.
+ */
+function parseToken(token: string): ParsedToken | undefined {
+  if (!token.startsWith(TOKEN_PREFIX)) return undefined;
+  const b64 = token.slice(TOKEN_PREFIX.length);
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) return undefined;
+  const raw = Buffer.from(b64, "base64");
+  // Non-canonical base64 would let two strings carry one token.
+  if (raw.toString("base64") !== b64) return undefined;
+  const url = raw.toString("utf8");
+  const head = `${TOKEN_HOST}/?`;
+  if (!url.startsWith(head)) return undefined;
+
+  const pairs: Array<[string, string]> = [];
+  for (const part of url.slice(head.length).split("&")) {
+    const eq = part.indexOf("=");
+    if (eq <= 0) return undefined;
+    let value: string;
+    try {
+      value = decodeURIComponent(part.slice(eq + 1));
+    } catch {
+      return undefined;
+    }
+    // The generator always escapes with SigV4 URI encoding; anything else is forged.
+    if (uriEscape(value) !== part.slice(eq + 1)) return undefined;
+    pairs.push([part.slice(0, eq), value]);
+  }
+  const hasSessionToken = pairs.some(([k]) => k === "X-Amz-Security-Token");
+  const expectedKeys = [
+    "Action",
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Date",
+    "X-Amz-Expires",
+    ...(hasSessionToken ? ["X-Amz-Security-Token"] : []),
+    "X-Amz-Signature",
+    "X-Amz-SignedHeaders",
+    "Version",
+  ];
+  if (pairs.length !== expectedKeys.length) return undefined;
+  if (!pairs.every(([k], i) => k === expectedKeys[i])) return undefined;
+  const q = new Map(pairs);
+
+  if (q.get("Action") !== "CallWithBearerToken") return undefined;
+  if (q.get("X-Amz-Algorithm") !== "AWS4-HMAC-SHA256") return undefined;
+  if (q.get("X-Amz-SignedHeaders") !== "host") return undefined;
+  if (q.get("Version") !== "1") return undefined;
+
+  const credential = /^([A-Z0-9]{16,128})\/(\d{8})\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request$/.exec(
+    q.get("X-Amz-Credential") ?? "",
+  );
+  const amzDate = q.get("X-Amz-Date") ?? "";
+  const signedAtMs = parseAmzDate(amzDate);
+  const expires = q.get("X-Amz-Expires") ?? "";
+  const signature = q.get("X-Amz-Signature") ?? "";
+  const sessionToken = q.get("X-Amz-Security-Token");
+  if (!credential || signedAtMs === undefined) return undefined;
+  if (!/^[1-9]\d{0,5}$/.test(expires) || Number(expires) > MAX_EXPIRES_SECONDS) return undefined;
+  if (!/^[0-9a-f]{64}$/.test(signature)) return undefined;
+  if (sessionToken === "") return undefined;
+
+  const [, accessKeyId = "", scopeDate = "", scopeRegion = "", scopeService = ""] = credential;
+  return {
+    accessKeyId,
+    scopeDate,
+    scopeRegion,
+    scopeService,
+    amzDate,
+    signedAtMs,
+    expiresSeconds: Number(expires),
+    sessionToken,
+    signature,
+  };
+}
+
+/** `yyyymmddThhmmssZ` → epoch ms, or undefined when not a real instant. */
+function parseAmzDate(value: string): number | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
+  if (!m) return undefined;
+  const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  const ms = Date.UTC(y, mo - 1, d, h, mi, s);
+  // Date.UTC silently rolls 20250231 over into March; reject instead.
+  return formatAmzDate(ms) === value ? ms : undefined;
+}
+
+function formatAmzDate(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}Z$/, "Z");
+}
+
+/** RFC 3986 escaping as SigV4 (and so the token generator) applies it. */
+function uriEscape(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+async function computeSignature(parsed: ParsedToken, credentials: EmulatorCredentials): Promise<string> {
+  const signer = new SignatureV4({
+    service: SERVICE,
+    region: parsed.scopeRegion,
+    credentials: {
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      ...(credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}),
+    },
+    sha256: Sha256,
+  });
+  const presigned = await signer.presign(
+    {
+      method: "POST",
+      protocol: "https:",
+      hostname: TOKEN_HOST,
+      path: "/",
+      query: { Action: "CallWithBearerToken" },
+      headers: { host: TOKEN_HOST },
+    },
+    { signingDate: new Date(parsed.signedAtMs), expiresIn: parsed.expiresSeconds },
+  );
+  const signature = presigned.query?.["X-Amz-Signature"];
+  return typeof signature === "string" ? signature : "";
+}
+
+function hexEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a, "hex");
+  const right = Buffer.from(b, "hex");
+  return left.length === right.length && left.length > 0 && timingSafeEqual(left, right);
+}
+
+/**
+ * Verifies a Mantle bearer token as Mantle would. Pure apart from being async:
+ * `SignatureV4.presign` only exists as a Promise API.
+ *
+ * Reasons are fixed strings and never contain any part of the token.
+ */
+export async function verifyBearerToken(token: string, opts: VerifyOptions): Promise<VerifyResult> {
+  const parsed = parseToken(token);
+  if (!parsed) return { ok: false, reason: "malformed token" };
+  if (parsed.scopeService !== SERVICE) return { ok: false, reason: "credential scope is not for the bedrock service" };
+  if (parsed.scopeDate !== parsed.amzDate.slice(0, 8)) return { ok: false, reason: "credential scope date does not match X-Amz-Date" };
+  if (parsed.scopeRegion !== opts.region) return { ok: false, reason: "token was signed for another region" };
+
+  const credentials = opts.credentials.find((c) => c.accessKeyId === parsed.accessKeyId);
+  if (!credentials) return { ok: false, reason: "unknown access key" };
+  if ((credentials.sessionToken || undefined) !== parsed.sessionToken) {
+    return { ok: false, reason: "security token does not match the credentials" };
+  }
+  let expected: string;
+  try {
+    expected = await computeSignature(parsed, credentials);
+  } catch {
+    return { ok: false, reason: "malformed token" };
+  }
+  if (!hexEqual(expected, parsed.signature)) return { ok: false, reason: "signature does not match" };
+
+  if (parsed.signedAtMs - opts.nowMs > MAX_CLOCK_SKEW_MS) return { ok: false, reason: "token is signed in the future" };
+  const tokenExpiry = parsed.signedAtMs + parsed.expiresSeconds * 1000;
+  const credentialsExpiry = credentials.expiration?.getTime() ?? Number.POSITIVE_INFINITY;
+  const expiresAtMs = Math.min(tokenExpiry, credentialsExpiry);
+  if (opts.nowMs > expiresAtMs) return { ok: false, reason: "token has expired" };
+
+  return {
+    ok: true,
+    accessKeyId: parsed.accessKeyId,
+    signedAt: new Date(parsed.signedAtMs),
+    expiresAt: new Date(expiresAtMs),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Pure response builders
+// ---------------------------------------------------------------------------
+
+function modelList(models: readonly EmulatorModel[]): unknown {
+  return { object: "list", data: models.map((m) => ({ object: "model", ...m })) };
+}
+
+function openAiError(message: string, type: string, code: string): unknown {
+  return { error: { message, type, code } };
+}
+
+function replyText(region: string, model: string): string {
+  return `Hello from the Mantle emulator in ${region}, answering as ${model}.`;
+}
+
+function countWords(text: string): number {
+  return text.split(/\s+/).filter(Boolean).length;
+}
+
+/** Text of the last user message, whether content is a string or content parts. */
+function promptWords(messages: unknown): number {
+  if (!Array.isArray(messages)) return 0;
+  let words = 0;
+  for (const message of messages) {
+    const content: unknown = isRecord(message) ? message["content"] : undefined;
+    if (typeof content === "string") words += countWords(content);
+    else if (Array.isArray(content)) {
+      for (const part of content) {
+        if (isRecord(part) && typeof part["text"] === "string") words += countWords(part["text"]);
+      }
+    }
+  }
+  return words;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Splits a reply into word-sized deltas so a stream has several content events. */
+function streamPieces(text: string): string[] {
+  return text.match(/\S+\s*/g) ?? [text];
+}
+
+let oversizedBody: Buffer | undefined;
+
+/** A valid list that is just over 4 MiB; built once because it is large. */
+function oversizedModelList(): Buffer {
+  if (!oversizedBody) {
+    const data: EmulatorModel[] = [];
+    // Count the exact serialized size of each entry plus its comma separator.
+    let size = JSON.stringify(modelList([])).length;
+    for (let i = 0; size <= OVERSIZED_MIN_BYTES; i++) {
+      const model = { id: `emulator.filler-model-${String(i).padStart(7, "0")}`, created: 1700000000, owned_by: "emulator" };
+      data.push(model);
+      size += JSON.stringify({ object: "model", ...model }).length + 1;
+    }
+    oversizedBody = Buffer.from(JSON.stringify(modelList(data)), "utf8");
+  }
+  return oversizedBody;
+}
+
+function nonUtf8ModelList(): Buffer {
+  return Buffer.concat([
+    Buffer.from('{"object":"list","data":[{"id":"openai.gpt-oss-', "utf8"),
+    Buffer.from([0xff, 0xfe, 0xc3, 0x28]),
+    Buffer.from('","object":"model"}]}', "utf8"),
+  ]);
+}
+
+function bearerFrom(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  const m = typeof header === "string" ? /^Bearer +(\S+) *$/i.exec(header) : null;
+  return m?.[1];
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// ---------------------------------------------------------------------------
+// Server
+// ---------------------------------------------------------------------------
+
+export class MantleEmulator {
+  readonly url: string;
+  /** Value for MANTLE_VEND_MANTLE_ENDPOINT: the service substitutes `{region}`. */
+  readonly endpointTemplate: string;
+
+  private readonly server: Server;
+  private readonly credentials: readonly EmulatorCredentials[];
+  private readonly catalogs = new Map<string, readonly EmulatorModel[]>();
+  private readonly failures = new Map<string, FailureMode>();
+  private readonly streamChunkDelayMs: number;
+  private readonly callLog: EmulatorCall[] = [];
+  private now: () => number;
+  private gzip: boolean;
+  private nextId = 1;
+
+  private readonly routes: readonly Route[] = [
+    { method: "GET", path: "/v1/models", handle: (ctx) => this.listModels(ctx) },
+    { method: "POST", path: "/v1/chat/completions", handle: (ctx) => this.chatCompletions(ctx) },
+    { method: "POST", path: "/anthropic/v1/messages", handle: (ctx) => this.anthropicMessages(ctx) },
+  ];
+
+  private constructor(server: Server, url: string, opts: EmulatorStartOptions) {
+    this.server = server;
+    this.url = url;
+    this.endpointTemplate = `${url}/{region}`;
+    this.credentials = opts.credentials ?? [EMULATOR_CREDENTIALS];
+    this.now = opts.now ?? Date.now;
+    this.streamChunkDelayMs = opts.streamChunkDelayMs ?? 25;
+    this.gzip = opts.gzip ?? false;
+    for (const [region, models] of Object.entries(opts.catalogs ?? {})) this.setCatalog(region, models);
+  }
+
+  static async start(opts: EmulatorStartOptions = {}): Promise<MantleEmulator> {
+    const host = opts.host ?? "127.0.0.1";
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(opts.port ?? 0, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+    const { port } = server.address() as AddressInfo;
+    // A wildcard bind is reachable on loopback; a literal IPv6 needs brackets in a URL.
+    const urlHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+    const emulator = new MantleEmulator(server, `http://${urlHost}:${port}`, opts);
+    server.on("request", (req: IncomingMessage, res: ServerResponse) => void emulator.handle(req, res));
+    return emulator;
+  }
+
+  rootFor(region: string): string {
+    return `${this.url}/${region}`;
+  }
+
+  setNow(fn: () => number): void {
+    this.now = fn;
+  }
+
+  setGzip(on: boolean): void {
+    this.gzip = on;
+  }
+
+  setCatalog(region: string, models: readonly EmulatorModel[]): void {
+    this.catalogs.set(region, [...models]);
+  }
+
+  setFailure(region: string, mode: FailureMode | null): void {
+    if (mode === null) this.failures.delete(region);
+    else this.failures.set(region, mode);
+  }
+
+  get calls(): ReadonlyArray<EmulatorCall> {
+    return this.callLog;
+  }
+
+  count(filter: { region?: string; path?: string } = {}): number {
+    return this.callLog.filter(
+      (c) => (filter.region === undefined || c.region === filter.region) && (filter.path === undefined || c.path === filter.path),
+    ).length;
+  }
+
+  resetCalls(): void {
+    this.callLog.length = 0;
+  }
+
+  /** Stops listening and destroys every open socket, including keep-alive and hung ones. */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  // --- dispatch -------------------------------------------------------------
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? "GET";
+    const pathname = new URL(req.url ?? "/", "http://emulator").pathname;
+    const slash = pathname.indexOf("/", 1);
+    const region = slash === -1 ? pathname.slice(1) : pathname.slice(1, slash);
+    const path = slash === -1 ? "/" : pathname.slice(slash);
+    const acceptEncoding = req.headers["accept-encoding"];
+    const ctx: RequestContext = {
+      req,
+      res,
+      region,
+      method,
+      path,
+      acceptsGzip: typeof acceptEncoding === "string" && /\bgzip\b/i.test(acceptEncoding),
+    };
+    try {
+      if (!MANTLE_REGIONS.includes(region)) {
+        return this.sendJson(ctx, 404, openAiError("Unknown region.", "invalid_request_error", "not_found"));
+      }
+      const auth = await verifyBearerToken(bearerFrom(req) ?? "", {
+        region,
+        nowMs: this.now(),
+        credentials: this.credentials,
+      });
+      if (!auth.ok) {
+        const reason = bearerFrom(req) === undefined ? "missing bearer token" : auth.reason;
+        return this.sendJson(ctx, 401, openAiError(`Authentication failed: ${reason}.`, "invalid_request_error", "invalid_api_key"));
+      }
+      const sameRoute = this.routes.filter((r) => r.path === path);
+      const route = sameRoute.find((r) => r.method === method);
+      if (route) return await route.handle(ctx);
+      if (sameRoute.length > 0) {
+        return this.sendJson(ctx, 405, openAiError("Method not allowed.", "invalid_request_error", "method_not_allowed"));
+      }
+      return this.sendJson(ctx, 404, openAiError("Not found.", "invalid_request_error", "not_found"));
+    } catch {
+      if (!res.headersSent) this.sendJson(ctx, 500, openAiError("Internal error.", "server_error", "internal_error"));
+      else res.destroy();
+    }
+  }
+
+  private record(ctx: RequestContext, status: number): void {
+    this.callLog.push({ region: ctx.region, method: ctx.method, path: ctx.path, status });
+  }
+
+  private send(ctx: RequestContext, status: number, body: Buffer, contentType: string): void {
+    this.record(ctx, status);
+    ctx.res.writeHead(status, { "content-type": contentType, "content-length": body.length });
+    ctx.res.end(body);
+  }
+
+  private sendJson(ctx: RequestContext, status: number, value: unknown): void {
+    const body = Buffer.from(JSON.stringify(value), "utf8");
+    if (this.gzip && ctx.acceptsGzip) {
+      const compressed = gzipSync(body);
+      this.record(ctx, status);
+      ctx.res.writeHead(status, {
+        "content-type": "application/json",
+        "content-encoding": "gzip",
+        "content-length": compressed.length,
+        vary: "accept-encoding",
+      });
+      ctx.res.end(compressed);
+      return;
+    }
+    this.send(ctx, status, body, "application/json");
+  }
+
+  private async readJson(ctx: RequestContext): Promise<Record<string, unknown> | undefined> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of ctx.req) {
+      const buf = chunk as Buffer;
+      size += buf.length;
+      if (size > MAX_REQUEST_BODY_BYTES) return undefined;
+      chunks.push(buf);
+    }
+    try {
+      const value: unknown = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      return isRecord(value) ? value : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  // --- routes ---------------------------------------------------------------
+
+  private listModels(ctx: RequestContext): void {
+    const models = this.catalogs.get(ctx.region) ?? DEFAULT_CATALOG;
+    const failure = this.failures.get(ctx.region);
+    switch (failure) {
+      case undefined:
+        return this.sendJson(ctx, 200, modelList(models));
+      case "http500":
+        return this.sendJson(ctx, 500, openAiError("Internal server error.", "server_error", "internal_error"));
+      case "timeout":
+        // Hold the socket open without a byte; close() destroys it.
+        this.record(ctx, 0);
+        return;
+      case "garbage":
+        // Claims JSON so a client cannot lean on the content type to notice.
+        return this.send(ctx, 200, Buffer.from("<html><body>502 Bad Gateway</body></html>\n", "utf8"), "application/json");
+      case "not-list":
+        return this.sendJson(ctx, 200, { models: models.map((m) => m.id) });
+      case "non-utf8":
+        return this.send(ctx, 200, nonUtf8ModelList(), "application/json");
+      case "oversized":
+        return this.send(ctx, 200, oversizedModelList(), "application/json");
+      case "slow":
+        return this.drip(ctx, Buffer.from(JSON.stringify(modelList(models)), "utf8"));
+    }
+  }
+
+  private drip(ctx: RequestContext, body: Buffer): void {
+    this.record(ctx, 200);
+    ctx.res.writeHead(200, { "content-type": "application/json", "content-length": body.length });
+    ctx.res.flushHeaders();
+    let offset = 0;
+    const timer = setInterval(() => {
+      if (offset >= body.length) {
+        clearInterval(timer);
+        ctx.res.end();
+        return;
+      }
+      ctx.res.write(body.subarray(offset, offset + 1));
+      offset += 1;
+    }, SLOW_BYTE_INTERVAL_MS);
+    ctx.res.once("close", () => clearInterval(timer));
+  }
+
+  private async chatCompletions(ctx: RequestContext): Promise<void> {
+    const body = await this.readJson(ctx);
+    if (!body || typeof body["model"] !== "string" || !Array.isArray(body["messages"])) {
+      return this.sendJson(
+        ctx,
+        400,
+        openAiError("Request body must be JSON with a string `model` and a `messages` array.", "invalid_request_error", "invalid_request"),
+      );
+    }
+    const model = body["model"];
+    const id = `chatcmpl-emu-${this.nextId++}`;
+    const created = Math.floor(this.now() / 1000);
+    const text = replyText(ctx.region, model);
+    if (body["stream"] === true) return this.streamChat(ctx, id, created, model, text);
+
+    const promptTokens = promptWords(body["messages"]);
+    const completionTokens = countWords(text);
+    this.sendJson(ctx, 200, {
+      id,
+      object: "chat.completion",
+      created,
+      model,
+      choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }],
+      usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+    });
+  }
+
+  private async streamChat(ctx: RequestContext, id: string, created: number, model: string, text: string): Promise<void> {
+    const { res } = ctx;
+    this.record(ctx, 200);
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    res.flushHeaders();
+    const chunk = (delta: Record<string, string>, finish: string | null): string =>
+      `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    const events = [
+      chunk({ role: "assistant", content: "" }, null),
+      ...streamPieces(text).map((piece) => chunk({ content: piece }, null)),
+      chunk({}, "stop"),
+      "data: [DONE]\n\n",
+    ];
+    for (const [i, event] of events.entries()) {
+      // Delays make each event a separate network write, which is what clients must cope with.
+      if (i > 0) await sleep(this.streamChunkDelayMs);
+      if (res.destroyed) return;
+      res.write(event);
+    }
+    res.end();
+  }
+
+  private async anthropicMessages(ctx: RequestContext): Promise<void> {
+    const body = await this.readJson(ctx);
+    if (!body || typeof body["model"] !== "string" || !Array.isArray(body["messages"])) {
+      return this.sendJson(ctx, 400, {
+        type: "error",
+        error: { type: "invalid_request_error", message: "Request body must be JSON with a string `model` and a `messages` array." },
+      });
+    }
+    const model = body["model"];
+    const text = replyText(ctx.region, model);
+    this.sendJson(ctx, 200, {
+      id: `msg_emu_${this.nextId++}`,
+      type: "message",
+      role: "assistant",
+      model,
+      content: [{ type: "text", text }],
+      stop_reason: "end_turn",
+      stop_sequence: null,
+      usage: { input_tokens: promptWords(body["messages"]), output_tokens: countWords(text) },
+    });
+  }
+}

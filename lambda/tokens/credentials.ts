@@ -1,0 +1,99 @@
+import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
+import type { STSClient } from "@aws-sdk/client-sts";
+import { DependencyError } from "../errors.js";
+import type { Clock } from "../clock.js";
+import { ATTRIBUTION_MAX_SESSION_SECONDS } from "../config.js";
+import type { CredentialSource, SigningCredentials, SigningSubject } from "./mint.js";
+
+/**
+ * The default AWS credential chain (the execution role's environment credentials in
+ * Lambda), memoised and refreshed by the SDK. Failures surface as DependencyError (503).
+ */
+export function defaultCredentialSource(): CredentialSource {
+  const provider = fromNodeProviderChain();
+  return async () => {
+    try {
+      return await provider();
+    } catch (error) {
+      throw new DependencyError("signing credentials are unavailable", { cause: error });
+    }
+  };
+}
+
+export function staticCredentialSource(credentials: SigningCredentials): CredentialSource {
+  return async () => credentials;
+}
+
+/** A session is reused while it outlives the token being minted by this much. */
+const SESSION_REUSE_MARGIN_MS = 60_000;
+
+const MANTLE_ACTIONS = [
+  "bedrock-mantle:CallWithBearerToken",
+  "bedrock-mantle:CreateInference",
+  "bedrock-mantle:Get*",
+  "bedrock-mantle:List*",
+];
+
+/** The session policy: the token role's Mantle permissions, narrowed to the subject's regions. */
+export function sessionPolicy(regions: readonly string[]): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Action: MANTLE_ACTIONS,
+        Resource: "*",
+        Condition: { StringEquals: { "aws:RequestedRegion": [...regions] } },
+      },
+    ],
+  });
+}
+
+/**
+ * Per-key attribution: each subject signs with its own STS session of the token role, so
+ * CloudTrail names the key (RoleSessionName, SourceIdentity) on every Mantle call, and the
+ * session's known expiry makes `expiresAt` exact. Sessions are cached per subject and
+ * reused only while they outlive the token asked for, so reuse never shortens a token.
+ */
+export function attributionCredentialSource(options: {
+  roleArn: string;
+  sts: () => Promise<STSClient>;
+  clock: Clock;
+}): CredentialSource {
+  const sessions = new Map<string, Promise<SigningCredentials>>();
+  const assume = async (subject: SigningSubject): Promise<SigningCredentials> => {
+    const { AssumeRoleCommand } = await import("@aws-sdk/client-sts");
+    try {
+      const client = await options.sts();
+      const out = await client.send(
+        new AssumeRoleCommand({
+          RoleArn: options.roleArn,
+          RoleSessionName: subject.sessionName,
+          SourceIdentity: subject.sourceIdentity,
+          DurationSeconds: ATTRIBUTION_MAX_SESSION_SECONDS,
+          Policy: sessionPolicy(subject.regions),
+        }),
+      );
+      const c = out.Credentials;
+      if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {
+        throw new Error("AssumeRole returned no credentials");
+      }
+      return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+    } catch (error) {
+      throw new DependencyError("the token role could not be assumed", { cause: error });
+    }
+  };
+  return async (subject, ttlSeconds) => {
+    const cacheKey = `${subject.sessionName}|${subject.regions.join(",")}`;
+    const cached = sessions.get(cacheKey);
+    const needUntil = options.clock() + ttlSeconds * 1000 + SESSION_REUSE_MARGIN_MS;
+    if (cached !== undefined) {
+      const credentials = await cached.catch(() => undefined);
+      if (credentials?.expiration !== undefined && credentials.expiration.getTime() >= needUntil) return credentials;
+    }
+    const fresh = assume(subject);
+    sessions.set(cacheKey, fresh);
+    fresh.catch(() => sessions.delete(cacheKey));
+    return fresh;
+  };
+}

@@ -1,0 +1,539 @@
+import { spawn } from "node:child_process";
+import { chmodSync, chownSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultCacheDir, FileTokenCache } from "../../client/src/token-cache.js";
+import { normaliseServiceUrl } from "../../client/src/transport.js";
+import { EMULATOR_CREDENTIALS, verifyBearerToken } from "../../lambda/local/mantle-emulator.js";
+import {
+  buildClient,
+  catalogFixture,
+  CLI,
+  runCli,
+  runProcess,
+  startCatalogFront,
+  type CatalogFront,
+} from "../support/client-support.js";
+import { startService, type TestService } from "../support/service.js";
+
+let service: TestService;
+let serverUrl: string;
+let apiKey: string;
+let keyId: string;
+let front: CatalogFront;
+const scratch = mkdtempSync(join(tmpdir(), "mantle-vend-cli-"));
+const home = join(scratch, "home");
+
+const tokenRequests = (): number => service.events.filter((e) => e.rawPath === "/v1/tokens").length;
+const baseUrlOf = (region: string): string => `${service.emulator.rootFor(region)}/v1`;
+
+/** A fresh $XDG_CACHE_HOME, so each test starts with an empty token cache. */
+function freshCacheHome(): string {
+  return mkdtempSync(join(scratch, "cache-"));
+}
+
+/** Exactly the environment the CLI gets (nothing inherited from the test runner). */
+function env(cacheHome: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: process.env["PATH"] ?? "/usr/bin:/bin",
+    HOME: home,
+    XDG_CACHE_HOME: cacheHome,
+    MANTLE_VEND_URL: serverUrl,
+    MANTLE_VEND_API_KEY: apiKey,
+    AWS_REGION: "us-east-1",
+    ...extra,
+  };
+}
+
+function cacheFile(cacheHome: string, region = "us-east-1", url = serverUrl): string {
+  return new FileTokenCache({ url: normaliseServiceUrl(url), keyId, dir: join(cacheHome, "mantle-vend") }).pathFor(region);
+}
+
+async function accepted(token: string, region: string): Promise<boolean> {
+  return (await verifyBearerToken(token, { region, nowMs: Date.now(), credentials: [EMULATOR_CREDENTIALS] })).ok;
+}
+
+beforeAll(async () => {
+  await buildClient();
+  service = await startService();
+  serverUrl = await service.listen();
+  ({ key: apiKey, keyId } = await service.createKey());
+  front = await startCatalogFront({ upstream: serverUrl, apiKey, catalog: (region) => catalogFixture(region, baseUrlOf(region)) });
+});
+
+afterAll(async () => {
+  await front?.close();
+  await service?.close();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe("token prints the bare token, or with --json the server's token object", () => {
+  it("bare: one line holding a token the emulator accepts", async () => {
+    const result = await runCli(["token"], env(freshCacheHome()));
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe("");
+    expect(result.stdout).toMatch(/^bedrock-api-key-[A-Za-z0-9+/=]+\n$/);
+    expect(await accepted(result.stdout.trim(), "us-east-1")).toBe(true);
+  });
+
+  it("--json: the server's object for --region, which overrides AWS_REGION", async () => {
+    const result = await runCli(["token", "--json", "--region", "eu-central-1"], env(freshCacheHome()));
+    expect(result.code).toBe(0);
+    const token = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(Object.keys(token).sort()).toEqual(["baseUrl", "expiresAt", "expiresInSeconds", "issuedAt", "region", "token", "tokenType"]);
+    expect(token).toMatchObject({ tokenType: "bearer", region: "eu-central-1", baseUrl: baseUrlOf("eu-central-1"), expiresInSeconds: 3600 });
+    expect(await accepted(token["token"] as string, "eu-central-1")).toBe(true);
+  });
+});
+
+describe("the token cache makes `token` cheap enough to run before every request", () => {
+  it("100 sequential runs make exactly one request at the server", async () => {
+    const cacheHome = freshCacheHome();
+    const before = tokenRequests();
+    const seen = new Set<string>();
+    for (let i = 0; i < 100; i++) {
+      const result = await runCli(["token"], env(cacheHome));
+      expect(result.code).toBe(0);
+      seen.add(result.stdout);
+    }
+    expect(tokenRequests() - before).toBe(1);
+    expect(seen.size).toBe(1);
+  }, 60_000);
+
+  it("the cache file is 0600 in a 0700 directory and holds only the token answer and when it was asked for", async () => {
+    const cacheHome = freshCacheHome();
+    const result = await runCli(["token", "--json"], env(cacheHome));
+    const file = cacheFile(cacheHome);
+    expect(lstatSync(file).mode & 0o777).toBe(0o600);
+    expect(lstatSync(join(cacheHome, "mantle-vend")).mode & 0o777).toBe(0o700);
+    expect(readdirSync(join(cacheHome, "mantle-vend"))).toEqual([file.slice(file.lastIndexOf("/") + 1)]);
+    const text = readFileSync(file, "utf8");
+    expect(text).not.toContain(apiKey);
+    expect(text).not.toContain(apiKey.slice(apiKey.lastIndexOf("_") + 1));
+    expect(text).not.toContain(keyId);
+    const stored = JSON.parse(text) as Record<string, unknown>;
+    expect(Object.keys(stored).sort()).toEqual(["requestedAt", "token", "v"]);
+    expect(stored["token"]).toEqual(JSON.parse(result.stdout));
+  });
+
+  it("a cached token inside its refresh window is replaced", async () => {
+    const cacheHome = freshCacheHome();
+    const before = tokenRequests();
+    await runCli(["token"], env(cacheHome));
+    const file = cacheFile(cacheHome);
+    const stored = JSON.parse(readFileSync(file, "utf8")) as { requestedAt: number };
+    // Pretend it was fetched 3,400 s ago: 200 s of its hour left, inside the 360 s window.
+    stored.requestedAt = Date.now() - 3_400_000;
+    writeFileSync(file, JSON.stringify(stored));
+    const result = await runCli(["token"], env(cacheHome));
+    expect(result.code).toBe(0);
+    expect(tokenRequests() - before).toBe(2);
+    const rewritten = JSON.parse(readFileSync(file, "utf8")) as { requestedAt: number };
+    expect(rewritten.requestedAt).toBeGreaterThan(Date.now() - 60_000);
+    // Outside the window even with the most jitter (499 s left; the window is at most 360 s + 20 %) it is reused.
+    rewritten.requestedAt = Date.now() - 3_100_000;
+    writeFileSync(file, JSON.stringify(rewritten));
+    await runCli(["token"], env(cacheHome));
+    expect(tokenRequests() - before).toBe(2);
+  });
+
+  it("--no-cache always asks the server and leaves the cache alone", async () => {
+    const cacheHome = freshCacheHome();
+    const before = tokenRequests();
+    for (let i = 0; i < 3; i++) expect((await runCli(["token", "--no-cache"], env(cacheHome))).code).toBe(0);
+    expect(tokenRequests() - before).toBe(3);
+    expect(() => readdirSync(join(cacheHome, "mantle-vend"))).toThrow();
+  });
+
+  it("a corrupt, group/world-readable, foreign-owned or symlinked cache file is ignored and rewritten", async () => {
+    const cacheHome = freshCacheHome();
+    await runCli(["token"], env(cacheHome));
+    const file = cacheFile(cacheHome);
+    const good = readFileSync(file, "utf8");
+
+    const tamper: Array<[string, () => void]> = [
+      ["corrupt", () => writeFileSync(file, "{not json")],
+      ["wrong shape", () => writeFileSync(file, JSON.stringify({ v: 1, requestedAt: Date.now(), token: { token: 42 } }))],
+      ["mode 0644", () => {
+        writeFileSync(file, good);
+        chmodSync(file, 0o644);
+      }],
+      ["mode 0640", () => {
+        writeFileSync(file, good);
+        chmodSync(file, 0o640);
+      }],
+      ["symlink", () => {
+        const elsewhere = join(cacheHome, "elsewhere.json");
+        writeFileSync(elsewhere, good, { mode: 0o600 });
+        rmSync(file);
+        symlinkSync(elsewhere, file);
+      }],
+    ];
+    if (process.getuid?.() === 0) {
+      tamper.push(["foreign owner", () => {
+        rmSync(file, { force: true });
+        writeFileSync(file, good, { mode: 0o600 });
+        chownSync(file, 4242, 4242);
+      }]);
+    }
+    for (const [what, act] of tamper) {
+      act();
+      const before = tokenRequests();
+      const result = await runCli(["token"], env(cacheHome));
+      expect(result.code, what).toBe(0);
+      expect(tokenRequests() - before, what).toBe(1);
+      const stat = lstatSync(file);
+      expect(stat.isFile(), what).toBe(true);
+      expect(stat.mode & 0o777, what).toBe(0o600);
+      expect(stat.uid, what).toBe(process.getuid?.() ?? stat.uid);
+      expect((JSON.parse(readFileSync(file, "utf8")) as { token: { token: string } }).token.token, what).toBe(result.stdout.trim());
+    }
+  });
+});
+
+describe("env prints export lines that set both variables in a shell", () => {
+  it("eval in bash sets AWS_BEARER_TOKEN_BEDROCK and AWS_REGION", async () => {
+    const e = env(freshCacheHome(), { AWS_REGION: "us-west-2" });
+    const result = await runProcess(
+      "bash",
+      ["-c", `set -e; eval "$("${process.execPath}" "${CLI}" env)"; printf '%s\\n%s\\n' "$AWS_BEARER_TOKEN_BEDROCK" "$AWS_REGION"`],
+      { env: e },
+    );
+    expect(result.code).toBe(0);
+    const [token, region] = result.stdout.trim().split("\n");
+    expect(region).toBe("us-west-2");
+    expect(await accepted(token ?? "", "us-west-2")).toBe(true);
+  });
+
+  it("env and token share the cache", async () => {
+    const cacheHome = freshCacheHome();
+    const before = tokenRequests();
+    const token = (await runCli(["token"], env(cacheHome))).stdout.trim();
+    const lines = (await runCli(["env"], env(cacheHome))).stdout;
+    expect(lines).toBe(`export AWS_BEARER_TOKEN_BEDROCK='${token}'\nexport AWS_REGION='us-east-1'\n`);
+    expect(tokenRequests() - before).toBe(1);
+  });
+});
+
+describe("exec runs a command with the variables set and passes its exit status through", () => {
+  it("the child sees both variables, not the API key, and its exit code is mantle-vend's", async () => {
+    const result = await runCli(
+      ["exec", "--", "bash", "-c", 'test -n "$AWS_BEARER_TOKEN_BEDROCK" && echo "$AWS_REGION:${AWS_BEARER_TOKEN_BEDROCK:0:16}:${MANTLE_VEND_API_KEY:-unset}"; exit 7'],
+      env(freshCacheHome()),
+    );
+    expect(result.code).toBe(7);
+    expect(result.stdout).toBe("us-east-1:bedrock-api-key-:unset\n");
+  });
+
+  it("a child killed by a signal makes mantle-vend die of the same signal", async () => {
+    const result = await runCli(["exec", "--", "bash", "-c", "kill -TERM $$"], env(freshCacheHome()));
+    expect(result.signal).toBe("SIGTERM");
+  });
+
+  it("a missing command exits 127; no command is a usage error", async () => {
+    const cacheHome = freshCacheHome();
+    const missing = await runCli(["exec", "--", "definitely-not-a-command-xyz"], env(cacheHome));
+    expect(missing.code).toBe(127);
+    expect(missing.stderr).toBe("mantle-vend: command not found: definitely-not-a-command-xyz\n");
+    expect((await runCli(["exec"], env(cacheHome))).code).toBe(2);
+  });
+});
+
+describe("models prints the catalog as a table, or the server's object with --json", () => {
+  it("the table", async () => {
+    const result = await runCli(["models", "--url", front.url], env(freshCacheHome()));
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      [
+        "MODEL                        REASONING  OWNED BY    CREATED",
+        "deepseek.v3.2                no         deepseek    2025-12-01",
+        "moonshotai.kimi-k2-thinking  yes        moonshotai  2025-11-07",
+        "openai.gpt-oss-120b          yes        openai      2025-08-05",
+        "qwen.qwen3-32b               no         -           -",
+        "",
+      ].join("\n"),
+    );
+    expect(front.modelRequests.at(-1)?.url).toBe("/v1/models?region=us-east-1");
+  });
+
+  it("--json is the server's catalog object", async () => {
+    const result = await runCli(["models", "--json", "--region", "eu-west-1", "--url", front.url], env(freshCacheHome()));
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual(catalogFixture("eu-west-1", baseUrlOf("eu-west-1")));
+  });
+});
+
+describe("openclaw-config emits a complete OpenClaw config for the region's models", () => {
+  const models = [
+    { id: "deepseek.v3.2", reasoning: false },
+    { id: "moonshotai.kimi-k2-thinking", reasoning: true },
+    { id: "openai.gpt-oss-120b", reasoning: true },
+    { id: "qwen.qwen3-32b", reasoning: false },
+  ].map(({ id, reasoning }) => ({
+    id,
+    name: id,
+    reasoning,
+    input: ["text"],
+    cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+    contextWindow: 32000,
+    maxTokens: 4096,
+  }));
+
+  it("plain: apiKey is an env SecretRef to AWS_BEARER_TOKEN_BEDROCK", async () => {
+    const result = await runCli(["openclaw-config"], env(freshCacheHome(), { MANTLE_VEND_URL: front.url }));
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      models: {
+        providers: {
+          "amazon-bedrock-mantle": {
+            baseUrl: baseUrlOf("us-east-1"),
+            api: "openai-completions",
+            auth: "api-key",
+            apiKey: { source: "env", provider: "default", id: "AWS_BEARER_TOKEN_BEDROCK" },
+            models,
+          },
+        },
+      },
+    });
+  });
+
+  it("--secret-ref: an exec SecretRef and the resolver declared under secrets.providers", async () => {
+    const result = await runCli(["openclaw-config", "--secret-ref", "--region", "eu-west-1"], env(freshCacheHome(), { MANTLE_VEND_URL: front.url }));
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe("");
+    expect(JSON.parse(result.stdout)).toEqual({
+      models: {
+        providers: {
+          "amazon-bedrock-mantle": {
+            baseUrl: baseUrlOf("eu-west-1"),
+            api: "openai-completions",
+            auth: "api-key",
+            apiKey: { source: "exec", provider: "mantle-vend", id: "eu-west-1" },
+            models,
+          },
+        },
+      },
+      secrets: {
+        providers: {
+          "mantle-vend": {
+            source: "exec",
+            command: CLI,
+            args: ["openclaw-resolver"],
+            passEnv: ["PATH", "MANTLE_VEND_URL", "MANTLE_VEND_API_KEY"],
+            jsonOnly: true,
+          },
+        },
+      },
+    });
+  });
+
+  it("--proxy URL: baseUrl is the proxy and apiKey a placeholder the proxy replaces", async () => {
+    const result = await runCli(["openclaw-config", "--proxy", "http://127.0.0.1:8788/"], env(freshCacheHome(), { MANTLE_VEND_URL: front.url }));
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      models: {
+        providers: {
+          "amazon-bedrock-mantle": {
+            baseUrl: "http://127.0.0.1:8788/v1",
+            api: "openai-completions",
+            auth: "api-key",
+            apiKey: "mantle-vend-proxy",
+            models,
+          },
+        },
+      },
+    });
+  });
+
+  it("--secret-ref with --url puts the URL in the resolver's args; --secret-ref with --proxy is a usage error", async () => {
+    const result = await runCli(["openclaw-config", "--secret-ref", "--url", front.url], env(freshCacheHome()));
+    const config = JSON.parse(result.stdout) as { secrets: { providers: Record<string, { args: string[] }> } };
+    expect(config.secrets.providers["mantle-vend"]?.args).toEqual(["openclaw-resolver", "--url", front.url]);
+    expect((await runCli(["openclaw-config", "--secret-ref", "--proxy", "http://127.0.0.1:1"], env(freshCacheHome()))).code).toBe(2);
+  });
+});
+
+describe("models and openclaw-config against the real server's catalog", () => {
+  it("lists the emulator's models, with reasoning from the catalog", async () => {
+    const ids: Array<[string, boolean]> = [
+      ["deepseek.v3.2", false],
+      ["google.gemma-3-27b-it", false],
+      ["mistral.devstral-2-123b", false],
+      ["moonshotai.kimi-k2-thinking", true],
+      ["openai.gpt-oss-120b", true],
+      ["openai.gpt-oss-20b", false],
+      ["openai.gpt-oss-safeguard-120b", true],
+      ["qwen.qwen3-32b", false],
+    ];
+    const result = await runCli(["openclaw-config", "--region", "eu-west-2"], env(freshCacheHome()));
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      models: {
+        providers: {
+          "amazon-bedrock-mantle": {
+            baseUrl: baseUrlOf("eu-west-2"),
+            api: "openai-completions",
+            auth: "api-key",
+            apiKey: { source: "env", provider: "default", id: "AWS_BEARER_TOKEN_BEDROCK" },
+            models: ids.map(([id, reasoning]) => ({
+              id,
+              name: id,
+              reasoning,
+              input: ["text"],
+              cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+              contextWindow: 32000,
+              maxTokens: 4096,
+            })),
+          },
+        },
+      },
+    });
+    const table = await runCli(["models", "--region", "eu-west-2"], env(freshCacheHome()));
+    expect(table.code).toBe(0);
+    expect(table.stdout.split("\n").map((line) => line.split(" ")[0])).toEqual(["MODEL", ...ids.map(([id]) => id), ""]);
+  });
+});
+
+describe("openclaw-resolver answers OpenClaw's exec secret-provider protocol when run the way OpenClaw runs it", () => {
+  it("runs by absolute path with no shell and only passEnv; valid tokens per region, NOT_FOUND for ids it cannot serve, well under 5 s", async () => {
+    const config = JSON.parse((await runCli(["openclaw-config", "--secret-ref"], env(freshCacheHome(), { MANTLE_VEND_URL: front.url }))).stdout) as {
+      secrets: { providers: Record<string, { command: string; args: string[]; passEnv: string[]; jsonOnly: boolean }> };
+    };
+    const provider = config.secrets.providers["mantle-vend"]!;
+    // OpenClaw's checks on the command path.
+    const stat = lstatSync(provider.command);
+    expect(provider.command.startsWith("/")).toBe(true);
+    expect(stat.isSymbolicLink()).toBe(false);
+    expect(stat.isFile()).toBe(true);
+    expect(stat.mode & 0o022).toBe(0);
+    expect(stat.mode & 0o100).toBe(0o100);
+
+    // The gateway's environment; only passEnv reaches the resolver (so no HOME, no XDG_CACHE_HOME).
+    const gateway = { PATH: process.env["PATH"] ?? "", MANTLE_VEND_URL: serverUrl, MANTLE_VEND_API_KEY: apiKey, HOME: home, SECRET_OTHER: "x" };
+    const childEnv = Object.fromEntries(provider.passEnv.map((name) => [name, gateway[name as keyof typeof gateway]]).filter(([, v]) => v !== undefined));
+    expect(Object.keys(childEnv).sort()).toEqual(["MANTLE_VEND_API_KEY", "MANTLE_VEND_URL", "PATH"]);
+    const realCache = new FileTokenCache({ url: normaliseServiceUrl(serverUrl), keyId, dir: defaultCacheDir({}) });
+    const ids = ["us-east-1", "eu-west-1", "default", "xx-nowhere-9", "../etc/passwd"];
+    try {
+      const result = await runProcess(provider.command, provider.args, {
+        env: childEnv as Record<string, string>,
+        input: JSON.stringify({ protocolVersion: 1, provider: "mantle-vend", ids }),
+      });
+      expect(result.code).toBe(0);
+      expect(result.ms).toBeLessThan(3000);
+      expect(result.stdout.endsWith("\n")).toBe(true);
+      expect(result.stdout.trim().split("\n")).toHaveLength(1);
+      const answer = JSON.parse(result.stdout) as { protocolVersion: number; values: Record<string, string>; errors: Record<string, { code: string; message: string }> };
+      expect(answer.protocolVersion).toBe(1);
+      expect(Object.keys(answer.values).sort()).toEqual(["default", "eu-west-1", "us-east-1"]);
+      expect(await accepted(answer.values["us-east-1"]!, "us-east-1")).toBe(true);
+      expect(await accepted(answer.values["eu-west-1"]!, "eu-west-1")).toBe(true);
+      expect(await accepted(answer.values["default"]!, "us-east-1")).toBe(true);
+      expect(Object.keys(answer.errors).sort()).toEqual(["../etc/passwd", "xx-nowhere-9"]);
+      for (const error of Object.values(answer.errors)) expect(error).toEqual({ code: "NOT_FOUND", message: expect.any(String) });
+
+      // A second resolution (openclaw secrets reload) is served from the shared cache.
+      const before = tokenRequests();
+      const again = await runProcess(provider.command, provider.args, {
+        env: childEnv as Record<string, string>,
+        input: JSON.stringify({ protocolVersion: 1, provider: "mantle-vend", ids: ["us-east-1"] }),
+      });
+      expect((JSON.parse(again.stdout) as { values: Record<string, string> }).values["us-east-1"]).toBe(answer.values["us-east-1"]);
+      expect(tokenRequests() - before).toBe(0);
+    } finally {
+      for (const region of ["", "us-east-1", "eu-west-1"]) realCache.delete(region);
+      try {
+        rmdirSync(realCache.dir); // only if this test left it empty
+      } catch {
+        // not empty, or not ours
+      }
+    }
+  });
+
+  it("a request that is not the protocol is a usage error with nothing on stdout", async () => {
+    const result = await runCli(["openclaw-resolver"], env(freshCacheHome()), '{"protocolVersion":2,"ids":[]}');
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe("");
+  });
+});
+
+describe("proxy serves Mantle on loopback until it is told to stop", () => {
+  it("prints where it listens, forwards with a token, and exits 0 on SIGTERM", async () => {
+    const child = spawn(process.execPath, [CLI, "proxy", "--port", "0"], { env: env(freshCacheHome()), stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let text = "";
+        child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+          text += chunk;
+          const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(text);
+          if (match !== null) resolve(match[1]!);
+        });
+        child.on("exit", () => reject(new Error(`proxy exited: ${text}`)));
+      });
+      const response = await fetch(`${url}/v1/models`, { headers: { authorization: "Bearer placeholder" } });
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { object: string }).object).toBe("list");
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
+});
+
+describe("failures are one clear line on stderr with a distinct exit code", () => {
+  async function closedPort(): Promise<number> {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as { port: number };
+    await new Promise<void>((r) => server.close(() => r()));
+    return port;
+  }
+
+  it("exit 3: no service URL, no API key", async () => {
+    const cacheHome = freshCacheHome();
+    const noUrl = env(cacheHome);
+    delete (noUrl as Record<string, string | undefined>)["MANTLE_VEND_URL"];
+    const a = await runCli(["token"], noUrl);
+    expect([a.code, a.stdout, a.stderr]).toEqual([3, "", "mantle-vend: no service URL: set MANTLE_VEND_URL or pass --url\n"]);
+    const b = await runCli(["token"], env(cacheHome, { MANTLE_VEND_API_KEY: "" }));
+    expect([b.code, b.stdout, b.stderr]).toEqual([3, "", "mantle-vend: no API key: set MANTLE_VEND_API_KEY\n"]);
+  });
+
+  it("exit 4: the server cannot be reached", async () => {
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    const result = await runCli(["token"], env(freshCacheHome(), { MANTLE_VEND_URL: url }));
+    expect(result.code).toBe(4);
+    expect(result.stderr).toBe(`mantle-vend: cannot reach ${url}: ECONNREFUSED\n`);
+  });
+
+  it("exit 5: the API key is rejected (401), and the key is not echoed", async () => {
+    const wrong = "mvk_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq";
+    const result = await runCli(["token"], env(freshCacheHome(), { MANTLE_VEND_API_KEY: wrong }));
+    expect(result.code).toBe(5);
+    expect(result.stderr).toMatch(/^mantle-vend: the server rejected the API key \(401 unauthorized\): .+\n$/);
+    expect(result.stderr).not.toContain("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq");
+  });
+
+  it("exit 6: the key may not use the region (403); exit 2: a bad command line", async () => {
+    const narrow = await service.createKey({ regions: ["us-west-2"] });
+    const result = await runCli(["token", "--region", "us-east-1"], env(freshCacheHome(), { MANTLE_VEND_API_KEY: narrow.key }));
+    expect(result.code).toBe(6);
+    expect(result.stderr.split("\n")).toHaveLength(2);
+    for (const args of [["token", "--bogus"], ["frobnicate"], ["token", "--region"], ["models", "--no-cache"], []]) {
+      expect((await runCli(args, env(freshCacheHome()))).code, args.join(" ")).toBe(2);
+    }
+  });
+
+  it("--help works for every command without any configuration", async () => {
+    for (const command of ["token", "env", "exec", "models", "openclaw-config", "openclaw-resolver", "proxy"]) {
+      const result = await runCli([command, "--help"], { PATH: process.env["PATH"] ?? "" });
+      expect(result.code, command).toBe(0);
+      expect(result.stdout.startsWith(`Usage: mantle-vend ${command}`), command).toBe(true);
+    }
+    expect((await runCli(["--help"], { PATH: process.env["PATH"] ?? "" })).stdout).toContain("Exit codes:");
+  });
+});

@@ -1,0 +1,381 @@
+import { inspect } from "node:util";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MantleVendClient, MantleVendError, refreshWindowMs, type Catalog } from "../../client/src/index.js";
+import { EMULATOR_CREDENTIALS, verifyBearerToken } from "../../lambda/local/mantle-emulator.js";
+import { catalogFixture, fakeTokenAnswer, sendJson, startStub, type Stub } from "../support/client-support.js";
+import { startService, type TestService } from "../support/service.js";
+
+/** A client clock that starts at real time and moves only when told. */
+function movableClock(): { now: () => number; advanceSeconds: (s: number) => void } {
+  let offset = 0;
+  return { now: () => Date.now() + offset, advanceSeconds: (s) => (offset += s * 1000) };
+}
+
+const noSleep = async (): Promise<void> => undefined;
+
+let service: TestService;
+let url: string;
+let apiKey: string;
+
+const tokenRequests = (s: TestService = service): number => s.events.filter((e) => e.rawPath === "/v1/tokens").length;
+
+beforeAll(async () => {
+  service = await startService();
+  url = await service.listen();
+  apiKey = (await service.createKey()).key;
+});
+
+afterAll(async () => {
+  await service.close();
+});
+
+describe("concurrent getToken() callers share one request", () => {
+  it("1,000 concurrent calls make exactly one request at the server and all get the same token", async () => {
+    const client = new MantleVendClient({ url, apiKey, region: "us-east-1" });
+    const before = tokenRequests();
+    const tokens = await Promise.all(Array.from({ length: 1000 }, () => client.getToken()));
+    expect(tokenRequests() - before).toBe(1);
+    expect(new Set(tokens.map((t) => t.token)).size).toBe(1);
+    const token = tokens[0]!;
+    expect(token).toMatchObject({ tokenType: "bearer", region: "us-east-1", baseUrl: `${service.emulator.rootFor("us-east-1")}/v1` });
+    const verdict = await verifyBearerToken(token.token, { region: "us-east-1", nowMs: Date.now(), credentials: [EMULATOR_CREDENTIALS] });
+    expect(verdict.ok).toBe(true);
+  });
+});
+
+describe("the refresh window is min(max(300 s, 10 % of the lifetime), 50 % of the lifetime)", () => {
+  it("gives 360 s for 1 h, 4,320 s for 12 h, 300 s for 20 min, 200 s for 400 s and 30 s for 60 s", () => {
+    expect(refreshWindowMs(3_600_000)).toBe(360_000);
+    expect(refreshWindowMs(43_200_000)).toBe(4_320_000);
+    expect(refreshWindowMs(1_200_000)).toBe(300_000);
+    expect(refreshWindowMs(400_000)).toBe(200_000);
+    expect(refreshWindowMs(60_000)).toBe(30_000);
+  });
+});
+
+describe("a cached token is reused until its refresh window, then refreshed ahead of expiry", () => {
+  it("serves from cache before the window and asks the server once inside it (client clock moved by hand)", async () => {
+    const clock = movableClock();
+    // random() = 0: no jitter, the refresh moment is exactly expiry - 360 s for the server's 1 h tokens.
+    const client = new MantleVendClient({ url, apiKey, region: "us-east-1", now: clock.now, random: () => 0 });
+    const before = tokenRequests();
+    const first = await client.getToken();
+    expect(first.expiresInSeconds).toBe(3600);
+
+    clock.advanceSeconds(3600 - 360 - 30); // 390 s left: outside the 360 s window
+    expect((await client.getToken()).token).toBe(first.token);
+    expect(tokenRequests() - before).toBe(1);
+
+    clock.advanceSeconds(60); // 330 s left: inside the window
+    const second = await client.getToken();
+    expect(tokenRequests() - before).toBe(2);
+    expect(Date.parse(second.expiresAt)).toBeGreaterThanOrEqual(Date.parse(first.expiresAt));
+    clock.advanceSeconds(10);
+    await client.getToken();
+    expect(tokenRequests() - before).toBe(2);
+  });
+
+  it("jitter only moves the refresh earlier, by at most 20 % of the window", async () => {
+    const clock = movableClock();
+    const client = new MantleVendClient({ url, apiKey, region: "us-east-1", now: clock.now, random: () => 0.999 });
+    const before = tokenRequests();
+    await client.getToken();
+    clock.advanceSeconds(3600 - 360 * 1.2 - 5); // just before the earliest jittered moment
+    await client.getToken();
+    expect(tokenRequests() - before).toBe(1);
+    clock.advanceSeconds(10);
+    await client.getToken();
+    expect(tokenRequests() - before).toBe(2);
+  });
+});
+
+describe("a failed refresh keeps serving the still-valid token", () => {
+  it("returns the cached token while the server is down, and fails once that token has expired", async () => {
+    const own = await startService({ emulator: service.emulator });
+    const ownUrl = await own.listen();
+    const ownKey = (await own.createKey()).key;
+    const clock = movableClock();
+    const client = new MantleVendClient({ url: ownUrl, apiKey: ownKey, region: "us-east-1", now: clock.now, random: () => 0, sleep: noSleep });
+    const first = await client.getToken();
+    await own.close();
+
+    clock.advanceSeconds(3600 - 100); // inside the window, 100 s of life left
+    expect((await client.getToken()).token).toBe(first.token);
+
+    clock.advanceSeconds(200); // expired
+    const failure = await client.getToken().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(failure).toBeInstanceOf(MantleVendError);
+    expect(failure).toMatchObject({ status: 0, code: "network_error" });
+  });
+});
+
+describe("retries: 429 honours retry-after; 502/503/504 and Lambda's own answers back off with full jitter", () => {
+  let stub: Stub;
+  let script: Array<(res: import("node:http").ServerResponse) => void> = [];
+  beforeAll(async () => {
+    stub = await startStub((_req, res) => {
+      const next = script.shift();
+      if (next === undefined) sendJson(res, 200, fakeTokenAnswer());
+      else next(res);
+    });
+  });
+  afterAll(() => stub.close());
+
+  function client(delays: number[], random = 0.5): MantleVendClient {
+    return new MantleVendClient({
+      url: stub.url,
+      apiKey: "mvk_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq",
+      random: () => random,
+      sleep: async (ms) => {
+        delays.push(ms);
+      },
+    });
+  }
+
+  it("waits at least retry-after seconds after a 429 and then succeeds", async () => {
+    const start = stub.requests.length;
+    script = [(res) => sendJson(res, 429, { error: { code: "rate_limited", message: "rate limit exceeded for this key", requestId: "r1" } }, { "retry-after": "2" })];
+    const delays: number[] = [];
+    const token = await client(delays).getToken();
+    expect(token.region).toBe("us-east-1");
+    expect(stub.requests.length - start).toBe(2);
+    expect(delays).toEqual([2000]);
+  });
+
+  it("actually waits for retry-after when no sleep is injected", async () => {
+    script = [(res) => sendJson(res, 429, { error: { code: "rate_limited", message: "slow down", requestId: "r" } }, { "retry-after": "1" })];
+    const c = new MantleVendClient({ url: stub.url, apiKey: "mvk_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq", random: () => 0 });
+    const started = Date.now();
+    await c.getToken();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(990);
+  });
+
+  it("retries 503, Lambda's bare 502, 504 and Lambda's throttle with delays drawn from [0, base·2^n)", async () => {
+    const start = stub.requests.length;
+    script = [
+      (res) => sendJson(res, 503, { error: { code: "unavailable", message: "try again", requestId: "r2" } }),
+      (res) => res.writeHead(502, { "content-type": "text/plain" }).end("Internal Server Error"),
+      (res) => res.writeHead(504).end(),
+    ];
+    const delays: number[] = [];
+    await client(delays).getToken();
+    expect(stub.requests.length - start).toBe(4);
+    expect(delays).toEqual([125, 250, 500]); // random() = 0.5 of 250, 500, 1000 ms
+
+    script = [(res) => sendJson(res, 429, { Reason: "ConcurrentInvocationLimitExceeded", Type: "User", message: "Rate Exceeded." })];
+    await client([]).getToken();
+  });
+
+  it("retries a dropped connection", async () => {
+    const start = stub.requests.length;
+    script = [(res) => res.socket?.destroy()];
+    await client([]).getToken();
+    expect(stub.requests.length - start).toBe(2);
+  });
+
+  it("gives up after maxRetries and reports the last answer", async () => {
+    const start = stub.requests.length;
+    const answer = (res: import("node:http").ServerResponse): void =>
+      void sendJson(res, 503, { error: { code: "unavailable", message: "down", requestId: "r3" } });
+    script = [answer, answer, answer, answer, answer];
+    const error = await client([]).getToken().catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 503, code: "unavailable", requestId: "r3", retryable: true });
+    expect(stub.requests.length - start).toBe(4);
+    script = [];
+  });
+
+  it("does not retry the service's own 400, 401, 403 or 500 answers", async () => {
+    for (const [status, code] of [[400, "bad_request"], [401, "unauthorized"], [403, "forbidden"], [500, "internal"]] as const) {
+      const start = stub.requests.length;
+      script = [(res) => sendJson(res, status, { error: { code, message: `no (${code})`, requestId: "r4" } })];
+      const error = await client([]).getToken().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(MantleVendError);
+      expect(error).toMatchObject({ status, code, message: `no (${code})`, retryable: false });
+      expect(stub.requests.length - start).toBe(1);
+    }
+    script = [];
+  });
+});
+
+describe("every request has a timeout", () => {
+  it("aborts an attempt that gets no answer within timeoutMs, and retries it", async () => {
+    const hanging = await startStub(() => undefined); // never answers
+    try {
+      const c = new MantleVendClient({
+        url: hanging.url,
+        apiKey: "mvk_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq",
+        timeoutMs: 150,
+        maxRetries: 2,
+        sleep: noSleep,
+      });
+      const started = Date.now();
+      const error = await c.regions().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(MantleVendError);
+      expect(error).toMatchObject({ status: 0, code: "timeout" });
+      expect(hanging.requests.length).toBe(3);
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      await hanging.close();
+    }
+  });
+
+  it("also bounds a body that starts but never finishes", async () => {
+    const dribble = await startStub((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write('{"token":');
+    });
+    try {
+      const c = new MantleVendClient({ url: dribble.url, apiKey: "mvk_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq", timeoutMs: 150, maxRetries: 0 });
+      await expect(c.getToken()).rejects.toMatchObject({ code: "timeout" });
+    } finally {
+      await dribble.close();
+    }
+  });
+});
+
+describe("listModels() reuses the catalog for max-age, then revalidates with If-None-Match; 304 returns the cached catalog", () => {
+  it("sends If-None-Match with the etag and returns the cached catalog on 304", async () => {
+    let catalog = catalogFixture("us-east-1", "https://bedrock-mantle.us-east-1.api.aws/v1");
+    let etag = '"v1"';
+    const stub = await startStub((req, res) => {
+      if (req.headers["if-none-match"] === etag) {
+        res.writeHead(304, { etag, "cache-control": "private, max-age=60" }).end();
+        return;
+      }
+      sendJson(res, 200, catalog, { etag, "cache-control": "private, max-age=60" });
+    });
+    try {
+      const clock = movableClock();
+      const c = new MantleVendClient({ url: stub.url, apiKey: "mvk_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq", now: clock.now });
+      const first = await c.listModels({ region: "us-east-1" });
+      expect(first).toEqual(catalog);
+      expect(stub.requests[0]).toMatchObject({ method: "GET", url: "/v1/models?region=us-east-1" });
+      expect(stub.requests[0]!.headers["if-none-match"]).toBeUndefined();
+
+      clock.advanceSeconds(30); // within max-age: no request
+      expect(await c.listModels({ region: "us-east-1" })).toEqual(catalog);
+      expect(stub.requests).toHaveLength(1);
+
+      clock.advanceSeconds(31); // past max-age: revalidate
+      const revalidated: Catalog = await c.listModels({ region: "us-east-1" });
+      expect(stub.requests).toHaveLength(2);
+      expect(stub.requests[1]!.headers["if-none-match"]).toBe('"v1"');
+      expect(revalidated).toEqual(catalog);
+
+      // The catalog changes: a new etag, a new body.
+      clock.advanceSeconds(61);
+      catalog = { ...catalog, models: (catalog.models as unknown[]).slice(1) };
+      etag = '"v2"';
+      const changed = await c.listModels({ region: "us-east-1" });
+      expect(stub.requests[2]!.headers["if-none-match"]).toBe('"v1"');
+      expect(changed).toEqual(catalog);
+    } finally {
+      await stub.close();
+    }
+  });
+});
+
+describe("listModels() against the real server's GET /v1/models", () => {
+  it("revalidates after max-age with the server's etag and keeps the catalog the server's 304 confirms", async () => {
+    const clock = movableClock();
+    const statuses: number[] = [];
+    const recording = async (input: string, init: RequestInit): Promise<Response> => {
+      const response = await fetch(input, init);
+      statuses.push(response.status);
+      return response;
+    };
+    const client = new MantleVendClient({ url, apiKey, now: clock.now, fetch: recording });
+    const modelEvents = (): typeof service.events => service.events.filter((e) => e.rawPath === "/v1/models");
+    const before = modelEvents().length;
+    const first = await client.listModels({ region: "eu-central-1" });
+    expect(first).toMatchObject({ region: "eu-central-1", baseUrl: `${service.emulator.rootFor("eu-central-1")}/v1`, stale: false });
+    expect(first.models.map((m) => m.id)).toContain("openai.gpt-oss-120b");
+    expect(first.models.find((m) => m.id === "openai.gpt-oss-120b")?.reasoning).toBe(true);
+
+    await client.listModels({ region: "eu-central-1" }); // within max-age: not asked
+    expect(modelEvents().length - before).toBe(1);
+
+    clock.advanceSeconds(2 * 3600); // past any max-age the server gave
+    const again = await client.listModels({ region: "eu-central-1" });
+    const events = modelEvents().slice(before);
+    expect(events).toHaveLength(2);
+    expect(events[1]?.headers?.["if-none-match"]).toMatch(/^"/);
+    expect(statuses).toEqual([200, 304]);
+    expect(again).toEqual(first);
+  });
+});
+
+describe("tokenProvider() plugs into the openai SDK", () => {
+  it("authenticates chat completions at the emulator through OpenAI({ apiKey: client.tokenProvider(region) })", async () => {
+    const client = new MantleVendClient({ url, apiKey });
+    const { baseUrl } = await client.getToken({ region: "eu-west-1" });
+    const before = tokenRequests();
+    const calls = service.emulator.count({ region: "eu-west-1", path: "/v1/chat/completions" });
+    const openai = new OpenAI({ apiKey: client.tokenProvider("eu-west-1"), baseURL: baseUrl, maxRetries: 0 });
+    const completion = await openai.chat.completions.create({ model: "openai.gpt-oss-120b", messages: [{ role: "user", content: "hello" }] });
+    expect(completion.choices[0]?.message.content).toEqual(expect.any(String));
+    await openai.chat.completions.create({ model: "openai.gpt-oss-120b", messages: [{ role: "user", content: "again" }] });
+    const made = service.emulator.calls.filter((c) => c.region === "eu-west-1" && c.path === "/v1/chat/completions").slice(calls);
+    expect(made.map((c) => c.status)).toEqual([200, 200]);
+    expect(tokenRequests() - before).toBe(0); // the provider is served from the client's cache
+  });
+});
+
+describe("regions() and invalidate()", () => {
+  it("lists the key's regions; invalidate(region) makes the next getToken ask again", async () => {
+    const client = new MantleVendClient({ url, apiKey });
+    const regions = await client.regions();
+    expect(regions.defaultRegion).toBe("us-east-1");
+    expect(regions.regions.map((r) => r.region)).toContain("eu-central-1");
+    const before = tokenRequests();
+    await client.getToken({ region: "us-west-2" });
+    await client.getToken({ region: "us-west-2" });
+    await client.invalidate("us-west-2");
+    await client.getToken({ region: "us-west-2" });
+    expect(tokenRequests() - before).toBe(2);
+  });
+});
+
+describe("errors never contain the API key or a token", () => {
+  const secretOf = (key: string): string => key.slice(key.lastIndexOf("_") + 1);
+
+  function expectClean(error: unknown, key: string): void {
+    expect(error).toBeInstanceOf(MantleVendError);
+    const e = error as MantleVendError;
+    for (const rendering of [e.message, String(e), e.stack ?? "", inspect(e, { depth: 5 }), JSON.stringify(e)]) {
+      expect(rendering).not.toContain(key);
+      expect(rendering).not.toContain(secretOf(key));
+      expect(rendering).not.toMatch(/bedrock-api-key-[A-Za-z0-9+/]{8}/);
+    }
+  }
+
+  it("a 401 from the real server for an unknown key", async () => {
+    const unknown = "mvk_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq";
+    const error = await new MantleVendClient({ url, apiKey: unknown }).getToken().catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 401, code: "unauthorized" });
+    expectClean(error, unknown);
+  });
+
+  it("a server that echoes the key and a token in its error message, and an unreachable server", async () => {
+    const echo = await startStub((req, res) =>
+      sendJson(res, 400, { error: { code: "bad_request", message: `bad ${req.headers.authorization} bedrock-api-key-QUJDREVGR0hJSktMTU5PUA==`, requestId: "e" } }),
+    );
+    try {
+      const error = await new MantleVendClient({ url: echo.url, apiKey }).getToken().catch((e: unknown) => e);
+      expect(error).toMatchObject({ status: 400, code: "bad_request" });
+      expectClean(error, apiKey);
+      const odd = "not-a-key-format-but-secret-1234";
+      const error2 = await new MantleVendClient({ url: echo.url, apiKey: odd }).getToken().catch((e: unknown) => e);
+      expectClean(error2, odd);
+    } finally {
+      await echo.close();
+    }
+    const down = await new MantleVendClient({ url: echo.url, apiKey, maxRetries: 0 }).getToken().catch((e: unknown) => e);
+    expect(down).toMatchObject({ status: 0, code: "network_error" });
+    expectClean(down, apiKey);
+  });
+});

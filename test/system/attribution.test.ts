@@ -1,0 +1,134 @@
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { KeyAdmin } from "../../lambda/admin/keys-admin.js";
+import type { FunctionUrlEvent, FunctionUrlResult } from "../../lambda/http/events.js";
+import { MantleEmulator, verifyBearerToken } from "../../lambda/local/mantle-emulator.js";
+import { SsmFake } from "../fakes/ssm-fake.js";
+import { StsFake } from "../fakes/sts-fake.js";
+import { bundleEnv, synthesizeBundle } from "../support/bundle.js";
+import { functionUrlEvent } from "../support/events.js";
+import { ssmStore } from "../support/ssm.js";
+
+const ROLE_ARN = "arn:aws:iam::123456789012:role/mantle-vend-token";
+let ssm: SsmFake;
+let sts: StsFake;
+let emulator: MantleEmulator;
+let handler: (event: FunctionUrlEvent) => Promise<FunctionUrlResult>;
+let key: string;
+let keyId: string;
+
+beforeAll(async () => {
+  const { apiBundle } = await synthesizeBundle({ perKeyAttribution: true });
+  ssm = await SsmFake.start();
+  sts = await StsFake.start();
+  emulator = await MantleEmulator.start({ credentials: [sts.credentials] });
+  ({ key, keyId } = await new KeyAdmin(ssmStore(ssm), "/mantle-vend").create({ name: "team a", regions: ["us-east-1", "eu-west-1"] }));
+  Object.assign(process.env, {
+    ...bundleEnv({ ssmUrl: ssm.url, mantleEndpoint: emulator.endpointTemplate, stsUrl: sts.url }),
+    MANTLE_VEND_TOKEN_ROLE_ARN: ROLE_ARN,
+    MANTLE_VEND_MAX_TTL_SECONDS: "43200",
+  });
+  ({ handler } = (await import(pathToFileURL(apiBundle).href)) as { handler: typeof handler });
+});
+
+afterAll(async () => {
+  await emulator?.close();
+  await sts?.close();
+  await ssm?.close();
+});
+
+beforeEach(() => {
+  sts.calls.length = 0;
+  sts.inject(undefined);
+  sts.setSessionSeconds(3600);
+});
+
+async function mint(body: object): Promise<FunctionUrlResult> {
+  return handler(functionUrlEvent({ method: "POST", path: "/v1/tokens", key, body: JSON.stringify(body) }));
+}
+
+describe("attribution mode signs each key's tokens with its own STS session", () => {
+  it("assumes the token role named for the key, with a session policy limited to the key's regions", async () => {
+    const result = await mint({ region: "eu-west-1", ttlSeconds: 600 });
+    expect(result.statusCode).toBe(200);
+    expect(sts.calls).toEqual([
+      {
+        RoleArn: ROLE_ARN,
+        RoleSessionName: `mvk-${keyId}-team-a`,
+        SourceIdentity: `mvk-${keyId}`,
+        DurationSeconds: "3600",
+        Policy: expect.any(String),
+      },
+    ]);
+    expect(JSON.parse(sts.calls[0]?.Policy as string)).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Action: ["bedrock-mantle:CallWithBearerToken", "bedrock-mantle:CreateInference", "bedrock-mantle:Get*", "bedrock-mantle:List*"],
+          Resource: "*",
+          Condition: { StringEquals: { "aws:RequestedRegion": ["us-east-1", "eu-west-1"] } },
+        },
+      ],
+    });
+  });
+
+  it("mints tokens with the session credentials that Mantle accepts", async () => {
+    const { token, region } = JSON.parse((await mint({ region: "eu-west-1" })).body) as { token: string; region: string };
+    const verdict = await verifyBearerToken(token, { region, nowMs: Date.now(), credentials: [sts.credentials] });
+    expect(verdict).toMatchObject({ ok: true, accessKeyId: sts.credentials.accessKeyId });
+    const url = Buffer.from(token.slice("bedrock-api-key-".length), "base64").toString();
+    expect(new URLSearchParams(url.split("?")[1]).get("X-Amz-Security-Token")).toBe(sts.credentials.sessionToken);
+  });
+
+  it("reuses a session while it outlives the token asked for, and never shortens a token by reuse", async () => {
+    await mint({ region: "us-east-1", ttlSeconds: 3600 }); // no cached session outlives an hour-long token
+    expect(sts.calls).toHaveLength(1);
+    await mint({ region: "us-east-1", ttlSeconds: 300 });
+    await mint({ ttlSeconds: 300 });
+    expect(sts.calls).toHaveLength(1);
+    const full = JSON.parse((await mint({ region: "us-east-1", ttlSeconds: 3600 })).body) as { expiresInSeconds: number };
+    expect(sts.calls).toHaveLength(2);
+    expect(full.expiresInSeconds).toBeGreaterThan(3500);
+  });
+
+  it("caps the TTL at one hour (role chaining) even when the server allows twelve", async () => {
+    const body = JSON.parse((await mint({ ttlSeconds: 43200 })).body) as { expiresInSeconds: number };
+    expect(body.expiresInSeconds).toBeLessThanOrEqual(3600);
+    expect(body.expiresInSeconds).toBeGreaterThan(3500);
+  });
+
+  it("reports the session's expiry as expiresAt when it is shorter than the requested TTL", async () => {
+    sts.setSessionSeconds(900);
+    const before = Date.now();
+    const body = JSON.parse((await mint({ region: "eu-west-1", ttlSeconds: 3600 })).body) as { expiresAt: string; issuedAt: string; expiresInSeconds: number };
+    expect(sts.calls).toHaveLength(1);
+    const expiresAt = Date.parse(body.expiresAt);
+    expect(expiresAt).toBeGreaterThanOrEqual(before + 900_000 - 1000);
+    expect(expiresAt).toBeLessThanOrEqual(Date.now() + 900_000);
+    expect(body.expiresInSeconds).toBeLessThanOrEqual(900);
+    const verdict = await verifyBearerToken(
+      JSON.parse((await mint({ region: "eu-west-1", ttlSeconds: 3600 })).body).token as string,
+      { region: "eu-west-1", nowMs: expiresAt + 1000, credentials: [{ ...sts.credentials, expiration: new Date(expiresAt) }] },
+    );
+    expect(verdict.ok).toBe(false);
+  });
+
+  it("answers 503 when STS throttles or fails, and never leaks the failure", async () => {
+    sts.setSessionSeconds(120); // too short to reuse: every request needs a new session
+    for (const fault of ["throttle", "5xx", "access-denied"] as const) {
+      sts.inject(fault);
+      const result = await mint({ region: "us-east-1" });
+      expect(result.statusCode).toBe(503);
+      expect(JSON.parse(result.body).error.code).toBe("unavailable");
+      expect(result.body).not.toMatch(/Rate exceeded|AccessDenied|sts:/);
+    }
+  });
+
+  it("lists models with a catalog session of the token role, not a key's", async () => {
+    const result = await handler(functionUrlEvent({ path: "/v1/models", query: "region=eu-west-1", key }));
+    expect(result.statusCode).toBe(200);
+    expect(sts.calls.map((c) => c.SourceIdentity)).toEqual(["mantle-vend-catalog"]);
+    expect(JSON.parse(sts.calls[0]?.Policy as string).Statement[0].Condition.StringEquals["aws:RequestedRegion"]).toEqual(["eu-west-1"]);
+  });
+});

@@ -1,0 +1,111 @@
+import { createHash } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { DependencyError } from "../../lambda/errors.js";
+import { EMULATOR_CREDENTIALS, MantleEmulator } from "../../lambda/local/mantle-emulator.js";
+import { SsmFake } from "../fakes/ssm-fake.js";
+import { functionUrlEvent } from "../support/events.js";
+import { startService } from "../support/service.js";
+import { ssmStore } from "../support/ssm.js";
+
+const captured: string[] = [];
+const secrets: { label: string; value: string }[] = [];
+const tokens: string[] = [];
+
+function capture(): () => void {
+  const spies = [process.stdout, process.stderr].map((stream) =>
+    vi.spyOn(stream, "write").mockImplementation((chunk: string | Uint8Array) => {
+      captured.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
+      return true;
+    }),
+  );
+  return () => spies.forEach((spy) => spy.mockRestore());
+}
+
+beforeAll(async () => {
+  process.env.POWERTOOLS_LOG_LEVEL = "DEBUG";
+  const restore = capture();
+  const ssm = await SsmFake.start();
+  const emulator = await MantleEmulator.start();
+  let credentialsFail = false;
+  const service = await startService({
+    emulator,
+    store: ssmStore(ssm),
+    pollIntervalMs: 60_000,
+    credentials: async () => {
+      if (credentialsFail) throw new DependencyError("no credentials");
+      return EMULATOR_CREDENTIALS;
+    },
+  });
+  try {
+    const { key } = await service.createKey({ name: "logged-key" });
+    const secret = key.slice(key.lastIndexOf("_") + 1);
+    const digest = createHash("sha256").update(key).digest();
+    secrets.push(
+      { label: "api key", value: key },
+      { label: "key secret", value: secret },
+      { label: "key hash (hex)", value: digest.toString("hex") },
+      { label: "key hash (base64)", value: digest.toString("base64") },
+      { label: "key hash (base64url)", value: digest.toString("base64url") },
+    );
+    const send = async (init: Parameters<typeof functionUrlEvent>[0]) => {
+      const result = await service.api(functionUrlEvent(init));
+      await service.settle();
+      return result;
+    };
+    for (const body of [undefined, '{"region":"us-west-2","ttlSeconds":120}']) {
+      const minted = await send({ method: "POST", path: "/v1/tokens", key, body });
+      expect(minted.statusCode).toBe(200);
+      tokens.push(JSON.parse(minted.body).token as string);
+    }
+    await send({ path: "/v1/regions", key: key.slice(0, -2) + "xx" }); // wrong secret
+    await send({ path: "/v1/regions", headers: { authorization: key } }); // no Bearer scheme
+    await send({ method: "POST", path: "/v1/tokens", key, body: `{"region":"${key}"}` }); // key in a bad body
+    await send({ method: "POST", path: "/v1/tokens", key, body: `{${key}` }); // key in malformed JSON
+    credentialsFail = true;
+    await send({ method: "POST", path: "/v1/tokens", key }); // 503
+    ssm.inject({ kind: "5xx" });
+    service.clock.advanceSeconds(61);
+    await send({ method: "POST", path: "/v1/tokens", key }); // failed poll
+    service.clock.advanceSeconds(900);
+    await send({ method: "POST", path: "/v1/tokens", key }); // fail closed
+  } finally {
+    restore();
+    await service.close();
+    await emulator.close();
+    await ssm.close();
+    delete process.env.POWERTOOLS_LOG_LEVEL;
+  }
+});
+
+afterAll(() => vi.restoreAllMocks());
+
+describe("logs never hold a token, a key, its secret or its hash", () => {
+  it("captured the run's log output at DEBUG level, through success and error paths", () => {
+    const lines = captured.join("").split("\n").filter((line) => line.startsWith("{"));
+    const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records.some((r) => r.level === "DEBUG")).toBe(true);
+    expect(records.some((r) => r.message === "request" && r.status === 200 && r.keyName === "logged-key")).toBe(true);
+    expect(records.some((r) => r.message === "request" && r.status === 401)).toBe(true);
+    expect(records.some((r) => r.message === "request" && r.status === 503)).toBe(true);
+    expect(records.some((r) => r.level === "WARN")).toBe(true);
+  });
+
+  it("contains no api key, key secret or key hash in any encoding", () => {
+    const output = captured.join("");
+    for (const { label, value } of secrets) expect(output.includes(value), label).toBe(false);
+  });
+
+  it("contains no token and no X-Amz-Signature value", () => {
+    const output = captured.join("");
+    expect(tokens).toHaveLength(2);
+    for (const token of tokens) {
+      expect(output.includes(token)).toBe(false);
+      expect(output.includes(token.slice(16, 80))).toBe(false);
+      const url = Buffer.from(token.slice("bedrock-api-key-".length), "base64").toString("utf8");
+      const signature = new URLSearchParams(url.slice(url.indexOf("?") + 1)).get("X-Amz-Signature");
+      expect(signature).toMatch(/^[0-9a-f]{64}$/);
+      expect(output.includes(signature as string)).toBe(false);
+    }
+    expect(output).not.toMatch(/bedrock-api-key-/);
+  });
+});
