@@ -1,5 +1,5 @@
-import { KeyAdmin } from "../lambda/admin/keys-admin.js";
-import { MantleEmulator } from "../test/fakes/mantle-emulator.js";
+import { KeyAdmin } from "../lambda/admin/index.js";
+import { MantleEmulator } from "../lambda/local/index.js";
 import { SsmFake } from "../test/fakes/ssm-fake.js";
 import { bundleEnv } from "../test/support/bundle.js";
 import { ssmStore } from "../test/support/ssm.js";

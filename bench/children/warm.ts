@@ -3,7 +3,7 @@
 // getToken() with the same credentials. Sends one summary message to the parent.
 import { pathToFileURL } from "node:url";
 import { getToken } from "@aws/bedrock-token-generator";
-import type { FunctionUrlEvent, FunctionUrlResult } from "../../lambda/types.js";
+import type { FunctionUrlEvent, FunctionUrlResult } from "../../lambda/http/index.js";
 
 const [bundle, apiKey, roundsArg, perRoundArg, warmupArg] = process.argv.slice(2);
 const rounds = Number(roundsArg ?? 10);

@@ -1,5 +1,5 @@
-import type { FunctionUrlEvent } from "../../lambda/types.js";
-import { MantleEmulator } from "../../test/fakes/mantle-emulator.js";
+import type { FunctionUrlEvent } from "../../lambda/http/index.js";
+import { MantleEmulator } from "../../lambda/local/index.js";
 import { SsmFake, type Call } from "../../test/fakes/ssm-fake.js";
 import { ManualClock } from "../../test/support/clock.js";
 import { functionUrlEvent } from "../../test/support/events.js";

@@ -1,6 +1,6 @@
 import { getToken } from "@aws/bedrock-token-generator";
 import { MantleVendClient } from "../../client/src/client.js";
-import { EMULATOR_CREDENTIALS } from "../../test/fakes/mantle-emulator.js";
+import { EMULATOR_CREDENTIALS } from "../../lambda/local/index.js";
 import { startService, type TestService } from "../../test/support/service.js";
 import { percentile, round, type Figure } from "../lib.js";
 

@@ -2,9 +2,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
-import { KeyAdmin } from "../../lambda/admin/keys-admin.js";
-import { FileParameterStore } from "../../lambda/store/file.js";
-import { EMULATOR_CREDENTIALS } from "../../test/fakes/mantle-emulator.js";
+import { KeyAdmin } from "../../lambda/admin/index.js";
+import { FileParameterStore } from "../../lambda/store/index.js";
+import { EMULATOR_CREDENTIALS } from "../../lambda/local/index.js";
 import { BENCH_DIR, cleanEnv, log, median, round, startChild, stopChild, waitForStderr, type Figure } from "../lib.js";
 
 const TARGET_RATIO = 0.6;
