@@ -125,13 +125,14 @@ describe("the proxy refuses browser requests: any Origin, a cross-site Sec-Fetch
   it("answers 403 without a token or an upstream call", async () => {
     const p = await proxy();
     const before = { tokens: tokenRequests(), mantle: mantle.requests.length };
-    for (const headers of [
+    const browserHeaders: Array<Record<string, string>> = [
       { origin: "https://attacker.example" },
       { origin: p.url },
       { origin: "null" },
       { "sec-fetch-site": "cross-site" },
       { "sec-fetch-site": "same-site" },
-    ]) {
+    ];
+    for (const headers of browserHeaders) {
       const answer = await raw(`${p.url}/v1/chat/completions`, { method: "POST", headers: { ...headers, "content-type": "text/plain" }, body: "{}" });
       expect(answer.status, JSON.stringify(headers)).toBe(403);
       expect((JSON.parse(answer.body) as { error: { code: string } }).error.code).toBe("forbidden");
@@ -167,7 +168,8 @@ describe("--require-key: the proxy demands its own random secret and strips it",
     const other = await proxy({ requireKey: true });
     expect(other.key).not.toBe(p.key);
     const before = tokenRequests();
-    for (const headers of [{}, { authorization: "Bearer wrong" }, { "x-api-key": `${p.key}x` }, { authorization: `Bearer ${other.key}` }]) {
+    const wrong: Array<Record<string, string>> = [{}, { authorization: "Bearer wrong" }, { "x-api-key": `${p.key}x` }, { authorization: `Bearer ${other.key}` }];
+    for (const headers of wrong) {
       const answer = await raw(`${p.url}/v1/models`, { headers });
       expect(answer.status, JSON.stringify(headers)).toBe(401);
       expect(answer.headers["www-authenticate"]).toBe("Bearer");
@@ -175,7 +177,8 @@ describe("--require-key: the proxy demands its own random secret and strips it",
     }
     expect(tokenRequests()).toBe(before);
 
-    for (const headers of [{ authorization: `Bearer ${p.key}` }, { "x-api-key": p.key! }]) {
+    const right: Array<Record<string, string>> = [{ authorization: `Bearer ${p.key}` }, { "x-api-key": p.key! }];
+    for (const headers of right) {
       const start = mantle.requests.length;
       expect((await raw(`${p.url}/v1/models`, { headers })).status).toBe(200);
       const seen = mantle.requests.slice(start);
