@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 import { lstatSync, realpathSync } from "node:fs";
-import { isIP } from "node:net";
 import { fileURLToPath } from "node:url";
-import { keyIdOf, MantleVendClient } from "./client.js";
+import { MantleVendClient } from "./client.js";
 import { parseArgs, type Command, type ParsedArgs } from "./cli-args.js";
 import { MantleVendError, redact } from "./errors.js";
 import { runCommand } from "./exec.js";
 import { ConfigError, EXIT, UsageError } from "./exit-codes.js";
 import { openClawConfig, parseResolverRequest, resolveSecrets, type OpenClawConfigMode } from "./openclaw.js";
+import { isLoopbackHost } from "./loopback.js";
 import { FileTokenCache } from "./token-cache.js";
 import { normaliseServiceUrl } from "./transport.js";
 import type { Catalog, MantleVendClientOptions } from "./types.js";
@@ -88,6 +88,7 @@ interface Settings {
   apiKey: string;
   region: string | undefined;
   urlFromFlag: boolean;
+  allowInsecureHttp: boolean;
 }
 
 const stdout = (text: string): void => {
@@ -112,16 +113,24 @@ function settings(args: ParsedArgs, env: NodeJS.ProcessEnv): Settings {
   if (/\s/.test(apiKey)) throw new ConfigError("MANTLE_VEND_API_KEY contains whitespace");
   const flagRegion = args.flags.get("region");
   const region = typeof flagRegion === "string" ? flagRegion : env["AWS_REGION"] !== undefined && env["AWS_REGION"] !== "" ? env["AWS_REGION"] : undefined;
-  return { url, apiKey, region, urlFromFlag: typeof flagUrl === "string" };
+  return { url, apiKey, region, urlFromFlag: typeof flagUrl === "string", allowInsecureHttp: allowInsecureHttp(args, env) };
+}
+
+function allowInsecureHttp(args: ParsedArgs, env: NodeJS.ProcessEnv): boolean {
+  if (args.flags.has("allow-insecure-http")) return true;
+  const value = env["MANTLE_VEND_ALLOW_INSECURE_HTTP"] ?? "";
+  if (value === "1" || value === "true") return true;
+  if (value === "" || value === "0" || value === "false") return false;
+  throw new ConfigError("MANTLE_VEND_ALLOW_INSECURE_HTTP must be 1 or 0");
 }
 
 function client(s: Settings, options: { cache: boolean } & Partial<MantleVendClientOptions>): MantleVendClient {
   const { cache, ...rest } = options;
-  const keyId = keyIdOf(s.apiKey);
-  const store = cache && keyId !== undefined ? new FileTokenCache({ url: s.url, keyId }) : undefined;
+  const store = cache ? new FileTokenCache({ url: s.url, apiKey: s.apiKey }) : undefined;
   return new MantleVendClient({
     url: s.url,
     apiKey: s.apiKey,
+    allowInsecureHttp: s.allowInsecureHttp,
     ...(s.region === undefined ? {} : { region: s.region }),
     ...(store === undefined ? {} : { store }),
     ...rest,
@@ -165,10 +174,6 @@ async function readStdin(limit = 1024 * 1024): Promise<string> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString("utf8");
-}
-
-function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || (isIP(host) === 4 && host.startsWith("127."));
 }
 
 async function run(argv: readonly string[]): Promise<number> {
@@ -241,7 +246,7 @@ async function run(argv: readonly string[]): Promise<number> {
       let mode: OpenClawConfigMode = { kind: "env" };
       if (proxyUrl !== undefined) mode = { kind: "proxy", url: proxyUrl };
       else if (args.flags.has("secret-ref")) {
-        mode = { kind: "secret-ref", command: resolverCommand(), args: ["openclaw-resolver", ...(s.urlFromFlag ? ["--url", s.url] : [])] };
+        mode = { kind: "secret-ref", command: resolverCommand(), args: ["openclaw-resolver", ...(s.urlFromFlag ? ["--url", s.url] : []), ...(s.allowInsecureHttp ? ["--allow-insecure-http"] : [])] };
       }
       stdout(`${JSON.stringify(openClawConfig(catalog, mode), null, 2)}\n`);
       return EXIT.OK;
@@ -269,7 +274,7 @@ async function run(argv: readonly string[]): Promise<number> {
       const first = await c.getToken({ minValiditySeconds: 60 }); // fail fast on a bad key or URL
       const { startProxy } = await import("./proxy.js");
       const running = await startProxy({ client: c, ...(s.region === undefined ? {} : { region: s.region }), port: Number(portText), host, log: stderr });
-      if (!isLoopback(host)) stderr(`warning: the proxy has no authentication and listens on ${host}: anyone who reaches it can use Mantle`);
+      if (!isLoopbackHost(host) && running.key === undefined) stderr(`warning: the proxy has no authentication and listens on ${host}: anyone who reaches it can use Mantle`);
       process.stderr.write(`mantle-vend proxy listening on ${running.url} → Mantle ${first.region} (${first.baseUrl.replace(/\/v1$/, "")})\n`);
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);

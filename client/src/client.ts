@@ -84,6 +84,7 @@ export class MantleVendClient {
     this.transport = new Transport({
       url: options.url,
       apiKey: options.apiKey,
+      allowInsecureHttp: options.allowInsecureHttp === true,
       fetch: fetchImpl,
       timeoutMs: options.timeoutMs ?? 10_000,
       now: this.now,

@@ -1,4 +1,5 @@
 import { MantleVendError, redact } from "./errors.js";
+import { isLoopbackHost } from "./loopback.js";
 import { parseRetryAfter, withRetries, type RetryPolicy } from "./retry.js";
 import type { FetchLike } from "./types.js";
 import { VERSION } from "./version.js";
@@ -6,6 +7,7 @@ import { VERSION } from "./version.js";
 export interface TransportOptions {
   url: string;
   apiKey: string;
+  allowInsecureHttp: boolean;
   fetch: FetchLike;
   timeoutMs: number;
   now: () => number;
@@ -54,6 +56,14 @@ export class Transport {
 
   constructor(private readonly options: TransportOptions) {
     this.url = normaliseServiceUrl(options.url);
+    const { protocol, hostname } = new URL(this.url);
+    if (protocol === "http:" && !isLoopbackHost(hostname) && !options.allowInsecureHttp) {
+      throw new MantleVendError({
+        status: 0,
+        code: "invalid_options",
+        message: `refusing to send the API key over plain http to ${hostname}: use https, or allow it explicitly (allowInsecureHttp: true; CLI --allow-insecure-http or MANTLE_VEND_ALLOW_INSECURE_HTTP=1)`,
+      });
+    }
   }
 
   request(init: RequestInit2): Promise<JsonAnswer> {

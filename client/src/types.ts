@@ -70,6 +70,11 @@ export interface MantleVendClientOptions {
   apiKey: string;
   /** Default region for calls that name none; unset = the server's default for this key. */
   region?: string;
+  /**
+   * Send the API key over plain `http://` to a host that is not loopback (127.0.0.0/8, ::1, localhost).
+   * Default false: such a URL is refused when the client is created, before any connection.
+   */
+  allowInsecureHttp?: boolean;
   /** Defaults to the global `fetch`. */
   fetch?: FetchLike;
   /** Per attempt, including reading the body. Default 10,000 ms. */

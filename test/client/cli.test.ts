@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -17,6 +17,9 @@ import {
   type CatalogFront,
 } from "../support/client-support.js";
 import { startService, type TestService } from "../support/service.js";
+
+/** Whether `unshare -rn` (a private network namespace, loopback only) works on this machine. */
+const hasNetworkNamespaces = spawnSync("unshare", ["-rn", "true"]).status === 0;
 
 let service: TestService;
 let serverUrl: string;
@@ -48,7 +51,7 @@ function env(cacheHome: string, extra: Record<string, string> = {}): Record<stri
 }
 
 function cacheFile(cacheHome: string, region = "us-east-1", url = serverUrl): string {
-  return new FileTokenCache({ url: normaliseServiceUrl(url), keyId, dir: join(cacheHome, "mantle-vend") }).pathFor(region);
+  return new FileTokenCache({ url: normaliseServiceUrl(url), apiKey, dir: join(cacheHome, "mantle-vend") }).pathFor(region);
 }
 
 async function accepted(token: string, region: string): Promise<boolean> {
@@ -137,6 +140,16 @@ describe("the token cache makes `token` cheap enough to run before every request
     writeFileSync(file, JSON.stringify(rewritten));
     await runCli(["token"], env(cacheHome));
     expect(tokenRequests() - before).toBe(2);
+  });
+
+  it("a wrong secret with the right key id is not handed the cached token: the server is asked and says 401", async () => {
+    const cacheHome = freshCacheHome();
+    expect((await runCli(["token"], env(cacheHome))).code).toBe(0);
+    const before = tokenRequests();
+    const wrong = await runCli(["token"], env(cacheHome, { MANTLE_VEND_API_KEY: `mvk_${keyId}_${"A".repeat(43)}` }));
+    expect(wrong.code).toBe(5);
+    expect(wrong.stdout).toBe("");
+    expect(tokenRequests() - before).toBe(1);
   });
 
   it("--no-cache always asks the server and leaves the cache alone", async () => {
@@ -501,6 +514,29 @@ describe("failures are one clear line on stderr with a distinct exit code", () =
     expect([a.code, a.stdout, a.stderr]).toEqual([3, "", "mantle-vend: no service URL: set MANTLE_VEND_URL or pass --url\n"]);
     const b = await runCli(["token"], env(cacheHome, { MANTLE_VEND_API_KEY: "" }));
     expect([b.code, b.stdout, b.stderr]).toEqual([3, "", "mantle-vend: no API key: set MANTLE_VEND_API_KEY\n"]);
+  });
+
+  it("exit 3: the API key is not sent over plain http to a non-loopback host unless --allow-insecure-http", async () => {
+    const insecure = "http://gateway.invalid:8787";
+    const result = await runCli(["token", "--no-cache"], env(freshCacheHome(), { MANTLE_VEND_URL: insecure }));
+    expect(result.code).toBe(3);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toMatch(/^mantle-vend: refusing to send the API key over plain http to gateway\.invalid.*--allow-insecure-http.*\n$/);
+    expect(result.stderr).not.toContain(apiKey.slice(21));
+  });
+
+  // With the flag the CLI would connect: only inside a network namespace with nothing but loopback.
+  it.skipIf(!hasNetworkNamespaces)("--allow-insecure-http and MANTLE_VEND_ALLOW_INSECURE_HTTP=1 let it try (exit 4 inside an empty network namespace)", async () => {
+    const insecure = "http://gateway.invalid:8787";
+    for (const [args, extra] of [
+      [["--allow-insecure-http"], {}],
+      [[], { MANTLE_VEND_ALLOW_INSECURE_HTTP: "1" }],
+    ] as const) {
+      const result = await runProcess("unshare", ["-rn", process.execPath, CLI, "token", "--no-cache", ...args], {
+        env: env(freshCacheHome(), { MANTLE_VEND_URL: insecure, ...extra }),
+      });
+      expect(result.code, result.stderr).toBe(4);
+    }
   });
 
   it("exit 4: the server cannot be reached", async () => {

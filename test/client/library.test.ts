@@ -1,7 +1,11 @@
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { inspect } from "node:util";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MantleVendClient, MantleVendError, refreshWindowMs, type Catalog } from "../../client/src/index.js";
+import { FileTokenCache, MantleVendClient, MantleVendError, refreshWindowMs, type Catalog, type TokenResponse } from "../../client/src/index.js";
 import { EMULATOR_CREDENTIALS, verifyBearerToken } from "../../lambda/local/mantle-emulator.js";
 import { catalogFixture, fakeTokenAnswer, sendJson, startStub, type Stub } from "../support/client-support.js";
 import { startService, type TestService } from "../support/service.js";
@@ -377,5 +381,62 @@ describe("errors never contain the API key or a token", () => {
     const down = await new MantleVendClient({ url: echo.url, apiKey, maxRetries: 0 }).getToken().catch((e: unknown) => e);
     expect(down).toMatchObject({ status: 0, code: "network_error" });
     expectClean(down, apiKey);
+  });
+});
+
+describe("the API key goes over plain http only to loopback, unless allowInsecureHttp says otherwise", () => {
+  const key = "mvk_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq";
+  /** A fetch that records its calls and never touches the network. */
+  function spyFetch(): { calls: string[]; fetch: (input: string) => Promise<Response> } {
+    const calls: string[] = [];
+    return { calls, fetch: async (input: string) => (calls.push(input), Promise.reject(new TypeError("offline in tests"))) };
+  }
+
+  it("refuses http:// to a non-loopback host at construction, before any request", () => {
+    const spy = spyFetch();
+    let failure: unknown;
+    try {
+      new MantleVendClient({ url: "http://gateway.invalid:8787", apiKey: key, fetch: spy.fetch });
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toBeInstanceOf(MantleVendError);
+    expect(failure).toMatchObject({ status: 0, code: "invalid_options", message: expect.stringMatching(/plain http.*allowInsecureHttp/) });
+    expect(String((failure as Error).message)).not.toContain("ABCDEFGHIJ");
+    expect(spy.calls).toEqual([]);
+  });
+
+  it("allowInsecureHttp: true lets it through (to the injected fetch only)", async () => {
+    const spy = spyFetch();
+    const c = new MantleVendClient({ url: "http://gateway.invalid:8787", apiKey: key, fetch: spy.fetch, allowInsecureHttp: true, maxRetries: 0 });
+    await expect(c.getToken()).rejects.toMatchObject({ code: "network_error" });
+    expect(spy.calls).toEqual(["http://gateway.invalid:8787/v1/tokens"]);
+  });
+
+  it("loopback http (127.0.0.0/8, ::1, localhost) and https need no flag", () => {
+    for (const url of ["http://127.0.0.1:8787", "http://127.9.8.7:1", "http://[::1]:8787", "http://localhost:8787", "https://gateway.invalid"]) {
+      expect(() => new MantleVendClient({ url, apiKey: key, fetch: spyFetch().fetch }), url).not.toThrow();
+    }
+  });
+});
+
+describe("the file token cache is keyed by a hash of the whole API key, not its key id", () => {
+  it("a wrong secret with the right key id finds no cached token", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mantle-vend-lib-"));
+    try {
+      const right = "mvk_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq";
+      const wrong = "mvk_0123456789abcdef_ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ";
+      const cache = new FileTokenCache({ url: "http://127.0.0.1:1", apiKey: right, dir });
+      cache.save("us-east-1", { token: fakeTokenAnswer() as unknown as TokenResponse, requestedAt: Date.now() });
+      expect(cache.load("us-east-1")?.token.region).toBe("us-east-1");
+      const other = new FileTokenCache({ url: "http://127.0.0.1:1", apiKey: wrong, dir });
+      expect(other.pathFor("us-east-1")).not.toBe(cache.pathFor("us-east-1"));
+      expect(other.load("us-east-1")).toBeUndefined();
+      const text = readFileSync(cache.pathFor("us-east-1"), "utf8");
+      expect(text).not.toContain("ABCDEFGHIJ");
+      expect(cache.pathFor("us-east-1")).not.toContain(createHash("sha256").update(right).digest("hex").slice(0, 16));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
