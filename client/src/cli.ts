@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { lstatSync, realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { readApiKeyFile } from "./api-key-file.js";
 import { MantleVendClient } from "./client.js";
 import { parseArgs, type Command, type ParsedArgs } from "./cli-args.js";
 import { MantleVendError, redact } from "./errors.js";
@@ -31,9 +32,12 @@ Commands:
 Options for every command:
   --url URL        the service URL (default: $MANTLE_VEND_URL)
   --region REGION  the region (default: $AWS_REGION, else the server's default for the key)
+  --allow-insecure-http  allow a plain http:// service URL that is not loopback
   -h, --help       help for the command
 
-The API key is read from $MANTLE_VEND_API_KEY only (never from the command line).
+The API key is read from $MANTLE_VEND_API_KEY, or from the file $MANTLE_VEND_API_KEY_FILE names (mode 0600,
+owned by you); never from the command line. Plain http:// is refused for hosts other than loopback unless
+--allow-insecure-http (or MANTLE_VEND_ALLOW_INSECURE_HTTP=1) is given.
 Exit codes: 0 ok, 1 server error, 2 usage, 3 missing/bad configuration, 4 server unreachable,
 5 API key rejected (401), 6 region not allowed (403); exec passes its command's status through.
 `;
@@ -89,6 +93,8 @@ interface Settings {
   region: string | undefined;
   urlFromFlag: boolean;
   allowInsecureHttp: boolean;
+  /** The key came from MANTLE_VEND_API_KEY_FILE. */
+  keyFromFile: boolean;
 }
 
 const stdout = (text: string): void => {
@@ -108,12 +114,30 @@ function settings(args: ParsedArgs, env: NodeJS.ProcessEnv): Settings {
   } catch (error) {
     throw new ConfigError(error instanceof Error ? error.message : "the service URL is not valid");
   }
-  const apiKey = env["MANTLE_VEND_API_KEY"]?.trim();
-  if (apiKey === undefined || apiKey === "") throw new ConfigError("no API key: set MANTLE_VEND_API_KEY");
-  if (/\s/.test(apiKey)) throw new ConfigError("MANTLE_VEND_API_KEY contains whitespace");
+  const apiKey = apiKeyFrom(env);
   const flagRegion = args.flags.get("region");
   const region = typeof flagRegion === "string" ? flagRegion : env["AWS_REGION"] !== undefined && env["AWS_REGION"] !== "" ? env["AWS_REGION"] : undefined;
-  return { url, apiKey, region, urlFromFlag: typeof flagUrl === "string", allowInsecureHttp: allowInsecureHttp(args, env) };
+  return { url, apiKey, region, urlFromFlag: typeof flagUrl === "string", allowInsecureHttp: allowInsecureHttp(args, env), keyFromFile: nonEmpty(env["MANTLE_VEND_API_KEY_FILE"]) };
+}
+
+const nonEmpty = (value: string | undefined): value is string => value !== undefined && value.trim() !== "";
+
+/** The key from MANTLE_VEND_API_KEY, or from the file MANTLE_VEND_API_KEY_FILE names (one of the two). */
+function apiKeyFrom(env: NodeJS.ProcessEnv): string {
+  const inline = env["MANTLE_VEND_API_KEY"];
+  const file = env["MANTLE_VEND_API_KEY_FILE"];
+  if (nonEmpty(inline) && nonEmpty(file)) throw new ConfigError("set MANTLE_VEND_API_KEY or MANTLE_VEND_API_KEY_FILE, not both");
+  if (nonEmpty(file)) {
+    try {
+      return readApiKeyFile(file.trim(), "MANTLE_VEND_API_KEY_FILE");
+    } catch (error) {
+      throw new ConfigError(error instanceof Error ? error.message : "MANTLE_VEND_API_KEY_FILE cannot be read");
+    }
+  }
+  const apiKey = inline?.trim();
+  if (apiKey === undefined || apiKey === "") throw new ConfigError("no API key: set MANTLE_VEND_API_KEY or MANTLE_VEND_API_KEY_FILE");
+  if (/\s/.test(apiKey)) throw new ConfigError("MANTLE_VEND_API_KEY contains whitespace");
+  return apiKey;
 }
 
 function allowInsecureHttp(args: ParsedArgs, env: NodeJS.ProcessEnv): boolean {
@@ -217,7 +241,7 @@ async function run(argv: readonly string[]): Promise<number> {
       const s = settings(args, env);
       const token = await client(s, { cache }).getToken();
       // The child gets the short-lived token, never the long-lived API key that minted it.
-      const { MANTLE_VEND_API_KEY: _apiKey, ...childEnv } = env;
+      const { MANTLE_VEND_API_KEY: _apiKey, MANTLE_VEND_API_KEY_FILE: _apiKeyFile, ...childEnv } = env;
       return runCommand(args.rest, { ...childEnv, AWS_BEARER_TOKEN_BEDROCK: token.token, AWS_REGION: token.region }, stderr);
     }
     case "models": {
@@ -246,7 +270,7 @@ async function run(argv: readonly string[]): Promise<number> {
       let mode: OpenClawConfigMode = { kind: "env" };
       if (proxyUrl !== undefined) mode = { kind: "proxy", url: proxyUrl };
       else if (args.flags.has("secret-ref")) {
-        mode = { kind: "secret-ref", command: resolverCommand(), args: ["openclaw-resolver", ...(s.urlFromFlag ? ["--url", s.url] : []), ...(s.allowInsecureHttp ? ["--allow-insecure-http"] : [])] };
+        mode = { kind: "secret-ref", command: resolverCommand(), args: ["openclaw-resolver", ...(s.urlFromFlag ? ["--url", s.url] : []), ...(s.allowInsecureHttp ? ["--allow-insecure-http"] : [])], keyFile: s.keyFromFile };
       }
       stdout(`${JSON.stringify(openClawConfig(catalog, mode), null, 2)}\n`);
       return EXIT.OK;

@@ -67,7 +67,9 @@ export interface MantleVendClientOptions {
   /** The service's URL (function URL or custom domain), e.g. `https://abc.lambda-url.us-east-1.on.aws`. */
   url: string;
   /** `mvk_<keyId>_<secret>`. Sent only in the `Authorization` header; never logged, stored or put in an error. */
-  apiKey: string;
+  apiKey?: string;
+  /** Instead of `apiKey`: a file holding it, mode 0600 or stricter and owned by this user (read once, here). */
+  apiKeyFile?: string;
   /** Default region for calls that name none; unset = the server's default for this key. */
   region?: string;
   /**

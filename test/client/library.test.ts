@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FileTokenCache, MantleVendClient, MantleVendError, refreshWindowMs, type Catalog, type TokenResponse } from "../../client/src/index.js";
+import { FileTokenCache, MantleVendClient, MantleVendError, readApiKeyFile, refreshWindowMs, type Catalog, type TokenResponse } from "../../client/src/index.js";
 import { EMULATOR_CREDENTIALS, verifyBearerToken } from "../../lambda/local/mantle-emulator.js";
 import { catalogFixture, fakeTokenAnswer, sendJson, startStub, type Stub } from "../support/client-support.js";
 import { startService, type TestService } from "../support/service.js";
@@ -435,6 +435,24 @@ describe("the file token cache is keyed by a hash of the whole API key, not its 
       const text = readFileSync(cache.pathFor("us-east-1"), "utf8");
       expect(text).not.toContain("ABCDEFGHIJ");
       expect(cache.pathFor("us-east-1")).not.toContain(createHash("sha256").update(right).digest("hex").slice(0, 16));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("apiKeyFile: the library reads the key from a file only this user can read", () => {
+  it("a 0600 file is read (trailing newline trimmed); a 0644 file is refused with a clear error", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mantle-vend-lib-"));
+    try {
+      const file = join(dir, "key");
+      writeFileSync(file, `${apiKey}\n`, { mode: 0o600 });
+      const c = new MantleVendClient({ url, apiKeyFile: file, region: "us-east-1" });
+      expect((await c.getToken()).region).toBe("us-east-1");
+      expect(readApiKeyFile(file)).toBe(apiKey);
+      chmodSync(file, 0o644);
+      expect(() => new MantleVendClient({ url, apiKeyFile: file })).toThrow(/must not be readable or writable by group or others/);
+      expect(() => new MantleVendClient({ url, apiKey, apiKeyFile: file })).toThrow(/apiKey or apiKeyFile, not both/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
