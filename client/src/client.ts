@@ -92,6 +92,7 @@ export class MantleVendClient {
       allowInsecureHttp: options.allowInsecureHttp === true,
       fetch: fetchImpl,
       timeoutMs: options.timeoutMs ?? 10_000,
+      timeoutSleep: options.timeoutSleep ?? defaultSleep,
       now: this.now,
       retry,
     });

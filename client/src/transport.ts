@@ -10,6 +10,8 @@ export interface TransportOptions {
   allowInsecureHttp: boolean;
   fetch: FetchLike;
   timeoutMs: number;
+  /** Waits out an attempt's deadline; aborted once the attempt finished. */
+  timeoutSleep: (ms: number, signal: AbortSignal) => Promise<void>;
   now: () => number;
   retry: RetryPolicy;
 }
@@ -73,7 +75,11 @@ export class Transport {
   private async attempt(init: RequestInit2): Promise<JsonAnswer> {
     const { apiKey, timeoutMs } = this.options;
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    // The deadline is an injectable wait (tests end it by hand); `finished` cancels it.
+    const finished = new AbortController();
+    void this.options.timeoutSleep(timeoutMs, finished.signal).then(() => {
+      if (!finished.signal.aborted) controller.abort();
+    });
     const headers: Record<string, string> = {
       accept: "application/json",
       "user-agent": `mantle-vend-client/${VERSION}`,
@@ -109,7 +115,7 @@ export class Transport {
         retryable: true,
       });
     } finally {
-      clearTimeout(timer);
+      finished.abort();
     }
     return this.interpret(response, text);
   }

@@ -87,6 +87,11 @@ export interface MantleVendClientOptions {
   random?: () => number;
   /** How the client waits between attempts (for tests). Default a timer. */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * How the client waits out an attempt's `timeoutMs` deadline; when it resolves, the attempt is
+   * aborted (for tests). `signal` aborts once the attempt finished, and the wait may stop then. Default a timer.
+   */
+  timeoutSleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Retries after the first attempt. Default 3. */
   maxRetries?: number;
   /** Backoff base: attempt n waits a uniform random time in [0, min(maxDelay, base·2^n)). Default 250 ms. */

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import OpenAI from "openai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { defaultSleep } from "../../client/src/retry.js";
 import { FileTokenCache, MantleVendClient, MantleVendError, readApiKeyFile, refreshWindowMs, type Catalog, type TokenResponse } from "../../client/src/index.js";
 import { EMULATOR_CREDENTIALS, verifyBearerToken } from "../../lambda/local/mantle-emulator.js";
 import { catalogFixture, fakeTokenAnswer, sendJson, startStub, type Stub } from "../support/client-support.js";
@@ -150,14 +151,6 @@ describe("retries: 429 honours retry-after; 502/503/504 and Lambda's own answers
     expect(delays).toEqual([2000]);
   });
 
-  it("actually waits for retry-after when no sleep is injected", async () => {
-    script = [(res) => sendJson(res, 429, { error: { code: "rate_limited", message: "slow down", requestId: "r" } }, { "retry-after": "1" })];
-    const c = new MantleVendClient({ url: stub.url, apiKey: "mvk_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq", random: () => 0 });
-    const started = Date.now();
-    await c.getToken();
-    expect(Date.now() - started).toBeGreaterThanOrEqual(990);
-  });
-
   it("retries 503, Lambda's bare 502, 504 and Lambda's throttle with delays drawn from [0, base·2^n)", async () => {
     const start = stub.requests.length;
     script = [
@@ -205,9 +198,52 @@ describe("retries: 429 honours retry-after; 502/503/504 and Lambda's own answers
   });
 });
 
+describe("the default sleep is a real timer that an abort ends early", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("resolves after exactly the given time on the (fake) clock", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    let done = false;
+    void defaultSleep(1000).then(() => (done = true));
+    await vi.advanceTimersByTimeAsync(999);
+    expect(done).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(done).toBe(true);
+  });
+
+  it("resolves at once, leaving no timer behind, when its signal aborts", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const controller = new AbortController();
+    let done = false;
+    void defaultSleep(10_000, controller.signal).then(() => (done = true));
+    expect(vi.getTimerCount()).toBe(1);
+    controller.abort();
+    await Promise.resolve();
+    expect(done).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
 describe("every request has a timeout", () => {
+  /** A deadline the test ends by hand: `expire()` ends the oldest pending one. */
+  function manualDeadlines(): { asked: number[]; timeoutSleep: (ms: number) => Promise<void>; expire: () => void } {
+    const asked: number[] = [];
+    const pending: Array<() => void> = [];
+    return {
+      asked,
+      timeoutSleep: (ms) => {
+        asked.push(ms);
+        return new Promise((resolve) => pending.push(resolve));
+      },
+      expire: () => pending.shift()?.(),
+    };
+  }
+
   it("aborts an attempt that gets no answer within timeoutMs, and retries it", async () => {
-    const hanging = await startStub(() => undefined); // never answers
+    const deadlines = manualDeadlines();
+    const hanging = await startStub(() => deadlines.expire()); // never answers; its deadline ends once it has the request
     try {
       const c = new MantleVendClient({
         url: hanging.url,
@@ -215,13 +251,13 @@ describe("every request has a timeout", () => {
         timeoutMs: 150,
         maxRetries: 2,
         sleep: noSleep,
+        timeoutSleep: deadlines.timeoutSleep,
       });
-      const started = Date.now();
       const error = await c.regions().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(MantleVendError);
-      expect(error).toMatchObject({ status: 0, code: "timeout" });
+      expect(error).toMatchObject({ status: 0, code: "timeout", message: expect.stringContaining("within 150 ms") });
       expect(hanging.requests.length).toBe(3);
-      expect(Date.now() - started).toBeLessThan(3000);
+      expect(deadlines.asked).toEqual([150, 150, 150]);
     } finally {
       await hanging.close();
     }
@@ -233,7 +269,20 @@ describe("every request has a timeout", () => {
       res.write('{"token":');
     });
     try {
-      const c = new MantleVendClient({ url: dribble.url, apiKey: "mvk_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq", timeoutMs: 150, maxRetries: 0 });
+      const deadlines = manualDeadlines();
+      const c = new MantleVendClient({
+        url: dribble.url,
+        apiKey: "mvk_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq",
+        timeoutMs: 150,
+        maxRetries: 0,
+        timeoutSleep: deadlines.timeoutSleep,
+        // The deadline ends once the headers are in: the body has started and will never finish.
+        fetch: async (input, init) => {
+          const response = await fetch(input, init);
+          deadlines.expire();
+          return response;
+        },
+      });
       await expect(c.getToken()).rejects.toMatchObject({ code: "timeout" });
     } finally {
       await dribble.close();
