@@ -26,7 +26,7 @@ Commands:
   openclaw-config [--secret-ref | --proxy URL]
                                        print an OpenClaw config for the region's models
   openclaw-resolver                    OpenClaw exec secret provider (JSON on stdin and stdout)
-  proxy [--port 8788] [--host 127.0.0.1]
+  proxy [--port 8788] [--host 127.0.0.1] [--require-key]
                                        local proxy to Mantle that adds the token to every request
 
 Options for every command:
@@ -78,11 +78,15 @@ models.providers["amazon-bedrock-mantle"]:
 OpenClaw's exec secret provider: reads {"protocolVersion":1,"provider":"…","ids":["us-east-1",…]} on stdin
 and writes {"protocolVersion":1,"values":{…},"errors":{…}} on stdout. Each id is a region, or "default".
 `,
-  proxy: `Usage: mantle-vend proxy [--port 8788] [--host 127.0.0.1] [--url URL] [--region REGION]
+  proxy: `Usage: mantle-vend proxy [--port 8788] [--host 127.0.0.1] [--require-key] [--url URL] [--region REGION]
 
 Serves every path unchanged from the region's Mantle root (/v1/chat/completions, /anthropic/v1/messages, …),
 replacing the incoming authorization / x-api-key header with a token that has at least 60 s left.
-It has no authentication of its own: keep it on loopback.
+Only requests whose Host names this listener (127.0.0.1, localhost, [::1] or --host, with the port) are
+served; requests with an Origin header or a cross-site Sec-Fetch-Site (web pages) get 403; OPTIONS is
+answered locally. Tokens go only to the Mantle roots the service lists in /v1/regions.
+  --require-key  demand a random key, printed once at start, as Authorization: Bearer or x-api-key
+Without --require-key it has no authentication of its own: keep it on loopback.
 `,
   help: USAGE,
 };
@@ -297,9 +301,14 @@ async function run(argv: readonly string[]): Promise<number> {
       const c = client(s, { cache: false });
       const first = await c.getToken({ minValiditySeconds: 60 }); // fail fast on a bad key or URL
       const { startProxy } = await import("./proxy.js");
-      const running = await startProxy({ client: c, ...(s.region === undefined ? {} : { region: s.region }), port: Number(portText), host, log: stderr });
-      if (!isLoopbackHost(host) && running.key === undefined) stderr(`warning: the proxy has no authentication and listens on ${host}: anyone who reaches it can use Mantle`);
+      const requireKey = args.flags.has("require-key");
+      const running = await startProxy({ client: c, ...(s.region === undefined ? {} : { region: s.region }), port: Number(portText), host, requireKey, log: stderr });
+      if (!isLoopbackHost(host) && !requireKey) stderr(`warning: the proxy has no authentication and listens on ${host}: anyone who reaches it can use Mantle (use --require-key)`);
       process.stderr.write(`mantle-vend proxy listening on ${running.url} → Mantle ${first.region} (${first.baseUrl.replace(/\/v1$/, "")})\n`);
+      if (running.key !== undefined) {
+        // Shown once, here only (not through the redacting log): callers use it as their API key.
+        process.stderr.write(`mantle-vend proxy key (send it as "Authorization: Bearer <key>" or "x-api-key: <key>"; shown once):\n${running.key}\n`);
+      }
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);
         process.once("SIGTERM", resolve);

@@ -563,6 +563,31 @@ describe("proxy serves Mantle on loopback until it is told to stop", () => {
   });
 });
 
+describe("proxy --require-key prints its own secret once and serves only callers that present it", () => {
+  it("the key is on its own stderr line; without it 401, with it as Bearer or x-api-key 200", async () => {
+    const child = spawn(process.execPath, [CLI, "proxy", "--port", "0", "--require-key"], { env: env(freshCacheHome()), stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      const { url, key, text } = await new Promise<{ url: string; key: string; text: string }>((resolve, reject) => {
+        let text = "";
+        child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+          text += chunk;
+          const listening = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(text);
+          const key = /^(mvp_[A-Za-z0-9_-]{43})$/m.exec(text);
+          if (listening !== null && key !== null) resolve({ url: listening[1]!, key: key[1]!, text });
+        });
+        child.on("exit", () => reject(new Error(`proxy exited: ${text}`)));
+      });
+      expect(text.split(key)).toHaveLength(2); // printed once
+      expect(text).not.toContain(apiKey);
+      expect((await fetch(`${url}/v1/models`)).status).toBe(401);
+      expect((await fetch(`${url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
+      expect((await fetch(`${url}/v1/models`, { headers: { "x-api-key": key } })).status).toBe(200);
+    } finally {
+      child.kill("SIGKILL");
+    }
+    }, 15_000);
+});
+
 describe("failures are one clear line on stderr with a distinct exit code", () => {
   async function closedPort(): Promise<number> {
     const server = createServer();
