@@ -30,10 +30,10 @@ Commands:
                                        local proxy to Mantle that adds the token to every request
 
 Options for every command:
-  --url URL        the service URL (default: $MANTLE_VEND_URL)
-  --region REGION  the region (default: $AWS_REGION, else the server's default for the key)
+  --url URL              the service URL (default: $MANTLE_VEND_URL)
+  --region REGION        the region (default: $AWS_REGION, else the server's default for the key)
   --allow-insecure-http  allow a plain http:// service URL that is not loopback
-  -h, --help       help for the command
+  -h, --help             help for the command
 
 The API key is read from $MANTLE_VEND_API_KEY, or from the file $MANTLE_VEND_API_KEY_FILE names (mode 0600,
 owned by you); never from the command line. Plain http:// is refused for hosts other than loopback unless
