@@ -8,12 +8,11 @@ import * as lambda from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat, type BundlingOptions } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { DEFAULT_CATALOG_TTL_SECONDS } from "../lambda/config.js";
 import { resolveProps, type MantleTokenVendorProps } from "./props.js";
 
 export type { MantleTokenVendorProps } from "./props.js";
 
-/** Fallback catalog TTL handed to the functions when the schedule is turned off (SPEC §6 default). */
-const DEFAULT_CATALOG_TTL_SECONDS = 3600;
 
 // Resolved from this file rather than process.cwd() so synthesis works from any directory.
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));

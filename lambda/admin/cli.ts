@@ -1,7 +1,8 @@
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { parseArgs } from "node:util";
-import { isUsable, KEY_ID_PATTERN, type KeyRecord, type RateLimit } from "../keys/index.js";
-import { REGION_PATTERN } from "../regions.js";
+import { DEFAULT_PARAMETER_PREFIX } from "../config.js";
+import { isKeyId, isRegionName } from "../guards.js";
+import { isUsable, type KeyRecord, type RateLimit } from "../keys/index.js";
 import { FileParameterStore, SsmParameterStore, type ParameterStore } from "../store/index.js";
 import { KeyAdmin } from "./keys-admin.js";
 
@@ -33,7 +34,7 @@ export async function main(argv: string[]): Promise<number> {
       grace: { type: "string", default: "24h" },
       local: { type: "boolean", default: false },
       "data-dir": { type: "string", default: ".mantle-vend" },
-      prefix: { type: "string", default: process.env.MANTLE_VEND_PARAMETER_PREFIX ?? "/mantle-vend" },
+      prefix: { type: "string", default: process.env.MANTLE_VEND_PARAMETER_PREFIX ?? DEFAULT_PARAMETER_PREFIX },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -112,7 +113,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function keyIdArgument(value: string | undefined, command: string): string {
-  if (value === undefined || !KEY_ID_PATTERN.test(value)) throw new UsageError(`${command} takes a key id (16 hex chars)`);
+  if (value === undefined || !isKeyId(value)) throw new UsageError(`${command} takes a key id (16 hex chars)`);
   return value;
 }
 
@@ -135,7 +136,7 @@ function parseRateLimit(value: string): RateLimit {
 function parseRegionList(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
   const regions = value.split(",").map((r) => r.trim()).filter((r) => r !== "");
-  if (regions.length === 0 || regions.some((r) => r !== "*" && !REGION_PATTERN.test(r))) {
+  if (regions.length === 0 || regions.some((r) => r !== "*" && !isRegionName(r))) {
     throw new UsageError(`--regions takes a comma-separated list of regions or *, got "${value}"`);
   }
   return regions;

@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { CatalogError, canonicalModelsJson, sameModels, type Catalog, type CatalogModel } from "./models.js";
+import { isRecord, isRegionName, isSha256Hex, isTimestamp } from "../guards.js";
+import { CatalogError, InconsistentCatalogError } from "./errors.js";
+import { canonicalModelsJson, sameModels, type Catalog, type CatalogModel } from "./models.js";
 import type { ParameterStore } from "../store/index.js";
 
 /*
@@ -41,17 +43,6 @@ export interface CatalogIndex {
   /** Hex SHA-256 of the uncompressed payload JSON. */
   sha256: string;
   parts: number;
-}
-
-/**
- * The shards do not match the index (missing, mixed from two versions, or a different
- * payload). A read that still sees this after its one retry throws it.
- */
-export class InconsistentCatalogError extends CatalogError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "InconsistentCatalogError";
-  }
 }
 
 export interface CatalogStoreOptions {
@@ -237,7 +228,7 @@ function payloadJson(models: readonly CatalogModel[]): string {
 
 // The region becomes part of a parameter path: nothing but a region-like name may get there.
 function checkRegion(region: string): string {
-  if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(region)) throw new CatalogError(`invalid region name for the catalog store`);
+  if (!isRegionName(region)) throw new CatalogError(`invalid region name for the catalog store`);
   return region;
 }
 
@@ -248,15 +239,14 @@ function parseIndex(raw: string, region: string): CatalogIndex {
   } catch (error) {
     throw new CatalogError(`catalog index for ${region} is not JSON`, { cause: error });
   }
-  if (!isObject(parsed) || parsed.v !== FORMAT_VERSION) {
+  if (!isRecord(parsed) || parsed.v !== FORMAT_VERSION) {
     throw new CatalogError(`catalog index for ${region} is not a version ${FORMAT_VERSION} index`);
   }
   const { checkedAt, changedAt, sha256, parts } = parsed;
   if (
-    !isIsoTime(checkedAt) ||
-    !isIsoTime(changedAt) ||
-    typeof sha256 !== "string" ||
-    !/^[0-9a-f]{64}$/.test(sha256) ||
+    !isTimestamp(checkedAt) ||
+    !isTimestamp(changedAt) ||
+    !isSha256Hex(sha256) ||
     typeof parts !== "number" ||
     !Number.isInteger(parts) ||
     parts < 1 ||
@@ -275,12 +265,12 @@ function parsePayload(payload: Buffer, region: string): CatalogModel[] {
   } catch (error) {
     throw new CatalogError(`stored catalog for ${region} is not JSON`, { cause: error });
   }
-  if (!isObject(parsed) || parsed.v !== FORMAT_VERSION || !Array.isArray(parsed.models)) {
+  if (!isRecord(parsed) || parsed.v !== FORMAT_VERSION || !Array.isArray(parsed.models)) {
     throw new CatalogError(`stored catalog for ${region} is not a version ${FORMAT_VERSION} payload`);
   }
   return parsed.models.map((m: unknown) => {
     if (
-      !isObject(m) ||
+      !isRecord(m) ||
       typeof m.id !== "string" ||
       typeof m.name !== "string" ||
       !(typeof m.ownedBy === "string" || m.ownedBy === null) ||
@@ -293,10 +283,3 @@ function parsePayload(payload: Buffer, region: string): CatalogModel[] {
   });
 }
 
-function isIsoTime(value: unknown): value is string {
-  return typeof value === "string" && !Number.isNaN(Date.parse(value));
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DependencyError } from "../../lambda/errors.js";
+import { DependencyUnavailableError } from "../../lambda/errors.js";
 import type { FunctionUrlResult } from "../../lambda/http/events.js";
 import { verifyBearerToken, EMULATOR_CREDENTIALS, MantleEmulator } from "../../lambda/local/mantle-emulator.js";
 import { functionUrlEvent, type EventInit } from "../support/events.js";
@@ -212,7 +212,7 @@ describe("error statuses carry the envelope", () => {
     const unsigned = await startService({
       emulator,
       credentials: async () => {
-        throw new DependencyError("no credentials");
+        throw new DependencyUnavailableError("no credentials");
       },
     });
     try {

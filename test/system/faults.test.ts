@@ -16,7 +16,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { KeyAdmin } from "../../lambda/admin/keys-admin.js";
 import { CatalogStore } from "../../lambda/catalog/store.js";
 import type { Catalog } from "../../lambda/catalog/models.js";
-import { DependencyError } from "../../lambda/errors.js";
+import { DependencyUnavailableError } from "../../lambda/errors.js";
 import { SsmParameterStore } from "../../lambda/store/ssm.js";
 import type { CredentialSource } from "../../lambda/tokens/mint.js";
 import type { FunctionUrlEvent, FunctionUrlResult } from "../../lambda/http/events.js";
@@ -395,7 +395,7 @@ describe("failing signing credentials answer 503 for tokens and cold catalogs, a
   let credentialsDown: boolean;
   /** What defaultCredentialSource throws when the credential chain fails. */
   const flaky: CredentialSource = async () => {
-    if (credentialsDown) throw new DependencyError("signing credentials are unavailable");
+    if (credentialsDown) throw new DependencyUnavailableError("signing credentials are unavailable");
     return EMULATOR_CREDENTIALS;
   };
   beforeEach(() => {

@@ -9,7 +9,7 @@
  *
  * (fast-check also prints the seed and the shrunk counterexample when a property fails.)
  */
-import { ERROR_CODES as CONTRACT_CODES } from "../../lambda/errors.js";
+import { ERROR_CODES as CONTRACT_CODES } from "../../lambda/http/errors.js";
 import { randomUUID } from "node:crypto";
 import { pathToFileURL } from "node:url";
 import fc from "fast-check";

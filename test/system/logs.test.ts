@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { DependencyError } from "../../lambda/errors.js";
+import { DependencyUnavailableError } from "../../lambda/errors.js";
 import { EMULATOR_CREDENTIALS, MantleEmulator } from "../../lambda/local/mantle-emulator.js";
 import { SsmFake } from "../fakes/ssm-fake.js";
 import { functionUrlEvent } from "../support/events.js";
@@ -32,7 +32,7 @@ beforeAll(async () => {
     store: ssmStore(ssm),
     pollIntervalMs: 60_000,
     credentials: async () => {
-      if (credentialsFail) throw new DependencyError("no credentials");
+      if (credentialsFail) throw new DependencyUnavailableError("no credentials");
       return EMULATOR_CREDENTIALS;
     },
   });

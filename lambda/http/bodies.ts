@@ -1,0 +1,36 @@
+import type { CatalogModel } from "../catalog/index.js";
+
+/** The bodies the API answers with: what the client's types (client/src/types.ts) must accept. */
+
+export interface HealthBody {
+  status: "ok";
+  version: string;
+}
+
+export interface RegionsBody {
+  defaultRegion: string | null;
+  regions: Array<{ region: string; baseUrl: string }>;
+}
+
+export interface TokenBody {
+  token: string;
+  tokenType: "bearer";
+  region: string;
+  baseUrl: string;
+  issuedAt: string;
+  expiresAt: string;
+  expiresInSeconds: number;
+}
+
+export interface CatalogBody {
+  region: string;
+  baseUrl: string;
+  checkedAt: string;
+  changedAt: string;
+  stale: boolean;
+  models: CatalogModel[];
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; requestId: string };
+}
