@@ -2,7 +2,8 @@
 import { lstatSync, realpathSync } from "node:fs";
 import { isIP } from "node:net";
 import { fileURLToPath } from "node:url";
-import { keyIdOf, MantleVendClient } from "./client.js";
+import { MantleVendClient } from "./client.js";
+import { keyIdOf } from "./guards.js";
 import { parseArgs, type Command, type ParsedArgs } from "./cli-args.js";
 import { MantleVendError, redact } from "./errors.js";
 import { runCommand } from "./exec.js";

@@ -1,4 +1,5 @@
 import { MantleVendError, redact } from "./errors.js";
+import { isRecord } from "./guards.js";
 import { parseRetryAfter, withRetries, type RetryPolicy } from "./retry.js";
 import type { FetchLike } from "./types.js";
 import { VERSION } from "./version.js";
@@ -167,6 +168,5 @@ function describeNetworkError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+// openclaw.ts still imports it from here; guards.ts is its home.
+export { isRecord } from "./guards.js";
