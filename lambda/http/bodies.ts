@@ -22,14 +22,20 @@ export interface TokenBody {
   expiresInSeconds: number;
 }
 
-export interface CatalogBody {
+/**
+ * An interface as a plain object type: the client's catalog types carry an index signature
+ * for fields it does not know yet, and only object types (not interfaces) are assignable to one.
+ */
+type Plain<T> = { [K in keyof T]: T[K] };
+
+export type CatalogBody = {
   region: string;
   baseUrl: string;
   checkedAt: string;
   changedAt: string;
   stale: boolean;
-  models: CatalogModel[];
-}
+  models: Array<Plain<CatalogModel>>;
+};
 
 export interface ErrorBody {
   error: { code: string; message: string; requestId: string };
