@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { MantleVendClient } from "../../client/src/client.js";
 import { startProxy, type RunningProxy } from "../../client/src/proxy.js";
 import { EMULATOR_CREDENTIALS, MantleEmulator, verifyBearerToken } from "../../lambda/local/mantle-emulator.js";
+import { useFixture } from "../support/fixture.js";
 import { startService, type TestService } from "../support/service.js";
 
 const CHUNK_DELAY_MS = 60;
@@ -36,9 +37,10 @@ function rawRequest(
   });
 }
 
+const fixture = useFixture({ emulator: { streamChunkDelayMs: CHUNK_DELAY_MS }, service: true });
+
 beforeAll(async () => {
-  emulator = await MantleEmulator.start({ streamChunkDelayMs: CHUNK_DELAY_MS });
-  service = await startService({ emulator });
+  ({ emulator, service } = fixture);
   serverUrl = await service.listen();
   apiKey = (await service.createKey()).key;
   client = new MantleVendClient({ url: serverUrl, apiKey, region: "us-east-1" });
@@ -47,8 +49,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await proxy?.close();
-  await service?.close();
-  await emulator?.close();
 });
 
 afterEach(() => {

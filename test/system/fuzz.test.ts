@@ -13,12 +13,14 @@ import { ERROR_CODES as CONTRACT_CODES } from "../../lambda/http/errors.js";
 import { randomUUID } from "node:crypto";
 import { pathToFileURL } from "node:url";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { KeyAdmin } from "../../lambda/admin/keys-admin.js";
 import { MANTLE_REGIONS } from "../../lambda/regions.js";
 import type { FunctionUrlEvent, FunctionUrlResult } from "../../lambda/http/events.js";
-import { EMULATOR_CREDENTIALS, MantleEmulator, verifyBearerToken } from "../../lambda/local/mantle-emulator.js";
-import { SsmFake } from "../fakes/ssm-fake.js";
+import { EMULATOR_CREDENTIALS, verifyBearerToken, type MantleEmulator } from "../../lambda/local/mantle-emulator.js";
+import type { SsmFake } from "../fakes/ssm-fake.js";
+import { useFixture } from "../support/fixture.js";
+import { DEFAULT_PARAMETER_PREFIX } from "../../lambda/config.js";
 import { bundleEnv, synthesizeBundle } from "../support/bundle.js";
 import { ssmStore } from "../support/ssm.js";
 
@@ -67,6 +69,7 @@ const EU_ONLY = "eu-west-1";
 
 type Handler = (event: FunctionUrlEvent) => Promise<FunctionUrlResult>;
 
+const fixture = useFixture({ ssm: true, emulator: true });
 let ssm: SsmFake;
 let emulator: MantleEmulator;
 let handler: Handler;
@@ -86,9 +89,8 @@ let prototypeBefore: string[] = [];
 
 beforeAll(async () => {
   const { apiBundle } = await synthesizeBundle();
-  ssm = await SsmFake.start();
-  emulator = await MantleEmulator.start();
-  const admin = new KeyAdmin(ssmStore(ssm), "/mantle-vend");
+  ({ ssm, emulator } = fixture);
+  const admin = new KeyAdmin(ssmStore(ssm), DEFAULT_PARAMETER_PREFIX);
   keys.all = (await admin.create({ name: "fuzz-all" })).key;
   keys.eu = (await admin.create({ name: "fuzz-eu", regions: [EU_ONLY] })).key;
   keys.limited = (await admin.create({ name: "fuzz-limited", rateLimit: { perSecond: 0.001, burst: 1 } })).key;
@@ -112,11 +114,6 @@ beforeAll(async () => {
   });
   ({ handler } = (await import(pathToFileURL(apiBundle).href)) as { handler: Handler });
   prototypeBefore = prototypeSnapshot();
-});
-
-afterAll(async () => {
-  await emulator?.close();
-  await ssm?.close();
 });
 
 // ---------------------------------------------------------------- the generated case
