@@ -16,12 +16,12 @@ const MAX_REFRESH_INTERVAL_MINUTES = MAX_CATALOG_TTL_SECONDS / 60;
 
 /**
  * Properties of {@link MantleTokenVendor}. Every property is optional; the defaults are the
- * secure, documented behaviour of SPEC §6/§7.
+ * secure, documented behaviour of docs/configuration.md and docs/operations.md.
  */
 export interface MantleTokenVendorProps {
   /**
    * Regions keys may mint tokens for and the refresh function keeps catalogs of.
-   * @default the 12 Mantle regions of SPEC §1
+   * @default the 12 Mantle regions (docs/configuration.md)
    */
   readonly regions?: string[];
   /**

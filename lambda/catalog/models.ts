@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { isRecord } from "../guards.js";
 import { CatalogError } from "./errors.js";
 
-/** One model as the service serves it (SPEC §3 `GET /v1/models`). */
+/** One model as the service serves it (`GET /v1/models`, docs/http-api.md). */
 export interface CatalogModel {
   id: string;
   name: string;
@@ -22,7 +22,7 @@ export interface Catalog {
   models: CatalogModel[];
 }
 
-/** An upstream answer above this is a failure, never a catalog (SPEC §5). */
+/** An upstream answer above this is a failure, never a catalog (docs/catalog.md). */
 export const MAX_UPSTREAM_BYTES = 4 * 1024 * 1024;
 
 /** Longest model id accepted; real ids are a few dozen characters. */
@@ -34,7 +34,7 @@ const SANE_ID = /^[\x21-\x7e]+$/;
 
 export const REASONING_MARKERS: readonly string[] = ["thinking", "reasoner", "reasoning", "deepseek.r", "gpt-oss-120b", "gpt-oss-safeguard-120b"];
 
-/** SPEC §1: Mantle does not say which models reason, so it is inferred from the id. */
+/** Mantle does not say which models reason, so it is inferred from the id. */
 export function isReasoningModel(id: string): boolean {
   const lower = id.toLowerCase();
   return REASONING_MARKERS.some((marker) => lower.includes(marker));
@@ -92,7 +92,7 @@ export function parseUpstreamModels(body: Uint8Array): CatalogModel[] {
   return [...unique.values()].sort(byModelId);
 }
 
-/** Code-unit order, as SPEC §3 requires: independent of locale and ICU data. */
+/** Code-unit order, as docs/http-api.md promises: independent of locale and ICU data. */
 export function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -7,7 +7,7 @@ import { canonicalModelsJson, sameModels, type Catalog, type CatalogModel } from
 import type { ParameterStore } from "../store/index.js";
 
 /*
- * Storage format (SPEC §5), per region R under the parameter prefix P:
+ * Storage format (docs/catalog.md), per region R under the parameter prefix P:
  *
  *   P/catalogs/R      index: {"v":1,"checkedAt","changedAt","sha256","parts":n}
  *   P/catalogs/R/<i>  shards, i = 0..n-1 (decimal, no padding)
@@ -132,7 +132,7 @@ export class CatalogStore {
     if (pieces.length > MAX_SHARDS) {
       throw new CatalogError(`catalog for ${region} needs ${pieces.length} shards, more than ${MAX_SHARDS}`);
     }
-    // Shards are overwritten in place (SPEC §5 fixes their names), so the stored version's
+    // Shards are overwritten in place (their names are part of the documented format), so the stored version's
     // shards are kept to put back if this write fails part-way: a failed refresh must not
     // destroy the last good catalog.
     const oldNames = Array.from({ length: current?.parts ?? 0 }, (_, i) => this.shardName(region, i));

@@ -169,7 +169,7 @@ describe("parseUpstreamModels sorts by id in UTF-16 code-unit order, not locale 
   });
 });
 
-describe("isReasoningModel follows the SPEC §1 id patterns, case-insensitively", () => {
+describe("isReasoningModel follows the documented id patterns, case-insensitively", () => {
   it.each([
     // every pattern on its own
     ["thinking", true],

@@ -229,7 +229,7 @@ describe("a catalog round-trips through SSM", () => {
   });
 });
 
-describe("the stored layout follows SPEC §5", () => {
+describe("the stored layout follows docs/catalog.md", () => {
   it("stores the index at <prefix>/catalogs/<region> and shards at /0../n-1, nothing else", async () => {
     await new CatalogStore(ssm, `${prefix}/`, { retryDelayMs: 0 }).write(REGION, catalog(FIVE_HUNDRED));
     const { parts } = storedIndex();
