@@ -99,40 +99,35 @@ export function parseKeyRecord(text: string): KeyRecord | undefined {
   const record: KeyRecord = { name, sha256, regions: allowed, maxTtlSeconds, createdAt };
 
   const { expiresAt, disabled, rateLimit, previousSha256, previousExpiresAt, rotatedAt } = value;
-  if (expiresAt !== undefined) {
-    if (!isTimestamp(expiresAt)) return undefined;
-    record.expiresAt = expiresAt;
-  }
-  if (disabled !== undefined) {
-    if (typeof disabled !== "boolean") return undefined;
-    record.disabled = disabled;
-  }
-  if (rateLimit !== undefined) {
-    const limit = parseRateLimit(rateLimit);
-    if (limit === undefined) return undefined;
-    record.rateLimit = limit;
-  }
-  if (previousSha256 !== undefined) {
-    if (!isSha256Hex(previousSha256)) return undefined;
-    record.previousSha256 = previousSha256;
-  }
-  if (previousExpiresAt !== undefined) {
-    if (!isTimestamp(previousExpiresAt)) return undefined;
-    record.previousExpiresAt = previousExpiresAt;
-  }
-  if (rotatedAt !== undefined) {
-    if (typeof rotatedAt !== "string") return undefined;
-    record.rotatedAt = rotatedAt;
-  }
+  const optionalValid =
+    absentOr(expiresAt, isTimestamp) &&
+    absentOr(disabled, isBoolean) &&
+    absentOr(rateLimit, isRateLimit) &&
+    absentOr(previousSha256, isSha256Hex) &&
+    absentOr(previousExpiresAt, isTimestamp) &&
+    absentOr(rotatedAt, isString);
+  if (!optionalValid) return undefined;
+  if (expiresAt !== undefined) record.expiresAt = expiresAt;
+  if (disabled !== undefined) record.disabled = disabled;
+  if (rateLimit !== undefined) record.rateLimit = { perSecond: rateLimit.perSecond, burst: rateLimit.burst };
+  if (previousSha256 !== undefined) record.previousSha256 = previousSha256;
+  if (previousExpiresAt !== undefined) record.previousExpiresAt = previousExpiresAt;
+  if (rotatedAt !== undefined) record.rotatedAt = rotatedAt;
   return record;
 }
 
-function parseRateLimit(value: unknown): RateLimit | undefined {
-  if (!isRecord(value)) return undefined;
+/** An optional field: absent, or present and valid. */
+function absentOr<T>(value: unknown, valid: (candidate: unknown) => candidate is T): value is T | undefined {
+  return value === undefined || valid(value);
+}
+
+const isBoolean = (value: unknown): value is boolean => typeof value === "boolean";
+const isString = (value: unknown): value is string => typeof value === "string";
+
+function isRateLimit(value: unknown): value is RateLimit {
+  if (!isRecord(value)) return false;
   const { perSecond, burst } = value;
-  if (typeof perSecond !== "number" || !(perSecond > 0)) return undefined;
-  if (typeof burst !== "number" || !Number.isInteger(burst) || burst < 1) return undefined;
-  return { perSecond, burst };
+  return typeof perSecond === "number" && perSecond > 0 && typeof burst === "number" && Number.isInteger(burst) && burst >= 1;
 }
 
 export const keysPath = (prefix: string): string => `${prefix}/keys`;
