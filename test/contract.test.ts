@@ -22,6 +22,7 @@ describe("both sides infer reasoning from the model id by the same markers", () 
     ["deepseek.reasoner-v1", true],
     ["acme.reasoning-large", true],
     ["deepseek.r1", true],
+    ["deepseek.r2-distill", true],
     ["openai.gpt-oss-120b", true],
     ["openai.gpt-oss-safeguard-120b", true],
     ["openai.gpt-oss-20b", false],
