@@ -73,8 +73,13 @@ export interface ResolvedProps {
   readonly perKeyAttribution: boolean;
 }
 
+/** A prop (or the CDK context value it came from) that cannot be used; its message names it. */
+export class VendorPropsError extends Error {
+  override readonly name = "VendorPropsError";
+}
+
 function fail(message: string): never {
-  throw new Error(`MantleTokenVendor: ${message}`);
+  throw new VendorPropsError(`MantleTokenVendor: ${message}`);
 }
 
 function requireLiteral(name: string, value: string): void {
