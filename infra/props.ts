@@ -30,7 +30,7 @@ export interface MantleTokenVendorProps {
   readonly parameterPrefix?: string;
   /**
    * Token lifetime when a request does not ask for one. At least 60 s and at most `maxTtl`.
-   * @default Duration.hours(1)
+   * @default Duration.hours(1), or `maxTtl` when that is shorter
    */
   readonly defaultTtl?: Duration;
   /**
@@ -117,7 +117,9 @@ export function resolveProps(props: MantleTokenVendorProps): ResolvedProps {
   const parameterPrefix = validatePrefix(props.parameterPrefix ?? DEFAULT_PARAMETER_PREFIX);
 
   const maxTtlSeconds = durationSeconds("maxTtl", props.maxTtl ?? Duration.hours(1));
-  const defaultTtlSeconds = durationSeconds("defaultTtl", props.defaultTtl ?? Duration.hours(1));
+  // A shorter maxTtl alone (`-c maxTtl=30m`) also shortens the default rather than contradicting it.
+  const defaultTtlSeconds =
+    props.defaultTtl === undefined ? Math.min(3600, maxTtlSeconds) : durationSeconds("defaultTtl", props.defaultTtl);
   if (maxTtlSeconds > TOKEN_MAX_TTL_SECONDS) {
     fail(`maxTtl must be at most 12 hours (${TOKEN_MAX_TTL_SECONDS} s); got ${maxTtlSeconds} s`);
   }

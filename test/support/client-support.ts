@@ -4,7 +4,7 @@
  */
 import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -168,11 +168,27 @@ export async function startCatalogFront(options: {
 
 const BUILD_LOCK = join(tmpdir(), `mantle-vend-client-build-${createHash("sha256").update(ROOT).digest("hex").slice(0, 12)}`);
 
+/** Whether every file in dist/ is newer than every file the build reads. */
+function distIsCurrent(): boolean {
+  const times = (dir: string): number[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? times(join(dir, e.name)) : [statSync(join(dir, e.name)).mtimeMs]));
+  try {
+    const built = times(join(CLIENT_DIR, "dist"));
+    const inputs = [...times(join(CLIENT_DIR, "src")), statSync(join(CLIENT_DIR, "package.json")).mtimeMs, statSync(join(CLIENT_DIR, "tsconfig.build.json")).mtimeMs];
+    return built.length > 0 && Math.min(...built) >= Math.max(...inputs);
+  } catch {
+    return false;
+  }
+}
+
 /**
- * `npm run build -w @mantle-vend/client`, serialised across concurrently running suites (a directory
- * lock in the temp dir); a build that finished after this call began is reused.
+ * `npm run build -w @mantle-vend/client` unless dist/ is newer than its sources (npm ci builds it
+ * through the workspace's prepare script), serialised across concurrently running suites (a directory
+ * lock in the temp dir); a build that finished after this call began is reused. Rebuilding only when
+ * needed also keeps one suite's build from deleting dist/ under another suite's running CLI.
  */
 export async function buildClient(): Promise<void> {
+  if (distIsCurrent()) return;
   const asked = Date.now();
   const lock = `${BUILD_LOCK}.lock`;
   const stamp = `${BUILD_LOCK}.stamp`;
