@@ -17,9 +17,9 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { propsFromContext } from "../../infra/context.js";
 import { resolveProps } from "../../infra/props.js";
-import { freshCheckout, REPO, type Checkout } from "../support/checkout.js";
+import { freshCheckout, REPO, userEnv, type Checkout } from "../support/checkout.js";
 import { buildClient } from "../support/client-support.js";
-import { credentialFreeEnv, start, type Started } from "../support/process.js";
+import { start, type Started } from "../support/process.js";
 import { codeBlocks, type CodeBlock } from "./markdown.js";
 
 type Example =
@@ -176,7 +176,7 @@ let checkout: Checkout;
 let scratch: string;
 let server: Started;
 let placeholders: Placeholders;
-let baseEnv: NodeJS.ProcessEnv;
+let baseEnv: Record<string, string>;
 let guard: string;
 
 beforeAll(async () => {
@@ -191,16 +191,7 @@ beforeAll(async () => {
   writeFileSync(join(guard, "curl"), CURL_GUARD(which.stdout.trim()));
   chmodSync(join(guard, "curl"), 0o755);
 
-  const inherited = Object.fromEntries(Object.entries(credentialFreeEnv(home)).filter(([name]) => !/^npm_|^INIT_CWD$|^XDG_/.test(name)));
-  baseEnv = {
-    ...inherited,
-    PATH: [guard, dirname(process.execPath), "/usr/local/bin", "/usr/bin", "/bin"].join(":"),
-    npm_config_offline: "true",
-    npm_config_update_notifier: "false",
-    npm_config_audit: "false",
-    npm_config_fund: "false",
-    XDG_CACHE_HOME: join(home, ".cache"),
-  };
+  baseEnv = userEnv(home, { XDG_CACHE_HOME: join(home, ".cache") });
   server = start("npm", ["start", "--", "--port", "0"], { cwd: checkout.dir, env: baseEnv });
   const serverUrl = (await server.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/))[1] as string;
   const key = (await server.waitFor(/mvk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/))[0];

@@ -2,6 +2,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { credentialFreeEnv } from "./process.js";
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -34,4 +35,24 @@ export function freshCheckout(): Checkout {
     cpSync(join(REPO, "client", entry), join(dir, "client", entry), { recursive: true });
   }
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * The environment of a user's shell on a machine without AWS credentials: none of the `npm_*`
+ * variables of the `npm test` that runs the suites, and npm itself offline (nothing here needs the
+ * registry; a command that tried would fail instead of fetching).
+ */
+export function userEnv(home: string, extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(credentialFreeEnv(home))) {
+    if (value !== undefined && !/^npm_|^INIT_CWD$|^XDG_/.test(name)) env[name] = value;
+  }
+  return {
+    ...env,
+    npm_config_offline: "true",
+    npm_config_audit: "false",
+    npm_config_fund: "false",
+    npm_config_update_notifier: "false",
+    ...extra,
+  };
 }

@@ -241,11 +241,11 @@ export interface CliResult {
 export function runProcess(
   file: string,
   args: readonly string[],
-  options: { env: Record<string, string>; input?: string; timeoutMs?: number },
+  options: { env: Record<string, string>; input?: string; timeoutMs?: number; cwd?: string },
 ): Promise<CliResult> {
   const started = Date.now();
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(file, args, { env: options.env, shell: false, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(file, args, { env: options.env, cwd: options.cwd, shell: false, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
