@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -49,6 +49,16 @@ describe("the admin bin runs its main whatever the path it was started by", () =
     const none = await runProcess(join(REPO, "bin", "mantle-vend-admin.js"), [], { env: env() });
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/^usage: mantle-vend-admin/);
+  });
+});
+
+describe("npm ci builds the client and links its bin", () => {
+  it("node_modules/.bin/mantle-vend leads to client/dist/cli.js: npm links a bin only if its file exists, so prepare ran first", () => {
+    const link = join(REPO, "node_modules", ".bin", "mantle-vend");
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(realpathSync(link)).toBe(realpathSync(join(REPO, "client", "dist", "cli.js")));
+    const scripts = (JSON.parse(readFileSync(join(REPO, "client", "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+    expect(scripts["prepare"]).toBe("npm run build");
   });
 });
 
