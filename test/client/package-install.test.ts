@@ -10,8 +10,9 @@ import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VERSION } from "../../client/src/version.js";
-import { freshCheckout, REPO, userEnv, type Checkout } from "../support/checkout.js";
+import { freshCheckout, userEnv, type Checkout } from "../support/checkout.js";
 import { runProcess } from "../support/client-support.js";
+import { npmStart } from "../support/local-server.js";
 import { credentialFreeEnv, start, type Started } from "../support/process.js";
 
 const run = promisify(execFile);
@@ -51,9 +52,10 @@ beforeAll(async () => {
   tarball = join(scratch, result.filename);
   await run("npm", ["install", "-g", "--prefix", prefix, tarball], { cwd: host, env });
 
-  server = start("npm", ["start", "--", "--offline", "--port", "0", "--data-dir", join(scratch, "server-data")], { cwd: REPO, env: credentialFreeEnv(join(scratch, "server-home")) });
-  serverUrl = (await server.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/))[1] as string;
-  key = (await server.waitFor(/mvk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/))[0];
+  const local = await npmStart(["--offline", "--port", "0", "--data-dir", join(scratch, "server-data")], { env: credentialFreeEnv(join(scratch, "server-home")) });
+  server = local.process;
+  serverUrl = local.url;
+  key = await local.firstKey();
 }, 180_000);
 
 afterAll(async () => {

@@ -1,9 +1,9 @@
-import { createServer } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { MantleVendClient } from "../../client/src/client.js";
 import { startProxy, type RunningProxy } from "../../client/src/proxy.js";
 import { MantleEmulator } from "../fakes/mantle-emulator.js";
 import { sendJson, startStub, type Stub } from "../support/client-support.js";
+import { freePort } from "../support/ports.js";
 import { startService, type TestService } from "../support/service.js";
 
 let emulator: MantleEmulator;
@@ -14,21 +14,11 @@ let deadRoot: string;
 let deadAnswers = 0;
 let proxy: RunningProxy | undefined;
 
-/** A port that refuses connections: bound once to learn a free number, then closed. */
-async function refusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const address = server.address();
-  await new Promise<void>((done) => server.close(() => done()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
-
 beforeAll(async () => {
   emulator = await MantleEmulator.start();
   service = await startService({ emulator });
   const serviceUrl = await service.listen();
-  deadRoot = `http://127.0.0.1:${await refusedPort()}/us-east-1`;
+  deadRoot = `http://127.0.0.1:${await freePort()}/us-east-1`;
   // The real service, except that a token answer may name a dead Mantle root: what a client holds
   // when the address it cached is gone (a local server whose emulator came back elsewhere).
   front = await startStub(async (req, res) => {

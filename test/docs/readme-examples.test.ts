@@ -11,7 +11,6 @@
  */
 import { spawn } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,6 +18,8 @@ import { propsFromContext } from "../../infra/context.js";
 import { resolveProps } from "../../infra/props.js";
 import { freshCheckout, REPO, userEnv, type Checkout } from "../support/checkout.js";
 import { buildClient } from "../support/client-support.js";
+import { npmStart } from "../support/local-server.js";
+import { freePort } from "../support/ports.js";
 import { start, type Started } from "../support/process.js";
 import { codeBlocks, type CodeBlock } from "./markdown.js";
 
@@ -163,15 +164,6 @@ function runBash(script: string, env: NodeJS.ProcessEnv, timeoutMs = 90_000): Pr
   });
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const address = server.address();
-  await new Promise<void>((done) => server.close(() => done()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
-
 let checkout: Checkout;
 let scratch: string;
 let server: Started;
@@ -192,10 +184,9 @@ beforeAll(async () => {
   chmodSync(join(guard, "curl"), 0o755);
 
   baseEnv = userEnv(home, { XDG_CACHE_HOME: join(home, ".cache") });
-  server = start("npm", ["start", "--", "--port", "0"], { cwd: checkout.dir, env: baseEnv });
-  const serverUrl = (await server.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/))[1] as string;
-  const key = (await server.waitFor(/mvk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/))[0];
-  placeholders = { serverUrl, key, proxyPort: await freePort() };
+  const local = await npmStart(["--port", "0"], { cwd: checkout.dir, env: baseEnv });
+  server = local.process;
+  placeholders = { serverUrl: local.url, key: await local.firstKey(), proxyPort: await freePort() };
 }, 120_000);
 
 afterAll(async () => {

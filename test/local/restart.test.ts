@@ -1,12 +1,13 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEmulatorPort } from "../../lambda/local/emulator-port.js";
 import { REPO } from "../support/checkout.js";
 import { buildClient, runCli } from "../support/client-support.js";
+import { freePort, occupy } from "../support/ports.js";
+import { npmStart, type LocalServer } from "../support/local-server.js";
 import { credentialFreeEnv, start, type Started } from "../support/process.js";
 
 let scratch: string;
@@ -22,34 +23,14 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-async function occupy(port = 0): Promise<{ server: Server; port: number }> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(port, "127.0.0.1", done));
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return { server, port: address.port };
-}
-
-async function freePort(): Promise<number> {
-  const { server, port } = await occupy();
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
-
 const env = () => credentialFreeEnv(join(scratch, "home"));
 
-interface Local {
-  server: Started;
-  url: string;
-  emulator: string;
-}
-
-async function npmStart(dataDir: string, port: number): Promise<Local> {
-  const server = start("npm", ["start", "--", "--port", String(port), "--data-dir", dataDir], { cwd: REPO, env: env() });
-  running.push(server);
-  const url = (await server.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/))[1] as string;
-  const emulator = (await server.waitFor(/bundled Mantle emulator at (http:\/\/127\.0\.0\.1:\d+)/))[1] as string;
-  return { server, url, emulator };
+/** `npm start` on `dataDir`, and the emulator address it announced. */
+async function startOn(dataDir: string, port: number): Promise<LocalServer & { emulator: string }> {
+  const local = await npmStart(["--port", String(port), "--data-dir", dataDir], { env: env() });
+  running.push(local.process);
+  const emulator = (await local.process.waitFor(/bundled Mantle emulator at (http:\/\/127\.0\.0\.1:\d+)/))[1] as string;
+  return { ...local, emulator };
 }
 
 /** `npm start` that is expected to give up: its exit status and what it wrote. */
@@ -85,8 +66,8 @@ describe("npm start keeps the emulator on the same address across restarts of on
   it("a token cached before the restart still works after it, and so does a running proxy", async () => {
     const dataDir = join(scratch, "kept");
     const port = await freePort();
-    const first = await npmStart(dataDir, port);
-    const key = (await first.server.waitFor(/mvk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/))[0];
+    const first = await startOn(dataDir, port);
+    const key = await first.firstKey();
     expect(parseEmulatorPort(readFileSync(join(dataDir, "emulator.json"), "utf8"))).toBe(Number(new URL(first.emulator).port));
 
     const cliEnv = { PATH: process.env.PATH ?? "", HOME: join(scratch, "home"), XDG_CACHE_HOME: join(scratch, "cache"), MANTLE_VEND_URL: first.url, MANTLE_VEND_API_KEY: key };
@@ -97,10 +78,10 @@ describe("npm start keeps the emulator on the same address across restarts of on
     running.push(proxy);
     const proxyUrl = (await proxy.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/))[1] as string;
 
-    await first.server.stop();
-    const second = await npmStart(dataDir, port);
+    await first.process.stop();
+    const second = await startOn(dataDir, port);
     expect(second.emulator).toBe(first.emulator);
-    expect(second.server.stdout()).not.toMatch(/mvk_/);
+    expect(second.process.stdout()).not.toMatch(/mvk_/);
 
     // The file cache hands out the same token, and the emulator that came back accepts it.
     const again = await runCli(["token", "--json", "--region", "us-west-2"], cliEnv);
@@ -108,7 +89,7 @@ describe("npm start keeps the emulator on the same address across restarts of on
     expect(await chat(token.baseUrl, token.token)).toBe(200);
     // The proxy keeps its token too: no new token request reaches the restarted server.
     expect(await chat(`${proxyUrl}/v1`, "placeholder")).toBe(200);
-    expect(second.server.stdout()).not.toContain('"route":"tokens"');
+    expect(second.process.stdout()).not.toContain('"route":"tokens"');
   }, 120_000);
 });
 
