@@ -3,7 +3,7 @@ import { MantleVendClient } from "../../client/src/client.js";
 import { startProxy, type RunningProxy } from "../../client/src/proxy.js";
 import { MantleEmulator } from "../fakes/mantle-emulator.js";
 import { sendJson, startStub, type Stub } from "../support/client-support.js";
-import { freePort } from "../support/ports.js";
+import { REFUSED_PORT } from "../support/ports.js";
 import { startService, type TestService } from "../support/service.js";
 
 let emulator: MantleEmulator;
@@ -18,7 +18,7 @@ beforeAll(async () => {
   emulator = await MantleEmulator.start();
   service = await startService({ emulator });
   const serviceUrl = await service.listen();
-  deadRoot = `http://127.0.0.1:${await freePort()}/us-east-1`;
+  deadRoot = `http://127.0.0.1:${REFUSED_PORT}/us-east-1`;
   // The real service, except that a token answer may name a dead Mantle root: what a client holds
   // when the address it cached is gone (a local server whose emulator came back elsewhere).
   front = await startStub(async (req, res) => {

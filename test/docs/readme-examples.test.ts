@@ -19,7 +19,6 @@ import { resolveProps } from "../../infra/props.js";
 import { freshCheckout, REPO, userEnv, type Checkout } from "../support/checkout.js";
 import { buildClient } from "../support/client-support.js";
 import { npmStart } from "../support/local-server.js";
-import { freePort } from "../support/ports.js";
 import { start, type Started } from "../support/process.js";
 import { codeBlocks, type CodeBlock } from "./markdown.js";
 
@@ -28,7 +27,10 @@ type Example =
   | { run: "shell"; expect?: RegExp[] }
   /** Saved as a file in the checkout and run with `npx tsx`, in the session. */
   | { run: "typescript"; expect?: RegExp[] }
-  /** A long-running command (a server): started in the session, ready when its output matches. */
+  /**
+   * A long-running command (the proxy): started in the session, ready when its output matches. Its
+   * `--port 8788` becomes `--port 0`, and the port it then reports stands for 8788 in later blocks.
+   */
   | { run: "daemon"; ready: RegExp }
   /** cdk.json content: its context must give valid MantleTokenVendor props. */
   | { run: "cdk-context" }
@@ -55,7 +57,7 @@ const EXAMPLES: Record<string, Example> = {
       /^"http:\/\/127\.0\.0\.1:\d+\/v1"$/m,
     ],
   },
-  "README.md › Both CLIs from the clone #2": { run: "daemon", ready: /mantle-vend proxy listening on http:\/\/127\.0\.0\.1:\d+/ },
+  "README.md › Both CLIs from the clone #2": { run: "daemon", ready: /mantle-vend proxy listening on http:\/\/127\.0\.0\.1:(\d+)/ },
   "README.md › Both CLIs from the clone #3": { run: "shell", expect: [/"object":"chat\.completion"/] },
   "README.md › Using mantle-vend from a gateway #1": { run: "shell", expect: [/^mantle-vend-client-0\.1\.0\.tgz$/m, /added 1 package/] },
   "README.md › Using mantle-vend from a gateway #2": {
@@ -93,28 +95,32 @@ const EXAMPLES: Record<string, Example> = {
   },
   "client/README.md › OpenClaw #1": { run: "shell", expect: [/"command": "\/\S+"/, /^http:\/\/127\.0\.0\.1:\d+\/v1$/m] },
   "client/README.md › OpenClaw #2": { run: "shell", expect: [/"default"/, /"us-east-1"/] },
-  "client/README.md › Proxy #1": { run: "daemon", ready: /mantle-vend proxy listening on http:\/\/127\.0\.0\.1:\d+/ },
+  "client/README.md › Proxy #1": { run: "daemon", ready: /mantle-vend proxy listening on http:\/\/127\.0\.0\.1:(\d+)/ },
   "client/README.md › Proxy #2": { run: "shell", expect: [/"object":"chat\.completion"/, /"type":"message"/] },
 };
 
 const DOCS = ["README.md", "client/README.md"];
 const blocks = DOCS.flatMap((file) => codeBlocks(file, readFileSync(join(REPO, file), "utf8")));
 
-/** What a reader replaces in an example: the deployment's URL, the key, and the local ports. */
+/**
+ * What a reader replaces in an example: the deployment's URL, the key, and the local ports. Ports are
+ * the ones the servers chose themselves (port 0): a port picked in advance could be taken meanwhile.
+ */
 interface Placeholders {
   serverUrl: string;
   key: string;
-  proxyPort: number;
+  /** The running proxy's port, once a block started it. */
+  proxyPort?: string;
 }
 
 function substitute(code: string, p: Placeholders): string {
   const serverPort = new URL(p.serverUrl).port;
-  return code
+  const replaced = code
     .replaceAll("mvk_…", p.key)
     .replaceAll("https://abc123.lambda-url.us-east-1.on.aws", p.serverUrl)
     .replaceAll("127.0.0.1:8787", `127.0.0.1:${serverPort}`)
-    .replaceAll("127.0.0.1:8788", `127.0.0.1:${p.proxyPort}`)
-    .replaceAll("--port 8788", `--port ${p.proxyPort}`);
+    .replaceAll("--port 8788", "--port 0");
+  return p.proxyPort === undefined ? replaced : replaced.replaceAll("127.0.0.1:8788", `127.0.0.1:${p.proxyPort}`);
 }
 
 /** Allows a URL or host:port argument only when its host is 127.0.0.1. */
@@ -186,7 +192,7 @@ beforeAll(async () => {
   baseEnv = userEnv(home, { XDG_CACHE_HOME: join(home, ".cache") });
   const local = await npmStart(["--port", "0"], { cwd: checkout.dir, env: baseEnv });
   server = local.process;
-  placeholders = { serverUrl: local.url, key: await local.firstKey(), proxyPort: await freePort() };
+  placeholders = { serverUrl: local.url, key: await local.firstKey() };
 }, 120_000);
 
 afterAll(async () => {
@@ -230,6 +236,7 @@ for (const file of DOCS) {
       writeFileSync(join(session(), "cwd"), checkout.dir);
     });
     afterAll(async () => {
+      delete placeholders.proxyPort;
       for (const daemon of daemons) await daemon.stop();
     });
 
@@ -252,7 +259,7 @@ for (const file of DOCS) {
           case "daemon": {
             const daemon = start("bash", ["-c", `${PRELUDE}\n${code}`], { cwd: checkout.dir, env });
             daemons.push(daemon);
-            await daemon.waitFor(example.ready);
+            placeholders.proxyPort = (await daemon.waitFor(example.ready))[1];
             return;
           }
           case "shell":

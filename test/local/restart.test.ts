@@ -6,12 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEmulatorPort } from "../../lambda/local/emulator-port.js";
 import { REPO } from "../support/checkout.js";
 import { buildClient, runCli } from "../support/client-support.js";
-import { freePort, occupy } from "../support/ports.js";
+import { occupy, relay } from "../support/ports.js";
 import { npmStart, type LocalServer } from "../support/local-server.js";
 import { credentialFreeEnv, start, type Started } from "../support/process.js";
 
 let scratch: string;
 const running: Started[] = [];
+const relays: Array<{ close(): Promise<void> }> = [];
 
 beforeAll(async () => {
   await buildClient();
@@ -20,14 +21,15 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const server of running) await server.stop();
+  for (const r of relays) await r.close();
   rmSync(scratch, { recursive: true, force: true });
 });
 
 const env = () => credentialFreeEnv(join(scratch, "home"));
 
 /** `npm start` on `dataDir`, and the emulator address it announced. */
-async function startOn(dataDir: string, port: number): Promise<LocalServer & { emulator: string }> {
-  const local = await npmStart(["--port", String(port), "--data-dir", dataDir], { env: env() });
+async function startOn(dataDir: string): Promise<LocalServer & { emulator: string }> {
+  const local = await npmStart(["--port", "0", "--data-dir", dataDir], { env: env() });
   running.push(local.process);
   const emulator = (await local.process.waitFor(/bundled Mantle emulator at (http:\/\/127\.0\.0\.1:\d+)/))[1] as string;
   return { ...local, emulator };
@@ -65,12 +67,15 @@ async function chat(baseUrl: string, token: string): Promise<number> {
 describe("npm start keeps the emulator on the same address across restarts of one data dir", () => {
   it("a token cached before the restart still works after it, and so does a running proxy", async () => {
     const dataDir = join(scratch, "kept");
-    const port = await freePort();
-    const first = await startOn(dataDir, port);
+    const first = await startOn(dataDir);
+    // Clients key their caches by the service URL; a relay keeps that URL while the server restarts.
+    let serverPort = Number(new URL(first.url).port);
+    const service = await relay(() => serverPort);
+    relays.push(service);
     const key = await first.firstKey();
     expect(parseEmulatorPort(readFileSync(join(dataDir, "emulator.json"), "utf8"))).toBe(Number(new URL(first.emulator).port));
 
-    const cliEnv = { PATH: process.env.PATH ?? "", HOME: join(scratch, "home"), XDG_CACHE_HOME: join(scratch, "cache"), MANTLE_VEND_URL: first.url, MANTLE_VEND_API_KEY: key };
+    const cliEnv = { PATH: process.env.PATH ?? "", HOME: join(scratch, "home"), XDG_CACHE_HOME: join(scratch, "cache"), MANTLE_VEND_URL: service.url, MANTLE_VEND_API_KEY: key };
     const cached = await runCli(["token", "--json", "--region", "us-west-2"], cliEnv);
     expect(cached.code, cached.stderr).toBe(0);
     const token = JSON.parse(cached.stdout) as { token: string; baseUrl: string };
@@ -79,7 +84,8 @@ describe("npm start keeps the emulator on the same address across restarts of on
     const proxyUrl = (await proxy.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/))[1] as string;
 
     await first.process.stop();
-    const second = await startOn(dataDir, port);
+    const second = await startOn(dataDir);
+    serverPort = Number(new URL(second.url).port);
     expect(second.emulator).toBe(first.emulator);
     expect(second.process.stdout()).not.toMatch(/mvk_/);
 

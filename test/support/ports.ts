@@ -1,6 +1,9 @@
-import { createServer, type Server } from "node:net";
+import { connect, createServer, type Server } from "node:net";
 
-/** A loopback listener on `port` (0: any free one), e.g. to make a port busy. */
+/**
+ * A loopback listener on `port` (0: any free one), e.g. to make a port busy. Suites that need a port
+ * keep it bound like this: a port learnt and then let go can be handed to a suite running alongside.
+ */
 export async function occupy(port = 0): Promise<{ server: Server; port: number }> {
   const server = createServer();
   await new Promise<void>((done) => server.listen(port, "127.0.0.1", done));
@@ -9,9 +12,20 @@ export async function occupy(port = 0): Promise<{ server: Server; port: number }
   return { server, port: address.port };
 }
 
-/** A port nothing listens on: bound once to learn a free number, then closed (connections are refused). */
-export async function freePort(): Promise<number> {
+/** Refuses every connection: nothing may listen below 1024 without privileges, and suites take ports with 0. */
+export const REFUSED_PORT = 1;
+
+/**
+ * A stable loopback address in front of a server that comes back on another port: each connection is
+ * relayed to the port `target()` names at the time.
+ */
+export async function relay(target: () => number): Promise<{ url: string; close(): Promise<void> }> {
   const { server, port } = await occupy();
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
+  server.on("connection", (socket) => {
+    const upstream = connect(target(), "127.0.0.1");
+    socket.pipe(upstream).pipe(socket);
+    upstream.on("error", () => socket.destroy());
+    socket.on("error", () => upstream.destroy());
+  });
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((done) => server.close(() => done())) };
 }
