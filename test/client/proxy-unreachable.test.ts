@@ -32,6 +32,11 @@ beforeAll(async () => {
       deadAnswers -= 1;
       body["baseUrl"] = `${deadRoot}/v1`;
     }
+    // The dead root is one the service lists (it did before it moved), so the proxy's allowlist lets the
+    // token through and it is the refused connection that the proxy must handle.
+    if (req.url === "/v1/regions" && answer.status === 200 && Array.isArray(body["regions"])) {
+      body["regions"] = [...body["regions"], { region: "us-east-1", baseUrl: `${deadRoot}/v1` }];
+    }
     sendJson(res, answer.status, body);
   });
 });
