@@ -1,5 +1,6 @@
 import { ApiError } from "../errors.js";
 import { TOKEN_MIN_TTL_SECONDS, type Config } from "../config.js";
+import { hasDuplicateKeys } from "./json.js";
 
 export interface TokenRequest {
   region?: string;
@@ -21,9 +22,10 @@ export function parseTokenRequest(text: string, config: Config): TokenRequest {
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new ApiError(400, "request body must be a JSON object");
   }
-  const unknown = Object.keys(parsed).filter((field) => !TOKEN_FIELDS.has(field));
-  if (unknown.length > 0) {
-    throw new ApiError(400, `unknown field(s): ${unknown.map((f) => JSON.stringify(f.slice(0, 40))).join(", ")}`);
+  if (hasDuplicateKeys(text)) throw new ApiError(400, "request body has a duplicate field");
+  // The unknown names are not quoted back: a pasted key is as likely a name as a value.
+  if (Object.keys(parsed).some((field) => !TOKEN_FIELDS.has(field))) {
+    throw new ApiError(400, "request body has unknown fields; only region and ttlSeconds are accepted");
   }
   const body = parsed as Record<string, unknown>;
   const request: TokenRequest = {};
