@@ -1,5 +1,5 @@
 import { createApi, type Api } from "./http/index.js";
-import { CatalogService, CatalogStore, fetchUpstreamModels, type Fetch } from "./catalog/index.js";
+import { CatalogService, CatalogStore, fetchUpstreamModels, type Fetch, type Sleep } from "./catalog/index.js";
 import { KeyCache, type KeyCacheOptions, RateLimiter } from "./keys/index.js";
 import type { Log } from "./logger.js";
 import { mantleRoot } from "./allowlist.js";
@@ -20,8 +20,10 @@ export interface ServiceOptions {
   clock?: Clock;
   /** Key cache polling; defaults to the Lambda behaviour (60 s ± 10 %, in the background). */
   keyPolling?: Pick<KeyCacheOptions, "pollIntervalMs" | "blockingPoll" | "random">;
-  /** Deadline for one live `GET /v1/models`, body included. */
+  /** Deadline for one live `GET /v1/models`, body included (and never past the request's deadline). */
   upstreamTimeoutMs?: number;
+  /** The waits a request's deadline is raced with; tests drive them from their clock. */
+  sleep?: Sleep;
   /** Wait before re-reading a catalog caught mid-write. */
   catalogRetryDelayMs?: number;
   fetch?: Fetch;
@@ -43,11 +45,16 @@ export function createService(options: ServiceOptions): Service {
     ...options.keyPolling,
   });
   const catalogStore = new CatalogStore(store, config.parameterPrefix, { retryDelayMs: options.catalogRetryDelayMs });
-  const liveModels = async (region: string) => {
+  const liveModels = async (region: string, timeoutMs: number) => {
     const { token } = await mintToken(await credentials(catalogSubject(region), CATALOG_TOKEN_TTL_SECONDS), region, CATALOG_TOKEN_TTL_SECONDS);
-    return fetchUpstreamModels(mantleRoot(config, region), token, options.upstreamTimeoutMs ?? 5_000, options.fetch);
+    const limit = Math.min(options.upstreamTimeoutMs ?? 5_000, timeoutMs);
+    return fetchUpstreamModels(mantleRoot(config, region), token, limit, options.fetch);
   };
-  const catalogs = new CatalogService(catalogStore, liveModels, clock, log, { ttlMs: config.catalogTtlSeconds * 1000 });
+  const catalogs = new CatalogService(catalogStore, liveModels, clock, log, {
+    ttlMs: config.catalogTtlSeconds * 1000,
+    deadlineMs: config.requestDeadlineMs,
+    ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+  });
   const api = createApi({ config, keys, catalogs, limiter: new RateLimiter(clock), credentials, clock, log, version: options.version });
   return { api, keys, catalogs };
 }
