@@ -11,11 +11,18 @@ import type { STSClient } from "@aws-sdk/client-sts";
 /**
  * Short timeouts for every AWS call on a request's path: a hung dependency must turn into
  * a 503 (or a cached answer) well inside the function's 10 s, never Lambda's own timeout.
+ * Two attempts of a quarter of the request deadline each (2 s of the default 8 s) fit in it.
  */
-const AWS_CLIENT_LIMITS = {
-  maxAttempts: 2,
-  requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
-};
+function awsClientLimits(config: Config) {
+  return {
+    maxAttempts: 2,
+    requestHandler: {
+      connectionTimeout: Math.ceil(config.requestDeadlineMs / 8),
+      requestTimeout: Math.ceil(config.requestDeadlineMs / 4),
+      throwOnRequestTimeout: true,
+    },
+  };
+}
 
 /**
  * What both Lambda entry points build once per container, during the init phase: a bad
@@ -30,7 +37,7 @@ export function bootLambda(): { config: Config; log: Logger; service: Service } 
     log.error("invalid configuration; refusing to start", { errorMessage: (error as Error).message });
     throw error;
   }
-  const ssm = new SSMClient(AWS_CLIENT_LIMITS);
+  const ssm = new SSMClient(awsClientLimits(config));
   const service = createService({
     config,
     store: new SsmParameterStore(ssm),
@@ -49,7 +56,7 @@ function signingCredentials(config: Config): CredentialSource {
   return attributionCredentialSource({
     roleArn,
     // Loaded on first use: only attribution mode pays for the STS client at cold start.
-    sts: () => (client ??= import("@aws-sdk/client-sts").then(({ STSClient }) => new STSClient(AWS_CLIENT_LIMITS))),
+    sts: () => (client ??= import("@aws-sdk/client-sts").then(({ STSClient }) => new STSClient(awsClientLimits(config)))),
     clock: Date.now,
   });
 }
