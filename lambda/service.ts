@@ -48,7 +48,7 @@ export function createService(options: ServiceOptions): Service {
   const liveModels = async (region: string, timeoutMs: number) => {
     const { token } = await mintToken(await credentials(catalogSubject(region), CATALOG_TOKEN_TTL_SECONDS), region, CATALOG_TOKEN_TTL_SECONDS);
     const limit = Math.min(options.upstreamTimeoutMs ?? 5_000, timeoutMs);
-    return fetchUpstreamModels(mantleRoot(config, region), token, limit, options.fetch);
+    return fetchUpstreamModels(mantleRoot(config, region), token, limit, options.fetch, clock());
   };
   const catalogs = new CatalogService(catalogStore, liveModels, clock, log, {
     ttlMs: config.catalogTtlSeconds * 1000,

@@ -1,5 +1,5 @@
 import { setTimeout as sleepFor } from "node:timers/promises";
-import { CatalogError, modelsEtag, sameModels, type Catalog, type CatalogModel } from "./models.js";
+import { CatalogError, CatalogTooLargeError, modelsEtag, sameModels, type Catalog, type CatalogModel } from "./models.js";
 import type { CatalogStore } from "./store.js";
 import { ApiError, DependencyError } from "../errors.js";
 import { describeError, type Log } from "../logger.js";
@@ -131,9 +131,11 @@ export class CatalogService {
       this.log.warn("live catalog fetch failed", { region, ...describeError(error) });
       if (best !== undefined) return this.hold(region, best);
       const answer =
-        storeFailed || error instanceof DependencyError
-          ? new ApiError(503, "the model catalog cannot be read right now; try again shortly")
-          : new ApiError(502, `Mantle did not return a model list for ${region}`);
+        error instanceof CatalogTooLargeError
+          ? new ApiError(502, `Mantle's model list for ${region}: ${error.message}`)
+          : storeFailed || error instanceof DependencyError
+            ? new ApiError(503, "the model catalog cannot be read right now; try again shortly")
+            : new ApiError(502, `Mantle did not return a model list for ${region}`);
       this.failed.set(region, { error: answer, retryAt: this.clock() + this.recheckMs });
       throw answer;
     }
@@ -146,7 +148,8 @@ export class CatalogService {
    */
   private async readStored(region: string): Promise<Catalog | undefined> {
     try {
-      return await this.store.read(region);
+      const stored = await this.store.read(region);
+      return stored === undefined ? undefined : this.notFromTheFuture(stored);
     } catch (error) {
       if (!(error instanceof CatalogError)) throw error;
       this.log.warn("stored catalog unusable; treating it as absent", { region, ...describeError(error) });
@@ -212,6 +215,16 @@ export class CatalogService {
     } finally {
       timer.abort();
     }
+  }
+
+  /**
+   * A stored time ahead of now (a clock gone wrong, a hand edit) is not believed: it would
+   * make the catalog look fresh for years and its max-age as long. Now is the most it can be.
+   */
+  private notFromTheFuture(catalog: Catalog): Catalog {
+    const now = this.clock();
+    const clamp = (time: string): string => (Date.parse(time) > now ? new Date(now).toISOString() : time);
+    return { ...catalog, checkedAt: clamp(catalog.checkedAt), changedAt: clamp(catalog.changedAt) };
   }
 
   private hold(region: string, catalog: Catalog): Held {

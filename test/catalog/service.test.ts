@@ -7,6 +7,7 @@ import { startService, type TestService } from "../support/service.js";
 import { ssmStore } from "../support/ssm.js";
 import { ManualClock } from "../support/clock.js";
 import type { ParameterStore } from "../../lambda/store/types.js";
+import { CatalogStore } from "../../lambda/catalog/store.js";
 
 // Short enough that twice the TTL stays inside the key cache's 900 s maximum age, so an
 // SSM outage in these tests hits the catalog path, not authentication.
@@ -392,5 +393,29 @@ describe("a catalog request ends within its deadline, well inside the function's
     const result = await Promise.race([pending, new Promise<"hung">((resolve) => setTimeout(() => resolve("hung"), 2_000).unref())]);
     expect(result, "the request was still waiting on the store").not.toBe("hung");
     if (result !== "hung") expect(result.statusCode).toBe(503);
+  });
+});
+
+describe("served catalogs are bounded: sane times and a size cap below Lambda's response limit", () => {
+  it("clamps a stored checkedAt in the future to now, so max-age never exceeds the TTL", async () => {
+    const future = "9999-01-01T00:00:00.000Z";
+    await new CatalogStore(ssmStore(ssm), "/mantle-vend").write("us-west-2", {
+      checkedAt: future,
+      changedAt: future,
+      models: [{ id: "a.b", name: "a.b", ownedBy: null, created: null, reasoning: false }],
+    });
+    const result = await models();
+    expect(result.statusCode).toBe(200);
+    const now = new Date(service.clock.now()).toISOString();
+    expect(body(result)).toMatchObject({ checkedAt: now, changedAt: now, stale: false });
+    expect(result.headers["cache-control"]).toBe(`private, max-age=${TTL_SECONDS}`);
+  });
+
+  it("answers 502 saying the model list is too large to serve when Mantle's would exceed the cap", async () => {
+    emulator.setCatalog("us-west-2", Array.from({ length: 15_000 }, (_, i) => ({ id: `m.${String(i).padStart(6, "0")}${"x".repeat(180)}` })));
+    const result = await models();
+    expect(result.statusCode).toBe(502);
+    expect(JSON.parse(result.body).error.message).toMatch(/too large to serve.*6 MB/);
+    expect(ssm.count("PutParameter")).toBe(0);
   });
 });

@@ -60,7 +60,11 @@ beforeAll(async () => {
   service = await startService();
   serverUrl = await service.listen();
   ({ key: apiKey, keyId } = await service.createKey());
-  front = await startCatalogFront({ upstream: serverUrl, apiKey, catalog: (region) => catalogFixture(region, baseUrlOf(region)) });
+  front = await startCatalogFront({
+    upstream: serverUrl,
+    apiKey,
+    catalog: (region) => (region === HOSTILE_REGION ? hostileCatalog(region) : catalogFixture(region, baseUrlOf(region))),
+  });
 });
 
 afterAll(async () => {
@@ -238,6 +242,29 @@ describe("exec runs a command with the variables set and passes its exit status 
     expect(missing.code).toBe(127);
     expect(missing.stderr).toBe("mantle-vend: command not found: definitely-not-a-command-xyz\n");
     expect((await runCli(["exec"], env(cacheHome))).code).toBe(2);
+  });
+});
+
+/** A region whose catalog carries what a hostile upstream could put there. */
+const HOSTILE_REGION = "sa-east-1";
+function hostileCatalog(region: string): Record<string, unknown> {
+  const catalog = catalogFixture(region, baseUrlOf(region));
+  catalog.models = [
+    { id: "evil.\u001b[2Jclear", name: "x", ownedBy: "own\u001b]0;pwned\u0007er\u202e", created: 1e15, reasoning: false },
+    { id: "long.model", name: "y", ownedBy: "o".repeat(5_000), created: -1e20, reasoning: true },
+  ];
+  return catalog;
+}
+
+describe("models prints a hostile catalog without control characters and without crashing", () => {
+  it("escapes control characters and bidi overrides, cuts long cells, and shows '-' for impossible dates", async () => {
+    const result = await runCli(["models", "--region", HOSTILE_REGION, "--url", front.url], env(freshCacheHome()));
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+    expect(result.stdout).toContain("evil.\\x1b[2Jclear");
+    expect(result.stdout).toContain("own\\x1b]0;pwned\\x07er\\u202e");
+    expect(result.stdout.split("\n").every((line) => line.length < 300)).toBe(true);
+    expect(result.stdout).not.toMatch(/\d{5,}-\d\d-\d\d/);
   });
 });
 
