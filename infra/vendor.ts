@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { Aws, Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
+import { Aws, Duration, Validations } from "aws-cdk-lib";
+import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -8,6 +9,7 @@ import * as lambda from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat, type BundlingOptions } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { VendorAlarms } from "./alarms.js";
 import { resolveProps, type MantleTokenVendorProps } from "./props.js";
 
 export type { MantleTokenVendorProps } from "./props.js";
@@ -56,6 +58,10 @@ export class MantleTokenVendor extends Construct {
   public readonly tokenRole?: iam.Role;
   public readonly apiLogGroup: logs.LogGroup;
   public readonly refreshLogGroup: logs.LogGroup;
+  /** Fires when a scheduled refresh fails (in every region). */
+  public readonly refreshErrorsAlarm: cloudwatch.Alarm;
+  /** Fires when the API answers 5xx to more than 5 % of its requests. */
+  public readonly api5xxAlarm: cloudwatch.Alarm;
   /** The validated parameter prefix. */
   public readonly parameterPrefix: string;
   /** The validated region allowlist. */
@@ -80,7 +86,7 @@ export class MantleTokenVendor extends Construct {
       (region) => `arn:${Aws.PARTITION}:bedrock-mantle:${region}:${Aws.ACCOUNT_ID}:project/*`,
     );
 
-    const readStatements = (): iam.PolicyStatement[] => [
+    const parameterReadStatements = (): iam.PolicyStatement[] => [
       new iam.PolicyStatement({
         sid: "ReadOwnParameters",
         actions: ["ssm:GetParameter", "ssm:GetParameters"],
@@ -94,6 +100,9 @@ export class MantleTokenVendor extends Construct {
         actions: ["ssm:GetParametersByPath"],
         resources: [prefixArn, underPrefixArn],
       }),
+    ];
+    const readStatements = (): iam.PolicyStatement[] => [
+      ...parameterReadStatements(),
       // Keys are SecureStrings under the AWS managed key aws/ssm. Its key policy already lets account
       // principals decrypt through SSM; this statement states the need explicitly without widening it.
       // IAM cannot name a key by alias, so the key ARN is wildcarded and narrowed by alias and by
@@ -108,18 +117,29 @@ export class MantleTokenVendor extends Construct {
         },
       }),
     ];
+    // CallWithBearerToken has no resource type, so "*" is the only valid resource.
+    const bearerTokenStatement = (): iam.PolicyStatement =>
+      new iam.PolicyStatement({
+        sid: "MantleBearerToken",
+        actions: ["bedrock-mantle:CallWithBearerToken"],
+        resources: ["*"],
+      });
     const mantleStatements = (): iam.PolicyStatement[] => [
       new iam.PolicyStatement({
         sid: "MantleInference",
         actions: ["bedrock-mantle:CreateInference", "bedrock-mantle:Get*", "bedrock-mantle:List*"],
         resources: mantleProjectArns,
       }),
-      // CallWithBearerToken has no resource type, so "*" is the only valid resource.
+      bearerTokenStatement(),
+    ];
+    // The refresh only lists models with its tokens: no inference, no Get*.
+    const listModelsStatements = (): iam.PolicyStatement[] => [
       new iam.PolicyStatement({
-        sid: "MantleBearerToken",
-        actions: ["bedrock-mantle:CallWithBearerToken"],
-        resources: ["*"],
+        sid: "MantleListModels",
+        actions: ["bedrock-mantle:List*"],
+        resources: mantleProjectArns,
       }),
+      bearerTokenStatement(),
     ];
     // Both functions store catalogs: the refresh on schedule, the API when a request finds a
     // region the store has no fresh copy of, so the next container (and the team) reuses it.
@@ -138,11 +158,11 @@ export class MantleTokenVendor extends Construct {
 
     this.apiLogGroup = new logs.LogGroup(this, "ApiLogGroup", {
       retention: config.logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy: config.logRemovalPolicy,
     });
     this.refreshLogGroup = new logs.LogGroup(this, "RefreshLogGroup", {
       retention: config.logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy: config.logRemovalPolicy,
     });
 
     // Explicit roles with inline policies replace the managed AWSLambdaBasicExecutionRole,
@@ -168,12 +188,13 @@ export class MantleTokenVendor extends Construct {
       inlinePolicies: {
         MantleVendRefresh: new iam.PolicyDocument({
           statements: [
-            ...readStatements(),
+            // No kms:Decrypt: the refresh reads catalogs (String parameters), never the keys.
+            ...parameterReadStatements(),
             writeCatalogsStatement(),
             logStatement(this.refreshLogGroup),
             // The refresh signs with its own role in both modes: the token role trusts only the
             // API role, and a catalog listing is not attributable to any key.
-            ...mantleStatements(),
+            ...listModelsStatements(),
           ],
         }),
       },
@@ -250,6 +271,14 @@ export class MantleTokenVendor extends Construct {
       });
     }
 
+    const alarms = new VendorAlarms(this, "Alarms", {
+      apiFunction: this.apiFunction,
+      refreshFunction: this.refreshFunction,
+      ...(config.alarmTopic === undefined ? {} : { topic: config.alarmTopic }),
+    });
+    this.refreshErrorsAlarm = alarms.refreshErrors;
+    this.api5xxAlarm = alarms.api5xx;
+
     this.acknowledgeUnavoidableWildcards({
       prefix,
       mantleProjectArnFindings: config.regions.map(
@@ -264,14 +293,15 @@ export class MantleTokenVendor extends Construct {
    */
   private acknowledgeUnavoidableWildcards(args: { prefix: string; mantleProjectArnFindings: string[] }): void {
     const ssmScope = `arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter`;
-    const common: Array<{ id: string; reason: string }> = [
-      {
-        id: `AwsSolutions-IAM5[Resource::${ssmScope}${args.prefix}/*]`,
-        reason:
-          "API keys and catalog shards are created at run time by the admin CLI and the refresh " +
-          "function, so their names are not known at deploy time; the wildcard stays inside this " +
-          "service's own parameter prefix.",
-      },
+    const parameters = {
+      id: `AwsSolutions-IAM5[Resource::${ssmScope}${args.prefix}/*]`,
+      reason:
+        "API keys and catalog shards are created at run time by the admin CLI and the refresh " +
+        "function, so their names are not known at deploy time; the wildcard stays inside this " +
+        "service's own parameter prefix.",
+    };
+    // Only the API role decrypts (the keys are SecureStrings); the refresh reads catalogs alone.
+    const apiOnly: Array<{ id: string; reason: string }> = [
       {
         id: "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*]",
         reason:
@@ -280,14 +310,15 @@ export class MantleTokenVendor extends Construct {
           "this region and by kms:ResourceAliases to alias/aws/ssm.",
       },
     ];
+    // Only the signer holds Get*; the refresh lists models and nothing else.
+    const getActions = {
+      id: "AwsSolutions-IAM5[Action::bedrock-mantle:Get*]",
+      reason:
+        "Mantle authorizes bearer-token requests against the read actions of the AWS managed policy " +
+        "AmazonBedrockMantleInferenceAccess (Get*, List*); enumerating them would break as Mantle adds " +
+        "read operations. Write and management actions are not granted.",
+    };
     const mantle: Array<{ id: string; reason: string }> = [
-      {
-        id: "AwsSolutions-IAM5[Action::bedrock-mantle:Get*]",
-        reason:
-          "Mantle authorizes bearer-token requests against the read actions of the AWS managed policy " +
-          "AmazonBedrockMantleInferenceAccess (Get*, List*); enumerating them would break as Mantle adds " +
-          "read operations. Write and management actions are not granted.",
-      },
       {
         id: "AwsSolutions-IAM5[Action::bedrock-mantle:List*]",
         reason:
@@ -310,10 +341,10 @@ export class MantleTokenVendor extends Construct {
     ];
 
     const signer = this.tokenRole ?? this.role;
-    for (const ack of common) {
-      Validations.of(this.role).acknowledge(ack);
-      Validations.of(this.refreshRole).acknowledge(ack);
-    }
+    Validations.of(this.role).acknowledge(parameters);
+    Validations.of(this.refreshRole).acknowledge(parameters);
+    for (const ack of apiOnly) Validations.of(this.role).acknowledge(ack);
+    Validations.of(signer).acknowledge(getActions);
     const catalogWrites = {
       id: `AwsSolutions-IAM5[Resource::${ssmScope}${args.prefix}/catalogs/*]`,
       reason:
