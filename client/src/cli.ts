@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { lstatSync, realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { readApiKeyFile } from "./api-key-file.js";
 import { MantleVendClient } from "./client.js";
+import { readApiKeyFile } from "./api-key-file.js";
 import { parseArgs, type Command, type ParsedArgs } from "./cli-args.js";
 import { MantleVendError, redact } from "./errors.js";
 import { runCommand } from "./exec.js";
@@ -42,54 +42,6 @@ Exit codes: 0 ok, 1 server error, 2 usage, 3 missing/bad configuration, 4 server
 5 API key rejected (401), 6 region not allowed (403); exec passes its command's status through.
 `;
 
-const HELP: Record<Command, string> = {
-  token: `Usage: mantle-vend token [--json] [--no-cache] [--url URL] [--region REGION]
-
-Prints a Mantle bearer token for the region: the bare token, or with --json the server's token object
-({token, tokenType, region, baseUrl, issuedAt, expiresAt, expiresInSeconds}).
-Tokens are cached per user ($XDG_CACHE_HOME/mantle-vend, else ~/.cache/mantle-vend; mode 0600) and
-reused until their refresh window, so running this before every request is cheap. --no-cache always asks
-the server and leaves the cache alone.
-`,
-  env: `Usage: mantle-vend env [--no-cache] [--url URL] [--region REGION]
-
-Prints shell lines that set AWS_BEARER_TOKEN_BEDROCK and AWS_REGION, e.g.  eval "$(mantle-vend env)"
-`,
-  exec: `Usage: mantle-vend exec [--no-cache] [--url URL] [--region REGION] -- <command> [args…]
-
-Runs the command with AWS_BEARER_TOKEN_BEDROCK and AWS_REGION added to the environment. Its exit status
-is passed through (a death by signal is re-raised); signals sent to mantle-vend are forwarded to it.
-The token is fixed when the command starts: long-running commands outlive it (use proxy instead).
-`,
-  models: `Usage: mantle-vend models [--json] [--url URL] [--region REGION]
-
-Prints the region's model catalog as a table, or with --json the server's catalog object.
-`,
-  "openclaw-config": `Usage: mantle-vend openclaw-config [--secret-ref | --proxy URL] [--url URL] [--region REGION]
-
-Prints a complete OpenClaw config object with the region's models under
-models.providers["amazon-bedrock-mantle"]:
-  (default)      apiKey is an env SecretRef to AWS_BEARER_TOKEN_BEDROCK (run the gateway under exec)
-  --secret-ref   apiKey is resolved by this CLI's openclaw-resolver (declared under secrets.providers)
-  --proxy URL    baseUrl is the mantle-vend proxy at URL, which adds the token itself
-`,
-  "openclaw-resolver": `Usage: mantle-vend openclaw-resolver [--url URL] [--region REGION]
-
-OpenClaw's exec secret provider: reads {"protocolVersion":1,"provider":"…","ids":["us-east-1",…]} on stdin
-and writes {"protocolVersion":1,"values":{…},"errors":{…}} on stdout. Each id is a region, or "default".
-`,
-  proxy: `Usage: mantle-vend proxy [--port 8788] [--host 127.0.0.1] [--require-key] [--url URL] [--region REGION]
-
-Serves every path unchanged from the region's Mantle root (/v1/chat/completions, /anthropic/v1/messages, …),
-replacing the incoming authorization / x-api-key header with a token that has at least 60 s left.
-Only requests whose Host names this listener (127.0.0.1, localhost, [::1] or --host, with the port) are
-served; requests with an Origin header or a cross-site Sec-Fetch-Site (web pages) get 403; OPTIONS is
-answered locally. Tokens go only to the Mantle roots the service lists in /v1/regions.
-  --require-key  demand a random key, printed once at start, as Authorization: Bearer or x-api-key
-Without --require-key it has no authentication of its own: keep it on loopback.
-`,
-  help: USAGE,
-};
 
 interface Settings {
   url: string;
@@ -226,51 +178,65 @@ async function readStdin(limit = 1024 * 1024): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-async function run(argv: readonly string[]): Promise<number> {
-  const args = parseArgs(argv);
-  if (args.flags.has("version") && args.command === undefined) {
-    stdout(`${VERSION}\n`);
-    return EXIT.OK;
-  }
-  if (args.command === undefined || args.command === "help") {
-    const topic = args.rest[0];
-    if (args.command === undefined && !args.flags.has("help")) {
-      process.stderr.write(USAGE);
-      return EXIT.USAGE;
-    }
-    stdout(topic !== undefined && topic in HELP ? HELP[topic as Command] : USAGE);
-    return EXIT.OK;
-  }
-  const command = args.command;
-  if (args.flags.has("help")) {
-    stdout(HELP[command]);
-    return EXIT.OK;
-  }
-  const env = process.env;
-  const cache = !args.flags.has("no-cache");
 
-  switch (command) {
-    case "token": {
+interface CommandHandler {
+  /** What `mantle-vend <command> --help` prints. */
+  help: string;
+  run(args: ParsedArgs, env: NodeJS.ProcessEnv): Promise<number>;
+}
+
+/** One entry per command: its help text and its handler. */
+const COMMANDS: Record<Exclude<Command, "help">, CommandHandler> = {
+  token: {
+    help: `Usage: mantle-vend token [--json] [--no-cache] [--url URL] [--region REGION]
+
+Prints a Mantle bearer token for the region: the bare token, or with --json the server's token object
+({token, tokenType, region, baseUrl, issuedAt, expiresAt, expiresInSeconds}).
+Tokens are cached per user ($XDG_CACHE_HOME/mantle-vend, else ~/.cache/mantle-vend; mode 0600) and
+reused until their refresh window, so running this before every request is cheap. --no-cache always asks
+the server and leaves the cache alone.
+`,
+    async run(args, env) {
       const s = settings(args, env);
-      const token = await client(s, { cache }).getToken();
+      const token = await client(s, { cache: !args.flags.has("no-cache") }).getToken();
       stdout(args.flags.has("json") ? `${JSON.stringify(token, null, 2)}\n` : `${token.token}\n`);
       return EXIT.OK;
-    }
-    case "env": {
+    },
+  },
+  env: {
+    help: `Usage: mantle-vend env [--no-cache] [--url URL] [--region REGION]
+
+Prints shell lines that set AWS_BEARER_TOKEN_BEDROCK and AWS_REGION, e.g.  eval "$(mantle-vend env)"
+`,
+    async run(args, env) {
       const s = settings(args, env);
-      const token = await client(s, { cache }).getToken();
+      const token = await client(s, { cache: !args.flags.has("no-cache") }).getToken();
       stdout(`export AWS_BEARER_TOKEN_BEDROCK=${shellQuote(token.token)}\nexport AWS_REGION=${shellQuote(token.region)}\n`);
       return EXIT.OK;
-    }
-    case "exec": {
+    },
+  },
+  exec: {
+    help: `Usage: mantle-vend exec [--no-cache] [--url URL] [--region REGION] -- <command> [args…]
+
+Runs the command with AWS_BEARER_TOKEN_BEDROCK and AWS_REGION added to the environment. Its exit status
+is passed through (a death by signal is re-raised); signals sent to mantle-vend are forwarded to it.
+The token is fixed when the command starts: long-running commands outlive it (use proxy instead).
+`,
+    async run(args, env) {
       if (args.rest.length === 0) throw new UsageError("exec needs a command: mantle-vend exec -- <command> [args…]");
       const s = settings(args, env);
-      const token = await client(s, { cache }).getToken();
+      const token = await client(s, { cache: !args.flags.has("no-cache") }).getToken();
       // The child gets the short-lived token, never the long-lived API key that minted it.
       const { MANTLE_VEND_API_KEY: _apiKey, MANTLE_VEND_API_KEY_FILE: _apiKeyFile, ...childEnv } = env;
       return runCommand(args.rest, { ...childEnv, AWS_BEARER_TOKEN_BEDROCK: token.token, AWS_REGION: token.region }, stderr);
-    }
-    case "models": {
+    },
+  },
+  models: {
+    help: `Usage: mantle-vend models [--json] [--url URL] [--region REGION]
+
+Prints the region's model catalog as a table, or with --json the server's catalog object.
+`,
+    async run(args, env) {
       const s = settings(args, env);
       const catalog = await client(s, { cache: false }).listModels();
       if (args.flags.has("json")) stdout(`${JSON.stringify(catalog, null, 2)}\n`);
@@ -279,8 +245,18 @@ async function run(argv: readonly string[]): Promise<number> {
         if (catalog.stale === true) stderr(`note: the ${catalog.region} catalog is stale (last checked ${catalog.checkedAt})`);
       }
       return EXIT.OK;
-    }
-    case "openclaw-config": {
+    },
+  },
+  "openclaw-config": {
+    help: `Usage: mantle-vend openclaw-config [--secret-ref | --proxy URL] [--url URL] [--region REGION]
+
+Prints a complete OpenClaw config object with the region's models under
+models.providers["amazon-bedrock-mantle"]:
+  (default)      apiKey is an env SecretRef to AWS_BEARER_TOKEN_BEDROCK (run the gateway under exec)
+  --secret-ref   apiKey is resolved by this CLI's openclaw-resolver (declared under secrets.providers)
+  --proxy URL    baseUrl is the mantle-vend proxy at URL, which adds the token itself
+`,
+    async run(args, env) {
       const proxy = args.flags.get("proxy");
       if (args.flags.has("secret-ref") && proxy !== undefined) throw new UsageError("--secret-ref and --proxy exclude each other");
       let proxyUrl: string | undefined;
@@ -300,8 +276,15 @@ async function run(argv: readonly string[]): Promise<number> {
       }
       stdout(`${JSON.stringify(openClawConfig(catalog, mode), null, 2)}\n`);
       return EXIT.OK;
-    }
-    case "openclaw-resolver": {
+    },
+  },
+  "openclaw-resolver": {
+    help: `Usage: mantle-vend openclaw-resolver [--url URL] [--region REGION]
+
+OpenClaw's exec secret provider: reads {"protocolVersion":1,"provider":"…","ids":["us-east-1",…]} on stdin
+and writes {"protocolVersion":1,"values":{…},"errors":{…}} on stdout. Each id is a region, or "default".
+`,
+    async run(args, env) {
       let request;
       try {
         request = parseResolverRequest(await readStdin());
@@ -314,11 +297,25 @@ async function run(argv: readonly string[]): Promise<number> {
       const response = await resolveSecrets(request, (region) => c.getToken(region === undefined ? {} : { region }));
       stdout(`${JSON.stringify(response)}\n`);
       return EXIT.OK;
-    }
-    case "proxy": {
+    },
+  },
+  proxy: {
+    help: `Usage: mantle-vend proxy [--port 8788] [--host 127.0.0.1] [--require-key] [--url URL] [--region REGION]
+
+Serves every path unchanged from the region's Mantle root (/v1/chat/completions, /anthropic/v1/messages, …),
+replacing the incoming authorization / x-api-key header with a token that has at least 60 s left.
+Only requests whose Host names this listener (127.0.0.1, localhost, [::1] or --host, with the port) are
+served; requests with an Origin header or a cross-site Sec-Fetch-Site (web pages) get 403; OPTIONS is
+answered locally. Tokens go only to the Mantle roots the service lists in /v1/regions.
+  --require-key  demand a random key, printed once at start, as Authorization: Bearer or x-api-key
+Without --require-key it has no authentication of its own: keep it on loopback.
+`,
+    async run(args, env) {
       const s = settings(args, env);
-      const host = (args.flags.get("host") as string | undefined) ?? "127.0.0.1";
-      const portText = (args.flags.get("port") as string | undefined) ?? "8788";
+      const hostFlag = args.flags.get("host");
+      const portFlag = args.flags.get("port");
+      const host = typeof hostFlag === "string" ? hostFlag : "127.0.0.1";
+      const portText = typeof portFlag === "string" ? portFlag : "8788";
       if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) throw new UsageError(`--port needs a port number, got ${portText}`);
       const c = client(s, { cache: false });
       const first = await c.getToken({ minValiditySeconds: 60 }); // fail fast on a bad key or URL
@@ -337,8 +334,36 @@ async function run(argv: readonly string[]): Promise<number> {
       });
       await running.close();
       return EXIT.OK;
-    }
+    },
+  },
+};
+
+function helpFor(topic: string | undefined): string {
+  if (topic === undefined) return USAGE;
+  const command = Object.entries(COMMANDS).find(([name]) => name === topic);
+  return command === undefined ? USAGE : command[1].help;
+}
+
+async function run(argv: readonly string[]): Promise<number> {
+  const args = parseArgs(argv);
+  if (args.flags.has("version") && args.command === undefined) {
+    stdout(`${VERSION}\n`);
+    return EXIT.OK;
   }
+  if (args.command === undefined || args.command === "help") {
+    if (args.command === undefined && !args.flags.has("help")) {
+      process.stderr.write(USAGE);
+      return EXIT.USAGE;
+    }
+    stdout(helpFor(args.rest[0]));
+    return EXIT.OK;
+  }
+  const command = COMMANDS[args.command];
+  if (args.flags.has("help")) {
+    stdout(command.help);
+    return EXIT.OK;
+  }
+  return command.run(args, process.env);
 }
 
 function exitCodeFor(error: unknown): number {

@@ -138,7 +138,7 @@ export function createProxy(options: Omit<ProxyOptions, "port" | "requireKey"> &
       agent: secure ? agents.https : agents.http,
     });
     upstream.on("response", (answer) => {
-      // A token can die before its expiry (SPEC §1: the signing credentials expired first): drop it so the
+      // A token can die before its expiry (the signing credentials expired first, docs/operations.md): drop it so the
       // next request gets a new one. This request's answer still goes back as it is.
       if (answer.statusCode === 401) void client.invalidate(token.region).catch(() => undefined);
       res.writeHead(answer.statusCode ?? 502, answer.statusMessage, responseHeaders(answer));

@@ -1,4 +1,4 @@
-/** The server's answer to `POST /v1/tokens` (SPEC §3), passed through unchanged. */
+/** The server's answer to `POST /v1/tokens` (docs/http-api.md), passed through unchanged. */
 export interface TokenResponse {
   token: string;
   tokenType: "bearer";

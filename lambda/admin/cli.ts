@@ -1,22 +1,114 @@
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { parseArgs } from "node:util";
-import { isUsable, KEY_ID_PATTERN, type KeyRecord, type RateLimit } from "../keys/index.js";
-import { REGION_PATTERN } from "../regions.js";
+import { DEFAULT_PARAMETER_PREFIX } from "../config.js";
+import { isKeyId, isRegionName } from "../guards.js";
+import { isUsable, type KeyRecord, type RateLimit } from "../keys/index.js";
 import { FileParameterStore, SsmParameterStore, type ParameterStore } from "../store/index.js";
 import { KeyAdmin } from "./keys-admin.js";
 
-const USAGE = `usage: mantle-vend-admin keys <create|list|show|rotate|revoke> [options]
+/** What parseArgs yields for the options below. */
+interface Options {
+  name?: string;
+  regions?: string;
+  "max-ttl"?: string;
+  "expires-in"?: string;
+  "rate-limit"?: string;
+  grace: string;
+}
 
-  keys create --name N [--regions a,b] [--max-ttl S] [--expires-in 30d] [--rate-limit 10/100]
-              prints the new key alone on stdout, once
-  keys list   lists keys (never secrets or hashes)
-  keys show <keyId>
-  keys rotate <keyId> [--grace 24h]
-              prints the new key alone on stdout; the old one works until the grace ends
-  keys revoke <keyId>
+/** One `keys` command: its lines of the usage text and what it does. */
+interface KeyCommand {
+  help: string;
+  run(admin: KeyAdmin, options: Options, args: string[]): Promise<void>;
+}
+
+const out = (text: string): void => {
+  process.stdout.write(text);
+};
+const note = (text: string): void => {
+  process.stderr.write(`${text}\n`);
+};
+
+const COMMANDS: Record<string, KeyCommand> = {
+  create: {
+    help: `  keys create --name N [--regions a,b] [--max-ttl S] [--expires-in 30d] [--rate-limit 10/100]
+              prints the new key alone on stdout, once`,
+    async run(admin, options) {
+      const name = options.name;
+      if (name === undefined || name.trim() === "") throw new UsageError("--name is required");
+      const expiresIn = options["expires-in"];
+      const created = await admin.create({
+        name,
+        regions: parseRegionList(options.regions),
+        maxTtlSeconds: options["max-ttl"] === undefined ? undefined : parseSeconds(options["max-ttl"], "--max-ttl"),
+        expiresAt: expiresIn === undefined ? undefined : new Date(Date.now() + parseSeconds(expiresIn, "--expires-in") * 1000),
+        rateLimit: options["rate-limit"] === undefined ? undefined : parseRateLimit(options["rate-limit"]),
+      });
+      note(`created key ${created.keyId} (${name}); store it now, it is not shown again`);
+      out(`${created.key}\n`);
+    },
+  },
+  list: {
+    help: "  keys list   lists keys (never secrets or hashes)",
+    async run(admin) {
+      const rows = (await admin.list()).map(({ keyId, record }) => [
+        keyId,
+        record.name,
+        record.regions.join(","),
+        String(record.maxTtlSeconds),
+        record.createdAt,
+        record.expiresAt ?? "-",
+        status(record),
+      ]);
+      out(table(["KEY ID", "NAME", "REGIONS", "MAX TTL", "CREATED", "EXPIRES", "STATUS"], rows));
+    },
+  },
+  show: {
+    help: "  keys show <keyId>",
+    async run(admin, _options, args) {
+      const record = await admin.show(keyIdArgument(args[0], "show"));
+      const rows: [string, string][] = [
+        ["name", record.name],
+        ["status", status(record)],
+        ["regions", record.regions.join(",")],
+        ["max ttl", `${record.maxTtlSeconds} s`],
+        ["rate limit", record.rateLimit ? `${record.rateLimit.perSecond}/s, burst ${record.rateLimit.burst}` : "service default"],
+        ["created", record.createdAt],
+        ["expires", record.expiresAt ?? "never"],
+        ["rotated", record.rotatedAt ?? "never"],
+        ["previous secret valid until", record.previousExpiresAt ?? "-"],
+      ];
+      out(rows.map(([k, v]) => `${k.padEnd(28)}${v}`).join("\n") + "\n");
+    },
+  },
+  rotate: {
+    help: `  keys rotate <keyId> [--grace 24h]
+              prints the new key alone on stdout; the old one works until the grace ends`,
+    async run(admin, options, args) {
+      const keyId = keyIdArgument(args[0], "rotate");
+      const rotated = await admin.rotate(keyId, parseSeconds(options.grace, "--grace"));
+      note(`rotated key ${keyId}; the previous secret works for ${options.grace} more; store the new one now`);
+      out(`${rotated.key}\n`);
+    },
+  },
+  revoke: {
+    help: "  keys revoke <keyId>",
+    async run(admin, _options, args) {
+      const keyId = keyIdArgument(args[0], "revoke");
+      await admin.revoke(keyId);
+      note(`revoked key ${keyId}; running services drop it within about a minute`);
+    },
+  },
+};
+
+const USAGE = `usage: mantle-vend-admin keys <${Object.keys(COMMANDS).join("|")}> [options]
+
+${Object.values(COMMANDS)
+  .map((command) => command.help)
+  .join("\n")}
 
 target: --local [--data-dir .mantle-vend]  the local server's file store
-        otherwise SSM under --prefix (default /mantle-vend), default AWS credential chain`;
+        otherwise SSM under --prefix (default ${DEFAULT_PARAMETER_PREFIX}), default AWS credential chain`;
 
 class UsageError extends Error {}
 
@@ -33,86 +125,26 @@ export async function main(argv: string[]): Promise<number> {
       grace: { type: "string", default: "24h" },
       local: { type: "boolean", default: false },
       "data-dir": { type: "string", default: ".mantle-vend" },
-      prefix: { type: "string", default: process.env.MANTLE_VEND_PARAMETER_PREFIX ?? "/mantle-vend" },
+      prefix: { type: "string", default: process.env.MANTLE_VEND_PARAMETER_PREFIX ?? DEFAULT_PARAMETER_PREFIX },
       help: { type: "boolean", short: "h", default: false },
     },
   });
-  const [group, command, ...rest] = positionals;
-  if (values.help || group !== "keys" || command === undefined) {
+  const [group, name, ...rest] = positionals;
+  if (values.help || group !== "keys" || name === undefined) {
     process.stderr.write(`${USAGE}\n`);
     return values.help ? 0 : 2;
   }
   const store: ParameterStore = values.local
     ? new FileParameterStore(values["data-dir"])
     : new SsmParameterStore(new SSMClient({}));
-  const admin = new KeyAdmin(store, values.prefix);
-
-  switch (command) {
-    case "create": {
-      if (values.name === undefined || values.name.trim() === "") throw new UsageError("--name is required");
-      const created = await admin.create({
-        name: values.name,
-        regions: parseRegionList(values.regions),
-        maxTtlSeconds: values["max-ttl"] === undefined ? undefined : parseSeconds(values["max-ttl"], "--max-ttl"),
-        expiresAt:
-          values["expires-in"] === undefined
-            ? undefined
-            : new Date(Date.now() + parseSeconds(values["expires-in"], "--expires-in") * 1000),
-        rateLimit: values["rate-limit"] === undefined ? undefined : parseRateLimit(values["rate-limit"]),
-      });
-      process.stderr.write(`created key ${created.keyId} (${values.name}); store it now, it is not shown again\n`);
-      process.stdout.write(`${created.key}\n`);
-      return 0;
-    }
-    case "list": {
-      const rows = (await admin.list()).map(({ keyId, record }) => [
-        keyId,
-        record.name,
-        record.regions.join(","),
-        String(record.maxTtlSeconds),
-        record.createdAt,
-        record.expiresAt ?? "-",
-        status(record),
-      ]);
-      process.stdout.write(table(["KEY ID", "NAME", "REGIONS", "MAX TTL", "CREATED", "EXPIRES", "STATUS"], rows));
-      return 0;
-    }
-    case "show": {
-      const record = await admin.show(keyIdArgument(rest[0], "show"));
-      const rows: [string, string][] = [
-        ["name", record.name],
-        ["status", status(record)],
-        ["regions", record.regions.join(",")],
-        ["max ttl", `${record.maxTtlSeconds} s`],
-        ["rate limit", record.rateLimit ? `${record.rateLimit.perSecond}/s, burst ${record.rateLimit.burst}` : "service default"],
-        ["created", record.createdAt],
-        ["expires", record.expiresAt ?? "never"],
-        ["rotated", record.rotatedAt ?? "never"],
-        ["previous secret valid until", record.previousExpiresAt ?? "-"],
-      ];
-      process.stdout.write(rows.map(([k, v]) => `${k.padEnd(28)}${v}`).join("\n") + "\n");
-      return 0;
-    }
-    case "rotate": {
-      const keyId = keyIdArgument(rest[0], "rotate");
-      const rotated = await admin.rotate(keyId, parseSeconds(values.grace, "--grace"));
-      process.stderr.write(`rotated key ${keyId}; the previous secret works for ${values.grace} more; store the new one now\n`);
-      process.stdout.write(`${rotated.key}\n`);
-      return 0;
-    }
-    case "revoke": {
-      const keyId = keyIdArgument(rest[0], "revoke");
-      await admin.revoke(keyId);
-      process.stderr.write(`revoked key ${keyId}; running services drop it within about a minute\n`);
-      return 0;
-    }
-    default:
-      throw new UsageError(`unknown command keys ${command}`);
-  }
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (command === undefined) throw new UsageError(`unknown command keys ${name}`);
+  await command.run(new KeyAdmin(store, values.prefix), values, rest);
+  return 0;
 }
 
 function keyIdArgument(value: string | undefined, command: string): string {
-  if (value === undefined || !KEY_ID_PATTERN.test(value)) throw new UsageError(`${command} takes a key id (16 hex chars)`);
+  if (value === undefined || !isKeyId(value)) throw new UsageError(`${command} takes a key id (16 hex chars)`);
   return value;
 }
 
@@ -135,7 +167,7 @@ function parseRateLimit(value: string): RateLimit {
 function parseRegionList(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
   const regions = value.split(",").map((r) => r.trim()).filter((r) => r !== "");
-  if (regions.length === 0 || regions.some((r) => r !== "*" && !REGION_PATTERN.test(r))) {
+  if (regions.length === 0 || regions.some((r) => r !== "*" && !isRegionName(r))) {
     throw new UsageError(`--regions takes a comma-separated list of regions or *, got "${value}"`);
   }
   return regions;

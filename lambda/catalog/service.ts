@@ -1,7 +1,8 @@
 import { setTimeout as sleepFor } from "node:timers/promises";
-import { CatalogError, CatalogTooLargeError, modelsEtag, sameModels, type Catalog, type CatalogModel } from "./models.js";
+import { modelsEtag, sameModels, type Catalog, type CatalogModel } from "./models.js";
 import type { CatalogStore } from "./store.js";
-import { ApiError, DependencyError } from "../errors.js";
+import { CatalogError, CatalogTooLargeError, CatalogUnavailableError, UpstreamError, UpstreamTooLargeError } from "./errors.js";
+import { DependencyUnavailableError, type ServiceError } from "../errors.js";
 import { describeError, type Log } from "../logger.js";
 import type { Clock } from "../clock.js";
 
@@ -40,7 +41,7 @@ interface Held {
 
 /** A region that could not be served: its answer is repeated until retryAt. */
 interface Failed {
-  error: ApiError;
+  error: ServiceError;
   retryAt: number;
 }
 
@@ -117,7 +118,7 @@ export class CatalogService {
     let storeFailed = false;
     try {
       const read = await this.within(this.readStored(region), deadline);
-      if (read === TIMED_OUT) throw new DependencyError("the stored catalog was not read before the request deadline");
+      if (read === TIMED_OUT) throw new DependencyUnavailableError("the stored catalog was not read before the request deadline");
       stored = read;
     } catch (error) {
       storeFailed = true;
@@ -132,10 +133,10 @@ export class CatalogService {
       if (best !== undefined) return this.hold(region, best);
       const answer =
         error instanceof CatalogTooLargeError
-          ? new ApiError(502, `Mantle's model list for ${region}: ${error.message}`)
-          : storeFailed || error instanceof DependencyError
-            ? new ApiError(503, "the model catalog cannot be read right now; try again shortly")
-            : new ApiError(502, `Mantle did not return a model list for ${region}`);
+          ? new UpstreamTooLargeError(region, error)
+          : storeFailed || error instanceof DependencyUnavailableError
+            ? new CatalogUnavailableError({ cause: error })
+            : new UpstreamError(region, { cause: error });
       this.failed.set(region, { error: answer, retryAt: this.clock() + this.recheckMs });
       throw answer;
     }
@@ -170,7 +171,7 @@ export class CatalogService {
     deadline = Number.POSITIVE_INFINITY,
   ): Promise<{ held: Held; changed: boolean }> {
     const remaining = deadline - this.clock();
-    if (remaining <= 0) throw new DependencyError("the request deadline passed before Mantle could be asked");
+    if (remaining <= 0) throw new DependencyUnavailableError("the request deadline passed before Mantle could be asked");
     const models = await this.live(region, remaining);
     const now = new Date(this.clock()).toISOString();
     const changed = previous === undefined || !sameModels(previous.models, models);

@@ -1,11 +1,13 @@
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { CatalogError, canonicalModelsJson, sameModels, type Catalog, type CatalogModel } from "./models.js";
+import { isRecord, isRegionName, isSha256Hex, isTimestamp } from "../guards.js";
+import { CatalogError, InconsistentCatalogError } from "./errors.js";
+import { canonicalModelsJson, sameModels, type Catalog, type CatalogModel } from "./models.js";
 import type { ParameterStore } from "../store/index.js";
 
 /*
- * Storage format (SPEC §5), per region R under the parameter prefix P:
+ * Storage format (docs/catalog.md), per region R under the parameter prefix P:
  *
  *   P/catalogs/R      index: {"v":1,"checkedAt","changedAt","sha256","parts":n}
  *   P/catalogs/R/<i>  shards, i = 0..n-1 (decimal, no padding)
@@ -41,17 +43,6 @@ export interface CatalogIndex {
   /** Hex SHA-256 of the uncompressed payload JSON. */
   sha256: string;
   parts: number;
-}
-
-/**
- * The shards do not match the index (missing, mixed from two versions, or a different
- * payload). A read that still sees this after its one retry throws it.
- */
-export class InconsistentCatalogError extends CatalogError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "InconsistentCatalogError";
-  }
 }
 
 export interface CatalogStoreOptions {
@@ -141,7 +132,7 @@ export class CatalogStore {
     if (pieces.length > MAX_SHARDS) {
       throw new CatalogError(`catalog for ${region} needs ${pieces.length} shards, more than ${MAX_SHARDS}`);
     }
-    // Shards are overwritten in place (SPEC §5 fixes their names), so the stored version's
+    // Shards are overwritten in place (their names are part of the documented format), so the stored version's
     // shards are kept to put back if this write fails part-way: a failed refresh must not
     // destroy the last good catalog.
     const oldNames = Array.from({ length: current?.parts ?? 0 }, (_, i) => this.shardName(region, i));
@@ -237,7 +228,7 @@ function payloadJson(models: readonly CatalogModel[]): string {
 
 // The region becomes part of a parameter path: nothing but a region-like name may get there.
 function checkRegion(region: string): string {
-  if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(region)) throw new CatalogError(`invalid region name for the catalog store`);
+  if (!isRegionName(region)) throw new CatalogError(`invalid region name for the catalog store`);
   return region;
 }
 
@@ -248,15 +239,14 @@ function parseIndex(raw: string, region: string): CatalogIndex {
   } catch (error) {
     throw new CatalogError(`catalog index for ${region} is not JSON`, { cause: error });
   }
-  if (!isObject(parsed) || parsed.v !== FORMAT_VERSION) {
+  if (!isRecord(parsed) || parsed.v !== FORMAT_VERSION) {
     throw new CatalogError(`catalog index for ${region} is not a version ${FORMAT_VERSION} index`);
   }
   const { checkedAt, changedAt, sha256, parts } = parsed;
   if (
-    !isIsoTime(checkedAt) ||
-    !isIsoTime(changedAt) ||
-    typeof sha256 !== "string" ||
-    !/^[0-9a-f]{64}$/.test(sha256) ||
+    !isTimestamp(checkedAt) ||
+    !isTimestamp(changedAt) ||
+    !isSha256Hex(sha256) ||
     typeof parts !== "number" ||
     !Number.isInteger(parts) ||
     parts < 1 ||
@@ -275,12 +265,12 @@ function parsePayload(payload: Buffer, region: string): CatalogModel[] {
   } catch (error) {
     throw new CatalogError(`stored catalog for ${region} is not JSON`, { cause: error });
   }
-  if (!isObject(parsed) || parsed.v !== FORMAT_VERSION || !Array.isArray(parsed.models)) {
+  if (!isRecord(parsed) || parsed.v !== FORMAT_VERSION || !Array.isArray(parsed.models)) {
     throw new CatalogError(`stored catalog for ${region} is not a version ${FORMAT_VERSION} payload`);
   }
   return parsed.models.map((m: unknown) => {
     if (
-      !isObject(m) ||
+      !isRecord(m) ||
       typeof m.id !== "string" ||
       typeof m.name !== "string" ||
       !(typeof m.ownedBy === "string" || m.ownedBy === null) ||
@@ -293,10 +283,3 @@ function parsePayload(payload: Buffer, region: string): CatalogModel[] {
   });
 }
 
-function isIsoTime(value: unknown): value is string {
-  return typeof value === "string" && !Number.isNaN(Date.parse(value));
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}

@@ -1,8 +1,7 @@
-import { ApiError } from "../errors.js";
+import { KeyStoreUnavailableError, UnknownKeyError } from "./errors.js";
 import {
   bearerKey,
   isUsable,
-  keyIdOf,
   digestKey,
   keyParameter,
   keysPath,
@@ -12,6 +11,7 @@ import {
   type Caller,
   type KeyRecord,
 } from "./record.js";
+import { keyIdOf } from "../guards.js";
 import { describeError, type Log } from "../logger.js";
 import type { ParameterStore } from "../store/index.js";
 import type { Clock } from "../clock.js";
@@ -26,8 +26,6 @@ export interface KeyCacheOptions {
   blockingPoll?: boolean;
   random?: () => number;
 }
-
-const UNAUTHORIZED = "missing or invalid API key";
 
 /**
  * All API keys, held in memory. Loaded once, then kept fresh by polling one small
@@ -56,7 +54,7 @@ export class KeyCache {
     this.random = options.random ?? Math.random;
   }
 
-  /** Resolves the caller of an `Authorization` header, or throws the contract's 401 / 503. */
+  /** Resolves the caller of an `Authorization` header; throws UnknownKeyError or KeyStoreUnavailableError. */
   async authenticate(authorization: string | undefined): Promise<Caller> {
     const keys = await this.current();
     const key = bearerKey(authorization);
@@ -66,7 +64,7 @@ export class KeyCache {
     // An unknown or malformed key is still hashed and compared, so it costs what a wrong secret costs.
     const matches = recordAccepts(record, digestKey(key ?? ""), now);
     if (keyId === undefined || record === undefined || !matches || !isUsable(record, now)) {
-      throw new ApiError(401, UNAUTHORIZED, { "www-authenticate": "Bearer" });
+      throw new UnknownKeyError();
     }
     return { keyId, record };
   }
@@ -85,16 +83,17 @@ export class KeyCache {
     const now = this.clock();
     if (this.keys === undefined || now - this.syncedAt > this.options.maxAgeMs) {
       if (this.failedAt !== undefined && now - this.failedAt < this.retryBackoffMs && !this.inflight) {
-        throw unavailable();
+        throw new KeyStoreUnavailableError();
       }
-      await this.sync().catch(() => {
-        throw unavailable();
+      await this.sync().catch((error: unknown) => {
+        throw new KeyStoreUnavailableError({ cause: error });
       });
     } else if (now >= this.nextPollAt) {
       const poll = this.sync().catch(() => undefined);
       if (this.options.blockingPoll) await poll;
     }
-    return this.keys as Map<string, KeyRecord>;
+    if (this.keys === undefined) throw new KeyStoreUnavailableError();
+    return this.keys;
   }
 
   /** One version check (and a reload when it changed); concurrent callers share it. */
@@ -143,8 +142,4 @@ export class KeyCache {
     }
     return keys;
   }
-}
-
-function unavailable(): ApiError {
-  return new ApiError(503, "the key store cannot be reached; try again shortly");
 }

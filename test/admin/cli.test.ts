@@ -5,20 +5,21 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashKey, parseKeyRecord } from "../../lambda/keys/record.js";
-import { SsmFake } from "../fakes/ssm-fake.js";
+import type { SsmFake } from "../fakes/ssm-fake.js";
+import { useFixture } from "../support/fixture.js";
 import { credentialFreeEnv } from "../support/process.js";
 
 const root = join(import.meta.dirname, "../..");
 const bin = join(root, "bin/mantle-vend-admin.js");
 let home: string;
+const fixture = useFixture({ ssm: true });
 let ssm: SsmFake;
 
 beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), "mantle-vend-admin-"));
-  ssm = await SsmFake.start();
+  ssm = fixture.ssm;
 });
 afterAll(async () => {
-  await ssm.close();
   await rm(home, { recursive: true, force: true });
 });
 

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { CatalogError } from "../../lambda/catalog/models.js";
+import { CatalogError } from "../../lambda/catalog/errors.js";
 import { fetchUpstreamModels } from "../../lambda/catalog/upstream.js";
 
 let server: Server | undefined;

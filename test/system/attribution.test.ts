@@ -1,15 +1,19 @@
 import { pathToFileURL } from "node:url";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { KeyAdmin } from "../../lambda/admin/keys-admin.js";
 import type { FunctionUrlEvent, FunctionUrlResult } from "../../lambda/http/events.js";
-import { MantleEmulator, verifyBearerToken } from "../../lambda/local/mantle-emulator.js";
-import { SsmFake } from "../fakes/ssm-fake.js";
-import { StsFake } from "../fakes/sts-fake.js";
+import { DEFAULT_PARAMETER_PREFIX } from "../../lambda/config.js";
+import { verifyBearerToken, type MantleEmulator } from "../../lambda/local/mantle-emulator.js";
+import type { SsmFake } from "../fakes/ssm-fake.js";
+import type { StsFake } from "../fakes/sts-fake.js";
+import { useFixture } from "../support/fixture.js";
 import { bundleEnv, synthesizeBundle } from "../support/bundle.js";
 import { functionUrlEvent } from "../support/events.js";
 import { ssmStore } from "../support/ssm.js";
 
 const ROLE_ARN = "arn:aws:iam::123456789012:role/mantle-vend-token";
+// The emulator knows only the STS sessions' credentials: a token signed any other way fails.
+const fixture = useFixture({ ssm: true, sts: true, emulator: ({ sts }) => ({ credentials: sts ? [sts.credentials] : [] }) });
 let ssm: SsmFake;
 let sts: StsFake;
 let emulator: MantleEmulator;
@@ -21,10 +25,8 @@ let keyId: string;
 
 beforeAll(async () => {
   const { apiBundle } = await synthesizeBundle({ perKeyAttribution: true });
-  ssm = await SsmFake.start();
-  sts = await StsFake.start();
-  emulator = await MantleEmulator.start({ credentials: [sts.credentials] });
-  const admin = new KeyAdmin(ssmStore(ssm), "/mantle-vend");
+  ({ ssm, sts, emulator } = fixture);
+  const admin = new KeyAdmin(ssmStore(ssm), DEFAULT_PARAMETER_PREFIX);
   pool = [];
   for (let i = 0; i < 10; i += 1) pool.push(await admin.create({ name: "team a", regions: ["us-east-1", "eu-west-1"] }));
   Object.assign(process.env, {
@@ -33,12 +35,6 @@ beforeAll(async () => {
     MANTLE_VEND_MAX_TTL_SECONDS: "43200",
   });
   ({ handler } = (await import(pathToFileURL(apiBundle).href)) as { handler: typeof handler });
-});
-
-afterAll(async () => {
-  await emulator?.close();
-  await sts?.close();
-  await ssm?.close();
 });
 
 beforeEach(() => {
