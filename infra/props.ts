@@ -32,7 +32,7 @@ export interface MantleTokenVendorProps {
   readonly parameterPrefix?: string;
   /**
    * Token lifetime when a request does not ask for one. At least 60 s and at most `maxTtl`.
-   * @default Duration.hours(1)
+   * @default Duration.hours(1), or `maxTtl` when that is shorter
    */
   readonly defaultTtl?: Duration;
   /**
@@ -89,8 +89,13 @@ export interface ResolvedProps {
   readonly alarmTopic: sns.ITopic | undefined;
 }
 
+/** A prop (or the CDK context value it came from) that cannot be used; its message names it. */
+export class VendorPropsError extends Error {
+  override readonly name = "VendorPropsError";
+}
+
 function fail(message: string): never {
-  throw new Error(`MantleTokenVendor: ${message}`);
+  throw new VendorPropsError(`MantleTokenVendor: ${message}`);
 }
 
 function requireLiteral(name: string, value: string): void {
@@ -128,7 +133,9 @@ export function resolveProps(props: MantleTokenVendorProps): ResolvedProps {
   const parameterPrefix = validatePrefix(props.parameterPrefix ?? DEFAULT_PARAMETER_PREFIX);
 
   const maxTtlSeconds = durationSeconds("maxTtl", props.maxTtl ?? Duration.seconds(DEFAULT_TTL_SECONDS));
-  const defaultTtlSeconds = durationSeconds("defaultTtl", props.defaultTtl ?? Duration.seconds(DEFAULT_TTL_SECONDS));
+  // A shorter maxTtl alone (`-c maxTtl=30m`) also shortens the default rather than contradicting it.
+  const defaultTtlSeconds =
+    props.defaultTtl === undefined ? Math.min(DEFAULT_TTL_SECONDS, maxTtlSeconds) : durationSeconds("defaultTtl", props.defaultTtl);
   if (maxTtlSeconds > TOKEN_MAX_TTL_SECONDS) {
     fail(`maxTtl must be at most 12 hours (${TOKEN_MAX_TTL_SECONDS} s); got ${maxTtlSeconds} s`);
   }

@@ -2,6 +2,7 @@ import { Agent as HttpAgent, createServer, request as httpRequest, type Incoming
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { MantleVendClient } from "./client.js";
+import type { TokenResponse } from "./types.js";
 import { MantleVendError, redact } from "./errors.js";
 import { AllowedMantleRoots, listenerHosts, newProxyKey, proxyKeyRefusal, requestRefusal, type Refusal } from "./proxy-guard.js";
 
@@ -98,17 +99,32 @@ export function createProxy(options: Omit<ProxyOptions, "port" | "requireKey"> &
       refuse(req, res, keyRefusal);
       return;
     }
-    let token;
+    const region = options.region === undefined ? {} : { region: options.region };
+    const first = await tokenOrFail(res, req, () => client.getToken({ ...region, minValiditySeconds: PROXY_MIN_TOKEN_SECONDS }));
+    if (first === undefined || (await send(req, res, first)) === "sent") return;
+    // The token's Mantle root refused the connection, before any of the body was read. The cached
+    // token may name an address that is gone (a local server that came back elsewhere, say): drop it
+    // and try once more with a fresh one before answering 502.
+    await client.invalidate(first.region).catch(() => undefined);
+    const fresh = await tokenOrFail(res, req, () => client.getToken({ region: first.region, minValiditySeconds: PROXY_MIN_TOKEN_SECONDS }));
+    if (fresh !== undefined && (await send(req, res, fresh)) === "unreachable") {
+      fail(res, 502, "upstream_error", `cannot reach Mantle at ${new URL(fresh.baseUrl).host}`);
+    }
+  }
+
+  /**
+   * A token for this request whose Mantle root is one the service lists; when there is none the
+   * request is answered here and the result is undefined.
+   */
+  async function tokenOrFail(res: ServerResponse, req: IncomingMessage, get: () => Promise<TokenResponse>): Promise<TokenResponse | undefined> {
+    let token: TokenResponse;
     try {
-      token = await client.getToken({
-        ...(options.region === undefined ? {} : { region: options.region }),
-        minValiditySeconds: PROXY_MIN_TOKEN_SECONDS,
-      });
+      token = await get();
     } catch (error) {
       const status = error instanceof MantleVendError && error.status === 401 ? 401 : 503;
       log(`proxy: no token: ${describe(error)}`);
       refuse(req, res, { status, code: "token_unavailable", message: `the proxy could not get a Mantle token: ${describe(error)}` });
-      return;
+      return undefined;
     }
     let rootRefusal;
     try {
@@ -116,13 +132,22 @@ export function createProxy(options: Omit<ProxyOptions, "port" | "requireKey"> &
     } catch (error) {
       log(`proxy: no region list: ${describe(error)}`);
       refuse(req, res, { status: 503, code: "token_unavailable", message: `the proxy could not check the service's Mantle roots: ${describe(error)}` });
-      return;
+      return undefined;
     }
     if (rootRefusal !== undefined) {
       log(`proxy: ${rootRefusal}`);
       refuse(req, res, { status: 502, code: "upstream_not_allowed", message: rootRefusal });
-      return;
+      return undefined;
     }
+    return token;
+  }
+
+  /**
+   * Forwards one request with `token`. "unreachable" means the connection to Mantle could not be
+   * made, before any of the request body was consumed; every other failure is answered here.
+   */
+  function send(req: IncomingMessage, res: ServerResponse, token: TokenResponse): Promise<"sent" | "unreachable"> {
+    const path = req.url ?? "/";
     const root = new URL(token.baseUrl.replace(/\/v1\/?$/, ""));
     const secure = root.protocol === "https:";
     const headers = requestHeaders(req);
@@ -137,25 +162,42 @@ export function createProxy(options: Omit<ProxyOptions, "port" | "requireKey"> &
       headers,
       agent: secure ? agents.https : agents.http,
     });
-    upstream.on("response", (answer) => {
-      // A token can die before its expiry (the signing credentials expired first, docs/operations.md): drop it so the
-      // next request gets a new one. This request's answer still goes back as it is.
-      if (answer.statusCode === 401) void client.invalidate(token.region).catch(() => undefined);
-      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, responseHeaders(answer));
-      res.flushHeaders();
-      answer.pipe(res);
-      answer.on("error", () => res.destroy());
+    let connected = false;
+    return new Promise((settled) => {
+      // The body flows only once a connection exists, so a refused connection leaves it unread.
+      upstream.once("socket", (socket) => {
+        const start = (): void => {
+          connected = true;
+          req.pipe(upstream);
+        };
+        if (socket.connecting) socket.once("connect", start);
+        else start();
+      });
+      upstream.on("response", (answer) => {
+        // A token can die before its expiry (the signing credentials expired first, docs/operations.md): drop it so the
+        // next request gets a new one. This request's answer still goes back as it is.
+        if (answer.statusCode === 401) void client.invalidate(token.region).catch(() => undefined);
+        res.writeHead(answer.statusCode ?? 502, answer.statusMessage, responseHeaders(answer));
+        res.flushHeaders();
+        answer.pipe(res);
+        answer.on("error", () => res.destroy());
+        settled("sent");
+      });
+      upstream.on("error", (error) => {
+        log(`proxy: upstream ${root.host}: ${describe(error)}`);
+        if (!connected && !res.headersSent) {
+          settled("unreachable");
+          return;
+        }
+        if (!res.headersSent) fail(res, 502, "upstream_error", `cannot reach Mantle at ${root.host}`);
+        else res.destroy();
+        settled("sent");
+      });
+      // The caller went away: stop the upstream request (and its stream) too.
+      res.on("close", () => {
+        if (!res.writableFinished) upstream.destroy();
+      });
     });
-    upstream.on("error", (error) => {
-      log(`proxy: upstream ${root.host}: ${describe(error)}`);
-      if (!res.headersSent) fail(res, 502, "upstream_error", `cannot reach Mantle at ${root.host}`);
-      else res.destroy();
-    });
-    // The caller went away: stop the upstream request (and its stream) too.
-    res.on("close", () => {
-      if (!res.writableFinished) upstream.destroy();
-    });
-    req.pipe(upstream);
   }
 
   return server;

@@ -131,7 +131,8 @@ export async function main(argv: string[]): Promise<number> {
   });
   const [group, name, ...rest] = positionals;
   if (values.help || group !== "keys" || name === undefined) {
-    process.stderr.write(`${USAGE}\n`);
+    // Asked-for help is the result (stdout); help after a mistake goes with the error (stderr).
+    (values.help ? process.stdout : process.stderr).write(`${USAGE}\n`);
     return values.help ? 0 : 2;
   }
   const store: ParameterStore = values.local
@@ -188,12 +189,17 @@ function table(head: string[], rows: string[][]): string {
   return [head, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd()).join("\n") + "\n";
 }
 
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("mantle-vend-admin.js")) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      process.stderr.write(`mantle-vend-admin: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(error instanceof UsageError ? 2 : 1);
-    },
-  );
+/** The whole CLI: runs `main` and turns its failures into one stderr line and an exit code. */
+export async function run(argv: string[]): Promise<number> {
+  try {
+    return await main(argv);
+  } catch (error) {
+    process.stderr.write(`mantle-vend-admin: ${error instanceof Error ? error.message : String(error)}\n`);
+    return error instanceof UsageError || isParseArgsError(error) ? 2 : 1;
+  }
+}
+
+/** node:util parseArgs rejects unknown options and missing values with ERR_PARSE_ARGS_* codes. */
+function isParseArgsError(error: unknown): boolean {
+  return error instanceof Error && "code" in error && typeof error.code === "string" && error.code.startsWith("ERR_PARSE_ARGS_");
 }
