@@ -1,11 +1,12 @@
-import { Duration } from "aws-cdk-lib";
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { VendorPropsError, type MantleTokenVendorProps } from "./props.js";
 
 /**
  * `cdk synth` / `cdk deploy` take every MantleTokenVendor prop from CDK context, under the prop's own
  * name: `-c regions=us-east-1,us-west-2 -c perKeyAttribution=true`, or the `context` object of cdk.json.
- * Values from `-c` arrive as strings, those from cdk.json as JSON; both forms are accepted.
+ * Values from `-c` arrive as strings, those from cdk.json as JSON; both forms are accepted. The one prop
+ * that is an object, `alarmTopic`, is given by its ARN: `-c alarmTopicArn=arn:aws:sns:…`.
  */
 export const CONTEXT_KEYS = [
   "regions",
@@ -16,7 +17,12 @@ export const CONTEXT_KEYS = [
   "reservedConcurrency",
   "logRetention",
   "perKeyAttribution",
-] as const satisfies readonly (keyof MantleTokenVendorProps)[];
+  "logRemovalPolicy",
+  "alarmTopicArn",
+] as const satisfies readonly (keyof ContextProps)[];
+
+/** What context can set: every MantleTokenVendor prop, the alarm topic by its ARN. */
+export type ContextProps = Omit<MantleTokenVendorProps, "alarmTopic"> & { readonly alarmTopicArn?: string };
 
 type ContextKey = (typeof CONTEXT_KEYS)[number];
 
@@ -67,11 +73,18 @@ function retention(value: unknown): RetentionDays {
   return bad("logRetention", "a CloudWatch retention in days (1, 3, 5, 7, 14, 30, … 3653) or its name (ONE_MONTH, INFINITE, …)", value);
 }
 
+const REMOVAL_POLICIES: Record<string, RemovalPolicy> = { retain: RemovalPolicy.RETAIN, destroy: RemovalPolicy.DESTROY };
+
+function removalPolicy(value: unknown): RemovalPolicy {
+  const policy = typeof value === "string" ? REMOVAL_POLICIES[value.trim().toLowerCase()] : undefined;
+  return policy ?? bad("logRemovalPolicy", "retain or destroy", value);
+}
+
 function isContextKey(key: string): key is ContextKey {
   return CONTEXT_KEYS.some((prop) => prop === key);
 }
 
-function parse(key: ContextKey, value: unknown): MantleTokenVendorProps {
+function parse(key: ContextKey, value: unknown): ContextProps {
   switch (key) {
     case "regions":
       return { regions: regions(value) };
@@ -89,6 +102,10 @@ function parse(key: ContextKey, value: unknown): MantleTokenVendorProps {
       return { logRetention: retention(value) };
     case "perKeyAttribution":
       return { perKeyAttribution: boolean(key, value) };
+    case "logRemovalPolicy":
+      return { logRemovalPolicy: removalPolicy(value) };
+    case "alarmTopicArn":
+      return { alarmTopicArn: typeof value === "string" && /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/.test(value) ? value : bad(key, "an SNS topic ARN", value) };
   }
 }
 
@@ -126,8 +143,8 @@ function editDistance(a: string, b: string): number {
  * like a misspelt prop (`perKeyAtribution`, `region`, `max-ttl`), stops synthesis with a message naming
  * it; range checks (TTL limits, attribution's 1 h cap, …) are the construct's, with the same names.
  */
-export function propsFromContext(context: Readonly<Record<string, unknown>>): MantleTokenVendorProps {
-  let props: MantleTokenVendorProps = {};
+export function propsFromContext(context: Readonly<Record<string, unknown>>): ContextProps {
+  let props: ContextProps = {};
   for (const [key, value] of Object.entries(context)) {
     if (isContextKey(key)) {
       props = { ...props, ...parse(key, value) };

@@ -1,5 +1,6 @@
-import { Duration, Token } from "aws-cdk-lib";
+import { Duration, RemovalPolicy, Token } from "aws-cdk-lib";
 import * as logs from "aws-cdk-lib/aws-logs";
+import type * as sns from "aws-cdk-lib/aws-sns";
 import {
   ATTRIBUTION_MAX_SESSION_SECONDS,
   DEFAULT_PARAMETER_PREFIX,
@@ -61,6 +62,18 @@ export interface MantleTokenVendorProps {
    * @default false
    */
   readonly perKeyAttribution?: boolean;
+  /**
+   * What happens to both functions' log groups when the stack is deleted or they are replaced.
+   * Logs are the audit trail of who minted what, so they are kept unless this says otherwise.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Receives the alarm and recovery notifications of the refresh-errors and API 5xx alarms.
+   * The alarms exist either way.
+   * @default - no alarm actions
+   */
+  readonly alarmTopic?: sns.ITopic;
 }
 
 export interface ResolvedProps {
@@ -72,6 +85,8 @@ export interface ResolvedProps {
   readonly reservedConcurrency: number | undefined;
   readonly logRetention: logs.RetentionDays;
   readonly perKeyAttribution: boolean;
+  readonly logRemovalPolicy: RemovalPolicy;
+  readonly alarmTopic: sns.ITopic | undefined;
 }
 
 /** A prop (or the CDK context value it came from) that cannot be used; its message names it. */
@@ -171,6 +186,8 @@ export function resolveProps(props: MantleTokenVendorProps): ResolvedProps {
     reservedConcurrency,
     logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     perKeyAttribution,
+    logRemovalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    alarmTopic: props.alarmTopic,
   };
 }
 

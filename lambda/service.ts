@@ -1,5 +1,5 @@
 import { createApi, type Api } from "./http/index.js";
-import { CatalogService, CatalogStore, liveModelsFromMantle, type Fetch } from "./catalog/index.js";
+import { CatalogService, CatalogStore, liveModelsFromMantle, type Fetch, type Sleep } from "./catalog/index.js";
 import { KeyCache, type KeyCacheOptions, RateLimiter } from "./keys/index.js";
 import type { Log } from "./logger.js";
 import { mantleRoot } from "./allowlist.js";
@@ -15,8 +15,10 @@ export interface CatalogOptions {
   credentials: CredentialSource;
   log: Log;
   clock?: Clock;
-  /** Deadline for one live `GET /v1/models`, body included. */
+  /** Deadline for one live `GET /v1/models`, body included (and never past the request's deadline). */
   upstreamTimeoutMs?: number;
+  /** The waits a request's deadline is raced with; tests drive them from their clock. */
+  sleep?: Sleep;
   /** Wait before re-reading a catalog caught mid-write. */
   catalogRetryDelayMs?: number;
   fetch?: Fetch;
@@ -37,14 +39,20 @@ export interface Service {
 /** The read-through catalog alone: all the scheduled refresh function runs. */
 export function createCatalogs(options: CatalogOptions): CatalogService {
   const { config, store, log } = options;
+  const clock = options.clock ?? Date.now;
   const catalogStore = new CatalogStore(store, config.parameterPrefix, { retryDelayMs: options.catalogRetryDelayMs });
   const live = liveModelsFromMantle({
     credentials: options.credentials,
     mantleRoot: (region) => mantleRoot(config, region),
     timeoutMs: options.upstreamTimeoutMs,
     fetch: options.fetch,
+    clock,
   });
-  return new CatalogService(catalogStore, live, options.clock ?? Date.now, log, { ttlMs: config.catalogTtlSeconds * 1000 });
+  return new CatalogService(catalogStore, live, clock, log, {
+    ttlMs: config.catalogTtlSeconds * 1000,
+    deadlineMs: config.requestDeadlineMs,
+    ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+  });
 }
 
 /** The whole API: keys, catalogs and the HTTP layer over them, for Lambda, the local server and tests. */

@@ -2,10 +2,10 @@ import { execFile, execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Duration } from "aws-cdk-lib";
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { afterAll, describe, expect, it } from "vitest";
-import { CONTEXT_KEYS, propsFromContext } from "../../infra/context.js";
+import { CONTEXT_KEYS, propsFromContext, type ContextProps } from "../../infra/context.js";
 import { resolveProps, VendorPropsError } from "../../infra/props.js";
 import { REPO } from "../support/checkout.js";
 
@@ -23,6 +23,8 @@ describe("every MantleTokenVendor prop can be set from CDK context, as -c string
       reservedConcurrency: "5",
       logRetention: "90",
       perKeyAttribution: "true",
+      logRemovalPolicy: "destroy",
+      alarmTopicArn: "arn:aws:sns:us-east-1:123456789012:mantle-vend-alarms",
     });
     expect(props.regions).toEqual(["us-east-1", "us-west-2"]);
     expect(props.parameterPrefix).toBe("/team/vend");
@@ -32,6 +34,8 @@ describe("every MantleTokenVendor prop can be set from CDK context, as -c string
     expect(props.reservedConcurrency).toBe(5);
     expect(props.logRetention).toBe(RetentionDays.THREE_MONTHS);
     expect(props.perKeyAttribution).toBe(true);
+    expect(props.logRemovalPolicy).toBe(RemovalPolicy.DESTROY);
+    expect(props.alarmTopicArn).toBe("arn:aws:sns:us-east-1:123456789012:mantle-vend-alarms");
   });
 
   it("parses the JSON form of cdk.json, retention by name, and off/null for no schedule", () => {
@@ -43,7 +47,8 @@ describe("every MantleTokenVendor prop can be set from CDK context, as -c string
   });
 
   it("knows exactly the construct's props", () => {
-    const all: Required<Record<(typeof CONTEXT_KEYS)[number], true>> = {
+    // Typed by the props, so a prop added to the construct without a context key fails to compile here.
+    const all: Required<Record<keyof ContextProps, true>> = {
       regions: true,
       parameterPrefix: true,
       defaultTtl: true,
@@ -52,6 +57,8 @@ describe("every MantleTokenVendor prop can be set from CDK context, as -c string
       reservedConcurrency: true,
       logRetention: true,
       perKeyAttribution: true,
+      logRemovalPolicy: true,
+      alarmTopicArn: true,
     };
     expect([...CONTEXT_KEYS].sort()).toEqual(Object.keys(all).sort());
   });
@@ -119,7 +126,7 @@ interface Synth {
   stderr: string;
   template: () => Template;
 }
-type Resource = { Type: string; Properties?: Record<string, unknown> };
+type Resource = { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string };
 type Template = { Resources: Record<string, Resource> };
 
 function synth(cwd: string, args: string[]): Promise<Synth> {
@@ -158,6 +165,8 @@ describe("npx cdk synth -c … builds the stack the context describes", () => {
       "-c", "catalogRefreshInterval=off",
       "-c", "logRetention=90",
       "-c", "reservedConcurrency=5",
+      "-c", "logRemovalPolicy=destroy",
+      "-c", "alarmTopicArn=arn:aws:sns:us-east-1:123456789012:mantle-vend-alarms",
     ]);
     expect(result.code, result.stderr).toBe(0);
     const template = result.template();
@@ -168,6 +177,10 @@ describe("npx cdk synth -c … builds the stack the context describes", () => {
     expect(ofType(template, "AWS::Events::Rule")).toEqual([]);
     const retention = ofType(template, "AWS::Logs::LogGroup").map((g) => g.Properties?.["RetentionInDays"]);
     expect(retention).toEqual([90, 90]);
+    expect(Object.values(template.Resources).filter((r) => r.Type === "AWS::Logs::LogGroup").map((g) => g.DeletionPolicy)).toEqual(["Delete", "Delete"]);
+    const alarms = ofType(template, "AWS::CloudWatch::Alarm");
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const alarm of alarms) expect(alarm.Properties?.["AlarmActions"]).toEqual(["arn:aws:sns:us-east-1:123456789012:mantle-vend-alarms"]);
   }, 160_000);
 
   it("the same settings from cdk.json's context, as JSON values", async () => {
