@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 export type ParameterType = "String" | "StringList" | "SecureString";
 export type ParameterTier = "Standard" | "Advanced";
 export type RequestedTier = ParameterTier | "Intelligent-Tiering";
-export type FaultKind = "throttle" | "5xx" | "latency" | "down";
+export type FaultKind = "throttle" | "5xx" | "latency" | "hang" | "down";
 
 export interface FaultSpec {
   /** Only requests for this action (e.g. "GetParameter"); every action when omitted. */
@@ -21,6 +21,12 @@ export interface FaultSpec {
   /** Required for "latency": real milliseconds to wait before answering normally. */
   latencyMs?: number;
 }
+
+/**
+ * Told of every request a "hang" fault holds, with the SDK's `amz-sdk-invocation-id`, so a
+ * test's request handler can time that request out at once instead of on a real timer.
+ */
+export type HoldListener = (invocationId: string) => void;
 
 /** One request as received. status 0 = not answered (still in flight, or "down"). */
 export interface Call {
@@ -325,6 +331,7 @@ export class SsmFake {
   private faults: Fault[] = [];
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
+  private readonly holdListeners = new Set<HoldListener>();
 
   private constructor(private readonly server: Server) {
     const { port } = server.address() as AddressInfo;
@@ -414,6 +421,11 @@ export class SsmFake {
     this.faults = [];
   }
 
+  onHold(listener: HoldListener): () => void {
+    this.holdListeners.add(listener);
+    return () => this.holdListeners.delete(listener);
+  }
+
   // ---- internals
 
   private takeFault(action: string): Fault | undefined {
@@ -447,6 +459,13 @@ export class SsmFake {
     if (fault?.kind === "throttle") return fail(new SsmError(400, "ThrottlingException", "Rate exceeded"));
     if (fault?.kind === "5xx") return fail(new SsmError(500, "InternalServerError", "An internal error occurred. Try again later."));
     if (fault?.kind === "latency") await delay(fault.latencyMs, res);
+    if (fault?.kind === "hang") {
+      // Like AWS after a client timeout: the request is still carried out once the client has gone.
+      const closed = res.destroyed ? Promise.resolve() : new Promise<void>((resolve) => res.once("close", resolve));
+      const invocationId = req.headers["amz-sdk-invocation-id"];
+      for (const listener of this.holdListeners) listener(typeof invocationId === "string" ? invocationId : "");
+      await closed;
+    }
 
     const authorization = req.headers.authorization;
     if (!authorization) {
