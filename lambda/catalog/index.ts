@@ -3,4 +3,4 @@ export { CatalogError, CatalogTooLargeError, CatalogUnavailableError, Inconsiste
 export { REASONING_MARKERS, isReasoningModel, type Catalog, type CatalogModel } from "./models.js";
 export { CatalogService, type LiveModels, type RefreshOutcome, type ServedCatalog, type Sleep } from "./service.js";
 export { CatalogStore } from "./store.js";
-export { fetchUpstreamModels, liveModelsFromMantle, type Fetch, type LiveModelsOptions } from "./upstream.js";
+export { fetchUpstreamModels, liveModelsFromMantle, type Fetch, type LiveModelsOptions, type TimeoutSignal } from "./upstream.js";

@@ -408,6 +408,7 @@ export class MantleEmulator {
   private readonly failures = new Map<string, FailureMode>();
   private readonly streamChunkDelayMs: number;
   private readonly callLog: EmulatorCall[] = [];
+  private readonly holdListeners = new Set<(region: string) => void>();
   private now: () => number;
   private gzip: boolean;
   private nextId = 1;
@@ -532,6 +533,19 @@ export class MantleEmulator {
     }
   }
 
+  /**
+   * Calls `listener` with the region each time a "timeout" or "slow" failure starts holding a
+   * /v1/models request, so a test can end the client's wait then instead of on a real timer.
+   */
+  onHold(listener: (region: string) => void): () => void {
+    this.holdListeners.add(listener);
+    return () => this.holdListeners.delete(listener);
+  }
+
+  private held(ctx: RequestContext): void {
+    for (const listener of this.holdListeners) listener(ctx.region);
+  }
+
   private record(ctx: RequestContext, status: number): void {
     this.callLog.push({ region: ctx.region, method: ctx.method, path: ctx.path, status });
   }
@@ -589,7 +603,7 @@ export class MantleEmulator {
       case "timeout":
         // Hold the socket open without a byte; close() destroys it.
         this.record(ctx, 0);
-        return;
+        return this.held(ctx);
       case "garbage":
         // Claims JSON so a client cannot lean on the content type to notice.
         return this.send(ctx, 200, Buffer.from("<html><body>502 Bad Gateway</body></html>\n", "utf8"), "application/json");
@@ -619,6 +633,7 @@ export class MantleEmulator {
       offset += 1;
     }, SLOW_BYTE_INTERVAL_MS);
     ctx.res.once("close", () => clearInterval(timer));
+    this.held(ctx);
   }
 
   private async chatCompletions(ctx: RequestContext): Promise<void> {

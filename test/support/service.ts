@@ -28,6 +28,8 @@ export interface ServiceOptions {
   pollIntervalMs?: number;
   /** Deadline of one live GET /v1/models (default 1 s). */
   upstreamTimeoutMs?: number;
+  /** Starts the live fetch's deadline timer (default: a real one). */
+  upstreamTimeoutSignal?: (ms: number) => AbortSignal;
   /** Defaults to the emulator's static credentials. */
   credentials?: CredentialSource;
   /** The live fetch to Mantle (defaults to the global fetch). */
@@ -71,6 +73,7 @@ export async function startService(options: ServiceOptions = {}): Promise<TestSe
     catalogRetryDelayMs: 0,
     sleep: clock.sleep,
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    ...(options.upstreamTimeoutSignal === undefined ? {} : { upstreamTimeoutSignal: options.upstreamTimeoutSignal }),
   });
   const events: FunctionUrlEvent[] = [];
   const api: Api = (event) => {

@@ -33,6 +33,7 @@ const PREFIX = "/mantle-vend";
 const REGION = "us-west-2";
 /** Short enough that twice the TTL stays inside the key cache's 900 s maximum age. */
 const TTL_SECONDS = 300;
+/** Never reached on a real clock: a held live fetch times out when the emulator holds it. */
 const UPSTREAM_TIMEOUT_MS = 300;
 /** Keys in SSM: more than one GetParametersByPath page (10). */
 const KEY_COUNT = 15;
@@ -46,6 +47,9 @@ let ssm: SsmFake;
 let emulator: MantleEmulator;
 let services: TestService[];
 let clients: SSMClient[];
+/** The live fetches' deadline timers still running; the emulator holding a request expires them. */
+let upstreamTimers: Set<AbortController>;
+let stopHoldListener: () => void;
 /** Every key in SSM; `key` is the first. */
 let allKeys: string[];
 let key: string;
@@ -56,6 +60,11 @@ beforeEach(async () => {
   ({ ssm, emulator } = fixture);
   services = [];
   clients = [];
+  upstreamTimers = new Set();
+  stopHoldListener = emulator.onHold(() => {
+    for (const timer of upstreamTimers) timer.abort(new DOMException(`no answer within ${UPSTREAM_TIMEOUT_MS} ms`, "TimeoutError"));
+    upstreamTimers.clear();
+  });
   const admin = new KeyAdmin(ssmStore(ssm), PREFIX);
   allKeys = [];
   for (let i = 0; i < KEY_COUNT; i++) allKeys.push((await admin.create({ name: `faults-${i}` })).key);
@@ -64,6 +73,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  stopHoldListener();
   ssm.clearFaults();
   emulator.setFailure(REGION, null);
   for (const service of services) {
@@ -105,12 +115,20 @@ async function container(options: { fault?: SsmFault; handler?: FakeTimeoutHandl
     store: storeFor(options.fault, options.handler),
     pollIntervalMs: 60_000,
     upstreamTimeoutMs: UPSTREAM_TIMEOUT_MS,
+    upstreamTimeoutSignal: upstreamTimer,
     env: { MANTLE_VEND_CATALOG_TTL_SECONDS: String(TTL_SECONDS), MANTLE_VEND_RATE_LIMIT_BURST: "100000" },
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
   });
   services.push(service);
   return service;
+}
+
+/** Stands in for AbortSignal.timeout: the deadline passes when the emulator holds the request. */
+function upstreamTimer(): AbortSignal {
+  const timer = new AbortController();
+  upstreamTimers.add(timer);
+  return timer.signal;
 }
 
 /** Runs one request, then waits for any key poll it started in the background. */
