@@ -51,6 +51,8 @@ export interface CatalogStoreOptions {
    * time to finish its shards and index (a handful of sequential PutParameters).
    */
   retryDelayMs?: number;
+  /** How that wait is taken (a real timer unless a test drives it). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface CatalogWriteResult {
@@ -63,6 +65,7 @@ export interface CatalogWriteResult {
 export class CatalogStore {
   private readonly prefix: string;
   private readonly retryDelayMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(
     private readonly store: ParameterStore,
@@ -71,6 +74,7 @@ export class CatalogStore {
   ) {
     this.prefix = prefix.replace(/\/+$/, "");
     this.retryDelayMs = options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
+    this.sleep = options.sleep ?? sleep;
   }
 
   indexName(region: string): string {
@@ -92,7 +96,7 @@ export class CatalogStore {
     } catch (error) {
       if (!(error instanceof InconsistentCatalogError)) throw error;
     }
-    if (this.retryDelayMs > 0) await sleep(this.retryDelayMs);
+    if (this.retryDelayMs > 0) await this.sleep(this.retryDelayMs);
     try {
       return await this.readOnce(region);
     } catch (error) {
