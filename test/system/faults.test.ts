@@ -93,7 +93,7 @@ function inject(fault: SsmFault, action?: string, times?: number): void {
 
 /** Lets the next `count` calls of `action` through untouched, so that a fault injected after it hits a later call. */
 function passThrough(action: string, count: number): void {
-  if (count > 0) ssm.inject({ kind: "latency", latencyMs: 0, action, times: count });
+  if (count > 0) ssm.inject({ kind: "pass", action, times: count });
 }
 
 /**
