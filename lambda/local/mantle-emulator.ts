@@ -65,6 +65,11 @@ export interface EmulatorStartOptions {
   now?: () => number;
   catalogs?: Record<string, EmulatorModel[]>;
   streamChunkDelayMs?: number;
+  /**
+   * How the emulator waits between streamed events and between the bytes of a "slow" body
+   * (a real timer of `ms` by default); a test can pace it itself instead.
+   */
+  pause?: (ms: number) => Promise<void>;
   gzip?: boolean;
 }
 
@@ -407,6 +412,7 @@ export class MantleEmulator {
   private readonly catalogs = new Map<string, readonly EmulatorModel[]>();
   private readonly failures = new Map<string, FailureMode>();
   private readonly streamChunkDelayMs: number;
+  private readonly pause: (ms: number) => Promise<void>;
   private readonly callLog: EmulatorCall[] = [];
   private readonly holdListeners = new Set<(region: string) => void>();
   private now: () => number;
@@ -426,6 +432,7 @@ export class MantleEmulator {
     this.credentials = opts.credentials ?? [EMULATOR_CREDENTIALS];
     this.now = opts.now ?? Date.now;
     this.streamChunkDelayMs = opts.streamChunkDelayMs ?? 25;
+    this.pause = opts.pause ?? sleep;
     this.gzip = opts.gzip ?? false;
     for (const [region, models] of Object.entries(opts.catalogs ?? {})) this.setCatalog(region, models);
   }
@@ -592,7 +599,7 @@ export class MantleEmulator {
 
   // --- routes ---------------------------------------------------------------
 
-  private listModels(ctx: RequestContext): void {
+  private listModels(ctx: RequestContext): Promise<void> | void {
     const models = this.catalogs.get(ctx.region) ?? DEFAULT_CATALOG;
     const failure = this.failures.get(ctx.region);
     switch (failure) {
@@ -618,22 +625,17 @@ export class MantleEmulator {
     }
   }
 
-  private drip(ctx: RequestContext, body: Buffer): void {
+  private async drip(ctx: RequestContext, body: Buffer): Promise<void> {
     this.record(ctx, 200);
     ctx.res.writeHead(200, { "content-type": "application/json", "content-length": body.length });
     ctx.res.flushHeaders();
-    let offset = 0;
-    const timer = setInterval(() => {
-      if (offset >= body.length) {
-        clearInterval(timer);
-        ctx.res.end();
-        return;
-      }
-      ctx.res.write(body.subarray(offset, offset + 1));
-      offset += 1;
-    }, SLOW_BYTE_INTERVAL_MS);
-    ctx.res.once("close", () => clearInterval(timer));
     this.held(ctx);
+    for (let offset = 0; offset < body.length; offset += 1) {
+      await this.pause(SLOW_BYTE_INTERVAL_MS);
+      if (ctx.res.destroyed) return;
+      ctx.res.write(body.subarray(offset, offset + 1));
+    }
+    ctx.res.end();
   }
 
   private async chatCompletions(ctx: RequestContext): Promise<void> {
@@ -678,7 +680,7 @@ export class MantleEmulator {
     ];
     for (const [i, event] of events.entries()) {
       // Delays make each event a separate network write, which is what clients must cope with.
-      if (i > 0) await sleep(this.streamChunkDelayMs);
+      if (i > 0) await this.pause(this.streamChunkDelayMs);
       if (res.destroyed) return;
       res.write(event);
     }
