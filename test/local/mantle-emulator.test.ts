@@ -549,12 +549,13 @@ describe("close() ends hung and keep-alive connections", () => {
   it("resolves promptly while a request hangs, and the request fails", async () => {
     const hung = await MantleEmulator.start();
     hung.setFailure(REGION, "timeout");
+    const held = new Promise<void>((resolve) => hung.onHold(() => resolve()));
     const pending = fetch(`${hung.rootFor(REGION)}/v1/models`, { headers: bearer(await mint()) });
     const settled = pending.then(
       () => "answered",
       () => "failed",
     );
-    while (hung.count() === 0) await new Promise((r) => setTimeout(r, 10));
+    await held;
     const started = Date.now();
     await hung.close();
     expect(Date.now() - started).toBeLessThan(1000);
