@@ -14,6 +14,7 @@ import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SsmFake } from "./ssm-fake.js";
+import { timingOutSsmClient } from "../support/ssm.js";
 
 // Belt and braces: no credential or region lookup may reach out of the machine.
 process.env.AWS_EC2_METADATA_DISABLED = "true";
@@ -398,10 +399,12 @@ describe("injected faults as the SDK surfaces them", () => {
     expect(fake.held).toBe(0);
   });
 
-  // A held request never ends by itself, so any timeout is breached: a few milliseconds suffice.
-  it("a hang beyond requestTimeout is a TimeoutError only with throwOnRequestTimeout; the fake sees the client hang up and still applies the write", async () => {
+  // The request handler the fault tests use: it times a request out the moment the fake holds it.
+  it("a client timing out on a held request gets a TimeoutError; the fake sees the client hang up and still applies the write", async () => {
     fake.inject({ kind: "hang", times: 1 });
-    const err = await failure(client({ requestTimeout: 5, throwOnRequestTimeout: true }).send(new PutParameterCommand({ Name: "/slow", Value: "v", Type: "String" })));
+    const timingOut = timingOutSsmClient(fake);
+    clients.push(timingOut);
+    const err = await failure(timingOut.send(new PutParameterCommand({ Name: "/slow", Value: "v", Type: "String" })));
     expect(err.name).toBe("TimeoutError");
     expect((err as Error & { code?: string }).code).toBe("ETIMEDOUT");
     await fake.idle();

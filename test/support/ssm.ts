@@ -47,7 +47,8 @@ export class FakeTimeoutHandler extends NodeHttpHandler {
       return await super.handle(request, { ...options, abortSignal: controller.signal });
     } catch (error) {
       if (!controller.signal.aborted) throw error;
-      throw Object.assign(new Error(`Request timed out (held by the SSM fake)`, { cause: error }), { name: "TimeoutError" });
+      // The shape NodeHttpHandler gives a breached requestTimeout.
+      throw Object.assign(new Error(`Request timed out (held by the SSM fake)`, { cause: error }), { name: "TimeoutError", code: "ETIMEDOUT" });
     } finally {
       this.pending.delete(invocationId);
       this.held.delete(controller);
