@@ -55,6 +55,23 @@ export interface TestService {
   close(): Promise<void>;
 }
 
+/**
+ * Stands in for AbortSignal.timeout as the live fetch's deadline: it passes the moment the
+ * emulator holds a request ("timeout", "slow"), so no test waits for a real timer.
+ */
+export function deadlineOnHold(emulator: MantleEmulator): (ms: number) => AbortSignal {
+  const running = new Set<AbortController>();
+  emulator.onHold(() => {
+    for (const timer of running) timer.abort(new DOMException("the live fetch's deadline passed", "TimeoutError"));
+    running.clear();
+  });
+  return () => {
+    const timer = new AbortController();
+    running.add(timer);
+    return timer.signal;
+  };
+}
+
 export async function startService(options: ServiceOptions = {}): Promise<TestService> {
   const emulator = options.emulator ?? (await MantleEmulator.start());
   const dir = options.store === undefined ? await mkdtemp(join(tmpdir(), "mantle-vend-test-")) : undefined;

@@ -26,7 +26,7 @@ import { startFixture } from "../support/fixture.js";
 import { bundleEnv, synthesizeBundle } from "../support/bundle.js";
 import { ManualClock } from "../support/clock.js";
 import { functionUrlEvent } from "../support/events.js";
-import { startService, type TestService } from "../support/service.js";
+import { deadlineOnHold, startService, type TestService } from "../support/service.js";
 import { FakeTimeoutHandler, ssmStore, timingOutSsmClient } from "../support/ssm.js";
 
 const PREFIX = "/mantle-vend";
@@ -47,9 +47,8 @@ let ssm: SsmFake;
 let emulator: MantleEmulator;
 let services: TestService[];
 let clients: SSMClient[];
-/** The live fetches' deadline timers still running; the emulator holding a request expires them. */
-let upstreamTimers: Set<AbortController>;
-let stopHoldListener: () => void;
+/** The live fetches' deadline: it passes when the emulator holds a request. */
+let upstreamTimer: (ms: number) => AbortSignal;
 /** Every key in SSM; `key` is the first. */
 let allKeys: string[];
 let key: string;
@@ -60,11 +59,7 @@ beforeEach(async () => {
   ({ ssm, emulator } = fixture);
   services = [];
   clients = [];
-  upstreamTimers = new Set();
-  stopHoldListener = emulator.onHold(() => {
-    for (const timer of upstreamTimers) timer.abort(new DOMException(`no answer within ${UPSTREAM_TIMEOUT_MS} ms`, "TimeoutError"));
-    upstreamTimers.clear();
-  });
+  upstreamTimer = deadlineOnHold(emulator);
   const admin = new KeyAdmin(ssmStore(ssm), PREFIX);
   allKeys = [];
   for (let i = 0; i < KEY_COUNT; i++) allKeys.push((await admin.create({ name: `faults-${i}` })).key);
@@ -73,7 +68,6 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  stopHoldListener();
   ssm.clearFaults();
   emulator.setFailure(REGION, null);
   for (const service of services) {
@@ -122,13 +116,6 @@ async function container(options: { fault?: SsmFault; handler?: FakeTimeoutHandl
   });
   services.push(service);
   return service;
-}
-
-/** Stands in for AbortSignal.timeout: the deadline passes when the emulator holds the request. */
-function upstreamTimer(): AbortSignal {
-  const timer = new AbortController();
-  upstreamTimers.add(timer);
-  return timer.signal;
 }
 
 /** Runs one request, then waits for any key poll it started in the background. */
