@@ -114,7 +114,7 @@ describe("every path is forwarded unchanged to the Mantle root", () => {
     const response = await fetch(`${proxy.url}/anthropic/v1/messages`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-api-key": "sk-ant-placeholder", "anthropic-version": "2023-06-01" },
-      body: JSON.stringify({ model: "anthropic.claude", max_tokens: 64, messages: [{ role: "user", content: "hi" }] }),
+      body: JSON.stringify({ model: "anthropic.claude-haiku-4-5", max_tokens: 64, messages: [{ role: "user", content: "hi" }] }),
     });
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ type: "message", role: "assistant" });
