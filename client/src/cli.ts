@@ -134,13 +134,19 @@ function shellQuote(value: string): string {
 }
 
 function modelsTable(catalog: Catalog): string {
+  // The route is the model's base URL below the region's Mantle root, e.g. /openai/v1.
+  const root = catalog.baseUrl.replace(/\/v1\/?$/, "");
   const rows = catalog.models.map((m) => [
     m.id,
+    m.apis.join(","),
+    m.baseUrl.startsWith(root) ? m.baseUrl.slice(root.length) || "/" : m.baseUrl,
+    m.contextWindow === null ? "-" : String(m.contextWindow),
+    m.maxOutputTokens === null ? "-" : String(m.maxOutputTokens),
     m.reasoning === true ? "yes" : "no",
     typeof m.ownedBy === "string" && m.ownedBy !== "" ? m.ownedBy : "-",
     typeof m.created === "number" ? new Date(m.created * 1000).toISOString().slice(0, 10) : "-",
   ]);
-  const header = ["MODEL", "REASONING", "OWNED BY", "CREATED"];
+  const header = ["MODEL", "API", "ROUTE", "CONTEXT", "MAX OUTPUT", "REASONING", "OWNED BY", "CREATED"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] as number))).join("  ");
   return `${[header, ...rows].map(line).join("\n")}\n`;
