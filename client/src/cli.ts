@@ -76,8 +76,11 @@ and writes {"protocolVersion":1,"values":{…},"errors":{…}} on stdout. Each i
 `,
   proxy: `Usage: mantle-vend proxy [--port 8788] [--host 127.0.0.1] [--url URL] [--region REGION]
 
-Serves every path unchanged from the region's Mantle root (/v1/chat/completions, /anthropic/v1/messages, …),
-replacing the incoming authorization / x-api-key header with a token that has at least 60 s left.
+Serves the region's Mantle root (/v1/…, /openai/v1/…, /anthropic/…), replacing the incoming
+authorization / x-api-key header with a token that has at least 60 s left. Requests are routed by
+their model with the team catalog: a model served under another prefix is sent there
+(/v1/responses → /openai/v1/responses for GPT-5), a model that lacks the called API gets a 400 naming
+where it is served, and GET /v1/models answers the team's curated list.
 It has no authentication of its own: keep it on loopback.
 `,
   help: USAGE,
