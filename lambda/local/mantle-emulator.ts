@@ -141,6 +141,11 @@ const DEFAULT_CATALOG: readonly EmulatorModel[] = [
   { id: "anthropic.claude-sonnet-4-5", created: 1759190400, owned_by: "anthropic" },
 ];
 
+/**
+ * `GET <emulator url>/_emulator/calls` lists the calls the emulator answered ({@link EmulatorCall}):
+ * a status other than 401 means the bearer token was verified. Not a Mantle route.
+ */
+export const CALLS_PATH = "/_emulator/calls";
 const TOKEN_PREFIX = "bedrock-api-key-";
 const TOKEN_HOST = "bedrock.amazonaws.com";
 const SERVICE = "bedrock";
@@ -522,6 +527,12 @@ export class MantleEmulator {
       acceptsGzip: typeof acceptEncoding === "string" && /\bgzip\b/i.test(acceptEncoding),
     };
     try {
+      if (method === "GET" && pathname === CALLS_PATH) {
+        // For tests of other processes (npm start --offline): what this emulator answered, token checks included.
+        const body = Buffer.from(JSON.stringify({ calls: this.callLog }), "utf8");
+        ctx.res.writeHead(200, { "content-type": "application/json", "content-length": body.length }).end(body);
+        return;
+      }
       if (!MANTLE_REGIONS.includes(region)) {
         return this.sendJson(ctx, 404, openAiError("Unknown region.", "invalid_request_error", "not_found"));
       }
