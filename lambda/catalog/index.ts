@@ -13,5 +13,17 @@ export {
   type Overrides,
   type ServedModel,
 } from "./overrides.js";
-export { FAMILY_RULES, FAMILY_RULES_CHECKED, MODALITIES, MODEL_APIS, MODEL_ROUTES, type Modality, type ModelApi, type ModelRoute } from "./routes.js";
+export {
+  apiPath,
+  familyTraits,
+  parseApiPath,
+  FAMILY_RULES,
+  FAMILY_RULES_CHECKED,
+  MODALITIES,
+  MODEL_APIS,
+  MODEL_ROUTES,
+  type Modality,
+  type ModelApi,
+  type ModelRoute,
+} from "./routes.js";
 export { fetchUpstreamModels, type Fetch } from "./upstream.js";

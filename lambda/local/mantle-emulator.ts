@@ -15,7 +15,7 @@ import { gzipSync } from "node:zlib";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { MANTLE_REGIONS } from "../regions.js";
-import { apiPath, familyTraits, parseApiPath, type ModelApi, type ModelRoute } from "../catalog/routes.js";
+import { apiPath, familyTraits, parseApiPath, type ModelApi, type ModelRoute } from "../catalog/index.js";
 import {
   anthropicMessage,
   anthropicStream,

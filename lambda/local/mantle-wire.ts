@@ -6,7 +6,7 @@
  * A conversation that offers tools gets a call of one of them first, and text
  * once a tool result comes back, so agents can run a whole tool turn offline.
  */
-import type { ModelApi } from "../catalog/routes.js";
+import type { ModelApi } from "../catalog/index.js";
 
 export interface ToolSpec {
   readonly name: string;

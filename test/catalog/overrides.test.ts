@@ -4,7 +4,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ModelsAdmin } from "../../lambda/admin/models-admin.js";
 import { checkOverrides, mergeOverride, NO_OVERRIDES, OverridesError, removeOverride, serveModels, type Overrides, type ServedModel } from "../../lambda/catalog/overrides.js";
 import { OverridesStore } from "../../lambda/catalog/overrides-store.js";
-import { FAMILY_RULES, familyTraits } from "../../lambda/catalog/routes.js";
+import { FAMILY_RULES, FAMILY_RULES_CHECKED, familyTraits } from "../../lambda/catalog/routes.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { CatalogModel } from "../../lambda/catalog/models.js";
 import { MantleEmulator } from "../../lambda/local/mantle-emulator.js";
 import { SsmFake } from "../fakes/ssm-fake.js";
@@ -36,6 +38,17 @@ describe("the family rules give each model its API families, prefix, limits and 
       for (const limit of [rule.contextWindow, rule.maxOutputTokens]) expect(limit === null || limit > 0).toBe(true);
       expect(rule.source.length).toBeGreaterThan(0);
       expect(familyTraits(rule.prefix)).toMatchObject({ apis: rule.apis, route: rule.route });
+    }
+  });
+});
+
+describe("the README documents every rule with its source and the date the sources were checked", () => {
+  it("has a row per rule with the same APIs, route and limits", () => {
+    const readme = readFileSync(join(import.meta.dirname, "../../README.md"), "utf8");
+    expect(readme).toContain(`read on **${FAMILY_RULES_CHECKED}**`);
+    const n = (v: number | null): string => (v === null ? "—" : v.toLocaleString("en-US"));
+    for (const r of FAMILY_RULES) {
+      expect(readme).toContain(`| \`${r.prefix}\` | ${r.apis.join(", ")} | \`${r.route}\` | ${n(r.contextWindow)} | ${n(r.maxOutputTokens)} | ${r.input.join(", ")} | ${r.source} |`);
     }
   });
 });
