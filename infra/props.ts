@@ -3,6 +3,7 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import {
   ATTRIBUTION_MAX_SESSION_SECONDS,
   DEFAULT_PARAMETER_PREFIX,
+  DEFAULT_TTL_SECONDS,
   MAX_CATALOG_TTL_SECONDS,
   prefixProblem,
   TOKEN_MAX_TTL_SECONDS,
@@ -15,12 +16,12 @@ const MAX_REFRESH_INTERVAL_MINUTES = MAX_CATALOG_TTL_SECONDS / 60;
 
 /**
  * Properties of {@link MantleTokenVendor}. Every property is optional; the defaults are the
- * secure, documented behaviour of SPEC §6/§7.
+ * secure, documented behaviour of docs/configuration.md and docs/operations.md.
  */
 export interface MantleTokenVendorProps {
   /**
    * Regions keys may mint tokens for and the refresh function keeps catalogs of.
-   * @default the 12 Mantle regions of SPEC §1
+   * @default the 12 Mantle regions (docs/configuration.md)
    */
   readonly regions?: string[];
   /**
@@ -111,8 +112,8 @@ export function resolveProps(props: MantleTokenVendorProps): ResolvedProps {
   const regions = validateRegions(props.regions ?? [...MANTLE_REGIONS]);
   const parameterPrefix = validatePrefix(props.parameterPrefix ?? DEFAULT_PARAMETER_PREFIX);
 
-  const maxTtlSeconds = durationSeconds("maxTtl", props.maxTtl ?? Duration.hours(1));
-  const defaultTtlSeconds = durationSeconds("defaultTtl", props.defaultTtl ?? Duration.hours(1));
+  const maxTtlSeconds = durationSeconds("maxTtl", props.maxTtl ?? Duration.seconds(DEFAULT_TTL_SECONDS));
+  const defaultTtlSeconds = durationSeconds("defaultTtl", props.defaultTtl ?? Duration.seconds(DEFAULT_TTL_SECONDS));
   if (maxTtlSeconds > TOKEN_MAX_TTL_SECONDS) {
     fail(`maxTtl must be at most 12 hours (${TOKEN_MAX_TTL_SECONDS} s); got ${maxTtlSeconds} s`);
   }

@@ -20,6 +20,9 @@ export const TOKEN_MAX_TTL_SECONDS = 43_200;
 export const TOKEN_MIN_TTL_SECONDS = 60;
 /** Role chaining (Lambda role → token role) caps an attribution-mode session at one hour. */
 export const ATTRIBUTION_MAX_SESSION_SECONDS = 3600;
+/** Default and default maximum token TTL: short, because Lambda hides its own credentials' expiry. */
+export const DEFAULT_TTL_SECONDS = 3600;
+export const DEFAULT_CATALOG_TTL_SECONDS = 3600;
 export const MAX_CATALOG_TTL_SECONDS = 7 * 86_400;
 export const DEFAULT_PARAMETER_PREFIX = "/mantle-vend";
 /** SSM allows 15 levels; the service appends up to three (`/catalogs/<region>/<i>`). */
@@ -28,14 +31,14 @@ const MAX_PREFIX_LEVELS = 12;
 type Env = Record<string, string | undefined>;
 
 /**
- * Reads and validates the service's environment (SPEC §6). Any bad value throws a
+ * Reads and validates the service's environment (docs/configuration.md). Any bad value throws a
  * ConfigError naming the variable, so start-up stops instead of serving wrongly.
  */
 export function loadConfig(env: Env): Config {
   const parameterPrefix = parsePrefix(env.MANTLE_VEND_PARAMETER_PREFIX ?? DEFAULT_PARAMETER_PREFIX);
   const regions = parseRegions(env.MANTLE_VEND_REGIONS);
-  const maxTtlSeconds = integer(env, "MANTLE_VEND_MAX_TTL_SECONDS", 3600, TOKEN_MIN_TTL_SECONDS, TOKEN_MAX_TTL_SECONDS);
-  const defaultTtlSeconds = integer(env, "MANTLE_VEND_DEFAULT_TTL_SECONDS", Math.min(3600, maxTtlSeconds), TOKEN_MIN_TTL_SECONDS, TOKEN_MAX_TTL_SECONDS);
+  const maxTtlSeconds = integer(env, "MANTLE_VEND_MAX_TTL_SECONDS", DEFAULT_TTL_SECONDS, TOKEN_MIN_TTL_SECONDS, TOKEN_MAX_TTL_SECONDS);
+  const defaultTtlSeconds = integer(env, "MANTLE_VEND_DEFAULT_TTL_SECONDS", Math.min(DEFAULT_TTL_SECONDS, maxTtlSeconds), TOKEN_MIN_TTL_SECONDS, TOKEN_MAX_TTL_SECONDS);
   if (defaultTtlSeconds > maxTtlSeconds) {
     throw new ConfigError(
       `MANTLE_VEND_DEFAULT_TTL_SECONDS (${defaultTtlSeconds}) must not exceed MANTLE_VEND_MAX_TTL_SECONDS (${maxTtlSeconds})`,
@@ -47,7 +50,7 @@ export function loadConfig(env: Env): Config {
     defaultRegion: parseDefaultRegion(env, regions),
     defaultTtlSeconds,
     maxTtlSeconds,
-    catalogTtlSeconds: integer(env, "MANTLE_VEND_CATALOG_TTL_SECONDS", 3600, 60, MAX_CATALOG_TTL_SECONDS),
+    catalogTtlSeconds: integer(env, "MANTLE_VEND_CATALOG_TTL_SECONDS", DEFAULT_CATALOG_TTL_SECONDS, 60, MAX_CATALOG_TTL_SECONDS),
     keyCacheMaxAgeSeconds: integer(env, "MANTLE_VEND_KEY_CACHE_MAX_AGE_SECONDS", 900, 60, 86_400),
     rateLimit: {
       perSecond: positiveNumber(env, "MANTLE_VEND_RATE_LIMIT_PER_SECOND", 10),

@@ -4,7 +4,7 @@ import { ConfigError } from "../lambda/errors.js";
 import { MANTLE_REGIONS } from "../lambda/regions.js";
 
 describe("configuration defaults", () => {
-  it("matches SPEC §6 with an empty environment", () => {
+  it("matches docs/configuration.md with an empty environment", () => {
     expect(loadConfig({})).toEqual({
       parameterPrefix: "/mantle-vend",
       regions: [...MANTLE_REGIONS],

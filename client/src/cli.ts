@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 import { lstatSync, realpathSync } from "node:fs";
-import { isIP } from "node:net";
 import { fileURLToPath } from "node:url";
-import { keyIdOf, MantleVendClient } from "./client.js";
+import { MantleVendClient } from "./client.js";
+import { readApiKeyFile } from "./api-key-file.js";
 import { parseArgs, type Command, type ParsedArgs } from "./cli-args.js";
 import { MantleVendError, redact } from "./errors.js";
 import { runCommand } from "./exec.js";
 import { ConfigError, EXIT, UsageError } from "./exit-codes.js";
 import { openClawConfig, parseResolverRequest, resolveSecrets, type OpenClawConfigMode } from "./openclaw.js";
+import { isLoopbackHost } from "./loopback.js";
 import { FileTokenCache } from "./token-cache.js";
 import { normaliseServiceUrl } from "./transport.js";
 import type { Catalog, MantleVendClientOptions } from "./types.js";
@@ -25,72 +26,30 @@ Commands:
   openclaw-config [--secret-ref | --proxy URL]
                                        print an OpenClaw config for the region's models
   openclaw-resolver                    OpenClaw exec secret provider (JSON on stdin and stdout)
-  proxy [--port 8788] [--host 127.0.0.1]
+  proxy [--port 8788] [--host 127.0.0.1] [--require-key]
                                        local proxy to Mantle that adds the token to every request
 
 Options for every command:
-  --url URL        the service URL (default: $MANTLE_VEND_URL)
-  --region REGION  the region (default: $AWS_REGION, else the server's default for the key)
-  -h, --help       help for the command
+  --url URL              the service URL (default: $MANTLE_VEND_URL)
+  --region REGION        the region (default: $AWS_REGION, else the server's default for the key)
+  --allow-insecure-http  allow a plain http:// service URL that is not loopback
+  -h, --help             help for the command
 
-The API key is read from $MANTLE_VEND_API_KEY only (never from the command line).
+The API key is read from $MANTLE_VEND_API_KEY, or from the file $MANTLE_VEND_API_KEY_FILE names (mode 0600,
+owned by you); never from the command line. Plain http:// is refused for hosts other than loopback unless
+--allow-insecure-http (or MANTLE_VEND_ALLOW_INSECURE_HTTP=1) is given.
 Exit codes: 0 ok, 1 server error, 2 usage, 3 missing/bad configuration, 4 server unreachable,
 5 API key rejected (401), 6 region not allowed (403); exec passes its command's status through.
 `;
-
-const HELP: Record<Command, string> = {
-  token: `Usage: mantle-vend token [--json] [--no-cache] [--url URL] [--region REGION]
-
-Prints a Mantle bearer token for the region: the bare token, or with --json the server's token object
-({token, tokenType, region, baseUrl, issuedAt, expiresAt, expiresInSeconds}).
-Tokens are cached per user ($XDG_CACHE_HOME/mantle-vend, else ~/.cache/mantle-vend; mode 0600) and
-reused until their refresh window, so running this before every request is cheap. --no-cache always asks
-the server and leaves the cache alone.
-`,
-  env: `Usage: mantle-vend env [--no-cache] [--url URL] [--region REGION]
-
-Prints shell lines that set AWS_BEARER_TOKEN_BEDROCK and AWS_REGION, e.g.  eval "$(mantle-vend env)"
-`,
-  exec: `Usage: mantle-vend exec [--no-cache] [--url URL] [--region REGION] -- <command> [args…]
-
-Runs the command with AWS_BEARER_TOKEN_BEDROCK and AWS_REGION added to the environment. Its exit status
-is passed through (a death by signal is re-raised); signals sent to mantle-vend are forwarded to it.
-The token is fixed when the command starts: long-running commands outlive it (use proxy instead).
-`,
-  models: `Usage: mantle-vend models [--json] [--url URL] [--region REGION]
-
-Prints the region's model catalog as a table, or with --json the server's catalog object.
-`,
-  "openclaw-config": `Usage: mantle-vend openclaw-config [--secret-ref | --proxy URL] [--url URL] [--region REGION]
-
-Prints a complete OpenClaw config object with the region's models under
-models.providers["amazon-bedrock-mantle"]:
-  (default)      apiKey is an env SecretRef to AWS_BEARER_TOKEN_BEDROCK (run the gateway under exec)
-  --secret-ref   apiKey is resolved by this CLI's openclaw-resolver (declared under secrets.providers)
-  --proxy URL    baseUrl is the mantle-vend proxy at URL, which adds the token itself
-`,
-  "openclaw-resolver": `Usage: mantle-vend openclaw-resolver [--url URL] [--region REGION]
-
-OpenClaw's exec secret provider: reads {"protocolVersion":1,"provider":"…","ids":["us-east-1",…]} on stdin
-and writes {"protocolVersion":1,"values":{…},"errors":{…}} on stdout. Each id is a region, or "default".
-`,
-  proxy: `Usage: mantle-vend proxy [--port 8788] [--host 127.0.0.1] [--url URL] [--region REGION]
-
-Serves the region's Mantle root (/v1/…, /openai/v1/…, /anthropic/…), replacing the incoming
-authorization / x-api-key header with a token that has at least 60 s left. Requests are routed by
-their model with the team catalog: a model served under another prefix is sent there
-(/v1/responses → /openai/v1/responses for GPT-5), a model that lacks the called API gets a 400 naming
-where it is served, and GET /v1/models answers the team's curated list.
-It has no authentication of its own: keep it on loopback.
-`,
-  help: USAGE,
-};
 
 interface Settings {
   url: string;
   apiKey: string;
   region: string | undefined;
   urlFromFlag: boolean;
+  allowInsecureHttp: boolean;
+  /** The key came from MANTLE_VEND_API_KEY_FILE. */
+  keyFromFile: boolean;
 }
 
 const stdout = (text: string): void => {
@@ -110,21 +69,47 @@ function settings(args: ParsedArgs, env: NodeJS.ProcessEnv): Settings {
   } catch (error) {
     throw new ConfigError(error instanceof Error ? error.message : "the service URL is not valid");
   }
-  const apiKey = env["MANTLE_VEND_API_KEY"]?.trim();
-  if (apiKey === undefined || apiKey === "") throw new ConfigError("no API key: set MANTLE_VEND_API_KEY");
-  if (/\s/.test(apiKey)) throw new ConfigError("MANTLE_VEND_API_KEY contains whitespace");
+  const apiKey = apiKeyFrom(env);
   const flagRegion = args.flags.get("region");
   const region = typeof flagRegion === "string" ? flagRegion : env["AWS_REGION"] !== undefined && env["AWS_REGION"] !== "" ? env["AWS_REGION"] : undefined;
-  return { url, apiKey, region, urlFromFlag: typeof flagUrl === "string" };
+  return { url, apiKey, region, urlFromFlag: typeof flagUrl === "string", allowInsecureHttp: allowInsecureHttp(args, env), keyFromFile: nonEmpty(env["MANTLE_VEND_API_KEY_FILE"]) };
+}
+
+const nonEmpty = (value: string | undefined): value is string => value !== undefined && value.trim() !== "";
+
+/** The key from MANTLE_VEND_API_KEY, or from the file MANTLE_VEND_API_KEY_FILE names (one of the two). */
+function apiKeyFrom(env: NodeJS.ProcessEnv): string {
+  const inline = env["MANTLE_VEND_API_KEY"];
+  const file = env["MANTLE_VEND_API_KEY_FILE"];
+  if (nonEmpty(inline) && nonEmpty(file)) throw new ConfigError("set MANTLE_VEND_API_KEY or MANTLE_VEND_API_KEY_FILE, not both");
+  if (nonEmpty(file)) {
+    try {
+      return readApiKeyFile(file.trim(), "MANTLE_VEND_API_KEY_FILE");
+    } catch (error) {
+      throw new ConfigError(error instanceof Error ? error.message : "MANTLE_VEND_API_KEY_FILE cannot be read");
+    }
+  }
+  const apiKey = inline?.trim();
+  if (apiKey === undefined || apiKey === "") throw new ConfigError("no API key: set MANTLE_VEND_API_KEY or MANTLE_VEND_API_KEY_FILE");
+  if (/\s/.test(apiKey)) throw new ConfigError("MANTLE_VEND_API_KEY contains whitespace");
+  return apiKey;
+}
+
+function allowInsecureHttp(args: ParsedArgs, env: NodeJS.ProcessEnv): boolean {
+  if (args.flags.has("allow-insecure-http")) return true;
+  const value = env["MANTLE_VEND_ALLOW_INSECURE_HTTP"] ?? "";
+  if (value === "1" || value === "true") return true;
+  if (value === "" || value === "0" || value === "false") return false;
+  throw new ConfigError("MANTLE_VEND_ALLOW_INSECURE_HTTP must be 1 or 0");
 }
 
 function client(s: Settings, options: { cache: boolean } & Partial<MantleVendClientOptions>): MantleVendClient {
   const { cache, ...rest } = options;
-  const keyId = keyIdOf(s.apiKey);
-  const store = cache && keyId !== undefined ? new FileTokenCache({ url: s.url, keyId }) : undefined;
+  const store = cache ? new FileTokenCache({ url: s.url, apiKey: s.apiKey }) : undefined;
   return new MantleVendClient({
     url: s.url,
     apiKey: s.apiKey,
+    allowInsecureHttp: s.allowInsecureHttp,
     ...(s.region === undefined ? {} : { region: s.region }),
     ...(store === undefined ? {} : { store }),
     ...rest,
@@ -176,55 +161,66 @@ async function readStdin(limit = 1024 * 1024): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || (isIP(host) === 4 && host.startsWith("127."));
+
+interface CommandHandler {
+  /** What `mantle-vend <command> --help` prints. */
+  help: string;
+  run(args: ParsedArgs, env: NodeJS.ProcessEnv): Promise<number>;
 }
 
-async function run(argv: readonly string[]): Promise<number> {
-  const args = parseArgs(argv);
-  if (args.flags.has("version") && args.command === undefined) {
-    stdout(`${VERSION}\n`);
-    return EXIT.OK;
-  }
-  if (args.command === undefined || args.command === "help") {
-    const topic = args.rest[0];
-    if (args.command === undefined && !args.flags.has("help")) {
-      process.stderr.write(USAGE);
-      return EXIT.USAGE;
-    }
-    stdout(topic !== undefined && topic in HELP ? HELP[topic as Command] : USAGE);
-    return EXIT.OK;
-  }
-  const command = args.command;
-  if (args.flags.has("help")) {
-    stdout(HELP[command]);
-    return EXIT.OK;
-  }
-  const env = process.env;
-  const cache = !args.flags.has("no-cache");
+/** One entry per command: its help text and its handler. */
+const COMMANDS: Record<Exclude<Command, "help">, CommandHandler> = {
+  token: {
+    help: `Usage: mantle-vend token [--json] [--no-cache] [--url URL] [--region REGION]
 
-  switch (command) {
-    case "token": {
+Prints a Mantle bearer token for the region: the bare token, or with --json the server's token object
+({token, tokenType, region, baseUrl, issuedAt, expiresAt, expiresInSeconds}).
+Tokens are cached per user ($XDG_CACHE_HOME/mantle-vend, else ~/.cache/mantle-vend; mode 0600) and
+reused until their refresh window, so running this before every request is cheap. --no-cache always asks
+the server and leaves the cache alone.
+`,
+    async run(args, env) {
       const s = settings(args, env);
-      const token = await client(s, { cache }).getToken();
+      const token = await client(s, { cache: !args.flags.has("no-cache") }).getToken();
       stdout(args.flags.has("json") ? `${JSON.stringify(token, null, 2)}\n` : `${token.token}\n`);
       return EXIT.OK;
-    }
-    case "env": {
+    },
+  },
+  env: {
+    help: `Usage: mantle-vend env [--no-cache] [--url URL] [--region REGION]
+
+Prints shell lines that set AWS_BEARER_TOKEN_BEDROCK and AWS_REGION, e.g.  eval "$(mantle-vend env)"
+`,
+    async run(args, env) {
       const s = settings(args, env);
-      const token = await client(s, { cache }).getToken();
+      const token = await client(s, { cache: !args.flags.has("no-cache") }).getToken();
       stdout(`export AWS_BEARER_TOKEN_BEDROCK=${shellQuote(token.token)}\nexport AWS_REGION=${shellQuote(token.region)}\n`);
       return EXIT.OK;
-    }
-    case "exec": {
+    },
+  },
+  exec: {
+    help: `Usage: mantle-vend exec [--no-cache] [--url URL] [--region REGION] -- <command> [args…]
+
+Runs the command with AWS_BEARER_TOKEN_BEDROCK and AWS_REGION added to the environment. Its exit status
+is passed through (a death by signal is re-raised); signals sent to mantle-vend are forwarded to it.
+The token is fixed when the command starts: long-running commands outlive it (use proxy instead).
+`,
+    async run(args, env) {
       if (args.rest.length === 0) throw new UsageError("exec needs a command: mantle-vend exec -- <command> [args…]");
       const s = settings(args, env);
-      const token = await client(s, { cache }).getToken();
+      const token = await client(s, { cache: !args.flags.has("no-cache") }).getToken();
       // The child gets the short-lived token, never the long-lived API key that minted it.
-      const { MANTLE_VEND_API_KEY: _apiKey, ...childEnv } = env;
+      const { MANTLE_VEND_API_KEY: _apiKey, MANTLE_VEND_API_KEY_FILE: _apiKeyFile, ...childEnv } = env;
       return runCommand(args.rest, { ...childEnv, AWS_BEARER_TOKEN_BEDROCK: token.token, AWS_REGION: token.region }, stderr);
-    }
-    case "models": {
+    },
+  },
+  models: {
+    help: `Usage: mantle-vend models [--json] [--url URL] [--region REGION]
+
+Prints the region's model catalog as a table (each model's API, route, context window and output
+limit), or with --json the server's catalog object.
+`,
+    async run(args, env) {
       const s = settings(args, env);
       const catalog = await client(s, { cache: false }).listModels();
       if (args.flags.has("json")) stdout(`${JSON.stringify(catalog, null, 2)}\n`);
@@ -233,8 +229,18 @@ async function run(argv: readonly string[]): Promise<number> {
         if (catalog.stale === true) stderr(`note: the ${catalog.region} catalog is stale (last checked ${catalog.checkedAt})`);
       }
       return EXIT.OK;
-    }
-    case "openclaw-config": {
+    },
+  },
+  "openclaw-config": {
+    help: `Usage: mantle-vend openclaw-config [--secret-ref | --proxy URL] [--url URL] [--region REGION]
+
+Prints a complete OpenClaw config object with the region's models under
+models.providers["amazon-bedrock-mantle"]:
+  (default)      apiKey is an env SecretRef to AWS_BEARER_TOKEN_BEDROCK (run the gateway under exec)
+  --secret-ref   apiKey is resolved by this CLI's openclaw-resolver (declared under secrets.providers)
+  --proxy URL    baseUrl is the mantle-vend proxy at URL, which adds the token itself
+`,
+    async run(args, env) {
       const proxy = args.flags.get("proxy");
       if (args.flags.has("secret-ref") && proxy !== undefined) throw new UsageError("--secret-ref and --proxy exclude each other");
       let proxyUrl: string | undefined;
@@ -250,12 +256,19 @@ async function run(argv: readonly string[]): Promise<number> {
       let mode: OpenClawConfigMode = { kind: "env" };
       if (proxyUrl !== undefined) mode = { kind: "proxy", url: proxyUrl };
       else if (args.flags.has("secret-ref")) {
-        mode = { kind: "secret-ref", command: resolverCommand(), args: ["openclaw-resolver", ...(s.urlFromFlag ? ["--url", s.url] : [])] };
+        mode = { kind: "secret-ref", command: resolverCommand(), args: ["openclaw-resolver", ...(s.urlFromFlag ? ["--url", s.url] : []), ...(s.allowInsecureHttp ? ["--allow-insecure-http"] : [])], keyFile: s.keyFromFile };
       }
       stdout(`${JSON.stringify(openClawConfig(catalog, mode), null, 2)}\n`);
       return EXIT.OK;
-    }
-    case "openclaw-resolver": {
+    },
+  },
+  "openclaw-resolver": {
+    help: `Usage: mantle-vend openclaw-resolver [--url URL] [--region REGION]
+
+OpenClaw's exec secret provider: reads {"protocolVersion":1,"provider":"…","ids":["us-east-1",…]} on stdin
+and writes {"protocolVersion":1,"values":{…},"errors":{…}} on stdout. Each id is a region, or "default".
+`,
+    async run(args, env) {
       let request;
       try {
         request = parseResolverRequest(await readStdin());
@@ -268,26 +281,76 @@ async function run(argv: readonly string[]): Promise<number> {
       const response = await resolveSecrets(request, (region) => c.getToken(region === undefined ? {} : { region }));
       stdout(`${JSON.stringify(response)}\n`);
       return EXIT.OK;
-    }
-    case "proxy": {
+    },
+  },
+  proxy: {
+    help: `Usage: mantle-vend proxy [--port 8788] [--host 127.0.0.1] [--require-key] [--url URL] [--region REGION]
+
+Serves the region's Mantle root (/v1/…, /openai/v1/…, /anthropic/…), replacing the incoming
+authorization / x-api-key header with a token that has at least 60 s left. Requests are routed by
+their model with the team catalog: a model served under another prefix is sent there
+(/v1/responses → /openai/v1/responses for GPT-5), a model that lacks the called API gets a 400 naming
+where it is served, and GET /v1/models answers the team's curated list.
+Only requests whose Host names this listener (127.0.0.1, localhost, [::1] or --host, with the port) are
+served; requests with an Origin header or a cross-site Sec-Fetch-Site (web pages) get 403; OPTIONS is
+answered locally. Tokens go only to the Mantle roots the service lists in /v1/regions.
+  --require-key  demand a random key, printed once at start, as Authorization: Bearer or x-api-key
+Without --require-key it has no authentication of its own: keep it on loopback.
+`,
+    async run(args, env) {
       const s = settings(args, env);
-      const host = (args.flags.get("host") as string | undefined) ?? "127.0.0.1";
-      const portText = (args.flags.get("port") as string | undefined) ?? "8788";
+      const hostFlag = args.flags.get("host");
+      const portFlag = args.flags.get("port");
+      const host = typeof hostFlag === "string" ? hostFlag : "127.0.0.1";
+      const portText = typeof portFlag === "string" ? portFlag : "8788";
       if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) throw new UsageError(`--port needs a port number, got ${portText}`);
       const c = client(s, { cache: false });
       const first = await c.getToken({ minValiditySeconds: 60 }); // fail fast on a bad key or URL
       const { startProxy } = await import("./proxy.js");
-      const running = await startProxy({ client: c, ...(s.region === undefined ? {} : { region: s.region }), port: Number(portText), host, log: stderr });
-      if (!isLoopback(host)) stderr(`warning: the proxy has no authentication and listens on ${host}: anyone who reaches it can use Mantle`);
+      const requireKey = args.flags.has("require-key");
+      const running = await startProxy({ client: c, ...(s.region === undefined ? {} : { region: s.region }), port: Number(portText), host, requireKey, log: stderr });
+      if (!isLoopbackHost(host) && !requireKey) stderr(`warning: the proxy has no authentication and listens on ${host}: anyone who reaches it can use Mantle (use --require-key)`);
       process.stderr.write(`mantle-vend proxy listening on ${running.url} → Mantle ${first.region} (${first.baseUrl.replace(/\/v1$/, "")})\n`);
+      if (running.key !== undefined) {
+        // Shown once, here only (not through the redacting log): callers use it as their API key.
+        process.stderr.write(`mantle-vend proxy key (send it as "Authorization: Bearer <key>" or "x-api-key: <key>"; shown once):\n${running.key}\n`);
+      }
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);
         process.once("SIGTERM", resolve);
       });
       await running.close();
       return EXIT.OK;
-    }
+    },
+  },
+};
+
+function helpFor(topic: string | undefined): string {
+  if (topic === undefined) return USAGE;
+  const command = Object.entries(COMMANDS).find(([name]) => name === topic);
+  return command === undefined ? USAGE : command[1].help;
+}
+
+async function run(argv: readonly string[]): Promise<number> {
+  const args = parseArgs(argv);
+  if (args.flags.has("version") && args.command === undefined) {
+    stdout(`${VERSION}\n`);
+    return EXIT.OK;
   }
+  if (args.command === undefined || args.command === "help") {
+    if (args.command === undefined && !args.flags.has("help")) {
+      process.stderr.write(USAGE);
+      return EXIT.USAGE;
+    }
+    stdout(helpFor(args.rest[0]));
+    return EXIT.OK;
+  }
+  const command = COMMANDS[args.command];
+  if (args.flags.has("help")) {
+    stdout(command.help);
+    return EXIT.OK;
+  }
+  return command.run(args, process.env);
 }
 
 function exitCodeFor(error: unknown): number {

@@ -1,3 +1,4 @@
+import { readApiKeyFile } from "./api-key-file.js";
 import { MantleVendError } from "./errors.js";
 import { tokenTimes, type TokenTimes } from "./refresh-window.js";
 import { parseCatalog, parseRegionsResponse, parseTokenResponse } from "./responses.js";
@@ -38,11 +39,6 @@ interface CatalogEntry {
   freshUntil: number;
 }
 
-/** `mvk_<keyId>_<secret>` → keyId; undefined for anything else. The key id is not secret. */
-export function keyIdOf(apiKey: string): string | undefined {
-  return /^mvk_([0-9a-f]{16})_[A-Za-z0-9_-]{43}$/.exec(apiKey)?.[1];
-}
-
 /**
  * Client of a mantle-vend service: short-lived Mantle bearer tokens, cached per region and refreshed
  * ahead of expiry, and the region's model catalog, revalidated by etag.
@@ -64,7 +60,11 @@ export class MantleVendClient {
   private readonly pendingCatalogs = new Map<string, Promise<Catalog>>();
 
   constructor(options: MantleVendClientOptions) {
-    if (typeof options.apiKey !== "string" || options.apiKey.trim() === "" || /\s/.test(options.apiKey)) {
+    if (options.apiKey !== undefined && options.apiKeyFile !== undefined) {
+      throw new MantleVendError({ status: 0, code: "invalid_options", message: "pass apiKey or apiKeyFile, not both" });
+    }
+    const apiKey = options.apiKeyFile === undefined ? options.apiKey : readApiKeyFile(options.apiKeyFile);
+    if (typeof apiKey !== "string" || apiKey.trim() === "" || /\s/.test(apiKey)) {
       throw new MantleVendError({ status: 0, code: "invalid_options", message: "the API key is missing or contains whitespace" });
     }
     const fetchImpl = options.fetch ?? globalThis.fetch;
@@ -83,9 +83,11 @@ export class MantleVendClient {
     };
     this.transport = new Transport({
       url: options.url,
-      apiKey: options.apiKey,
+      apiKey,
+      allowInsecureHttp: options.allowInsecureHttp === true,
       fetch: fetchImpl,
       timeoutMs: options.timeoutMs ?? 10_000,
+      timeoutSleep: options.timeoutSleep ?? defaultSleep,
       now: this.now,
       retry,
     });

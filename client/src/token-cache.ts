@@ -33,15 +33,18 @@ export function defaultCacheDir(env: Record<string, string | undefined> = proces
 export interface FileTokenCacheOptions {
   /** The normalised service URL. */
   url: string;
-  /** The `<keyId>` of `mvk_<keyId>_<secret>`; the key itself is never written anywhere. */
-  keyId: string;
+  /**
+   * The whole API key. Entries are found by a hash of it (a right key id with a wrong secret finds
+   * nothing); the key itself, and the sha256 the server stores, are never written anywhere.
+   */
+  apiKey: string;
   /** Defaults to {@link defaultCacheDir}. */
   dir?: string;
 }
 
 /**
  * Per-user token cache on disk, shared by every `mantle-vend` process of the user (token, env, exec,
- * openclaw-resolver). One file per (server URL, key id, region), named by a hash of the three; mode 0600
+ * openclaw-resolver). One file per (server URL, API key, region), named by a hash of the three; mode 0600
  * in a 0700 directory; written atomically (temporary file + rename). It holds the server's token answer
  * and when it was asked for — never the API key.
  *
@@ -51,19 +54,20 @@ export interface FileTokenCacheOptions {
 export class FileTokenCache implements TokenStore {
   readonly dir: string;
   private readonly url: string;
-  private readonly keyId: string;
+  /** A hash of the API key under this cache's own label, so it differs from the hash the server stores. */
+  private readonly keyHash: string;
   private readonly uid: number | undefined;
 
   constructor(options: FileTokenCacheOptions) {
     this.dir = options.dir ?? defaultCacheDir();
     this.url = options.url;
-    this.keyId = options.keyId;
+    this.keyHash = createHash("sha256").update(`mantle-vend token cache\n${options.apiKey}`, "utf8").digest("hex");
     this.uid = typeof process.getuid === "function" ? process.getuid() : undefined;
   }
 
   /** The file that holds the token of `region` (`""` = the server's default region). */
   pathFor(region: string): string {
-    const digest = createHash("sha256").update(`${this.url}\n${this.keyId}\n${region === "" ? "@default" : region}`, "utf8").digest("hex");
+    const digest = createHash("sha256").update(`${this.url}\n${this.keyHash}\n${region === "" ? "@default" : region}`, "utf8").digest("hex");
     return join(this.dir, `token-${digest.slice(0, 40)}.json`);
   }
 

@@ -1,7 +1,8 @@
 import { sameModels, type Catalog, type CatalogModel } from "./models.js";
 import { NO_OVERRIDES, servedEtag, serveModels, type Overrides, type ServedModel } from "./overrides.js";
-import { InconsistentCatalogError, type CatalogStore } from "./store.js";
-import { ApiError, DependencyError } from "../errors.js";
+import type { CatalogStore } from "./store.js";
+import { CatalogUnavailableError, InconsistentCatalogError, UpstreamError } from "./errors.js";
+import { DependencyUnavailableError } from "../errors.js";
 import { describeError, type Log } from "../logger.js";
 import type { Clock } from "../clock.js";
 
@@ -127,10 +128,8 @@ export class CatalogService {
     } catch (error) {
       this.log.warn("live catalog fetch failed", { region, ...describeError(error) });
       if (best !== undefined) return this.hold(region, best);
-      if (storeFailed || error instanceof DependencyError) {
-        throw new ApiError(503, "the model catalog cannot be read right now; try again shortly");
-      }
-      throw new ApiError(502, `Mantle did not return a model list for ${region}`);
+      if (storeFailed || error instanceof DependencyUnavailableError) throw new CatalogUnavailableError({ cause: error });
+      throw new UpstreamError(region, { cause: error });
     }
   }
 

@@ -1,6 +1,31 @@
-import { CatalogError, MAX_UPSTREAM_BYTES, parseUpstreamModels, type CatalogModel } from "./models.js";
+import { catalogSubject, mintToken, type CredentialSource } from "../tokens/index.js";
+import { CatalogError } from "./errors.js";
+import { MAX_UPSTREAM_BYTES, parseUpstreamModels, type CatalogModel } from "./models.js";
+import type { LiveModels } from "./service.js";
 
 export type Fetch = typeof fetch;
+
+/** A token minted only to list models lives no longer than this. */
+const CATALOG_TOKEN_TTL_SECONDS = 300;
+const DEFAULT_UPSTREAM_TIMEOUT_MS = 5_000;
+
+export interface LiveModelsOptions {
+  credentials: CredentialSource;
+  /** The Mantle root of an allowlisted region. */
+  mantleRoot: (region: string) => string;
+  /** Deadline for one live `GET /v1/models`, body included. */
+  timeoutMs?: number;
+  fetch?: Fetch;
+}
+
+/** Lists a region's models from Mantle itself, with a short-lived token of the catalog's own subject. */
+export function liveModelsFromMantle(options: LiveModelsOptions): LiveModels {
+  return async (region) => {
+    const credentials = await options.credentials(catalogSubject(region), CATALOG_TOKEN_TTL_SECONDS);
+    const { token } = await mintToken(credentials, region, CATALOG_TOKEN_TTL_SECONDS);
+    return fetchUpstreamModels(options.mantleRoot(region), token, options.timeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS, options.fetch);
+  };
+}
 
 /**
  * `GET <Mantle root>/v1/models` with a bearer token. The whole exchange, body included,

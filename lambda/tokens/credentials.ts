@@ -1,13 +1,13 @@
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import type { STSClient } from "@aws-sdk/client-sts";
-import { DependencyError } from "../errors.js";
+import { DependencyUnavailableError } from "../errors.js";
 import type { Clock } from "../clock.js";
 import { ATTRIBUTION_MAX_SESSION_SECONDS } from "../config.js";
 import type { CredentialSource, SigningCredentials, SigningSubject } from "./mint.js";
 
 /**
  * The default AWS credential chain (the execution role's environment credentials in
- * Lambda), memoised and refreshed by the SDK. Failures surface as DependencyError (503).
+ * Lambda), memoised and refreshed by the SDK. Failures surface as DependencyUnavailableError (503).
  */
 export function defaultCredentialSource(): CredentialSource {
   const provider = fromNodeProviderChain();
@@ -15,7 +15,7 @@ export function defaultCredentialSource(): CredentialSource {
     try {
       return await provider();
     } catch (error) {
-      throw new DependencyError("signing credentials are unavailable", { cause: error });
+      throw new DependencyUnavailableError("signing credentials are unavailable", { cause: error });
     }
   };
 }
@@ -80,7 +80,7 @@ export function attributionCredentialSource(options: {
       }
       return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
     } catch (error) {
-      throw new DependencyError("the token role could not be assumed", { cause: error });
+      throw new DependencyUnavailableError("the token role could not be assumed", { cause: error });
     }
   };
   return async (subject, ttlSeconds) => {

@@ -1,28 +1,22 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { FunctionUrlResult } from "../../lambda/http/events.js";
-import { MantleEmulator, type FailureMode } from "../../lambda/local/mantle-emulator.js";
-import { SsmFake } from "../fakes/ssm-fake.js";
+import type { CatalogBody } from "../../lambda/http/index.js";
+import type { FailureMode, MantleEmulator } from "../../lambda/local/mantle-emulator.js";
+import type { SsmFake } from "../fakes/ssm-fake.js";
 import { functionUrlEvent } from "../support/events.js";
-import { startService, type TestService } from "../support/service.js";
+import { startFixture } from "../support/fixture.js";
+import type { TestService } from "../support/service.js";
 import { ssmStore } from "../support/ssm.js";
 
 // Short enough that twice the TTL stays inside the key cache's 900 s maximum age, so an
 // SSM outage in these tests hits the catalog path, not authentication.
 const TTL_SECONDS = 300;
+let fixture: Awaited<ReturnType<typeof startFixture>>;
 let ssm: SsmFake;
 let emulator: MantleEmulator;
 let service: TestService;
 let key: string;
 let euOnlyKey: string;
-
-interface CatalogBody {
-  region: string;
-  baseUrl: string;
-  checkedAt: string;
-  changedAt: string;
-  stale: boolean;
-  models: { id: string; name: string; ownedBy: string | null; created: number | null; reasoning: boolean }[];
-}
 
 async function models(region = "us-west-2", headers: Record<string, string> = {}, on = service): Promise<FunctionUrlResult> {
   return on.api(functionUrlEvent({ path: "/v1/models", query: `region=${region}`, key, headers }));
@@ -32,31 +26,33 @@ const body = (result: FunctionUrlResult): CatalogBody => JSON.parse(result.body)
 const mantleCalls = (region = "us-west-2"): number => emulator.count({ region, path: "/v1/models" });
 
 beforeEach(async () => {
-  ssm = await SsmFake.start();
-  emulator = await MantleEmulator.start();
-  emulator.setCatalog("us-west-2", [
-    { id: "openai.gpt-oss-120b", created: 1754000000, owned_by: "openai" },
-    { id: "deepseek.v3.2", owned_by: "deepseek", extra: { ignored: true } },
-    { id: "moonshotai.kimi-k2-thinking" },
-  ]);
-  service = await startService({
-    emulator,
-    store: ssmStore(ssm),
-    pollIntervalMs: 60_000,
-    upstreamTimeoutMs: 300,
-    env: { MANTLE_VEND_CATALOG_TTL_SECONDS: String(TTL_SECONDS), MANTLE_VEND_RATE_LIMIT_BURST: "1000" },
+  // Fresh fakes per test: each one counts SSM and Mantle calls from a known start.
+  fixture = await startFixture({
+    ssm: true,
+    emulator: {
+      catalogs: {
+        "us-west-2": [
+          { id: "openai.gpt-oss-120b", created: 1754000000, owned_by: "openai" },
+          { id: "deepseek.v3.2", owned_by: "deepseek", extra: { ignored: true } },
+          { id: "moonshotai.kimi-k2-thinking" },
+        ],
+      },
+    },
+    service: ({ ssm }) => ({
+      store: ssm && ssmStore(ssm),
+      pollIntervalMs: 60_000,
+      upstreamTimeoutMs: 300,
+      env: { MANTLE_VEND_CATALOG_TTL_SECONDS: String(TTL_SECONDS), MANTLE_VEND_RATE_LIMIT_BURST: "1000" },
+    }),
   });
+  ({ ssm, emulator, service } = fixture);
   ({ key } = await service.createKey());
   ({ key: euOnlyKey } = await service.createKey({ regions: ["eu-west-1"] }));
   expect((await service.api(functionUrlEvent({ path: "/v1/regions", key }))).statusCode).toBe(200); // keys loaded
   ssm.resetCalls();
 });
 
-afterEach(async () => {
-  await service.close();
-  await emulator.close();
-  await ssm.close();
-});
+afterEach(() => fixture.close());
 
 describe("GET /v1/models answers the region's catalog", () => {
   it("lists the models sorted by id with inferred reasoning, the family rules' routes and limits, the base URL and fresh times", async () => {

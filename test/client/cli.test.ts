@@ -1,5 +1,5 @@
-import { spawn } from "node:child_process";
-import { chmodSync, chownSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, chownSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,27 +7,43 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultCacheDir, FileTokenCache } from "../../client/src/token-cache.js";
 import { normaliseServiceUrl } from "../../client/src/transport.js";
 import { EMULATOR_CREDENTIALS, verifyBearerToken } from "../../lambda/local/mantle-emulator.js";
-import {
-  buildClient,
-  catalogFixture,
-  CLI,
-  runCli,
-  runProcess,
-  startCatalogFront,
-  type CatalogFront,
-} from "../support/client-support.js";
-import { startService, type TestService } from "../support/service.js";
+import { buildClient, CLI, runCli, runProcess } from "../support/client-support.js";
+import { functionUrlEvent } from "../support/events.js";
+import { useFixture } from "../support/fixture.js";
 
-let service: TestService;
+/** Whether `unshare -rn` (a private network namespace, loopback only) works on this machine. */
+const hasNetworkNamespaces = spawnSync("unshare", ["-rn", "true"]).status === 0;
+
+/**
+ * The catalog the emulator lists in the regions the table tests read, with a model on each of
+ * Mantle's three prefixes; eu-west-2 keeps its default one.
+ */
+const FEW_MODELS = [
+  { id: "anthropic.claude-haiku-4-5" },
+  { id: "deepseek.v3.2", owned_by: "deepseek", created: 1764547200 },
+  { id: "moonshotai.kimi-k2-thinking", owned_by: "moonshotai", created: 1762473600 },
+  { id: "openai.gpt-5.5", owned_by: "openai", created: 1777593600 },
+  { id: "openai.gpt-oss-120b", owned_by: "openai", created: 1754352000 },
+  { id: "qwen.qwen3-32b" },
+];
+const fixture = useFixture({ emulator: { catalogs: { "us-east-1": FEW_MODELS, "eu-west-1": FEW_MODELS } }, service: true });
 let serverUrl: string;
 let apiKey: string;
 let keyId: string;
-let front: CatalogFront;
 const scratch = mkdtempSync(join(tmpdir(), "mantle-vend-cli-"));
 const home = join(scratch, "home");
 
-const tokenRequests = (): number => service.events.filter((e) => e.rawPath === "/v1/tokens").length;
-const baseUrlOf = (region: string): string => `${service.emulator.rootFor(region)}/v1`;
+const tokenRequests = (): number => fixture.service.events.filter((e) => e.rawPath === "/v1/tokens").length;
+const baseUrlOf = (region: string): string => `${fixture.emulator.rootFor(region)}/v1`;
+
+/** A directory's entries with their modification times ([] when it does not exist). */
+function listing(dir: string): Array<[string, number]> {
+  try {
+    return readdirSync(dir).sort().map((name) => [name, lstatSync(join(dir, name)).mtimeMs]);
+  } catch {
+    return [];
+  }
+}
 
 /** A fresh $XDG_CACHE_HOME, so each test starts with an empty token cache. */
 function freshCacheHome(): string {
@@ -48,7 +64,7 @@ function env(cacheHome: string, extra: Record<string, string> = {}): Record<stri
 }
 
 function cacheFile(cacheHome: string, region = "us-east-1", url = serverUrl): string {
-  return new FileTokenCache({ url: normaliseServiceUrl(url), keyId, dir: join(cacheHome, "mantle-vend") }).pathFor(region);
+  return new FileTokenCache({ url: normaliseServiceUrl(url), apiKey, dir: join(cacheHome, "mantle-vend") }).pathFor(region);
 }
 
 async function accepted(token: string, region: string): Promise<boolean> {
@@ -57,17 +73,19 @@ async function accepted(token: string, region: string): Promise<boolean> {
 
 beforeAll(async () => {
   await buildClient();
-  service = await startService();
-  serverUrl = await service.listen();
-  ({ key: apiKey, keyId } = await service.createKey());
-  front = await startCatalogFront({ upstream: serverUrl, apiKey, catalog: (region) => catalogFixture(region, baseUrlOf(region)) });
+  serverUrl = await fixture.service.listen();
+  ({ key: apiKey, keyId } = await fixture.service.createKey());
 });
 
-afterAll(async () => {
-  await front?.close();
-  await service?.close();
+afterAll(() => {
   rmSync(scratch, { recursive: true, force: true });
 });
+
+/** What the real route answers itself, for comparison with what the CLI printed. */
+async function served(region: string): Promise<unknown> {
+  const result = await fixture.service.api(functionUrlEvent({ key: apiKey, path: "/v1/models", query: `region=${region}` }));
+  return JSON.parse(result.body);
+}
 
 describe("token prints the bare token, or with --json the server's token object", () => {
   it("bare: one line holding a token the emulator accepts", async () => {
@@ -139,6 +157,16 @@ describe("the token cache makes `token` cheap enough to run before every request
     expect(tokenRequests() - before).toBe(2);
   });
 
+  it("a wrong secret with the right key id is not handed the cached token: the server is asked and says 401", async () => {
+    const cacheHome = freshCacheHome();
+    expect((await runCli(["token"], env(cacheHome))).code).toBe(0);
+    const before = tokenRequests();
+    const wrong = await runCli(["token"], env(cacheHome, { MANTLE_VEND_API_KEY: `mvk_${keyId}_${"A".repeat(43)}` }));
+    expect(wrong.code).toBe(5);
+    expect(wrong.stdout).toBe("");
+    expect(tokenRequests() - before).toBe(1);
+  });
+
   it("--no-cache always asks the server and leaves the cache alone", async () => {
     const cacheHome = freshCacheHome();
     const before = tokenRequests();
@@ -193,6 +221,65 @@ describe("the token cache makes `token` cheap enough to run before every request
   });
 });
 
+describe("MANTLE_VEND_API_KEY_FILE: the key is read from a file only this user can read", () => {
+  /** The key in a file of `mode`, without MANTLE_VEND_API_KEY in the environment. */
+  function keyFileEnv(mode: number, content = `${apiKey}\n`): Record<string, string> {
+    const file = join(mkdtempSync(join(scratch, "keyfile-")), "api-key");
+    writeFileSync(file, content, { mode });
+    chmodSync(file, mode);
+    const e = env(freshCacheHome(), { MANTLE_VEND_API_KEY_FILE: file });
+    delete e["MANTLE_VEND_API_KEY"];
+    return e;
+  }
+
+  it("a 0600 (or 0400) file of this user works like MANTLE_VEND_API_KEY", async () => {
+    for (const mode of [0o600, 0o400]) {
+      const result = await runCli(["token"], keyFileEnv(mode));
+      expect(result.code, result.stderr).toBe(0);
+      expect(await accepted(result.stdout.trim(), "us-east-1")).toBe(true);
+    }
+  });
+
+  it("exit 3 with a clear message for a group/world-accessible file, a missing file, or both variables set", async () => {
+    for (const mode of [0o644, 0o640, 0o604]) {
+      const result = await runCli(["token"], keyFileEnv(mode));
+      expect(result.code).toBe(3);
+      expect(result.stderr).toMatch(/^mantle-vend: MANTLE_VEND_API_KEY_FILE .* must not be readable or writable by group or others \(chmod 600 /);
+      expect(result.stderr).not.toContain(apiKey.slice(21));
+    }
+    const missing = await runCli(["token"], { ...keyFileEnv(0o600), MANTLE_VEND_API_KEY_FILE: join(scratch, "no-such-file") });
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/MANTLE_VEND_API_KEY_FILE .*cannot be read/);
+    const both = await runCli(["token"], { ...keyFileEnv(0o600), MANTLE_VEND_API_KEY: apiKey });
+    expect(both.code).toBe(3);
+    expect(both.stderr).toMatch(/set MANTLE_VEND_API_KEY or MANTLE_VEND_API_KEY_FILE, not both/);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)("exit 3 for a file another user owns", async () => {
+    const e = keyFileEnv(0o600);
+    chownSync(e["MANTLE_VEND_API_KEY_FILE"]!, 4242, 4242);
+    const result = await runCli(["token"], e);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/must be owned by/);
+  });
+
+  it("openclaw-config --secret-ref passes MANTLE_VEND_API_KEY_FILE, not the key, and the resolver reads the file", async () => {
+    const e = keyFileEnv(0o600);
+    const config = JSON.parse((await runCli(["openclaw-config", "--secret-ref"], e)).stdout) as {
+      secrets: { providers: Record<string, { command: string; args: string[]; passEnv: string[] }> };
+    };
+    const provider = config.secrets.providers["mantle-vend"]!;
+    expect(provider.passEnv).toEqual(["PATH", "MANTLE_VEND_URL", "MANTLE_VEND_API_KEY_FILE"]);
+    const childEnv = Object.fromEntries(provider.passEnv.map((name) => [name, e[name] ?? ""]));
+    const result = await runProcess(provider.command, provider.args, {
+      env: { ...childEnv, XDG_CACHE_HOME: e["XDG_CACHE_HOME"]! },
+      input: JSON.stringify({ protocolVersion: 1, provider: "mantle-vend", ids: ["us-east-1"] }),
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(await accepted((JSON.parse(result.stdout) as { values: Record<string, string> }).values["us-east-1"]!, "us-east-1")).toBe(true);
+  });
+});
+
 describe("env prints export lines that set both variables in a shell", () => {
   it("eval in bash sets AWS_BEARER_TOKEN_BEDROCK and AWS_REGION", async () => {
     const e = env(freshCacheHome(), { AWS_REGION: "us-west-2" });
@@ -243,7 +330,7 @@ describe("exec runs a command with the variables set and passes its exit status 
 
 describe("models prints the catalog as a table, or the server's object with --json", () => {
   it("the table", async () => {
-    const result = await runCli(["models", "--url", front.url], env(freshCacheHome()));
+    const result = await runCli(["models"], env(freshCacheHome()));
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(
       [
@@ -257,13 +344,13 @@ describe("models prints the catalog as a table, or the server's object with --js
         "",
       ].join("\n"),
     );
-    expect(front.modelRequests.at(-1)?.url).toBe("/v1/models?region=us-east-1");
+    expect(fixture.service.events.filter((e) => e.rawPath === "/v1/models").at(-1)?.rawQueryString).toBe("region=us-east-1");
   });
 
   it("--json is the server's catalog object", async () => {
-    const result = await runCli(["models", "--json", "--region", "eu-west-1", "--url", front.url], env(freshCacheHome()));
+    const result = await runCli(["models", "--json", "--region", "eu-west-1", "--url", serverUrl], env(freshCacheHome()));
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual(catalogFixture("eu-west-1", baseUrlOf("eu-west-1")));
+    expect(JSON.parse(result.stdout)).toEqual(await served("eu-west-1"));
   });
 });
 
@@ -289,7 +376,7 @@ describe("openclaw-config emits a complete OpenClaw config for the region's mode
   const proxied = [...models.slice(0, 2), model("openai.gpt-5.5", false, 1050000, 128000, "openai-responses", ["text", "image"]), ...models.slice(2)];
 
   it("plain: apiKey is an env SecretRef to AWS_BEARER_TOKEN_BEDROCK", async () => {
-    const result = await runCli(["openclaw-config"], env(freshCacheHome(), { MANTLE_VEND_URL: front.url }));
+    const result = await runCli(["openclaw-config"], env(freshCacheHome()));
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({
       models: {
@@ -307,7 +394,7 @@ describe("openclaw-config emits a complete OpenClaw config for the region's mode
   });
 
   it("--secret-ref: an exec SecretRef and the resolver declared under secrets.providers", async () => {
-    const result = await runCli(["openclaw-config", "--secret-ref", "--region", "eu-west-1"], env(freshCacheHome(), { MANTLE_VEND_URL: front.url }));
+    const result = await runCli(["openclaw-config", "--secret-ref", "--region", "eu-west-1"], env(freshCacheHome()));
     expect(result.code).toBe(0);
     expect(result.stderr).toBe("");
     expect(JSON.parse(result.stdout)).toEqual({
@@ -337,7 +424,7 @@ describe("openclaw-config emits a complete OpenClaw config for the region's mode
   });
 
   it("--proxy URL: baseUrl is the proxy and apiKey a placeholder the proxy replaces", async () => {
-    const result = await runCli(["openclaw-config", "--proxy", "http://127.0.0.1:8788/"], env(freshCacheHome(), { MANTLE_VEND_URL: front.url }));
+    const result = await runCli(["openclaw-config", "--proxy", "http://127.0.0.1:8788/"], env(freshCacheHome()));
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({
       models: {
@@ -355,9 +442,9 @@ describe("openclaw-config emits a complete OpenClaw config for the region's mode
   });
 
   it("--secret-ref with --url puts the URL in the resolver's args; --secret-ref with --proxy is a usage error", async () => {
-    const result = await runCli(["openclaw-config", "--secret-ref", "--url", front.url], env(freshCacheHome()));
+    const result = await runCli(["openclaw-config", "--secret-ref", "--url", serverUrl], env(freshCacheHome()));
     const config = JSON.parse(result.stdout) as { secrets: { providers: Record<string, { args: string[] }> } };
-    expect(config.secrets.providers["mantle-vend"]?.args).toEqual(["openclaw-resolver", "--url", front.url]);
+    expect(config.secrets.providers["mantle-vend"]?.args).toEqual(["openclaw-resolver", "--url", serverUrl]);
     expect((await runCli(["openclaw-config", "--secret-ref", "--proxy", "http://127.0.0.1:1"], env(freshCacheHome()))).code).toBe(2);
   });
 });
@@ -414,7 +501,7 @@ describe("models and openclaw-config against the real server's catalog", () => {
 
 describe("openclaw-resolver answers OpenClaw's exec secret-provider protocol when run the way OpenClaw runs it", () => {
   it("runs by absolute path with no shell and only passEnv; valid tokens per region, NOT_FOUND for ids it cannot serve, well under 5 s", async () => {
-    const config = JSON.parse((await runCli(["openclaw-config", "--secret-ref"], env(freshCacheHome(), { MANTLE_VEND_URL: front.url }))).stdout) as {
+    const config = JSON.parse((await runCli(["openclaw-config", "--secret-ref"], env(freshCacheHome()))).stdout) as {
       secrets: { providers: Record<string, { command: string; args: string[]; passEnv: string[]; jsonOnly: boolean }> };
     };
     const provider = config.secrets.providers["mantle-vend"]!;
@@ -430,42 +517,40 @@ describe("openclaw-resolver answers OpenClaw's exec secret-provider protocol whe
     const gateway = { PATH: process.env["PATH"] ?? "", MANTLE_VEND_URL: serverUrl, MANTLE_VEND_API_KEY: apiKey, HOME: home, SECRET_OTHER: "x" };
     const childEnv = Object.fromEntries(provider.passEnv.map((name) => [name, gateway[name as keyof typeof gateway]]).filter(([, v]) => v !== undefined));
     expect(Object.keys(childEnv).sort()).toEqual(["MANTLE_VEND_API_KEY", "MANTLE_VEND_URL", "PATH"]);
-    const realCache = new FileTokenCache({ url: normaliseServiceUrl(serverUrl), keyId, dir: defaultCacheDir({}) });
+    // The one addition to passEnv: a temporary cache, so the test never writes into the real ~/.cache.
+    const cacheHome = freshCacheHome();
+    const resolverEnv = { ...(childEnv as Record<string, string>), XDG_CACHE_HOME: cacheHome };
+    const realCache = new FileTokenCache({ url: normaliseServiceUrl(serverUrl), apiKey, dir: defaultCacheDir({}) });
+    const realBefore = listing(realCache.dir);
     const ids = ["us-east-1", "eu-west-1", "default", "xx-nowhere-9", "../etc/passwd"];
-    try {
-      const result = await runProcess(provider.command, provider.args, {
-        env: childEnv as Record<string, string>,
-        input: JSON.stringify({ protocolVersion: 1, provider: "mantle-vend", ids }),
-      });
-      expect(result.code).toBe(0);
-      expect(result.ms).toBeLessThan(3000);
-      expect(result.stdout.endsWith("\n")).toBe(true);
-      expect(result.stdout.trim().split("\n")).toHaveLength(1);
-      const answer = JSON.parse(result.stdout) as { protocolVersion: number; values: Record<string, string>; errors: Record<string, { code: string; message: string }> };
-      expect(answer.protocolVersion).toBe(1);
-      expect(Object.keys(answer.values).sort()).toEqual(["default", "eu-west-1", "us-east-1"]);
-      expect(await accepted(answer.values["us-east-1"]!, "us-east-1")).toBe(true);
-      expect(await accepted(answer.values["eu-west-1"]!, "eu-west-1")).toBe(true);
-      expect(await accepted(answer.values["default"]!, "us-east-1")).toBe(true);
-      expect(Object.keys(answer.errors).sort()).toEqual(["../etc/passwd", "xx-nowhere-9"]);
-      for (const error of Object.values(answer.errors)) expect(error).toEqual({ code: "NOT_FOUND", message: expect.any(String) });
+    const result = await runProcess(provider.command, provider.args, {
+      env: resolverEnv,
+      input: JSON.stringify({ protocolVersion: 1, provider: "mantle-vend", ids }),
+    });
+    expect(result.code).toBe(0);
+    expect(result.ms).toBeLessThan(3000);
+    expect(result.stdout.endsWith("\n")).toBe(true);
+    expect(result.stdout.trim().split("\n")).toHaveLength(1);
+    const answer = JSON.parse(result.stdout) as { protocolVersion: number; values: Record<string, string>; errors: Record<string, { code: string; message: string }> };
+    expect(answer.protocolVersion).toBe(1);
+    expect(Object.keys(answer.values).sort()).toEqual(["default", "eu-west-1", "us-east-1"]);
+    expect(await accepted(answer.values["us-east-1"]!, "us-east-1")).toBe(true);
+    expect(await accepted(answer.values["eu-west-1"]!, "eu-west-1")).toBe(true);
+    expect(await accepted(answer.values["default"]!, "us-east-1")).toBe(true);
+    expect(Object.keys(answer.errors).sort()).toEqual(["../etc/passwd", "xx-nowhere-9"]);
+    for (const error of Object.values(answer.errors)) expect(error).toEqual({ code: "NOT_FOUND", message: expect.any(String) });
 
-      // A second resolution (openclaw secrets reload) is served from the shared cache.
-      const before = tokenRequests();
-      const again = await runProcess(provider.command, provider.args, {
-        env: childEnv as Record<string, string>,
-        input: JSON.stringify({ protocolVersion: 1, provider: "mantle-vend", ids: ["us-east-1"] }),
-      });
-      expect((JSON.parse(again.stdout) as { values: Record<string, string> }).values["us-east-1"]).toBe(answer.values["us-east-1"]);
-      expect(tokenRequests() - before).toBe(0);
-    } finally {
-      for (const region of ["", "us-east-1", "eu-west-1"]) realCache.delete(region);
-      try {
-        rmdirSync(realCache.dir); // only if this test left it empty
-      } catch {
-        // not empty, or not ours
-      }
-    }
+    // A second resolution (openclaw secrets reload) is served from the shared cache.
+    const before = tokenRequests();
+    const again = await runProcess(provider.command, provider.args, {
+      env: resolverEnv,
+      input: JSON.stringify({ protocolVersion: 1, provider: "mantle-vend", ids: ["us-east-1"] }),
+    });
+    expect((JSON.parse(again.stdout) as { values: Record<string, string> }).values["us-east-1"]).toBe(answer.values["us-east-1"]);
+    expect(tokenRequests() - before).toBe(0);
+    expect(readdirSync(join(cacheHome, "mantle-vend")).length).toBeGreaterThan(0);
+    for (const region of ["", "us-east-1", "eu-west-1"]) expect(() => lstatSync(realCache.pathFor(region))).toThrow();
+    expect(listing(realCache.dir)).toEqual(realBefore);
   });
 
   it("a request that is not the protocol is a usage error with nothing on stdout", async () => {
@@ -500,6 +585,31 @@ describe("proxy serves Mantle on loopback until it is told to stop", () => {
   });
 });
 
+describe("proxy --require-key prints its own secret once and serves only callers that present it", () => {
+  it("the key is on its own stderr line; without it 401, with it as Bearer or x-api-key 200", async () => {
+    const child = spawn(process.execPath, [CLI, "proxy", "--port", "0", "--require-key"], { env: env(freshCacheHome()), stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      const { url, key, text } = await new Promise<{ url: string; key: string; text: string }>((resolve, reject) => {
+        let text = "";
+        child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+          text += chunk;
+          const listening = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(text);
+          const key = /^(mvp_[A-Za-z0-9_-]{43})$/m.exec(text);
+          if (listening !== null && key !== null) resolve({ url: listening[1]!, key: key[1]!, text });
+        });
+        child.on("exit", () => reject(new Error(`proxy exited: ${text}`)));
+      });
+      expect(text.split(key)).toHaveLength(2); // printed once
+      expect(text).not.toContain(apiKey);
+      expect((await fetch(`${url}/v1/models`)).status).toBe(401);
+      expect((await fetch(`${url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
+      expect((await fetch(`${url}/v1/models`, { headers: { "x-api-key": key } })).status).toBe(200);
+    } finally {
+      child.kill("SIGKILL");
+    }
+    }, 15_000);
+});
+
 describe("failures are one clear line on stderr with a distinct exit code", () => {
   async function closedPort(): Promise<number> {
     const server = createServer();
@@ -516,7 +626,30 @@ describe("failures are one clear line on stderr with a distinct exit code", () =
     const a = await runCli(["token"], noUrl);
     expect([a.code, a.stdout, a.stderr]).toEqual([3, "", "mantle-vend: no service URL: set MANTLE_VEND_URL or pass --url\n"]);
     const b = await runCli(["token"], env(cacheHome, { MANTLE_VEND_API_KEY: "" }));
-    expect([b.code, b.stdout, b.stderr]).toEqual([3, "", "mantle-vend: no API key: set MANTLE_VEND_API_KEY\n"]);
+    expect([b.code, b.stdout, b.stderr]).toEqual([3, "", "mantle-vend: no API key: set MANTLE_VEND_API_KEY or MANTLE_VEND_API_KEY_FILE\n"]);
+  });
+
+  it("exit 3: the API key is not sent over plain http to a non-loopback host unless --allow-insecure-http", async () => {
+    const insecure = "http://gateway.invalid:8787";
+    const result = await runCli(["token", "--no-cache"], env(freshCacheHome(), { MANTLE_VEND_URL: insecure }));
+    expect(result.code).toBe(3);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toMatch(/^mantle-vend: refusing to send the API key over plain http to gateway\.invalid.*--allow-insecure-http.*\n$/);
+    expect(result.stderr).not.toContain(apiKey.slice(21));
+  });
+
+  // With the flag the CLI would connect: only inside a network namespace with nothing but loopback.
+  it.skipIf(!hasNetworkNamespaces)("--allow-insecure-http and MANTLE_VEND_ALLOW_INSECURE_HTTP=1 let it try (exit 4 inside an empty network namespace)", async () => {
+    const insecure = "http://gateway.invalid:8787";
+    for (const [args, extra] of [
+      [["--allow-insecure-http"], {}],
+      [[], { MANTLE_VEND_ALLOW_INSECURE_HTTP: "1" }],
+    ] as const) {
+      const result = await runProcess("unshare", ["-rn", process.execPath, CLI, "token", "--no-cache", ...args], {
+        env: env(freshCacheHome(), { MANTLE_VEND_URL: insecure, ...extra }),
+      });
+      expect(result.code, result.stderr).toBe(4);
+    }
   });
 
   it("exit 4: the server cannot be reached", async () => {
@@ -535,7 +668,7 @@ describe("failures are one clear line on stderr with a distinct exit code", () =
   });
 
   it("exit 6: the key may not use the region (403); exit 2: a bad command line", async () => {
-    const narrow = await service.createKey({ regions: ["us-west-2"] });
+    const narrow = await fixture.service.createKey({ regions: ["us-west-2"] });
     const result = await runCli(["token", "--region", "us-east-1"], env(freshCacheHome(), { MANTLE_VEND_API_KEY: narrow.key }));
     expect(result.code).toBe(6);
     expect(result.stderr.split("\n")).toHaveLength(2);

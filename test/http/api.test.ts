@@ -1,22 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DependencyError } from "../../lambda/errors.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { DependencyUnavailableError } from "../../lambda/errors.js";
 import type { FunctionUrlResult } from "../../lambda/http/events.js";
-import { verifyBearerToken, EMULATOR_CREDENTIALS, MantleEmulator } from "../../lambda/local/mantle-emulator.js";
+import { verifyBearerToken, EMULATOR_CREDENTIALS, type MantleEmulator } from "../../lambda/local/mantle-emulator.js";
 import { functionUrlEvent, type EventInit } from "../support/events.js";
+import { useFixture } from "../support/fixture.js";
 import { startService, type TestService } from "../support/service.js";
+
+const fixture = useFixture({ service: { env: { MANTLE_VEND_REGIONS: "us-east-1,us-west-2,eu-west-1" } } });
 
 let emulator: MantleEmulator;
 let service: TestService;
 let key: string;
 
 beforeAll(async () => {
-  emulator = await MantleEmulator.start();
-  service = await startService({ emulator, env: { MANTLE_VEND_REGIONS: "us-east-1,us-west-2,eu-west-1" } });
+  ({ emulator, service } = fixture);
   key = (await service.createKey()).key;
-});
-afterAll(async () => {
-  await service.close();
-  await emulator.close();
 });
 
 async function call(init: EventInit, on: TestService = service): Promise<{ status: number; headers: Record<string, string>; json: Record<string, unknown> }> {
@@ -212,7 +210,7 @@ describe("error statuses carry the envelope", () => {
     const unsigned = await startService({
       emulator,
       credentials: async () => {
-        throw new DependencyError("no credentials");
+        throw new DependencyUnavailableError("no credentials");
       },
     });
     try {

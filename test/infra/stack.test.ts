@@ -260,14 +260,14 @@ describe("bundles are minified ESM with a createRequire banner and the AWS SDK l
 
   it("imports @aws-sdk packages from the runtime instead of inlining them", () => {
     const code = bundleOf(defaults, defaults.vendor.apiFunction);
-    // SPEC §6: SSM is reached with @aws-sdk/client-ssm, so the API bundle must reference it externally...
+    // SSM is reached with @aws-sdk/client-ssm, so the API bundle must reference it externally...
     expect(code).toMatch(/from\s*"@aws-sdk\/client-ssm"|require\("@aws-sdk\/client-ssm"\)/);
     // ...and must not carry the client itself (its service target string only exists in the SDK's code).
     expect(code).not.toContain("AmazonSSM");
   });
 });
 
-describe("environment variables carry the configuration (SPEC §6)", () => {
+describe("environment variables carry the configuration (docs/configuration.md)", () => {
   it("sets the defaults on the API function", () => {
     expect(env(defaults, defaults.vendor.apiFunction)).toEqual({
       MANTLE_VEND_PARAMETER_PREFIX: "/mantle-vend",

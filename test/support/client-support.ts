@@ -1,11 +1,11 @@
 /**
- * Helpers for the client suites (test/client/*.test.ts): HTTP stubs, a catalog front for the real
- * server until it serves GET /v1/models itself, a serialised build of client/, and CLI runs.
+ * Helpers for the client suites (test/client/*.test.ts): HTTP stubs, a catalog in the API's shape
+ * for them, a serialised build of client/, and CLI runs.
  */
 import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -101,7 +101,7 @@ export interface CatalogModelFixture {
   input: string[];
 }
 
-/** A catalog in SPEC §3's shape, with a model on each of Mantle's three prefixes. */
+/** A catalog in the shape of `GET /v1/models` (docs/http-api.md), for stubs, with a model on each of Mantle's three prefixes. */
 export function catalogFixture(region: string, baseUrl: string): Record<string, unknown> {
   const root = baseUrl.replace(/\/v1$/, "");
   const chat = { apis: ["chat-completions"], baseUrl: `${root}/v1`, input: ["text"] };
@@ -121,56 +121,6 @@ export function catalogFixture(region: string, baseUrl: string): Record<string, 
     stale: false,
     models,
   };
-}
-
-export interface CatalogFront extends Stub {
-  /** GET /v1/models requests it answered itself. */
-  modelRequests: RecordedRequest[];
-}
-
-/**
- * Serves `GET /v1/models` as SPEC §3 describes (etag, If-None-Match → 304, cache-control) for `apiKey`,
- * and forwards every other request unchanged to `upstream` (the real local server). Stands in until the
- * server implements the route.
- */
-export async function startCatalogFront(options: {
-  upstream: string;
-  apiKey: string;
-  catalog: (region: string) => Record<string, unknown>;
-  defaultRegion?: string;
-}): Promise<CatalogFront> {
-  const modelRequests: RecordedRequest[] = [];
-  const upstream = new URL(options.upstream);
-  const stub = await startStub((req, res) => {
-    const url = new URL(req.url, "http://front");
-    if (url.pathname !== "/v1/models") {
-      const forward = httpRequest(
-        { hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      forward.on("error", () => res.destroy());
-      forward.end(req.body);
-      return;
-    }
-    modelRequests.push(req);
-    if (req.headers.authorization !== `Bearer ${options.apiKey}`) {
-      sendJson(res, 401, { error: { code: "unauthorized", message: "missing or invalid API key", requestId: "front" } }, { "www-authenticate": "Bearer" });
-      return;
-    }
-    const catalog = options.catalog(url.searchParams.get("region") ?? options.defaultRegion ?? "us-east-1");
-    const etag = `"${createHash("sha256").update(JSON.stringify(catalog.models)).digest("hex").slice(0, 32)}"`;
-    const headers = { etag, "cache-control": "private, max-age=0", "x-request-id": "front" };
-    if (req.headers["if-none-match"] === etag) {
-      res.writeHead(304, headers);
-      res.end();
-      return;
-    }
-    sendJson(res, 200, catalog, headers);
-  });
-  return { ...stub, modelRequests };
 }
 
 // --- build -------------------------------------------------------------------------

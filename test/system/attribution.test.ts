@@ -1,15 +1,19 @@
 import { pathToFileURL } from "node:url";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { KeyAdmin } from "../../lambda/admin/keys-admin.js";
 import type { FunctionUrlEvent, FunctionUrlResult } from "../../lambda/http/events.js";
-import { MantleEmulator, verifyBearerToken } from "../../lambda/local/mantle-emulator.js";
-import { SsmFake } from "../fakes/ssm-fake.js";
-import { StsFake } from "../fakes/sts-fake.js";
+import { DEFAULT_PARAMETER_PREFIX } from "../../lambda/config.js";
+import { verifyBearerToken, type MantleEmulator } from "../../lambda/local/mantle-emulator.js";
+import type { SsmFake } from "../fakes/ssm-fake.js";
+import type { StsFake } from "../fakes/sts-fake.js";
+import { useFixture } from "../support/fixture.js";
 import { bundleEnv, synthesizeBundle } from "../support/bundle.js";
 import { functionUrlEvent } from "../support/events.js";
 import { ssmStore } from "../support/ssm.js";
 
 const ROLE_ARN = "arn:aws:iam::123456789012:role/mantle-vend-token";
+// The emulator knows only the STS sessions' credentials: a token signed any other way fails.
+const fixture = useFixture({ ssm: true, sts: true, emulator: ({ sts }) => ({ credentials: sts ? [sts.credentials] : [] }) });
 let ssm: SsmFake;
 let sts: StsFake;
 let emulator: MantleEmulator;
@@ -19,22 +23,14 @@ let keyId: string;
 
 beforeAll(async () => {
   const { apiBundle } = await synthesizeBundle({ perKeyAttribution: true });
-  ssm = await SsmFake.start();
-  sts = await StsFake.start();
-  emulator = await MantleEmulator.start({ credentials: [sts.credentials] });
-  ({ key, keyId } = await new KeyAdmin(ssmStore(ssm), "/mantle-vend").create({ name: "team a", regions: ["us-east-1", "eu-west-1"] }));
+  ({ ssm, sts, emulator } = fixture);
+  ({ key, keyId } = await new KeyAdmin(ssmStore(ssm), DEFAULT_PARAMETER_PREFIX).create({ name: "team a", regions: ["us-east-1", "eu-west-1"] }));
   Object.assign(process.env, {
     ...bundleEnv({ ssmUrl: ssm.url, mantleEndpoint: emulator.endpointTemplate, stsUrl: sts.url }),
     MANTLE_VEND_TOKEN_ROLE_ARN: ROLE_ARN,
     MANTLE_VEND_MAX_TTL_SECONDS: "43200",
   });
   ({ handler } = (await import(pathToFileURL(apiBundle).href)) as { handler: typeof handler });
-});
-
-afterAll(async () => {
-  await emulator?.close();
-  await sts?.close();
-  await ssm?.close();
 });
 
 beforeEach(() => {

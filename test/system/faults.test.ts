@@ -16,12 +16,13 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { KeyAdmin } from "../../lambda/admin/keys-admin.js";
 import { CatalogStore } from "../../lambda/catalog/store.js";
 import type { Catalog } from "../../lambda/catalog/models.js";
-import { DependencyError } from "../../lambda/errors.js";
+import { DependencyUnavailableError } from "../../lambda/errors.js";
 import { SsmParameterStore } from "../../lambda/store/ssm.js";
 import type { CredentialSource } from "../../lambda/tokens/mint.js";
 import type { FunctionUrlEvent, FunctionUrlResult } from "../../lambda/http/events.js";
-import { EMULATOR_CREDENTIALS, MantleEmulator, verifyBearerToken, type EmulatorModel, type FailureMode } from "../../lambda/local/mantle-emulator.js";
-import { SsmFake } from "../fakes/ssm-fake.js";
+import { EMULATOR_CREDENTIALS, verifyBearerToken, type MantleEmulator, type EmulatorModel, type FailureMode } from "../../lambda/local/mantle-emulator.js";
+import type { SsmFake } from "../fakes/ssm-fake.js";
+import { startFixture } from "../support/fixture.js";
 import { bundleEnv, synthesizeBundle } from "../support/bundle.js";
 import { ManualClock } from "../support/clock.js";
 import { functionUrlEvent } from "../support/events.js";
@@ -43,6 +44,7 @@ type SsmFault = "throttle" | "5xx" | "timeout" | "down";
 const SSM_FAULTS: SsmFault[] = ["throttle", "5xx", "timeout", "down"];
 const MANTLE_FAULTS: FailureMode[] = ["http500", "timeout", "garbage", "not-list", "non-utf8", "oversized", "slow"];
 
+let fixture: Awaited<ReturnType<typeof startFixture>>;
 let ssm: SsmFake;
 let emulator: MantleEmulator;
 let services: TestService[];
@@ -52,8 +54,9 @@ let allKeys: string[];
 let key: string;
 
 beforeEach(async () => {
-  ssm = await SsmFake.start();
-  emulator = await MantleEmulator.start();
+  // Fresh fakes per test: faults and call counts never leak from one test to the next.
+  fixture = await startFixture({ ssm: true, emulator: true });
+  ({ ssm, emulator } = fixture);
   services = [];
   clients = [];
   const admin = new KeyAdmin(ssmStore(ssm), PREFIX);
@@ -71,8 +74,7 @@ afterEach(async () => {
     await service.close();
   }
   for (const client of clients) client.destroy();
-  await emulator.close();
-  await ssm.close();
+  await fixture.close();
 });
 
 // ---------------------------------------------------------------- helpers
@@ -398,7 +400,7 @@ describe("failing signing credentials answer 503 for tokens and cold catalogs, a
   let credentialsDown: boolean;
   /** What defaultCredentialSource throws when the credential chain fails. */
   const flaky: CredentialSource = async () => {
-    if (credentialsDown) throw new DependencyError("signing credentials are unavailable");
+    if (credentialsDown) throw new DependencyUnavailableError("signing credentials are unavailable");
     return EMULATOR_CREDENTIALS;
   };
   beforeEach(() => {
