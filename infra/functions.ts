@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import type { Duration } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import type * as iam from "aws-cdk-lib/aws-iam";
@@ -21,8 +21,8 @@ function entryPath(file: string): string {
   return path;
 }
 
-export function logGroup(scope: Construct, id: string, retention: logs.RetentionDays): logs.LogGroup {
-  return new logs.LogGroup(scope, id, { retention, removalPolicy: RemovalPolicy.DESTROY });
+export function logGroup(scope: Construct, id: string, config: Pick<ResolvedProps, "logRetention" | "logRemovalPolicy">): logs.LogGroup {
+  return new logs.LogGroup(scope, id, { retention: config.logRetention, removalPolicy: config.logRemovalPolicy });
 }
 
 /** The environment both functions read at start-up (lambda/config.ts validates it). */

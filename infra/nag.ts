@@ -8,7 +8,7 @@ interface Acknowledgement {
 
 const SSM_SCOPE = "arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter";
 
-/** The wildcards every role that reads the service's parameters carries. */
+/** The wildcards every role that reads the service's parameters and writes catalogs carries. */
 function parameterReads(prefix: string): Acknowledgement[] {
   return [
     {
@@ -19,13 +19,6 @@ function parameterReads(prefix: string): Acknowledgement[] {
         "service's own parameter prefix.",
     },
     {
-      id: "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*]",
-      reason:
-        "SecureString keys use the AWS managed key aws/ssm, whose key id is not known at deploy time " +
-        "and which IAM cannot address by alias; the statement is limited by kms:ViaService to SSM in " +
-        "this region and by kms:ResourceAliases to alias/aws/ssm.",
-    },
-    {
       id: `AwsSolutions-IAM5[Resource::${SSM_SCOPE}${prefix}/catalogs/*]`,
       reason:
         "Catalogs are one index and a variable number of shards per region " +
@@ -34,16 +27,27 @@ function parameterReads(prefix: string): Acknowledgement[] {
   ];
 }
 
-/** The wildcards a Mantle signer carries. */
-function mantleSigning(regions: readonly string[]): Acknowledgement[] {
+/** The wildcard of the role that decrypts the keys (the refresh reads catalogs alone). */
+const KEY_DECRYPT: Acknowledgement = {
+  id: "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*]",
+  reason:
+    "SecureString keys use the AWS managed key aws/ssm, whose key id is not known at deploy time " +
+    "and which IAM cannot address by alias; the statement is limited by kms:ViaService to SSM in " +
+    "this region and by kms:ResourceAliases to alias/aws/ssm.",
+};
+
+/** Only a signer of callers' tokens holds Get*; the refresh lists models and nothing else. */
+const MANTLE_GET: Acknowledgement = {
+  id: "AwsSolutions-IAM5[Action::bedrock-mantle:Get*]",
+  reason:
+    "Mantle authorizes bearer-token requests against the read actions of the AWS managed policy " +
+    "AmazonBedrockMantleInferenceAccess (Get*, List*); enumerating them would break as Mantle adds " +
+    "read operations. Write and management actions are not granted.",
+};
+
+/** The wildcards every role that signs Mantle tokens carries, whether for callers or for listing. */
+function mantleListing(regions: readonly string[]): Acknowledgement[] {
   return [
-    {
-      id: "AwsSolutions-IAM5[Action::bedrock-mantle:Get*]",
-      reason:
-        "Mantle authorizes bearer-token requests against the read actions of the AWS managed policy " +
-        "AmazonBedrockMantleInferenceAccess (Get*, List*); enumerating them would break as Mantle adds " +
-        "read operations. Write and management actions are not granted.",
-    },
     {
       id: "AwsSolutions-IAM5[Action::bedrock-mantle:List*]",
       reason:
@@ -80,9 +84,15 @@ export function acknowledgeUnavoidableWildcards(args: {
   regions: readonly string[];
   /** Roles that read parameters and write catalogs. */
   parameterReaders: readonly IConstruct[];
-  /** Roles whose policies hold the Mantle actions. */
+  /** Roles that also decrypt the keys. */
+  keyReaders: readonly IConstruct[];
+  /** Roles whose policies hold all of the Mantle actions (they sign callers' tokens). */
   signers: readonly IConstruct[];
+  /** Roles that sign only to list models. */
+  listers: readonly IConstruct[];
 }): void {
   acknowledge(args.parameterReaders, parameterReads(args.prefix));
-  acknowledge(args.signers, mantleSigning(args.regions));
+  acknowledge(args.keyReaders, [KEY_DECRYPT]);
+  acknowledge(args.signers, [MANTLE_GET, ...mantleListing(args.regions)]);
+  acknowledge(args.listers, mantleListing(args.regions));
 }

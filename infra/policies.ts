@@ -28,20 +28,25 @@ export function readParametersStatements(prefix: string): iam.PolicyStatement[] 
       actions: ["ssm:GetParametersByPath"],
       resources: [parameterArn(prefix), underPrefix],
     }),
-    // Keys are SecureStrings under the AWS managed key aws/ssm. Its key policy already lets account
-    // principals decrypt through SSM; this statement states the need explicitly without widening it.
-    // IAM cannot name a key by alias, so the key ARN is wildcarded and narrowed by alias and by
-    // "only through SSM in this region".
-    new iam.PolicyStatement({
-      sid: "DecryptSecureStringsViaSsm",
-      actions: ["kms:Decrypt"],
-      resources: [`arn:${Aws.PARTITION}:kms:${Aws.REGION}:${Aws.ACCOUNT_ID}:key/*`],
-      conditions: {
-        StringEquals: { "kms:ViaService": `ssm.${Aws.REGION}.amazonaws.com` },
-        "ForAnyValue:StringEquals": { "kms:ResourceAliases": "alias/aws/ssm" },
-      },
-    }),
   ];
+}
+
+/**
+ * Only a role that reads the keys (SecureStrings under the AWS managed key aws/ssm) needs this.
+ * The key policy already lets account principals decrypt through SSM; this statement states the
+ * need explicitly without widening it. IAM cannot name a key by alias, so the key ARN is
+ * wildcarded and narrowed by alias and by "only through SSM in this region".
+ */
+export function decryptKeysStatement(): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: "DecryptSecureStringsViaSsm",
+    actions: ["kms:Decrypt"],
+    resources: [`arn:${Aws.PARTITION}:kms:${Aws.REGION}:${Aws.ACCOUNT_ID}:key/*`],
+    conditions: {
+      StringEquals: { "kms:ViaService": `ssm.${Aws.REGION}.amazonaws.com` },
+      "ForAnyValue:StringEquals": { "kms:ResourceAliases": "alias/aws/ssm" },
+    },
+  });
 }
 
 /**
@@ -56,20 +61,30 @@ export function writeCatalogsStatement(prefix: string): iam.PolicyStatement {
   });
 }
 
+const mantleProjectArns = (regions: readonly string[]): string[] =>
+  regions.map((region) => `arn:${Aws.PARTITION}:bedrock-mantle:${region}:${Aws.ACCOUNT_ID}:project/*`);
+
+// CallWithBearerToken has no resource type, so "*" is the only valid resource.
+const bearerTokenStatement = (): iam.PolicyStatement =>
+  new iam.PolicyStatement({
+    sid: "MantleBearerToken",
+    actions: ["bedrock-mantle:CallWithBearerToken"],
+    resources: ["*"],
+  });
+
 /** What a signer needs for its tokens to work on Mantle, in the allowlisted regions. */
 export function mantleStatements(regions: readonly string[]): iam.PolicyStatement[] {
   return [
-    new iam.PolicyStatement({
-      sid: "MantleInference",
-      actions: MANTLE_PROJECT_ACTIONS,
-      resources: regions.map((region) => `arn:${Aws.PARTITION}:bedrock-mantle:${region}:${Aws.ACCOUNT_ID}:project/*`),
-    }),
-    // CallWithBearerToken has no resource type, so "*" is the only valid resource.
-    new iam.PolicyStatement({
-      sid: "MantleBearerToken",
-      actions: ["bedrock-mantle:CallWithBearerToken"],
-      resources: ["*"],
-    }),
+    new iam.PolicyStatement({ sid: "MantleInference", actions: MANTLE_PROJECT_ACTIONS, resources: mantleProjectArns(regions) }),
+    bearerTokenStatement(),
+  ];
+}
+
+/** The refresh's tokens only list models: no inference, no Get*. */
+export function listModelsStatements(regions: readonly string[]): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({ sid: "MantleListModels", actions: ["bedrock-mantle:List*"], resources: mantleProjectArns(regions) }),
+    bearerTokenStatement(),
   ];
 }
 

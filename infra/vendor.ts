@@ -1,13 +1,24 @@
 import { Duration } from "aws-cdk-lib";
+import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import type * as events from "aws-cdk-lib/aws-events";
 import type * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import type * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { VendorAlarms } from "./alarms.js";
 import { logGroup, refreshSchedule, serviceEnvironment, serviceFunction } from "./functions.js";
 import { acknowledgeUnavoidableWildcards } from "./nag.js";
-import { executionRole, logStatement, mantleStatements, readParametersStatements, tokenRole, writeCatalogsStatement } from "./policies.js";
+import {
+  decryptKeysStatement,
+  executionRole,
+  listModelsStatements,
+  logStatement,
+  mantleStatements,
+  readParametersStatements,
+  tokenRole,
+  writeCatalogsStatement,
+} from "./policies.js";
 import { resolveProps, type MantleTokenVendorProps } from "./props.js";
 
 export type { MantleTokenVendorProps } from "./props.js";
@@ -33,6 +44,10 @@ export class MantleTokenVendor extends Construct {
   public readonly tokenRole?: iam.Role;
   public readonly apiLogGroup: logs.LogGroup;
   public readonly refreshLogGroup: logs.LogGroup;
+  /** Fires when a scheduled refresh fails (in every region). */
+  public readonly refreshErrorsAlarm: cloudwatch.Alarm;
+  /** Fires when the API answers 5xx to more than 5 % of its requests. */
+  public readonly api5xxAlarm: cloudwatch.Alarm;
   /** The validated parameter prefix. */
   public readonly parameterPrefix: string;
   /** The validated region allowlist. */
@@ -45,14 +60,15 @@ export class MantleTokenVendor extends Construct {
     this.parameterPrefix = prefix;
     this.regions = regions;
 
-    this.apiLogGroup = logGroup(this, "ApiLogGroup", config.logRetention);
-    this.refreshLogGroup = logGroup(this, "RefreshLogGroup", config.logRetention);
+    this.apiLogGroup = logGroup(this, "ApiLogGroup", config);
+    this.refreshLogGroup = logGroup(this, "RefreshLogGroup", config);
 
     this.role = executionRole(this, "ApiRole", {
       description: "mantle-vend API function: reads its own parameters and signs Mantle tokens",
       policyName: "MantleVendApi",
       statements: [
         ...readParametersStatements(prefix),
+        decryptKeysStatement(),
         writeCatalogsStatement(prefix),
         logStatement(this.apiLogGroup),
         ...(config.perKeyAttribution ? [] : mantleStatements(regions)),
@@ -61,9 +77,10 @@ export class MantleTokenVendor extends Construct {
     this.refreshRole = executionRole(this, "RefreshRole", {
       description: "mantle-vend catalog refresh: reads its parameters, writes catalogs, lists Mantle models",
       policyName: "MantleVendRefresh",
-      // The refresh signs with its own role in both modes: the token role trusts only the
-      // API role, and a catalog listing is not attributable to any key.
-      statements: [...readParametersStatements(prefix), writeCatalogsStatement(prefix), logStatement(this.refreshLogGroup), ...mantleStatements(regions)],
+      // No kms:Decrypt: the refresh reads catalogs (String parameters), never the keys. It signs
+      // with its own role in both modes (the token role trusts only the API role, and a catalog
+      // listing is not attributable to any key), and its tokens only list models.
+      statements: [...readParametersStatements(prefix), writeCatalogsStatement(prefix), logStatement(this.refreshLogGroup), ...listModelsStatements(regions)],
     });
     if (config.perKeyAttribution) this.tokenRole = tokenRole(this, this.role, regions);
 
@@ -90,11 +107,21 @@ export class MantleTokenVendor extends Construct {
       this.schedule = refreshSchedule(this, this.refreshFunction, config.refreshIntervalMinutes);
     }
 
+    const alarms = new VendorAlarms(this, "Alarms", {
+      apiFunction: this.apiFunction,
+      refreshFunction: this.refreshFunction,
+      ...(config.alarmTopic === undefined ? {} : { topic: config.alarmTopic }),
+    });
+    this.refreshErrorsAlarm = alarms.refreshErrors;
+    this.api5xxAlarm = alarms.api5xx;
+
     acknowledgeUnavoidableWildcards({
       prefix,
       regions,
       parameterReaders: [this.role, this.refreshRole],
-      signers: [this.tokenRole ?? this.role, this.refreshRole],
+      keyReaders: [this.role],
+      signers: [this.tokenRole ?? this.role],
+      listers: [this.refreshRole],
     });
   }
 }

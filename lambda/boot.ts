@@ -9,11 +9,18 @@ import type { STSClient } from "@aws-sdk/client-sts";
 /**
  * Short timeouts for every AWS call on a request's path: a hung dependency must turn into
  * a 503 (or a cached answer) well inside the function's 10 s, never Lambda's own timeout.
+ * Two attempts of a quarter of the request deadline each (2 s of the default 8 s) fit in it.
  */
-const AWS_CLIENT_LIMITS = {
-  maxAttempts: 2,
-  requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
-};
+function awsClientLimits(config: Config) {
+  return {
+    maxAttempts: 2,
+    requestHandler: {
+      connectionTimeout: Math.ceil(config.requestDeadlineMs / 8),
+      requestTimeout: Math.ceil(config.requestDeadlineMs / 4),
+      throwOnRequestTimeout: true,
+    },
+  };
+}
 
 export interface LambdaEnvironment {
   config: Config;
@@ -36,7 +43,7 @@ export function bootLambda(): LambdaEnvironment {
     log.error("invalid configuration; refusing to start", { errorMessage: (error as Error).message });
     throw error;
   }
-  return { config, log, store: new SsmParameterStore(new SSMClient(AWS_CLIENT_LIMITS)), credentials: signingCredentials(config) };
+  return { config, log, store: new SsmParameterStore(new SSMClient(awsClientLimits(config))), credentials: signingCredentials(config) };
 }
 
 /** The execution role by default; in attribution mode an STS session of the token role per key. */
@@ -47,7 +54,7 @@ function signingCredentials(config: Config): CredentialSource {
   return attributionCredentialSource({
     roleArn,
     // Loaded on first use: only attribution mode pays for the STS client at cold start.
-    sts: () => (client ??= import("@aws-sdk/client-sts").then(({ STSClient }) => new STSClient(AWS_CLIENT_LIMITS))),
+    sts: () => (client ??= import("@aws-sdk/client-sts").then(({ STSClient }) => new STSClient(awsClientLimits(config)))),
     clock: Date.now,
   });
 }

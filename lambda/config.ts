@@ -12,6 +12,8 @@ export interface Config {
   keyCacheMaxAgeSeconds: number;
   rateLimit: RateLimit;
   mantleEndpoint: string;
+  /** A request's whole path (store reads, a live fetch, a store write) ends within this. */
+  requestDeadlineMs: number;
   tokenRoleArn?: string;
 }
 
@@ -25,6 +27,8 @@ export const DEFAULT_TTL_SECONDS = 3600;
 export const DEFAULT_CATALOG_TTL_SECONDS = 3600;
 export const MAX_CATALOG_TTL_SECONDS = 7 * 86_400;
 export const DEFAULT_PARAMETER_PREFIX = "/mantle-vend";
+/** Well inside the API function's 10 s timeout, leaving time to answer and log. */
+export const DEFAULT_REQUEST_DEADLINE_MS = 8_000;
 /** SSM allows 15 levels; the service appends up to three (`/catalogs/<region>/<i>`). */
 const MAX_PREFIX_LEVELS = 12;
 
@@ -57,6 +61,7 @@ export function loadConfig(env: Env): Config {
       burst: integer(env, "MANTLE_VEND_RATE_LIMIT_BURST", 100, 1, 1_000_000),
     },
     mantleEndpoint: parseEndpoint(env.MANTLE_VEND_MANTLE_ENDPOINT ?? DEFAULT_MANTLE_ENDPOINT),
+    requestDeadlineMs: integer(env, "MANTLE_VEND_REQUEST_DEADLINE_MS", DEFAULT_REQUEST_DEADLINE_MS, 100, 60_000),
   };
   const roleArn = env.MANTLE_VEND_TOKEN_ROLE_ARN;
   if (roleArn !== undefined && roleArn !== "") {

@@ -1,5 +1,5 @@
 import { createApi, type Api } from "./http/index.js";
-import { CatalogService, CatalogStore, liveModelsFromMantle, OverridesCache, OverridesStore, type Fetch, type Overrides } from "./catalog/index.js";
+import { CatalogService, CatalogStore, liveModelsFromMantle, OverridesCache, OverridesStore, type Fetch, type Overrides, type Sleep } from "./catalog/index.js";
 import { KeyCache, type KeyCacheOptions, RateLimiter } from "./keys/index.js";
 import type { Log } from "./logger.js";
 import { mantleRoot } from "./allowlist.js";
@@ -15,8 +15,10 @@ export interface CatalogOptions {
   credentials: CredentialSource;
   log: Log;
   clock?: Clock;
-  /** Deadline for one live `GET /v1/models`, body included. */
+  /** Deadline for one live `GET /v1/models`, body included (and never past the request's deadline). */
   upstreamTimeoutMs?: number;
+  /** The waits a request's deadline is raced with; tests drive them from their clock. */
+  sleep?: Sleep;
   /** Wait before re-reading a catalog caught mid-write. */
   catalogRetryDelayMs?: number;
   fetch?: Fetch;
@@ -40,6 +42,7 @@ export interface Service {
  */
 export function createCatalogs(options: CatalogOptions, overrides?: { current(): Promise<Overrides> }): CatalogService {
   const { config, store, log } = options;
+  const clock = options.clock ?? Date.now;
   const catalogStore = new CatalogStore(store, config.parameterPrefix, { retryDelayMs: options.catalogRetryDelayMs });
   const root = (region: string): string => mantleRoot(config, region);
   const live = liveModelsFromMantle({
@@ -47,11 +50,14 @@ export function createCatalogs(options: CatalogOptions, overrides?: { current():
     mantleRoot: root,
     timeoutMs: options.upstreamTimeoutMs,
     fetch: options.fetch,
+    clock,
   });
-  return new CatalogService(catalogStore, live, options.clock ?? Date.now, log, {
+  return new CatalogService(catalogStore, live, clock, log, {
     ttlMs: config.catalogTtlSeconds * 1000,
+    deadlineMs: config.requestDeadlineMs,
     mantleRoot: root,
     overrides,
+    ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
   });
 }
 

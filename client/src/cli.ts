@@ -121,18 +121,40 @@ function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
+/** Longest cell printed: a catalog is data from elsewhere, and a terminal is not the place for megabytes. */
+const MAX_CELL_CHARS = 80;
+
+/**
+ * A catalog value made safe for a terminal: control characters (escape sequences among them)
+ * and bidirectional overrides are shown escaped, never emitted, and long values are cut.
+ */
+function terminalSafe(value: string): string {
+  const escaped = value.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
+  return escaped.length > MAX_CELL_CHARS ? `${escaped.slice(0, MAX_CELL_CHARS - 1)}…` : escaped;
+}
+
+/** YYYY-MM-DD of unix seconds, or "-" for anything that is not a date (1e15 is year 31 million). */
+function dayOf(created: unknown): string {
+  if (typeof created !== "number") return "-";
+  const date = new Date(created * 1000);
+  return Number.isNaN(date.getTime()) || date.getUTCFullYear() > 9999 ? "-" : date.toISOString().slice(0, 10);
+}
+
 function modelsTable(catalog: Catalog): string {
   // The route is the model's base URL below the region's Mantle root, e.g. /openai/v1.
   const root = catalog.baseUrl.replace(/\/v1\/?$/, "");
   const rows = catalog.models.map((m) => [
-    m.id,
-    m.apis.join(","),
-    m.baseUrl.startsWith(root) ? m.baseUrl.slice(root.length) || "/" : m.baseUrl,
+    terminalSafe(String(m.id)),
+    terminalSafe(m.apis.join(",")),
+    terminalSafe(m.baseUrl.startsWith(root) ? m.baseUrl.slice(root.length) || "/" : m.baseUrl),
     m.contextWindow === null ? "-" : String(m.contextWindow),
     m.maxOutputTokens === null ? "-" : String(m.maxOutputTokens),
     m.reasoning === true ? "yes" : "no",
-    typeof m.ownedBy === "string" && m.ownedBy !== "" ? m.ownedBy : "-",
-    typeof m.created === "number" ? new Date(m.created * 1000).toISOString().slice(0, 10) : "-",
+    typeof m.ownedBy === "string" && m.ownedBy !== "" ? terminalSafe(m.ownedBy) : "-",
+    dayOf(m.created),
   ]);
   const header = ["MODEL", "API", "ROUTE", "CONTEXT", "MAX OUTPUT", "REASONING", "OWNED BY", "CREATED"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));

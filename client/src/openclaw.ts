@@ -100,7 +100,8 @@ export function openClawConfig(catalog: Catalog, mode: OpenClawConfigMode): Open
       apiKey = { source: "exec", provider: OPENCLAW_SECRET_PROVIDER_ID, id: region };
       break;
     case "proxy":
-      baseUrl = `${mode.url.replace(/\/+$/, "")}/v1`;
+      // The proxy serves the OpenAI surface under /v1: a URL given with or without it yields one /v1.
+      baseUrl = `${mode.url.replace(/\/+$/, "").replace(/\/v1$/, "")}/v1`;
       apiKey = PROXY_API_KEY_PLACEHOLDER;
       break;
   }

@@ -2,9 +2,12 @@ import { Agent as HttpAgent, createServer, request as httpRequest, type Incoming
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { MantleVendClient } from "./client.js";
+import type { TokenResponse } from "./types.js";
 import { MantleVendError, redact } from "./errors.js";
 import { AllowedMantleRoots, listenerHosts, newProxyKey, proxyKeyRefusal, requestRefusal, type Refusal } from "./proxy-guard.js";
-import { routeForProxy } from "./proxy-routing.js";
+import { routeForProxy, type ProxyRoute } from "./proxy-routing.js";
+
+type ForwardRoute = Extract<ProxyRoute, { kind: "forward" }>;
 
 /** A proxied request only goes out with a token that has at least this much life left. */
 export const PROXY_MIN_TOKEN_SECONDS = 60;
@@ -103,24 +106,39 @@ export function createProxy(options: Omit<ProxyOptions, "port" | "requireKey"> &
     // Only a request the guard let through is routed: the catalog, and the body read for its model,
     // are the caller's business only once it is known to be a local, non-browser caller with the key.
     // Routed by the team catalog: another prefix for the model, or the proxy's own answer.
-    const routed = await routeForProxy(req, () => client.listModels(options.region === undefined ? {} : { region: options.region }), log);
+    const region = options.region === undefined ? {} : { region: options.region };
+    const routed = await routeForProxy(req, () => client.listModels(region), log);
     if (routed.kind === "answer") {
       res.writeHead(routed.status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(routed.body) });
       res.end(routed.body);
       req.resume();
       return;
     }
-    let token;
+    const first = await tokenOrFail(res, req, () => client.getToken({ ...region, minValiditySeconds: PROXY_MIN_TOKEN_SECONDS }));
+    if (first === undefined || (await send(req, res, routed, first)) === "sent") return;
+    // The token's Mantle root refused the connection, before any of the body was read. The cached
+    // token may name an address that is gone (a local server that came back elsewhere, say): drop it
+    // and try once more with a fresh one before answering 502.
+    await client.invalidate(first.region).catch(() => undefined);
+    const fresh = await tokenOrFail(res, req, () => client.getToken({ region: first.region, minValiditySeconds: PROXY_MIN_TOKEN_SECONDS }));
+    if (fresh !== undefined && (await send(req, res, routed, fresh)) === "unreachable") {
+      fail(res, 502, "upstream_error", `cannot reach Mantle at ${new URL(fresh.baseUrl).host}`);
+    }
+  }
+
+  /**
+   * A token for this request whose Mantle root is one the service lists; when there is none the
+   * request is answered here and the result is undefined.
+   */
+  async function tokenOrFail(res: ServerResponse, req: IncomingMessage, get: () => Promise<TokenResponse>): Promise<TokenResponse | undefined> {
+    let token: TokenResponse;
     try {
-      token = await client.getToken({
-        ...(options.region === undefined ? {} : { region: options.region }),
-        minValiditySeconds: PROXY_MIN_TOKEN_SECONDS,
-      });
+      token = await get();
     } catch (error) {
       const status = error instanceof MantleVendError && error.status === 401 ? 401 : 503;
       log(`proxy: no token: ${describe(error)}`);
       refuse(req, res, { status, code: "token_unavailable", message: `the proxy could not get a Mantle token: ${describe(error)}` });
-      return;
+      return undefined;
     }
     let rootRefusal;
     try {
@@ -128,13 +146,21 @@ export function createProxy(options: Omit<ProxyOptions, "port" | "requireKey"> &
     } catch (error) {
       log(`proxy: no region list: ${describe(error)}`);
       refuse(req, res, { status: 503, code: "token_unavailable", message: `the proxy could not check the service's Mantle roots: ${describe(error)}` });
-      return;
+      return undefined;
     }
     if (rootRefusal !== undefined) {
       log(`proxy: ${rootRefusal}`);
       refuse(req, res, { status: 502, code: "upstream_not_allowed", message: rootRefusal });
-      return;
+      return undefined;
     }
+    return token;
+  }
+
+  /**
+   * Forwards one request, to its routed path, with `token`. "unreachable" means the connection to Mantle could not be
+   * made, before any of the request body was consumed; every other failure is answered here.
+   */
+  function send(req: IncomingMessage, res: ServerResponse, routed: ForwardRoute, token: TokenResponse): Promise<"sent" | "unreachable"> {
     const root = new URL(token.baseUrl.replace(/\/v1\/?$/, ""));
     const secure = root.protocol === "https:";
     const headers = requestHeaders(req);
@@ -149,27 +175,45 @@ export function createProxy(options: Omit<ProxyOptions, "port" | "requireKey"> &
       headers,
       agent: secure ? agents.https : agents.http,
     });
-    upstream.on("response", (answer) => {
-      // A token can die before its expiry (the signing credentials expired first, docs/operations.md): drop it so the
-      // next request gets a new one. This request's answer still goes back as it is.
-      if (answer.statusCode === 401) void client.invalidate(token.region).catch(() => undefined);
-      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, responseHeaders(answer));
-      res.flushHeaders();
-      answer.pipe(res);
-      answer.on("error", () => res.destroy());
+    let connected = false;
+    return new Promise((settled) => {
+      // The body flows only once a connection exists, so a refused connection leaves it unread.
+      upstream.once("socket", (socket) => {
+        const start = (): void => {
+          connected = true;
+          // What routing read to find the model goes first; it stays in hand for a retry.
+          for (const chunk of routed.peeked?.chunks ?? []) upstream.write(chunk);
+          if (routed.peeked?.complete === true) upstream.end();
+          else req.pipe(upstream);
+        };
+        if (socket.connecting) socket.once("connect", start);
+        else start();
+      });
+      upstream.on("response", (answer) => {
+        // A token can die before its expiry (the signing credentials expired first, docs/operations.md): drop it so the
+        // next request gets a new one. This request's answer still goes back as it is.
+        if (answer.statusCode === 401) void client.invalidate(token.region).catch(() => undefined);
+        res.writeHead(answer.statusCode ?? 502, answer.statusMessage, responseHeaders(answer));
+        res.flushHeaders();
+        answer.pipe(res);
+        answer.on("error", () => res.destroy());
+        settled("sent");
+      });
+      upstream.on("error", (error) => {
+        log(`proxy: upstream ${root.host}: ${describe(error)}`);
+        if (!connected && !res.headersSent) {
+          settled("unreachable");
+          return;
+        }
+        if (!res.headersSent) fail(res, 502, "upstream_error", `cannot reach Mantle at ${root.host}`);
+        else res.destroy();
+        settled("sent");
+      });
+      // The caller went away: stop the upstream request (and its stream) too.
+      res.on("close", () => {
+        if (!res.writableFinished) upstream.destroy();
+      });
     });
-    upstream.on("error", (error) => {
-      log(`proxy: upstream ${root.host}: ${describe(error)}`);
-      if (!res.headersSent) fail(res, 502, "upstream_error", `cannot reach Mantle at ${root.host}`);
-      else res.destroy();
-    });
-    // The caller went away: stop the upstream request (and its stream) too.
-    res.on("close", () => {
-      if (!res.writableFinished) upstream.destroy();
-    });
-    for (const chunk of routed.peeked?.chunks ?? []) upstream.write(chunk);
-    if (routed.peeked?.complete === true) upstream.end();
-    else req.pipe(upstream);
   }
 
   return server;

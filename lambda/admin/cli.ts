@@ -203,7 +203,8 @@ export async function main(argv: string[]): Promise<number> {
   const [groupName, name, ...rest] = positionals;
   const chosen = groupName !== undefined && Object.hasOwn(GROUPS, groupName) ? GROUPS[groupName] : undefined;
   if (values.help || chosen === undefined || name === undefined) {
-    process.stderr.write(`${USAGE}\n`);
+    // Asked-for help is the result (stdout); help after a mistake goes with the error (stderr).
+    (values.help ? process.stdout : process.stderr).write(`${USAGE}\n`);
     return values.help ? 0 : 2;
   }
   for (const token of tokens) {
@@ -303,18 +304,21 @@ function table(head: string[], rows: string[][]): string {
   return [head, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd()).join("\n") + "\n";
 }
 
-/** The caller's mistake, not the store's: a bad flag, argument or override value. */
-function isUsageError(error: unknown): boolean {
-  const parseArgsError = error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS_");
-  return error instanceof UsageError || error instanceof OverridesError || parseArgsError;
+/** The whole CLI: runs `main` and turns its failures into one stderr line and an exit code. */
+export async function run(argv: string[]): Promise<number> {
+  try {
+    return await main(argv);
+  } catch (error) {
+    process.stderr.write(`mantle-vend-admin: ${error instanceof Error ? error.message : String(error)}\n`);
+    return isUsageError(error) ? 2 : 1;
+  }
 }
 
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("mantle-vend-admin.js")) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      process.stderr.write(`mantle-vend-admin: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(isUsageError(error) ? 2 : 1);
-    },
-  );
+/**
+ * The caller's mistake, not the store's: a bad flag, argument or override value. node:util
+ * parseArgs rejects unknown options and missing values with ERR_PARSE_ARGS_* codes.
+ */
+function isUsageError(error: unknown): boolean {
+  const parseArgsError = error instanceof Error && "code" in error && typeof error.code === "string" && error.code.startsWith("ERR_PARSE_ARGS_");
+  return error instanceof UsageError || error instanceof OverridesError || parseArgsError;
 }

@@ -19,6 +19,14 @@ export class InconsistentCatalogError extends CatalogError {
   }
 }
 
+/** A model list too large to serve; its message is written for the caller and names only sizes. */
+export class CatalogTooLargeError extends CatalogError {
+  constructor(bytes: number, limit: number) {
+    super(`the model list is too large to serve: ${bytes} bytes as JSON, over the ${limit}-byte cap that keeps answers under Lambda's 6 MB response limit`);
+    this.name = "CatalogTooLargeError";
+  }
+}
+
 /**
  * A value the catalog overrides cannot hold; the message says which and why. The admin CLI
  * shows it to the operator; in a stored document it makes the service ignore that document.
@@ -43,5 +51,17 @@ export class CatalogUnavailableError extends DependencyUnavailableError {
   constructor(options?: { cause?: unknown }) {
     super("the model catalog cannot be read right now", options);
     this.name = "CatalogUnavailableError";
+  }
+}
+
+/**
+ * Mantle's list parsed but is too large to serve, and the region has no catalog to fall back
+ * on: the caller is told why, since retrying will not help.
+ */
+export class UpstreamTooLargeError extends UpstreamError {
+  constructor(region: string, cause: CatalogTooLargeError) {
+    super(region, { cause });
+    this.message = `Mantle's model list for ${region}: ${cause.message}`;
+    this.name = "UpstreamTooLargeError";
   }
 }

@@ -1,7 +1,15 @@
 /** The model catalog: upstream parsing, model routes, overrides, SSM storage, the live fetch and the read-through service. */
-export { CatalogError, CatalogUnavailableError, InconsistentCatalogError, OverridesError, UpstreamError } from "./errors.js";
+export {
+  CatalogError,
+  CatalogTooLargeError,
+  CatalogUnavailableError,
+  InconsistentCatalogError,
+  OverridesError,
+  UpstreamError,
+  UpstreamTooLargeError,
+} from "./errors.js";
 export { REASONING_MARKERS, isReasoningModel, type Catalog, type CatalogModel } from "./models.js";
-export { CatalogService, type LiveModels, type RefreshOutcome, type ServedCatalog } from "./service.js";
+export { CatalogService, type LiveModels, type RefreshOutcome, type ServedCatalog, type Sleep } from "./service.js";
 export { CatalogStore } from "./store.js";
 export { OverridesCache, OverridesStore, overridesParameter } from "./overrides-store.js";
 export {

@@ -1,5 +1,5 @@
 import { isRecord } from "../guards.js";
-import { CatalogError } from "./errors.js";
+import { CatalogError, CatalogTooLargeError } from "./errors.js";
 
 /** One model as the service serves it (`GET /v1/models`, docs/http-api.md). */
 export interface CatalogModel {
@@ -26,10 +26,22 @@ export const MAX_UPSTREAM_BYTES = 4 * 1024 * 1024;
 
 /** Longest model id accepted; real ids are a few dozen characters. */
 export const MAX_MODEL_ID_LENGTH = 200;
+/** Longest owned_by kept; real ones are a single word. */
+export const MAX_OWNED_BY_LENGTH = 100;
+/**
+ * The largest catalog served, as the JSON of its models. Lambda refuses responses over
+ * 6 MB, and the function URL's envelope escapes the body once more; a catalog this size
+ * is tens of thousands of models, far beyond any real one.
+ */
+export const MAX_SERVED_CATALOG_BYTES = 4 * 1024 * 1024;
+/** A `created` further ahead than this is not a time a model was created. */
+const MAX_CREATED_AHEAD_SECONDS = 86_400;
 
 // Visible ASCII only: ids end up in URLs, headers, config files and terminal tables,
 // where whitespace, control or look-alike characters would cause trouble.
 const SANE_ID = /^[\x21-\x7e]+$/;
+// owned_by is shown in tables and logs: printable ASCII, spaces allowed, nothing else.
+const SANE_OWNER = /^[\x20-\x7e]+$/;
 
 export const REASONING_MARKERS: readonly string[] = ["thinking", "reasoner", "reasoning", "deepseek.r", "gpt-oss-120b", "gpt-oss-safeguard-120b"];
 
@@ -43,9 +55,11 @@ export function isReasoningModel(id: string): boolean {
  * The models of an upstream `GET /v1/models` body. Strict about the list shape and the
  * ids, lenient about every other field: only `data[].id` is guaranteed upstream, so an
  * optional field of an unexpected type becomes null rather than failing the refresh.
- * Duplicate ids keep their first occurrence.
+ * Duplicate ids keep their first occurrence. Untrusted values are bounded: an owned_by
+ * that is long or unprintable and a created outside 0..now+1 day become null, and a list
+ * too large to serve is a failure.
  */
-export function parseUpstreamModels(body: Uint8Array): CatalogModel[] {
+export function parseUpstreamModels(body: Uint8Array, nowMs: number = Date.now()): CatalogModel[] {
   if (body.byteLength > MAX_UPSTREAM_BYTES) {
     throw new CatalogError(`upstream model list is larger than ${MAX_UPSTREAM_BYTES} bytes`);
   }
@@ -83,12 +97,19 @@ export function parseUpstreamModels(body: Uint8Array): CatalogModel[] {
     unique.set(id, {
       id,
       name: id,
-      ownedBy: typeof entry.owned_by === "string" && entry.owned_by.length > 0 ? entry.owned_by : null,
-      created: isUnixSeconds(entry.created) ? entry.created : null,
+      ownedBy: isSaneOwner(entry.owned_by) ? entry.owned_by : null,
+      created: isUnixSeconds(entry.created) && entry.created <= nowMs / 1000 + MAX_CREATED_AHEAD_SECONDS ? entry.created : null,
       reasoning: isReasoningModel(id),
     });
   });
-  return [...unique.values()].sort(byModelId);
+  const models = [...unique.values()].sort(byModelId);
+  const servedBytes = Buffer.byteLength(canonicalModelsJson(models), "utf8");
+  if (servedBytes > MAX_SERVED_CATALOG_BYTES) throw new CatalogTooLargeError(servedBytes, MAX_SERVED_CATALOG_BYTES);
+  return models;
+}
+
+function isSaneOwner(value: unknown): value is string {
+  return typeof value === "string" && value.length > 0 && value.length <= MAX_OWNED_BY_LENGTH && SANE_OWNER.test(value);
 }
 
 /** Code-unit order, as docs/http-api.md promises: independent of locale and ICU data. */

@@ -2,6 +2,7 @@ import { TOKEN_MIN_TTL_SECONDS, type Config } from "../config.js";
 import { isRecord } from "../guards.js";
 import { BadRequestError } from "./errors.js";
 import type { FunctionUrlEvent } from "./events.js";
+import { hasDuplicateKeys } from "./json.js";
 
 export const MAX_BODY_BYTES = 8 * 1024;
 
@@ -46,9 +47,10 @@ export function parseTokenRequest(text: string, config: Config): TokenRequest {
     throw new BadRequestError("request body is not valid JSON");
   }
   if (!isRecord(parsed)) throw new BadRequestError("request body must be a JSON object");
-  const unknown = Object.keys(parsed).filter((field) => !TOKEN_FIELDS.has(field));
-  if (unknown.length > 0) {
-    throw new BadRequestError(`unknown field(s): ${unknown.map((f) => JSON.stringify(f.slice(0, 40))).join(", ")}`);
+  if (hasDuplicateKeys(text)) throw new BadRequestError("request body has a duplicate field");
+  // The unknown names are not quoted back: a pasted key is as likely a name as a value.
+  if (Object.keys(parsed).some((field) => !TOKEN_FIELDS.has(field))) {
+    throw new BadRequestError("request body has unknown fields; only region and ttlSeconds are accepted");
   }
   const body = parsed;
   const request: TokenRequest = {};

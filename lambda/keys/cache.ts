@@ -3,7 +3,6 @@ import {
   bearerKey,
   isUsable,
   digestKey,
-  digestMatches,
   keyParameter,
   keysPath,
   keysVersionParameter,
@@ -67,9 +66,8 @@ export class KeyCache {
     const keyId = key === undefined ? undefined : keyIdOf(key);
     const record = keyId === undefined ? undefined : keys.get(keyId);
     const now = this.clock();
-    // An unknown key is still hashed and compared, so it costs what a wrong secret costs.
-    const presented = digestKey(key ?? "");
-    const matches = record === undefined ? digestMatches(presented, undefined) : recordAccepts(record, presented, now);
+    // An unknown or malformed key is still hashed and compared, so it costs what a wrong secret costs.
+    const matches = recordAccepts(record, digestKey(key ?? ""), now);
     if (keyId === undefined || record === undefined || !matches || !isUsable(record, now)) {
       throw new UnknownKeyError();
     }

@@ -51,23 +51,27 @@ export function bearerKey(authorization: string | undefined): string | undefined
   return match?.[1];
 }
 
-const ABSENT_HASH = Buffer.alloc(32);
+/** Compared in place of a hash that is absent, so every comparison does the same work. */
+const DUMMY_SHA256 = randomBytes(32).toString("hex");
 
 /** Constant-time comparison of a presented key's digest with a stored hex hash. */
 export function digestMatches(presented: Buffer, storedSha256: string | undefined): boolean {
-  const stored = isSha256Hex(storedSha256) ? Buffer.from(storedSha256, "hex") : undefined;
+  const valid = isSha256Hex(storedSha256);
   // Compare even when nothing is stored so that unknown and wrong keys cost the same.
-  const equal = timingSafeEqual(presented, stored ?? ABSENT_HASH);
-  return stored !== undefined && equal;
+  const equal = timingSafeEqual(presented, Buffer.from(valid ? storedSha256 : DUMMY_SHA256, "hex"));
+  return valid && equal;
 }
 
-/** The current secret, or the previous one while its grace period after a rotation lasts. */
-export function recordAccepts(record: KeyRecord, presented: Buffer, nowMs: number): boolean {
-  const current = digestMatches(presented, record.sha256);
-  // Always compared, so a rotated key costs the same as any other.
-  const previous = digestMatches(presented, record.previousSha256);
-  const inGrace = record.previousExpiresAt !== undefined && Date.parse(record.previousExpiresAt) > nowMs;
-  return current || (previous && inGrace);
+/**
+ * The current secret, or the previous one while its grace period after a rotation lasts.
+ * An unknown key id (no record) goes through the same two comparisons and the same date
+ * parse as a known one, so the time a refusal takes does not tell which ids exist.
+ */
+export function recordAccepts(record: KeyRecord | undefined, presented: Buffer, nowMs: number): boolean {
+  const current = digestMatches(presented, record?.sha256);
+  const previous = digestMatches(presented, record?.previousSha256);
+  const inGrace = Date.parse(record?.previousExpiresAt ?? "") > nowMs;
+  return record !== undefined && (current || (previous && inGrace));
 }
 
 export function isUsable(record: KeyRecord, nowMs: number): boolean {

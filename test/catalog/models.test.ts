@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CatalogError } from "../../lambda/catalog/errors.js";
 import {
+  MAX_SERVED_CATALOG_BYTES,
   MAX_UPSTREAM_BYTES,
   isReasoningModel,
   parseUpstreamModels,
@@ -96,6 +97,50 @@ describe("parseUpstreamModels ignores unknown fields and tolerates missing optio
     ["null", null],
   ])("gives null for an owned_by that is %s", (_label, owned_by) => {
     expect(parse({ data: [{ id: "a.b", owned_by }] })[0]?.ownedBy).toBeNull();
+  });
+});
+
+describe("parseUpstreamModels bounds and sanitises hostile field values", () => {
+  const NOW = Date.parse("2026-11-25T12:00:00Z");
+  const one = (entry: object): CatalogModel | undefined => parseUpstreamModels(bytes(JSON.stringify({ data: [{ id: "a.b", ...entry }] })), NOW)[0];
+
+  it.each([
+    ["3 MB long", "x".repeat(3_000_000)],
+    ["just over 100 characters", "o".repeat(101)],
+    ["carrying a terminal escape sequence", "openai\u001b]0;pwned\u0007"],
+    ["carrying a newline", "open\nai"],
+    ["carrying a bidirectional override", "open\u202eai"],
+    ["non-ASCII", "opénai"],
+  ])("drops an owned_by %s (null)", (_label, owned_by) => {
+    expect(one({ owned_by })?.ownedBy).toBeNull();
+  });
+
+  it("keeps a printable owned_by of up to 100 characters, spaces included", () => {
+    expect(one({ owned_by: "Mistral AI" })?.ownedBy).toBe("Mistral AI");
+    expect(one({ owned_by: "o".repeat(100) })?.ownedBy).toBe("o".repeat(100));
+  });
+
+  it.each([
+    ["1e15 (year 31 million)", 1e15],
+    ["two days ahead", NOW / 1000 + 2 * 86_400],
+    ["Number.MAX_SAFE_INTEGER", Number.MAX_SAFE_INTEGER],
+  ])("gives null for a created %s", (_label, created) => {
+    expect(one({ created })?.created).toBeNull();
+  });
+
+  it("keeps a created from 0 up to a day ahead", () => {
+    expect(one({ created: 0 })?.created).toBe(0);
+    expect(one({ created: NOW / 1000 + 3_600 })?.created).toBe(NOW / 1000 + 3_600);
+  });
+
+  it("rejects a list whose served form would exceed the cap below Lambda's 6 MB response limit, and says so", () => {
+    expect(MAX_SERVED_CATALOG_BYTES).toBeLessThan(6 * 1024 * 1024 * 0.8);
+    // Under the 4 MiB upstream limit, yet twice the size once every model carries its id as its name.
+    const id = (i: number): string => `m.${String(i).padStart(6, "0")}${"x".repeat(180)}`;
+    const data = Array.from({ length: 20_000 }, (_, i) => ({ id: id(i) }));
+    const body = bytes(JSON.stringify({ data }));
+    expect(body.byteLength).toBeLessThan(MAX_UPSTREAM_BYTES);
+    rejects(body, /too large to serve.*Lambda's 6 MB response limit/);
   });
 });
 

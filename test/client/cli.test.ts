@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultCacheDir, FileTokenCache } from "../../client/src/token-cache.js";
 import { normaliseServiceUrl } from "../../client/src/transport.js";
 import { EMULATOR_CREDENTIALS, verifyBearerToken } from "../../lambda/local/mantle-emulator.js";
-import { buildClient, CLI, runCli, runProcess } from "../support/client-support.js";
+import { buildClient, catalogFixture, CLI, runCli, runProcess, sendJson, startStub, type Stub } from "../support/client-support.js";
 import { functionUrlEvent } from "../support/events.js";
 import { useFixture } from "../support/fixture.js";
 
@@ -325,6 +325,41 @@ describe("exec runs a command with the variables set and passes its exit status 
     expect(missing.code).toBe(127);
     expect(missing.stderr).toBe("mantle-vend: command not found: definitely-not-a-command-xyz\n");
     expect((await runCli(["exec"], env(cacheHome))).code).toBe(2);
+  });
+});
+
+/**
+ * What a hostile or broken server could put in a catalog. The real route sanitises its
+ * catalogs, so a loopback stub serves this one: the CLI must not trust the server either.
+ */
+function hostileCatalog(region: string): Record<string, unknown> {
+  const catalog = catalogFixture(region, baseUrlOf(region));
+  catalog.models = [
+    { id: "evil.\u001b[2Jclear", name: "x", ownedBy: "own\u001b]0;pwned\u0007er\u202e", created: 1e15, reasoning: false },
+    { id: "long.model", name: "y", ownedBy: "o".repeat(5_000), created: -1e20, reasoning: true },
+  ];
+  return catalog;
+}
+
+describe("models prints a hostile catalog without control characters and without crashing", () => {
+  let hostile: Stub;
+  beforeAll(async () => {
+    hostile = await startStub((req, res) => {
+      const url = new URL(req.url, "http://stub");
+      if (url.pathname !== "/v1/models") return sendJson(res, 404, { error: { code: "not_found", message: "not found", requestId: "stub" } });
+      sendJson(res, 200, hostileCatalog(url.searchParams.get("region") ?? "us-east-1"), { "cache-control": "private, max-age=0", "x-request-id": "stub" });
+    });
+  });
+  afterAll(() => hostile.close());
+
+  it("escapes control characters and bidi overrides, cuts long cells, and shows '-' for impossible dates", async () => {
+    const result = await runCli(["models", "--region", "sa-east-1", "--url", hostile.url], env(freshCacheHome()));
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+    expect(result.stdout).toContain("evil.\\x1b[2Jclear");
+    expect(result.stdout).toContain("own\\x1b]0;pwned\\x07er\\u202e");
+    expect(result.stdout.split("\n").every((line) => line.length < 300)).toBe(true);
+    expect(result.stdout).not.toMatch(/\d{5,}-\d\d-\d\d/);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CatalogError, CatalogUnavailableError, OverridesError, UpstreamError } from "../../lambda/catalog/index.js";
+import { CatalogError, CatalogTooLargeError, CatalogUnavailableError, OverridesError, UpstreamError, UpstreamTooLargeError } from "../../lambda/catalog/index.js";
 import { DependencyUnavailableError } from "../../lambda/errors.js";
 import { BadRequestError, HttpError, toHttpError } from "../../lambda/http/errors.js";
 import { KeyStoreUnavailableError, UnknownKeyError } from "../../lambda/keys/index.js";
@@ -12,6 +12,12 @@ describe("toHttpError is the one place a domain error becomes a status", () => {
     ["a bad request", new BadRequestError("ttlSeconds must be an integer"), 400, "ttlSeconds must be an integer"],
     ["an unknown key", new UnknownKeyError(), 401, "missing or invalid API key"],
     ["Mantle failing with nothing cached", new UpstreamError("us-east-1", { cause: new Error("503") }), 502, "Mantle did not return a model list for us-east-1"],
+    [
+      "Mantle's list too large to serve, with nothing cached",
+      new UpstreamTooLargeError("us-east-1", new CatalogTooLargeError(5_000_000, 4_194_304)),
+      502,
+      "Mantle's model list for us-east-1: the model list is too large to serve: 5000000 bytes as JSON, over the 4194304-byte cap that keeps answers under Lambda's 6 MB response limit",
+    ],
     ["the key store out of reach", new KeyStoreUnavailableError(), 503, "the key store cannot be reached; try again shortly"],
     ["the catalog out of reach", new CatalogUnavailableError(), 503, "the model catalog cannot be read right now; try again shortly"],
     ["any other dependency", new DependencyUnavailableError("AssumeRole failed for arn:aws:iam::123456789012:role/x"), 503, "a dependency of the service is unavailable; try again shortly"],

@@ -4,7 +4,7 @@
  */
 import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -127,11 +127,27 @@ export function catalogFixture(region: string, baseUrl: string): Record<string, 
 
 const BUILD_LOCK = join(tmpdir(), `mantle-vend-client-build-${createHash("sha256").update(ROOT).digest("hex").slice(0, 12)}`);
 
+/** Whether every file in dist/ is newer than every file the build reads. */
+function distIsCurrent(): boolean {
+  const times = (dir: string): number[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? times(join(dir, e.name)) : [statSync(join(dir, e.name)).mtimeMs]));
+  try {
+    const built = times(join(CLIENT_DIR, "dist"));
+    const inputs = [...times(join(CLIENT_DIR, "src")), statSync(join(CLIENT_DIR, "package.json")).mtimeMs, statSync(join(CLIENT_DIR, "tsconfig.build.json")).mtimeMs];
+    return built.length > 0 && Math.min(...built) >= Math.max(...inputs);
+  } catch {
+    return false;
+  }
+}
+
 /**
- * `npm run build -w @mantle-vend/client`, serialised across concurrently running suites (a directory
- * lock in the temp dir); a build that finished after this call began is reused.
+ * `npm run build -w @mantle-vend/client` unless dist/ is newer than its sources (npm ci builds it
+ * through the workspace's prepare script), serialised across concurrently running suites (a directory
+ * lock in the temp dir); a build that finished after this call began is reused. Rebuilding only when
+ * needed also keeps one suite's build from deleting dist/ under another suite's running CLI.
  */
 export async function buildClient(): Promise<void> {
+  if (distIsCurrent()) return;
   const asked = Date.now();
   const lock = `${BUILD_LOCK}.lock`;
   const stamp = `${BUILD_LOCK}.stamp`;
@@ -184,11 +200,11 @@ export interface CliResult {
 export function runProcess(
   file: string,
   args: readonly string[],
-  options: { env: Record<string, string>; input?: string; timeoutMs?: number },
+  options: { env: Record<string, string>; input?: string; timeoutMs?: number; cwd?: string },
 ): Promise<CliResult> {
   const started = Date.now();
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(file, args, { env: options.env, shell: false, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(file, args, { env: options.env, cwd: options.cwd, shell: false, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
