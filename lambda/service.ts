@@ -1,5 +1,5 @@
 import { createApi, type Api } from "./http/index.js";
-import { CatalogService, CatalogStore, liveModelsFromMantle, type Fetch, type Sleep, type TimeoutSignal } from "./catalog/index.js";
+import { CatalogService, CatalogStore, liveModelsFromMantle, OverridesCache, OverridesStore, type Fetch, type Overrides, type Sleep, type TimeoutSignal } from "./catalog/index.js";
 import { KeyCache, type KeyCacheOptions, RateLimiter } from "./keys/index.js";
 import type { Log } from "./logger.js";
 import { mantleRoot } from "./allowlist.js";
@@ -38,14 +38,18 @@ export interface Service {
   catalogs: CatalogService;
 }
 
-/** The read-through catalog alone: all the scheduled refresh function runs. */
-export function createCatalogs(options: CatalogOptions): CatalogService {
+/**
+ * The read-through catalog alone: all the scheduled refresh function runs. The refresh
+ * stores Mantle's list as it is, so only the serving side passes the team's overrides.
+ */
+export function createCatalogs(options: CatalogOptions, overrides?: { current(): Promise<Overrides> }): CatalogService {
   const { config, store, log } = options;
   const clock = options.clock ?? Date.now;
   const catalogStore = new CatalogStore(store, config.parameterPrefix, { retryDelayMs: options.catalogRetryDelayMs });
+  const root = (region: string): string => mantleRoot(config, region);
   const live = liveModelsFromMantle({
     credentials: options.credentials,
-    mantleRoot: (region) => mantleRoot(config, region),
+    mantleRoot: root,
     timeoutMs: options.upstreamTimeoutMs,
     fetch: options.fetch,
     timeoutSignal: options.upstreamTimeoutSignal,
@@ -54,6 +58,8 @@ export function createCatalogs(options: CatalogOptions): CatalogService {
   return new CatalogService(catalogStore, live, clock, log, {
     ttlMs: config.catalogTtlSeconds * 1000,
     deadlineMs: config.requestDeadlineMs,
+    mantleRoot: root,
+    overrides,
     ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
   });
 }
@@ -62,12 +68,14 @@ export function createCatalogs(options: CatalogOptions): CatalogService {
 export function createService(options: ServiceOptions): Service {
   const { config, store, credentials, log } = options;
   const clock = options.clock ?? Date.now;
+  const overrides = new OverridesCache(new OverridesStore(store, config.parameterPrefix, options.catalogRetryDelayMs), clock, log);
   const keys = new KeyCache(store, clock, log, {
     prefix: config.parameterPrefix,
     maxAgeMs: config.keyCacheMaxAgeSeconds * 1000,
     ...options.keyPolling,
+    onVersionChange: () => overrides.reload(),
   });
-  const catalogs = createCatalogs(options);
+  const catalogs = createCatalogs(options, overrides);
   const api = createApi({ config, keys, catalogs, limiter: new RateLimiter(clock), credentials, clock, log, version: options.version });
   return { api, keys, catalogs };
 }

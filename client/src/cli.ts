@@ -42,7 +42,6 @@ Exit codes: 0 ok, 1 server error, 2 usage, 3 missing/bad configuration, 4 server
 5 API key rejected (401), 6 region not allowed (403); exec passes its command's status through.
 `;
 
-
 interface Settings {
   url: string;
   apiKey: string;
@@ -145,13 +144,19 @@ function dayOf(created: unknown): string {
 }
 
 function modelsTable(catalog: Catalog): string {
+  // The route is the model's base URL below the region's Mantle root, e.g. /openai/v1.
+  const root = catalog.baseUrl.replace(/\/v1\/?$/, "");
   const rows = catalog.models.map((m) => [
     terminalSafe(String(m.id)),
+    terminalSafe(m.apis.join(",")),
+    terminalSafe(m.baseUrl.startsWith(root) ? m.baseUrl.slice(root.length) || "/" : m.baseUrl),
+    m.contextWindow === null ? "-" : String(m.contextWindow),
+    m.maxOutputTokens === null ? "-" : String(m.maxOutputTokens),
     m.reasoning === true ? "yes" : "no",
     typeof m.ownedBy === "string" && m.ownedBy !== "" ? terminalSafe(m.ownedBy) : "-",
     dayOf(m.created),
   ]);
-  const header = ["MODEL", "REASONING", "OWNED BY", "CREATED"];
+  const header = ["MODEL", "API", "ROUTE", "CONTEXT", "MAX OUTPUT", "REASONING", "OWNED BY", "CREATED"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] as number))).join("  ");
   return `${[header, ...rows].map(line).join("\n")}\n`;
@@ -234,7 +239,8 @@ The token is fixed when the command starts: long-running commands outlive it (us
   models: {
     help: `Usage: mantle-vend models [--json] [--url URL] [--region REGION]
 
-Prints the region's model catalog as a table, or with --json the server's catalog object.
+Prints the region's model catalog as a table (each model's API, route, context window and output
+limit), or with --json the server's catalog object.
 `,
     async run(args, env) {
       const s = settings(args, env);
@@ -302,8 +308,11 @@ and writes {"protocolVersion":1,"values":{…},"errors":{…}} on stdout. Each i
   proxy: {
     help: `Usage: mantle-vend proxy [--port 8788] [--host 127.0.0.1] [--require-key] [--url URL] [--region REGION]
 
-Serves every path unchanged from the region's Mantle root (/v1/chat/completions, /anthropic/v1/messages, …),
-replacing the incoming authorization / x-api-key header with a token that has at least 60 s left.
+Serves the region's Mantle root (/v1/…, /openai/v1/…, /anthropic/…), replacing the incoming
+authorization / x-api-key header with a token that has at least 60 s left. Requests are routed by
+their model with the team catalog: a model served under another prefix is sent there
+(/v1/responses → /openai/v1/responses for GPT-5), a model that lacks the called API gets a 400 naming
+where it is served, and GET /v1/models answers the team's curated list.
 Only requests whose Host names this listener (127.0.0.1, localhost, [::1] or --host, with the port) are
 served; requests with an Origin header or a cross-site Sec-Fetch-Site (web pages) get 403; OPTIONS is
 answered locally. Tokens go only to the Mantle roots the service lists in /v1/regions.

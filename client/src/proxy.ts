@@ -5,6 +5,9 @@ import type { MantleVendClient } from "./client.js";
 import type { TokenResponse } from "./types.js";
 import { MantleVendError, redact } from "./errors.js";
 import { AllowedMantleRoots, listenerHosts, newProxyKey, proxyKeyRefusal, requestRefusal, type Refusal } from "./proxy-guard.js";
+import { routeForProxy, type ProxyRoute } from "./proxy-routing.js";
+
+type ForwardRoute = Extract<ProxyRoute, { kind: "forward" }>;
 
 /** A proxied request only goes out with a token that has at least this much life left. */
 export const PROXY_MIN_TOKEN_SECONDS = 60;
@@ -52,8 +55,9 @@ const DROP_REQUEST = new Set([
 const DROP_RESPONSE = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "trailer"]);
 
 /**
- * A local HTTP proxy in front of Mantle: every request path goes unchanged to the Mantle root of the
- * token's region (its `baseUrl` minus `/v1`), with the incoming `authorization`/`x-api-key` replaced by
+ * A local HTTP proxy in front of Mantle: every request goes to the Mantle root of the token's region
+ * (its `baseUrl` minus `/v1`), on the prefix the team catalog gives its model (proxy-routing.ts), with
+ * the incoming `authorization`/`x-api-key` replaced by
  * `Authorization: Bearer <token>`. Status, headers and body bytes pass through as they arrive (no
  * buffering, no decompression), so SSE streams and gzip bodies reach the caller unchanged.
  */
@@ -99,15 +103,25 @@ export function createProxy(options: Omit<ProxyOptions, "port" | "requireKey"> &
       refuse(req, res, keyRefusal);
       return;
     }
+    // Only a request the guard let through is routed: the catalog, and the body read for its model,
+    // are the caller's business only once it is known to be a local, non-browser caller with the key.
+    // Routed by the team catalog: another prefix for the model, or the proxy's own answer.
     const region = options.region === undefined ? {} : { region: options.region };
+    const routed = await routeForProxy(req, () => client.listModels(region), log);
+    if (routed.kind === "answer") {
+      res.writeHead(routed.status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(routed.body) });
+      res.end(routed.body);
+      req.resume();
+      return;
+    }
     const first = await tokenOrFail(res, req, () => client.getToken({ ...region, minValiditySeconds: PROXY_MIN_TOKEN_SECONDS }));
-    if (first === undefined || (await send(req, res, first)) === "sent") return;
+    if (first === undefined || (await send(req, res, routed, first)) === "sent") return;
     // The token's Mantle root refused the connection, before any of the body was read. The cached
     // token may name an address that is gone (a local server that came back elsewhere, say): drop it
     // and try once more with a fresh one before answering 502.
     await client.invalidate(first.region).catch(() => undefined);
     const fresh = await tokenOrFail(res, req, () => client.getToken({ region: first.region, minValiditySeconds: PROXY_MIN_TOKEN_SECONDS }));
-    if (fresh !== undefined && (await send(req, res, fresh)) === "unreachable") {
+    if (fresh !== undefined && (await send(req, res, routed, fresh)) === "unreachable") {
       fail(res, 502, "upstream_error", `cannot reach Mantle at ${new URL(fresh.baseUrl).host}`);
     }
   }
@@ -143,11 +157,10 @@ export function createProxy(options: Omit<ProxyOptions, "port" | "requireKey"> &
   }
 
   /**
-   * Forwards one request with `token`. "unreachable" means the connection to Mantle could not be
+   * Forwards one request, to its routed path, with `token`. "unreachable" means the connection to Mantle could not be
    * made, before any of the request body was consumed; every other failure is answered here.
    */
-  function send(req: IncomingMessage, res: ServerResponse, token: TokenResponse): Promise<"sent" | "unreachable"> {
-    const path = req.url ?? "/";
+  function send(req: IncomingMessage, res: ServerResponse, routed: ForwardRoute, token: TokenResponse): Promise<"sent" | "unreachable"> {
     const root = new URL(token.baseUrl.replace(/\/v1\/?$/, ""));
     const secure = root.protocol === "https:";
     const headers = requestHeaders(req);
@@ -158,7 +171,7 @@ export function createProxy(options: Omit<ProxyOptions, "port" | "requireKey"> &
       hostname: root.hostname.replace(/^\[|\]$/g, ""),
       port: root.port === "" ? undefined : Number(root.port),
       method: req.method,
-      path: `${root.pathname.replace(/\/+$/, "")}${path}`,
+      path: `${root.pathname.replace(/\/+$/, "")}${routed.path}`,
       headers,
       agent: secure ? agents.https : agents.http,
     });
@@ -168,7 +181,10 @@ export function createProxy(options: Omit<ProxyOptions, "port" | "requireKey"> &
       upstream.once("socket", (socket) => {
         const start = (): void => {
           connected = true;
-          req.pipe(upstream);
+          // What routing read to find the model goes first; it stays in hand for a retry.
+          for (const chunk of routed.peeked?.chunks ?? []) upstream.write(chunk);
+          if (routed.peeked?.complete === true) upstream.end();
+          else req.pipe(upstream);
         };
         if (socket.connecting) socket.once("connect", start);
         else start();

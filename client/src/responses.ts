@@ -1,7 +1,7 @@
 import { MantleVendError } from "./errors.js";
 import { isNonEmptyString, isRecord, isTimestamp } from "./guards.js";
 import { inferReasoning } from "./openclaw.js";
-import type { Catalog, CatalogModel, RegionInfo, RegionsResponse, TokenResponse } from "./types.js";
+import type { Catalog, CatalogModel, ModelApi, RegionInfo, RegionsResponse, TokenResponse } from "./types.js";
 
 function invalid(what: string): MantleVendError {
   return new MantleVendError({ status: 200, code: "invalid_response", message: `the service's ${what} answer has an unexpected shape` });
@@ -61,6 +61,7 @@ export function parseCatalog(value: unknown): Catalog {
       name: typeof name === "string" ? name : id,
       created: typeof created === "number" ? created : null,
       reasoning: typeof reasoning === "boolean" ? reasoning : inferReasoning(id),
+      ...routeFields(model, baseUrl),
     };
   });
   return {
@@ -71,5 +72,26 @@ export function parseCatalog(value: unknown): Catalog {
     changedAt,
     stale,
     models: parsed,
+  };
+}
+
+const MODEL_APIS: readonly string[] = ["chat-completions", "responses", "messages"] satisfies ModelApi[];
+const isModelApi = (value: unknown): value is ModelApi => typeof value === "string" && MODEL_APIS.includes(value);
+const isStringList = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === "string");
+const limit = (value: unknown): number | null => (typeof value === "number" && Number.isSafeInteger(value) && value > 0 ? value : null);
+
+/**
+ * A server from before per-model routes sends none: such a model is what that server
+ * promised for every model, Chat Completions on the catalog's `/v1` base URL. APIs this
+ * client does not know are left out: it could not call them.
+ */
+function routeFields(model: Record<string, unknown>, catalogBaseUrl: string): Pick<CatalogModel, "apis" | "baseUrl" | "contextWindow" | "maxOutputTokens" | "input"> {
+  const { apis, baseUrl, contextWindow, maxOutputTokens, input } = model;
+  return {
+    apis: Array.isArray(apis) ? apis.filter(isModelApi) : ["chat-completions"],
+    baseUrl: isNonEmptyString(baseUrl) ? baseUrl : catalogBaseUrl,
+    contextWindow: limit(contextWindow),
+    maxOutputTokens: limit(maxOutputTokens),
+    input: isStringList(input) ? input : ["text"],
   };
 }

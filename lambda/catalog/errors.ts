@@ -27,6 +27,17 @@ export class CatalogTooLargeError extends CatalogError {
   }
 }
 
+/**
+ * A value the catalog overrides cannot hold; the message says which and why. The admin CLI
+ * shows it to the operator; in a stored document it makes the service ignore that document.
+ */
+export class OverridesError extends CatalogError {
+  constructor(message: string) {
+    super(message);
+    this.name = "OverridesError";
+  }
+}
+
 /** Mantle did not give a usable model list and the region has no catalog to fall back on. */
 export class UpstreamError extends ServiceError {
   constructor(region: string, options?: { cause?: unknown }) {

@@ -1,5 +1,6 @@
 import { setTimeout as sleepFor } from "node:timers/promises";
-import { modelsEtag, sameModels, type Catalog, type CatalogModel } from "./models.js";
+import { MAX_SERVED_CATALOG_BYTES, sameModels, type Catalog, type CatalogModel } from "./models.js";
+import { NO_OVERRIDES, servedEtag, serveModels, type Overrides, type ServedModel } from "./overrides.js";
 import type { CatalogStore } from "./store.js";
 import { CatalogError, CatalogTooLargeError, CatalogUnavailableError, UpstreamError, UpstreamTooLargeError } from "./errors.js";
 import { DependencyUnavailableError, type ServiceError } from "../errors.js";
@@ -14,6 +15,10 @@ export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
 
 export interface CatalogServiceOptions {
   ttlMs: number;
+  /** The region's Mantle root, which the models' `baseUrl`s are built on. */
+  mantleRoot: (region: string) => string;
+  /** The team's overrides; none when absent. */
+  overrides?: { current(): Promise<Overrides> };
   /**
    * How soon a stale or failed region is looked at again: at most one upstream attempt
    * per region per this interval per container, whatever the requests.
@@ -26,7 +31,11 @@ export interface CatalogServiceOptions {
 
 /** A catalog as a request gets it. */
 export interface ServedCatalog {
+  /** As stored: Mantle's list. */
   catalog: Catalog;
+  /** As served: rules and overrides applied, hidden models left out. */
+  models: ServedModel[];
+  /** Over `models`, so an override change moves it too. */
   etag: string;
   stale: boolean;
   /** Seconds until the catalog is due, for `cache-control: max-age`. */
@@ -35,9 +44,15 @@ export interface ServedCatalog {
 
 interface Held {
   catalog: Catalog;
-  etag: string;
   recheckAt: number;
 }
+
+/**
+ * A region's served view, kept while neither the catalog nor the overrides change. Served
+ * models carry more fields than stored ones and overrides can add models, so the size cap
+ * is checked again here; a view over it is kept as its error, so it is not rebuilt per request.
+ */
+type View = { catalog: Catalog; overrides: Overrides } & ({ models: ServedModel[]; etag: string } | { error: UpstreamTooLargeError });
 
 /** A region that could not be served: its answer is repeated until retryAt. */
 interface Failed {
@@ -65,6 +80,7 @@ export class CatalogService {
   private readonly held = new Map<string, Held>();
   private readonly failed = new Map<string, Failed>();
   private readonly loading = new Map<string, Promise<Held>>();
+  private readonly views = new Map<string, View>();
   private readonly recheckMs: number;
   private readonly deadlineMs: number;
   private readonly sleep: Sleep;
@@ -85,15 +101,46 @@ export class CatalogService {
     const held = this.held.get(region);
     const failed = this.failed.get(region);
     if (held === undefined && failed !== undefined && this.clock() < failed.retryAt) throw failed.error;
+    // The overrides are part of the answer's work, so the catalog and they share one deadline.
+    const deadline = this.clock() + this.deadlineMs;
     const chosen = held !== undefined && this.clock() < held.recheckAt ? held : await this.singleFlight(region);
+    const view = this.view(region, chosen.catalog, await this.overridesBy(deadline));
+    if ("error" in view) throw view.error;
     const dueAt = Date.parse(chosen.catalog.checkedAt) + this.options.ttlMs;
     const now = this.clock();
     return {
       catalog: chosen.catalog,
-      etag: chosen.etag,
+      models: view.models,
+      etag: view.etag,
       stale: now > dueAt,
       maxAgeSeconds: Math.max(0, Math.floor((dueAt - now) / 1000)),
     };
+  }
+
+  /**
+   * The team's overrides, or none when their first read is still running at the deadline: as when
+   * the store cannot be read, Mantle's list is served as the rules give it, and the read finishes
+   * in the background for the next request.
+   */
+  private async overridesBy(deadline: number): Promise<Overrides> {
+    if (this.options.overrides === undefined) return NO_OVERRIDES;
+    const read = await this.within(this.options.overrides.current(), deadline);
+    if (read !== TIMED_OUT) return read;
+    this.log.warn("catalog overrides not read before the request deadline; serving without them");
+    return NO_OVERRIDES;
+  }
+
+  private view(region: string, catalog: Catalog, overrides: Overrides): View {
+    const kept = this.views.get(region);
+    if (kept !== undefined && kept.catalog === catalog && kept.overrides === overrides) return kept;
+    const models = serveModels(catalog.models, overrides, this.options.mantleRoot(region));
+    const bytes = Buffer.byteLength(JSON.stringify(models), "utf8");
+    const view: View =
+      bytes > MAX_SERVED_CATALOG_BYTES
+        ? { catalog, overrides, error: new UpstreamTooLargeError(region, new CatalogTooLargeError(bytes, MAX_SERVED_CATALOG_BYTES)) }
+        : { catalog, overrides, models, etag: servedEtag(models) };
+    this.views.set(region, view);
+    return view;
   }
 
   /** The scheduled path: always asks Mantle, then stores what changed. */
@@ -230,7 +277,7 @@ export class CatalogService {
 
   private hold(region: string, catalog: Catalog): Held {
     const dueAt = Date.parse(catalog.checkedAt) + this.options.ttlMs;
-    const held: Held = { catalog, etag: modelsEtag(catalog.models), recheckAt: Math.max(dueAt, this.clock() + this.recheckMs) };
+    const held: Held = { catalog, recheckAt: Math.max(dueAt, this.clock() + this.recheckMs) };
     this.held.set(region, held);
     this.failed.delete(region);
     return held;

@@ -1,4 +1,4 @@
-import type { CatalogModel } from "../catalog/index.js";
+import type { ServedModel } from "../catalog/index.js";
 
 /** The bodies the API answers with: what the client's types (client/src/types.ts) must accept. */
 
@@ -34,7 +34,7 @@ export type CatalogBody = {
   checkedAt: string;
   changedAt: string;
   stale: boolean;
-  models: Array<Plain<CatalogModel>>;
+  models: Array<Plain<ServedModel>>;
 };
 
 export interface ErrorBody {

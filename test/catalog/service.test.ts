@@ -59,7 +59,7 @@ beforeEach(async () => {
 afterEach(() => fixture.close());
 
 describe("GET /v1/models answers the region's catalog", () => {
-  it("lists the models sorted by id with inferred reasoning, the base URL and fresh times", async () => {
+  it("lists the models sorted by id with inferred reasoning, the family rules' routes and limits, the base URL and fresh times", async () => {
     const result = await models();
     expect(result.statusCode).toBe(200);
     const now = new Date(service.clock.now()).toISOString();
@@ -70,9 +70,18 @@ describe("GET /v1/models answers the region's catalog", () => {
       changedAt: now,
       stale: false,
       models: [
-        { id: "deepseek.v3.2", name: "deepseek.v3.2", ownedBy: "deepseek", created: null, reasoning: false },
-        { id: "moonshotai.kimi-k2-thinking", name: "moonshotai.kimi-k2-thinking", ownedBy: null, created: null, reasoning: true },
-        { id: "openai.gpt-oss-120b", name: "openai.gpt-oss-120b", ownedBy: "openai", created: 1754000000, reasoning: true },
+        {
+          ...{ id: "deepseek.v3.2", name: "deepseek.v3.2", ownedBy: "deepseek", created: null, reasoning: false },
+          ...{ apis: ["chat-completions"], baseUrl: `${emulator.rootFor("us-west-2")}/v1`, contextWindow: 164_000, maxOutputTokens: 8_000, input: ["text"] },
+        },
+        {
+          ...{ id: "moonshotai.kimi-k2-thinking", name: "moonshotai.kimi-k2-thinking", ownedBy: null, created: null, reasoning: true },
+          ...{ apis: ["chat-completions"], baseUrl: `${emulator.rootFor("us-west-2")}/v1`, contextWindow: 262_143, maxOutputTokens: 16_000, input: ["text"] },
+        },
+        {
+          ...{ id: "openai.gpt-oss-120b", name: "openai.gpt-oss-120b", ownedBy: "openai", created: 1754000000, reasoning: true },
+          ...{ apis: ["chat-completions", "responses"], baseUrl: `${emulator.rootFor("us-west-2")}/v1`, contextWindow: 128_000, maxOutputTokens: 16_000, input: ["text"] },
+        },
       ],
     });
     expect(result.headers["cache-control"]).toBe(`private, max-age=${TTL_SECONDS}`);
@@ -391,6 +400,31 @@ describe("a catalog request ends within its deadline, well inside the function's
     expect(result, "the request was still waiting on the store").not.toBe("hung");
     if (result !== "hung") expect(result.statusCode).toBe(503);
   });
+
+  it("overrides whose first read never answers: the catalog is served by the deadline, with the rules alone", async () => {
+    const clock = new ManualClock();
+    const base = ssmStore(ssm);
+    const hung = (names: readonly string[]): boolean => names.some((n) => n.endsWith("/catalog-overrides"));
+    const hangOverrides: ParameterStore = {
+      get: (name) => (hung([name]) ? new Promise(() => undefined) : base.get(name)),
+      getMany: (names) => (hung(names) ? new Promise(() => undefined) : base.getMany(names)),
+      getByPath: (path) => base.getByPath(path),
+      put: (name, value, options) => base.put(name, value, options),
+      delete: (name) => base.delete(name),
+    };
+    slowService = await startService({ emulator, store: hangOverrides, clock, pollIntervalMs: 60_000 });
+    await warm(slowService);
+    let answered: FunctionUrlResult | undefined;
+    void ask(slowService).then((result) => (answered = result));
+    // The catalog's own path is done once its write is stored; only then is the deadline passed, on the injected clock.
+    await vi.waitFor(() => expect(ssm.value(INDEX)).toBeDefined());
+    for (let i = 0; i < 20 && answered === undefined; i += 1) {
+      clock.advance(slowService.config.requestDeadlineMs);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(answered?.statusCode).toBe(200);
+    expect(JSON.parse(answered?.body ?? "{}").models.map((m: { id: string }) => m.id)).toEqual(["deepseek.v3.2", "moonshotai.kimi-k2-thinking", "openai.gpt-oss-120b"]);
+  });
 });
 
 describe("served catalogs are bounded: sane times and a size cap below Lambda's response limit", () => {
@@ -414,5 +448,13 @@ describe("served catalogs are bounded: sane times and a size cap below Lambda's 
     expect(result.statusCode).toBe(502);
     expect(JSON.parse(result.body).error.message).toMatch(/too large to serve.*6 MB/);
     expect(ssm.count("PutParameter")).toBe(0);
+  });
+
+  it("answers 502 too large to serve when Mantle's list fits the cap but its served form (routes, limits) does not", async () => {
+    // Short ids: each served model carries its APIs, base URL, limits and input, several times its stored size.
+    emulator.setCatalog("us-west-2", Array.from({ length: 30_000 }, (_, i) => ({ id: `m.${String(i).padStart(6, "0")}` })));
+    const first = await models();
+    expect(first.statusCode).toBe(502);
+    expect(JSON.parse(first.body).error.message).toMatch(/too large to serve.*6 MB/);
   });
 });

@@ -12,7 +12,19 @@ const catalog: Catalog = {
   checkedAt: "2026-11-25T11:00:00.000Z",
   changedAt: "2026-11-20T09:30:00.000Z",
   stale: false,
-  models: [{ id: "openai.gpt-oss-120b", name: "openai.gpt-oss-120b", created: null, reasoning: true }],
+  models: [
+    {
+      id: "openai.gpt-oss-120b",
+      name: "openai.gpt-oss-120b",
+      created: null,
+      reasoning: true,
+      apis: ["chat-completions", "responses"],
+      baseUrl: "https://bedrock-mantle.us-east-1.api.aws/v1",
+      contextWindow: 128000,
+      maxOutputTokens: 16000,
+      input: ["text"],
+    },
+  ],
 };
 const baseUrlOf = (config: ReturnType<typeof openClawConfig>): string | undefined => config.models.providers["amazon-bedrock-mantle"]?.baseUrl;
 

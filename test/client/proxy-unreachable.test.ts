@@ -72,16 +72,34 @@ describe("the proxy drops a token whose Mantle address refuses connections and r
   it("answers from the fresh token's address, with the request body intact", async () => {
     const { url, tokenRequests } = await throughProxy();
     deadAnswers = 1;
-    const calls = emulator.calls.length;
+    // Chat calls alone: routing's catalog lookup makes the service list the models from the emulator too.
+    const chats = (): number => emulator.count({ path: "/v1/chat/completions" });
+    const calls = chats();
     const answer = await chat(url, "deepseek.v3.2");
     expect(answer.status).toBe(200);
     const body = (await answer.json()) as { model: string; object: string };
     expect(body).toMatchObject({ object: "chat.completion", model: "deepseek.v3.2" });
     expect(tokenRequests()).toBe(2);
-    expect(emulator.calls.length - calls).toBe(1);
+    expect(chats() - calls).toBe(1);
     // The dead token was dropped: the next request reuses the fresh one.
     expect((await chat(url, "deepseek.v3.2")).status).toBe(200);
     expect(tokenRequests()).toBe(2);
+  });
+
+  it("a routed request (Responses for GPT-5, moved to /openai/v1) keeps its route and its body on the retry", async () => {
+    const { url, tokenRequests } = await throughProxy();
+    deadAnswers = 1;
+    const routed = (): number => emulator.count({ path: "/openai/v1/responses" });
+    const before = routed();
+    const answer = await fetch(`${url}/v1/responses`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "openai.gpt-5.5", input: "hi" }),
+    });
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toMatchObject({ object: "response", model: "openai.gpt-5.5" });
+    expect(tokenRequests()).toBe(2);
+    expect(routed() - before).toBe(1);
   });
 
   it("answers 502 when the fresh token's address refuses too, after exactly one retry", async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { etagMatches } from "../../lambda/http/conditional.js";
-import { modelsEtag, parseUpstreamModels } from "../../lambda/catalog/models.js";
+import { parseUpstreamModels } from "../../lambda/catalog/models.js";
+import { NO_OVERRIDES, servedEtag, serveModels } from "../../lambda/catalog/overrides.js";
 
 describe("etagMatches implements RFC 9110 If-None-Match with weak comparison", () => {
   const etag = '"abc123"';
@@ -35,9 +36,10 @@ describe("etagMatches implements RFC 9110 If-None-Match with weak comparison", (
     expect(etagMatches('"abc123"', 'W/"abc123"')).toBe(true);
   });
 
-  it("matches the etag modelsEtag produces, and not another catalog's", () => {
-    const models = parseUpstreamModels(new TextEncoder().encode(JSON.stringify({ object: "list", data: [{ id: "a.one" }, { id: "b.two" }] })));
-    expect(etagMatches(modelsEtag(models), modelsEtag(models))).toBe(true);
-    expect(etagMatches(modelsEtag(models.slice(1)), modelsEtag(models))).toBe(false);
+  it("matches the etag the catalog serves, and not another catalog's", () => {
+    const upstream = parseUpstreamModels(new TextEncoder().encode(JSON.stringify({ object: "list", data: [{ id: "a.one" }, { id: "b.two" }] })));
+    const models = serveModels(upstream, NO_OVERRIDES, "https://bedrock-mantle.us-east-1.api.aws");
+    expect(etagMatches(servedEtag(models), servedEtag(models))).toBe(true);
+    expect(etagMatches(servedEtag(models.slice(1)), servedEtag(models))).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CatalogTooLargeError, CatalogUnavailableError, UpstreamError, UpstreamTooLargeError } from "../../lambda/catalog/index.js";
+import { CatalogError, CatalogTooLargeError, CatalogUnavailableError, OverridesError, UpstreamError, UpstreamTooLargeError } from "../../lambda/catalog/index.js";
 import { DependencyUnavailableError } from "../../lambda/errors.js";
 import { BadRequestError, HttpError, toHttpError } from "../../lambda/http/errors.js";
 import { KeyStoreUnavailableError, UnknownKeyError } from "../../lambda/keys/index.js";
@@ -21,6 +21,9 @@ describe("toHttpError is the one place a domain error becomes a status", () => {
     ["the key store out of reach", new KeyStoreUnavailableError(), 503, "the key store cannot be reached; try again shortly"],
     ["the catalog out of reach", new CatalogUnavailableError(), 503, "the model catalog cannot be read right now; try again shortly"],
     ["any other dependency", new DependencyUnavailableError("AssumeRole failed for arn:aws:iam::123456789012:role/x"), 503, "a dependency of the service is unavailable; try again shortly"],
+    // Untrusted stored data is the service's fault, never the caller's: no detail leaves.
+    ["a stored catalog that cannot be trusted", new CatalogError("catalog index for us-east-1 is malformed"), 500, "internal error"],
+    ["a stored overrides document that cannot be trusted", new OverridesError("the stored catalog overrides are not JSON"), 500, "internal error"],
     ["anything unforeseen", new TypeError("cannot read properties of undefined"), 500, "internal error"],
     ["a thrown non-error", "boom", 500, "internal error"],
   ])("%s → %i", (_what, error, status, message) => {
