@@ -1,5 +1,5 @@
 import { createApi, type Api } from "./http/index.js";
-import { CatalogService, CatalogStore, liveModelsFromMantle, OverridesCache, OverridesStore, type Fetch, type Overrides, type Sleep } from "./catalog/index.js";
+import { CatalogService, CatalogStore, liveModelsFromMantle, OverridesCache, OverridesStore, type Fetch, type Overrides, type Sleep, type TimeoutSignal } from "./catalog/index.js";
 import { KeyCache, type KeyCacheOptions, RateLimiter } from "./keys/index.js";
 import type { Log } from "./logger.js";
 import { mantleRoot } from "./allowlist.js";
@@ -17,6 +17,8 @@ export interface CatalogOptions {
   clock?: Clock;
   /** Deadline for one live `GET /v1/models`, body included (and never past the request's deadline). */
   upstreamTimeoutMs?: number;
+  /** Starts that deadline's timer (AbortSignal.timeout unless a test drives it). */
+  upstreamTimeoutSignal?: TimeoutSignal;
   /** The waits a request's deadline is raced with; tests drive them from their clock. */
   sleep?: Sleep;
   /** Wait before re-reading a catalog caught mid-write. */
@@ -50,6 +52,7 @@ export function createCatalogs(options: CatalogOptions, overrides?: { current():
     mantleRoot: root,
     timeoutMs: options.upstreamTimeoutMs,
     fetch: options.fetch,
+    timeoutSignal: options.upstreamTimeoutSignal,
     clock,
   });
   return new CatalogService(catalogStore, live, clock, log, {

@@ -34,4 +34,4 @@ export {
   type ModelApi,
   type ModelRoute,
 } from "./routes.js";
-export { fetchUpstreamModels, liveModelsFromMantle, type Fetch, type LiveModelsOptions } from "./upstream.js";
+export { fetchUpstreamModels, liveModelsFromMantle, type Fetch, type LiveModelsOptions, type TimeoutSignal } from "./upstream.js";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
+import { setTimeout as defaultSleep } from "node:timers/promises";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { CatalogError, InconsistentCatalogError } from "./errors.js";
 import type { ParameterStore } from "../store/index.js";
@@ -46,6 +46,8 @@ export class ShardedDocument<I extends ShardIndex> {
     /** Validates the index parameter's text; throws a CatalogError when it is not one. */
     private readonly parseIndex: (raw: string) => I,
     private readonly retryDelayMs = DEFAULT_RETRY_DELAY_MS,
+    /** How the retry waits; injectable so tests can see the delay asked for without spending it. */
+    private readonly sleep: (ms: number) => Promise<void> = defaultSleep,
   ) {}
 
   shardName(i: number): string {
@@ -63,7 +65,7 @@ export class ShardedDocument<I extends ShardIndex> {
     } catch (error) {
       if (!(error instanceof InconsistentCatalogError)) throw error;
     }
-    if (this.retryDelayMs > 0) await sleep(this.retryDelayMs);
+    if (this.retryDelayMs > 0) await this.sleep(this.retryDelayMs);
     try {
       return await this.readOnce();
     } catch (error) {

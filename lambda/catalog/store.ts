@@ -39,6 +39,8 @@ export interface CatalogStoreOptions {
    * time to finish its shards and index (a handful of sequential PutParameters).
    */
   retryDelayMs?: number;
+  /** How that wait is taken (a real timer unless a test drives it). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface CatalogWriteResult {
@@ -51,6 +53,7 @@ export interface CatalogWriteResult {
 export class CatalogStore {
   private readonly prefix: string;
   private readonly retryDelayMs: number | undefined;
+  private readonly sleep: ((ms: number) => Promise<void>) | undefined;
 
   constructor(
     private readonly store: ParameterStore,
@@ -59,6 +62,7 @@ export class CatalogStore {
   ) {
     this.prefix = prefix.replace(/\/+$/, "");
     this.retryDelayMs = options.retryDelayMs;
+    this.sleep = options.sleep;
   }
 
   indexName(region: string): string {
@@ -108,7 +112,7 @@ export class CatalogStore {
   }
 
   private document(region: string): ShardedDocument<CatalogIndex> {
-    return new ShardedDocument(this.store, this.indexName(region), `catalog for ${region}`, (raw) => parseIndex(raw, region), this.retryDelayMs);
+    return new ShardedDocument(this.store, this.indexName(region), `catalog for ${region}`, (raw) => parseIndex(raw, region), this.retryDelayMs, this.sleep);
   }
 }
 

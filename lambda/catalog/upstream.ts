@@ -5,6 +5,8 @@ import type { LiveModels } from "./service.js";
 import type { Clock } from "../clock.js";
 
 export type Fetch = typeof fetch;
+/** A signal that aborts after `ms`; tests inject one driven by the emulator instead of a real timer. */
+export type TimeoutSignal = (ms: number) => AbortSignal;
 
 /** A token minted only to list models lives no longer than this. */
 const CATALOG_TOKEN_TTL_SECONDS = 300;
@@ -17,6 +19,8 @@ export interface LiveModelsOptions {
   /** Deadline for one live `GET /v1/models`, body included; never past what the request has left. */
   timeoutMs?: number;
   fetch?: Fetch;
+  /** Defaults to AbortSignal.timeout. */
+  timeoutSignal?: TimeoutSignal;
   /** Bounds how far ahead a model's `created` may be. */
   clock?: Clock;
 }
@@ -28,7 +32,7 @@ export function liveModelsFromMantle(options: LiveModelsOptions): LiveModels {
     const credentials = await options.credentials(catalogSubject(region), CATALOG_TOKEN_TTL_SECONDS);
     const { token } = await mintToken(credentials, region, CATALOG_TOKEN_TTL_SECONDS);
     const timeoutMs = Math.min(options.timeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS, remainingMs);
-    return fetchUpstreamModels(options.mantleRoot(region), token, timeoutMs, options.fetch, clock());
+    return fetchUpstreamModels(options.mantleRoot(region), token, timeoutMs, options.fetch, clock(), options.timeoutSignal);
   };
 }
 
@@ -44,8 +48,9 @@ export async function fetchUpstreamModels(
   timeoutMs: number,
   fetchImpl: Fetch = fetch,
   nowMs: number = Date.now(),
+  timeoutSignal: TimeoutSignal = AbortSignal.timeout,
 ): Promise<CatalogModel[]> {
-  const signal = AbortSignal.timeout(timeoutMs);
+  const signal = timeoutSignal(timeoutMs);
   try {
     const response = await fetchImpl(`${root}/v1/models`, {
       headers: { authorization: `Bearer ${token}`, accept: "application/json" },

@@ -89,6 +89,11 @@ export interface EmulatorStartOptions {
   now?: () => number;
   catalogs?: Record<string, EmulatorModel[]>;
   streamChunkDelayMs?: number;
+  /**
+   * How the emulator waits between streamed events and between the bytes of a "slow" body
+   * (a real timer of `ms` by default); a test can pace it itself instead.
+   */
+  pause?: (ms: number) => Promise<void>;
   gzip?: boolean;
 }
 
@@ -432,7 +437,9 @@ export class MantleEmulator {
   private readonly catalogs = new Map<string, readonly EmulatorModel[]>();
   private readonly failures = new Map<string, FailureMode>();
   private readonly streamChunkDelayMs: number;
+  private readonly pause: (ms: number) => Promise<void>;
   private readonly callLog: EmulatorCall[] = [];
+  private readonly holdListeners = new Set<(region: string) => void>();
   private now: () => number;
   private gzip: boolean;
   private nextId = 1;
@@ -445,6 +452,7 @@ export class MantleEmulator {
     this.credentials = opts.credentials ?? [EMULATOR_CREDENTIALS];
     this.now = opts.now ?? Date.now;
     this.streamChunkDelayMs = opts.streamChunkDelayMs ?? 25;
+    this.pause = opts.pause ?? sleep;
     this.gzip = opts.gzip ?? false;
     for (const [region, models] of Object.entries(opts.catalogs ?? {})) this.setCatalog(region, models);
   }
@@ -559,6 +567,19 @@ export class MantleEmulator {
     }
   }
 
+  /**
+   * Calls `listener` with the region each time a "timeout" or "slow" failure starts holding a
+   * /v1/models request, so a test can end the client's wait then instead of on a real timer.
+   */
+  onHold(listener: (region: string) => void): () => void {
+    this.holdListeners.add(listener);
+    return () => this.holdListeners.delete(listener);
+  }
+
+  private held(ctx: RequestContext): void {
+    for (const listener of this.holdListeners) listener(ctx.region);
+  }
+
   private record(ctx: RequestContext, status: number): void {
     this.callLog.push({ region: ctx.region, method: ctx.method, path: ctx.path, status });
   }
@@ -605,7 +626,7 @@ export class MantleEmulator {
 
   // --- routes ---------------------------------------------------------------
 
-  private listModels(ctx: RequestContext): void {
+  private listModels(ctx: RequestContext): Promise<void> | void {
     const models = this.modelsOf(ctx.region);
     const failure = this.failures.get(ctx.region);
     switch (failure) {
@@ -616,7 +637,7 @@ export class MantleEmulator {
       case "timeout":
         // Hold the socket open without a byte; close() destroys it.
         this.record(ctx, 0);
-        return;
+        return this.held(ctx);
       case "garbage":
         // Claims JSON so a client cannot lean on the content type to notice.
         return this.send(ctx, 200, Buffer.from("<html><body>502 Bad Gateway</body></html>\n", "utf8"), "application/json");
@@ -631,21 +652,17 @@ export class MantleEmulator {
     }
   }
 
-  private drip(ctx: RequestContext, body: Buffer): void {
+  private async drip(ctx: RequestContext, body: Buffer): Promise<void> {
     this.record(ctx, 200);
     ctx.res.writeHead(200, { "content-type": "application/json", "content-length": body.length });
     ctx.res.flushHeaders();
-    let offset = 0;
-    const timer = setInterval(() => {
-      if (offset >= body.length) {
-        clearInterval(timer);
-        ctx.res.end();
-        return;
-      }
+    this.held(ctx);
+    for (let offset = 0; offset < body.length; offset += 1) {
+      await this.pause(SLOW_BYTE_INTERVAL_MS);
+      if (ctx.res.destroyed) return;
       ctx.res.write(body.subarray(offset, offset + 1));
-      offset += 1;
-    }, SLOW_BYTE_INTERVAL_MS);
-    ctx.res.once("close", () => clearInterval(timer));
+    }
+    ctx.res.end();
   }
 
   /**
@@ -687,7 +704,7 @@ export class MantleEmulator {
     res.flushHeaders();
     for (const [i, frame] of frames.entries()) {
       // Delays make each event a separate network write, which is what clients must cope with.
-      if (i > 0 && this.streamChunkDelayMs > 0) await sleep(this.streamChunkDelayMs);
+      if (i > 0) await this.pause(this.streamChunkDelayMs);
       if (res.destroyed) return;
       res.write(frame);
     }

@@ -5,7 +5,7 @@ import type { FailureMode, MantleEmulator } from "../../lambda/local/mantle-emul
 import type { SsmFake } from "../fakes/ssm-fake.js";
 import { functionUrlEvent } from "../support/events.js";
 import { startFixture } from "../support/fixture.js";
-import { startService, type TestService } from "../support/service.js";
+import { deadlineOnHold, startService, type TestService } from "../support/service.js";
 import { ssmStore } from "../support/ssm.js";
 import { ManualClock } from "../support/clock.js";
 import type { ParameterStore } from "../../lambda/store/types.js";
@@ -41,10 +41,11 @@ beforeEach(async () => {
         ],
       },
     },
-    service: ({ ssm }) => ({
+    service: ({ ssm, emulator }) => ({
       store: ssm && ssmStore(ssm),
       pollIntervalMs: 60_000,
       upstreamTimeoutMs: 300,
+      ...(emulator === undefined ? {} : { upstreamTimeoutSignal: deadlineOnHold(emulator) }),
       env: { MANTLE_VEND_CATALOG_TTL_SECONDS: String(TTL_SECONDS), MANTLE_VEND_RATE_LIMIT_BURST: "1000" },
     }),
   });

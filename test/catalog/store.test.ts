@@ -431,14 +431,19 @@ describe("a reader racing a writer retries once and then sees the new version", 
     await newStore().write(REGION, catalog(FIVE_HUNDRED, T0));
     const previous = await newStore().read(REGION);
     const write = await pausedWrite(catalog(OTHER_FIVE_HUNDRED, T1), previous ?? catalog([]));
-    const reader = new InterleavingStore(ssm).before("getMany", 1, async () => {
-      // Finishes only during the reader's pause between its two attempts.
-      setTimeout(write.release, 20);
-    });
+    const reader = new InterleavingStore(ssm);
+    const slept: number[] = [];
+    // The writer finishes only during the reader's pause between its two attempts.
+    const sleep = async (ms: number): Promise<void> => {
+      slept.push(ms);
+      write.release();
+      await write.done;
+    };
 
-    const read = new CatalogStore(reader, prefix, { retryDelayMs: 300 }).read(REGION);
+    const read = new CatalogStore(reader, prefix, { retryDelayMs: 300, sleep }).read(REGION);
     expect(await read).toEqual(catalog(OTHER_FIVE_HUNDRED, T1));
-    await write.done;
+    expect(slept).toEqual([300]);
+    expect(reader.count("get")).toBe(2);
   });
 });
 

@@ -10,8 +10,11 @@ import {
   paginateGetParametersByPath,
   type Parameter,
 } from "@aws-sdk/client-ssm";
+import { ConfiguredRetryStrategy } from "@smithy/core/retry";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SsmFake } from "./ssm-fake.js";
+import { timingOutSsmClient } from "../support/ssm.js";
 
 // Belt and braces: no credential or region lookup may reach out of the machine.
 process.env.AWS_EC2_METADATA_DISABLED = "true";
@@ -25,13 +28,27 @@ function client(options: { maxAttempts?: number; requestTimeout?: number; throwO
     endpoint: fake.url,
     region: "eu-west-1",
     credentials: { accessKeyId: "AKIDFAKEFAKEFAKE", secretAccessKey: "fake-secret" },
-    maxAttempts,
+    // The SDK's retries without their backoff delay: what is retried matters here, not when.
+    retryStrategy: new ConfiguredRetryStrategy(maxAttempts, 0),
     ...(requestTimeout === undefined ? {} : { requestHandler: { requestTimeout, throwOnRequestTimeout } }),
     // Quiet: the SDK warns on a breached requestTimeout when it does not throw.
     logger: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
   });
   clients.push(c);
   return c;
+}
+
+/** Resolves once the fake holds `count` requests. */
+function held(count: number): Promise<void> {
+  return new Promise((resolve) => {
+    const check = (): void => {
+      if (fake.held < count) return;
+      stop();
+      resolve();
+    };
+    const stop = fake.onHold(() => queueMicrotask(check));
+    check();
+  });
 }
 
 /** The rejection of `p`, which must reject. */
@@ -341,7 +358,7 @@ describe("injected faults as the SDK surfaces them", () => {
     expect(fake.calls).toEqual([{ action: "GetParameter", name: "/t", status: 400 }]);
   });
 
-  it("throttle with the SDK's default retries: one throttled attempt, then success", async () => {
+  it("throttle with the SDK's standard retries: one throttled attempt, then success", async () => {
     fake.seed("/t", "v");
     fake.inject({ kind: "throttle", times: 1 });
     const out = await client({ maxAttempts: 3 }).send(new GetParameterCommand({ Name: "/t" }));
@@ -370,29 +387,39 @@ describe("injected faults as the SDK surfaces them", () => {
     await expect(ssm.send(new GetParameterCommand({ Name: "/p" }))).resolves.toMatchObject({ Parameter: { Value: "v" } });
   });
 
-  it("latency: the answer is delayed by latencyMs and is otherwise normal", async () => {
+  it("hang: the request is held without an answer until release(), then answered normally", async () => {
     fake.seed("/slow", "v");
-    fake.inject({ action: "GetParameter", kind: "latency", latencyMs: 300, times: 1 });
-    const started = Date.now();
-    const out = await client().send(new GetParameterCommand({ Name: "/slow" }));
-    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    fake.inject({ action: "GetParameter", kind: "hang", times: 1 });
+    const pending = client().send(new GetParameterCommand({ Name: "/slow" }));
+    await held(1);
+    expect(fake.calls).toEqual([{ action: "GetParameter", name: "/slow", status: 0 }]);
+    fake.release();
+    const out = await pending;
     expect(out.Parameter?.Value).toBe("v");
+    expect(fake.held).toBe(0);
   });
 
-  it("latency beyond requestTimeout is a TimeoutError only with throwOnRequestTimeout; the fake sees the client hang up", async () => {
-    fake.seed("/slow", "v");
-    fake.inject({ kind: "latency", latencyMs: 2_000, times: 1 });
-    const err = await failure(client({ requestTimeout: 100, throwOnRequestTimeout: true }).send(new GetParameterCommand({ Name: "/slow" })));
+  // The request handler the fault tests use: it times a request out the moment the fake holds it.
+  it("a client timing out on a held request gets a TimeoutError; the fake sees the client hang up and still applies the write", async () => {
+    fake.inject({ kind: "hang", times: 1 });
+    const timingOut = timingOutSsmClient(fake);
+    clients.push(timingOut);
+    const err = await failure(timingOut.send(new PutParameterCommand({ Name: "/slow", Value: "v", Type: "String" })));
     expect(err.name).toBe("TimeoutError");
     expect((err as Error & { code?: string }).code).toBe("ETIMEDOUT");
     await fake.idle();
-    expect(fake.calls).toEqual([{ action: "GetParameter", name: "/slow", status: 0 }]);
+    expect(fake.calls).toEqual([{ action: "PutParameter", name: "/slow", status: 0 }]);
+    expect(fake.value("/slow")).toBe("v");
   });
 
-  it("requestTimeout alone only warns: the slow answer still arrives", async () => {
+  it("requestTimeout alone only warns: the held answer still arrives", async () => {
     fake.seed("/slow", "v");
-    fake.inject({ kind: "latency", latencyMs: 250, times: 1 });
-    const out = await client({ requestTimeout: 50 }).send(new GetParameterCommand({ Name: "/slow" }));
+    fake.inject({ kind: "hang", times: 1 });
+    const pending = client({ requestTimeout: 1 }).send(new GetParameterCommand({ Name: "/slow" }));
+    await held(1);
+    await sleep(5); // past the 1 ms timeout, which only warns
+    fake.release();
+    const out = await pending;
     expect(out.Parameter?.Value).toBe("v");
   });
 
@@ -464,12 +491,19 @@ describe("call counting", () => {
 
   it("idle() waits for requests in flight", async () => {
     fake.seed("/i", "v");
-    fake.inject({ kind: "latency", latencyMs: 200 });
+    fake.inject({ kind: "hang" });
     const pending = Promise.all([1, 2, 3].map(() => client().send(new GetParameterCommand({ Name: "/i" }))));
-    await new Promise((r) => setTimeout(r, 50));
+    await held(3);
     expect(fake.count()).toBe(3);
     expect(fake.calls.every((c) => c.status === 0)).toBe(true);
-    await fake.idle();
+    let idle = false;
+    const waited = fake.idle().then(() => {
+      idle = true;
+    });
+    await sleep(0);
+    expect(idle).toBe(false);
+    fake.release();
+    await waited;
     expect(fake.calls.map((c) => c.status)).toEqual([200, 200, 200]);
     await pending;
   });

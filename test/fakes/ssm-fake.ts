@@ -10,7 +10,12 @@ import type { AddressInfo } from "node:net";
 export type ParameterType = "String" | "StringList" | "SecureString";
 export type ParameterTier = "Standard" | "Advanced";
 export type RequestedTier = ParameterTier | "Intelligent-Tiering";
-export type FaultKind = "throttle" | "5xx" | "latency" | "down";
+/**
+ * "pass" lets a matching call through untouched (so a later fault hits a later call); "hang"
+ * holds it without an answer until the client hangs up — the request is then still carried
+ * out, as AWS does after a client timeout — or until release() lets it answer normally.
+ */
+export type FaultKind = "throttle" | "5xx" | "pass" | "hang" | "down";
 
 export interface FaultSpec {
   /** Only requests for this action (e.g. "GetParameter"); every action when omitted. */
@@ -18,9 +23,13 @@ export interface FaultSpec {
   kind: FaultKind;
   /** How many matching requests to hit; until clearFaults() when omitted. */
   times?: number;
-  /** Required for "latency": real milliseconds to wait before answering normally. */
-  latencyMs?: number;
 }
+
+/**
+ * Told of every request a "hang" fault holds, with the SDK's `amz-sdk-invocation-id`, so a
+ * test's request handler can time that request out at once instead of on a real timer.
+ */
+export type HoldListener = (invocationId: string) => void;
 
 /** One request as received. status 0 = not answered (still in flight, or "down"). */
 export interface Call {
@@ -43,7 +52,6 @@ interface Fault {
   action?: string;
   kind: FaultKind;
   remaining: number;
-  latencyMs: number;
 }
 
 type JsonObject = Record<string, unknown>;
@@ -303,19 +311,6 @@ function reply(res: ServerResponse, status: number, body: JsonObject): void {
   res.end(payload);
 }
 
-// Resolves early if the socket closes, so close() is never held up by a pending delay.
-function delay(ms: number, res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    res.once("close", done);
-    function done(): void {
-      clearTimeout(timer);
-      res.off("close", done);
-      resolve();
-    }
-  });
-}
-
 // ---------------------------------------------------------------- the fake
 
 export class SsmFake {
@@ -325,6 +320,8 @@ export class SsmFake {
   private faults: Fault[] = [];
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
+  private readonly holdListeners = new Set<HoldListener>();
+  private readonly releases = new Set<() => void>();
 
   private constructor(private readonly server: Server) {
     const { port } = server.address() as AddressInfo;
@@ -399,19 +396,26 @@ export class SsmFake {
   // ---- fault injection
 
   inject(spec: FaultSpec): void {
-    if (spec.kind === "latency" && (spec.latencyMs === undefined || spec.latencyMs < 0)) {
-      throw new Error("SsmFake.inject: a latency fault needs latencyMs >= 0");
-    }
-    this.faults.push({
-      action: spec.action,
-      kind: spec.kind,
-      remaining: spec.times ?? Number.POSITIVE_INFINITY,
-      latencyMs: spec.latencyMs ?? 0,
-    });
+    this.faults.push({ action: spec.action, kind: spec.kind, remaining: spec.times ?? Number.POSITIVE_INFINITY });
+  }
+
+  /** How many requests a "hang" fault is holding now. */
+  get held(): number {
+    return this.releases.size;
+  }
+
+  /** Lets every held request answer normally. */
+  release(): void {
+    for (const release of [...this.releases]) release();
   }
 
   clearFaults(): void {
     this.faults = [];
+  }
+
+  onHold(listener: HoldListener): () => void {
+    this.holdListeners.add(listener);
+    return () => this.holdListeners.delete(listener);
   }
 
   // ---- internals
@@ -424,7 +428,16 @@ export class SsmFake {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.inFlight += 1;
-    res.once("close", () => this.settle());
+    // Settled once the request is carried out, not when its socket closes: a held write the
+    // client gave up on is still applied before idle() resolves.
+    try {
+      await this.serve(req, res);
+    } finally {
+      this.settle();
+    }
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const target = req.headers["x-amz-target"];
     const action = typeof target === "string" && target.startsWith("AmazonSSM.") ? target.slice("AmazonSSM.".length) : "";
     const input = parseInput(await readBody(req).catch(() => ""));
@@ -434,6 +447,7 @@ export class SsmFake {
     this.log.push(call);
 
     const answer = (status: number, body: JsonObject): void => {
+      if (res.destroyed) return; // the client gave up: the call stays unanswered (status 0)
       call.status = status;
       reply(res, status, body);
     };
@@ -446,7 +460,7 @@ export class SsmFake {
     }
     if (fault?.kind === "throttle") return fail(new SsmError(400, "ThrottlingException", "Rate exceeded"));
     if (fault?.kind === "5xx") return fail(new SsmError(500, "InternalServerError", "An internal error occurred. Try again later."));
-    if (fault?.kind === "latency") await delay(fault.latencyMs, res);
+    if (fault?.kind === "hang") await this.hold(req, res);
 
     const authorization = req.headers.authorization;
     if (!authorization) {
@@ -464,6 +478,22 @@ export class SsmFake {
       if (e instanceof SsmError) return fail(e);
       fail(new SsmError(500, "InternalServerError", e instanceof Error ? e.message : String(e)));
     }
+  }
+
+  private hold(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (res.destroyed) return Promise.resolve();
+    const held = new Promise<void>((resolve) => {
+      const release = (): void => {
+        this.releases.delete(release);
+        res.off("close", release);
+        resolve();
+      };
+      this.releases.add(release);
+      res.once("close", release);
+    });
+    const invocationId = req.headers["amz-sdk-invocation-id"];
+    for (const listener of this.holdListeners) listener(typeof invocationId === "string" ? invocationId : "");
+    return held;
   }
 
   private settle(): void {

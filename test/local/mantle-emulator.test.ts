@@ -60,8 +60,39 @@ const ANTHROPIC_BODY = JSON.stringify({
 
 let emu: MantleEmulator;
 
+/**
+ * The emulator's pauses (between SSE events, between dripped bytes), recorded and taken at once,
+ * or — while `gated` — each held until the test calls step(): pacing without a real timer.
+ */
+const pauses = {
+  requested: [] as number[],
+  gated: false,
+  credits: 0,
+  waiting: [] as Array<() => void>,
+  take(ms: number): Promise<void> {
+    this.requested.push(ms);
+    if (!this.gated) return Promise.resolve();
+    if (this.credits > 0) {
+      this.credits -= 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  },
+  step(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.credits += 1;
+  },
+  reset(): void {
+    this.requested = [];
+    this.gated = false;
+    this.credits = 0;
+    for (const resolve of this.waiting.splice(0)) resolve();
+  },
+};
+
 beforeAll(async () => {
-  emu = await MantleEmulator.start({ streamChunkDelayMs: 40 });
+  emu = await MantleEmulator.start({ streamChunkDelayMs: 40, pause: (ms) => pauses.take(ms) });
 });
 
 afterAll(async () => {
@@ -69,6 +100,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
+  pauses.reset();
   emu.setNow(Date.now);
   emu.setGzip(false);
   emu.resetCalls();
@@ -193,6 +225,7 @@ describe("a generator token signed with the emulator's credentials is accepted i
   });
 
   it("streams a chat completion as separate SSE events ending in [DONE]", async () => {
+    pauses.gated = true; // the next event is written only once the client has read the last one
     const res = await fetch(`${emu.rootFor(REGION)}/v1/chat/completions`, {
       method: "POST",
       headers: { ...bearer(await mint()), "content-type": "application/json" },
@@ -202,11 +235,12 @@ describe("a generator token signed with the emulator's credentials is accepted i
     expect(res.headers.get("content-type")).toBe("text/event-stream");
     const reader = res.body!.getReader();
     const decoder = new TextDecoder();
-    const reads: Array<{ at: number; text: string }> = [];
+    const reads: Array<{ text: string }> = [];
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      reads.push({ at: Date.now(), text: decoder.decode(value, { stream: true }) });
+      reads.push({ text: decoder.decode(value, { stream: true }) });
+      pauses.step();
     }
     const events = reads
       .map((r) => r.text)
@@ -220,10 +254,9 @@ describe("a generator token signed with the emulator's credentials is accepted i
     for (const chunk of chunks) expect(chunk.object).toBe("chat.completion.chunk");
     expect(chunks.at(-1)?.choices[0]?.finish_reason).toBe("stop");
     expect(chunks.map((c) => c.choices[0]?.delta.content ?? "").join("")).toContain(REGION);
-    // Separate arrival: events come in (almost) one read each, spread over the stream's delays.
-    // Two coalesced reads are tolerated so a loaded machine does not make this flaky.
+    // Separate arrival: events come in (almost) one read each, with the stream's delay between them.
     expect(reads.length).toBeGreaterThanOrEqual(events.length - 2);
-    expect(reads.at(-1)!.at - reads[0]!.at).toBeGreaterThanOrEqual((events.length - 3) * 40 * 0.8);
+    expect(pauses.requested).toEqual(Array.from({ length: events.length - 1 }, () => 40));
   });
 
   it("answers Anthropic messages with the bearer token in authorization", async () => {
@@ -426,7 +459,11 @@ describe("failure modes of /v1/models apply to one region and behave as named", 
 
   it("timeout accepts the request and never answers", async () => {
     fail("timeout");
-    await expect(models(AbortSignal.timeout(300))).rejects.toMatchObject({ name: "TimeoutError" });
+    // The client's deadline passes once the emulator holds the request: no real timer.
+    const deadline = new AbortController();
+    const stop = emu.onHold(() => deadline.abort(new DOMException("no answer", "TimeoutError")));
+    await expect(models(deadline.signal)).rejects.toMatchObject({ name: "TimeoutError" });
+    stop();
     expect(emu.calls).toEqual([{ region: REGION, method: "GET", path: "/v1/models", status: 0 }]);
   });
 
@@ -457,17 +494,20 @@ describe("failure modes of /v1/models apply to one region and behave as named", 
 
   it("slow answers 200 and drips the body one byte at a time", async () => {
     fail("slow");
+    pauses.gated = true;
     const res = await models();
     expect(res.status).toBe(200);
     const reader = res.body!.getReader();
     const received: number[] = [];
-    const started = Date.now();
-    while (Date.now() - started < 300) {
+    for (let read = 0; read < 6; read++) {
+      pauses.step();
       const { done, value } = await reader.read();
       if (done) break;
+      expect(value).toHaveLength(1); // one byte per pause
       received.push(...value);
     }
     await reader.cancel();
+    expect(pauses.requested.every((ms) => ms === 50)).toBe(true);
     expect(received.length).toBeGreaterThanOrEqual(2);
     expect(received.length).toBeLessThanOrEqual(12);
     expect(Buffer.from(received).toString("utf8")).toBe('{"object":"list"'.slice(0, received.length));
@@ -509,12 +549,13 @@ describe("close() ends hung and keep-alive connections", () => {
   it("resolves promptly while a request hangs, and the request fails", async () => {
     const hung = await MantleEmulator.start();
     hung.setFailure(REGION, "timeout");
+    const held = new Promise<void>((resolve) => hung.onHold(() => resolve()));
     const pending = fetch(`${hung.rootFor(REGION)}/v1/models`, { headers: bearer(await mint()) });
     const settled = pending.then(
       () => "answered",
       () => "failed",
     );
-    while (hung.count() === 0) await new Promise((r) => setTimeout(r, 10));
+    await held;
     const started = Date.now();
     await hung.close();
     expect(Date.now() - started).toBeLessThan(1000);

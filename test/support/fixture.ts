@@ -20,7 +20,7 @@ export interface FixtureOptions {
    * Start the service over the emulator: `true` for the defaults, `"ssm"` to back it with the
    * SSM fake instead of a file store, or options (a function when they need a started fake).
    */
-  service?: boolean | "ssm" | ServiceOptions | ((started: { ssm?: SsmFake; sts?: StsFake }) => ServiceOptions);
+  service?: boolean | "ssm" | ServiceOptions | ((started: { ssm?: SsmFake; sts?: StsFake; emulator?: MantleEmulator }) => ServiceOptions);
 }
 
 export interface Fixture {

@@ -28,6 +28,8 @@ export interface ServiceOptions {
   pollIntervalMs?: number;
   /** Deadline of one live GET /v1/models (default 1 s). */
   upstreamTimeoutMs?: number;
+  /** Starts the live fetch's deadline timer (default: a real one). */
+  upstreamTimeoutSignal?: (ms: number) => AbortSignal;
   /** Defaults to the emulator's static credentials. */
   credentials?: CredentialSource;
   /** The live fetch to Mantle (defaults to the global fetch). */
@@ -53,6 +55,23 @@ export interface TestService {
   close(): Promise<void>;
 }
 
+/**
+ * Stands in for AbortSignal.timeout as the live fetch's deadline: it passes the moment the
+ * emulator holds a request ("timeout", "slow"), so no test waits for a real timer.
+ */
+export function deadlineOnHold(emulator: MantleEmulator): (ms: number) => AbortSignal {
+  const running = new Set<AbortController>();
+  emulator.onHold(() => {
+    for (const timer of running) timer.abort(new DOMException("the live fetch's deadline passed", "TimeoutError"));
+    running.clear();
+  });
+  return () => {
+    const timer = new AbortController();
+    running.add(timer);
+    return timer.signal;
+  };
+}
+
 export async function startService(options: ServiceOptions = {}): Promise<TestService> {
   const emulator = options.emulator ?? (await MantleEmulator.start());
   const dir = options.store === undefined ? await mkdtemp(join(tmpdir(), "mantle-vend-test-")) : undefined;
@@ -71,6 +90,7 @@ export async function startService(options: ServiceOptions = {}): Promise<TestSe
     catalogRetryDelayMs: 0,
     sleep: clock.sleep,
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    ...(options.upstreamTimeoutSignal === undefined ? {} : { upstreamTimeoutSignal: options.upstreamTimeoutSignal }),
   });
   const events: FunctionUrlEvent[] = [];
   const api: Api = (event) => {

@@ -2,7 +2,7 @@
  * Fault injection at every step of the service's life: key load at cold start, the key-version
  * poll and reload, token minting, the catalog read from SSM, the catalog write, the live fetch
  * from Mantle and the scheduled refresh. SSM faults come from the wire fake (throttling, 5xx,
- * a dropped connection, and latency beyond the SDK's request timeout); Mantle faults from the
+ * a dropped connection, and a request held until the SDK times it out); Mantle faults from the
  * emulator. Each test names the degraded behaviour it expects, then checks that no key, token or
  * catalog was lost or corrupted: stored parameters are compared byte for byte, and a catalog
  * served before a fault is served after it.
@@ -26,17 +26,15 @@ import { startFixture } from "../support/fixture.js";
 import { bundleEnv, synthesizeBundle } from "../support/bundle.js";
 import { ManualClock } from "../support/clock.js";
 import { functionUrlEvent } from "../support/events.js";
-import { startService, type TestService } from "../support/service.js";
-import { ssmStore } from "../support/ssm.js";
+import { deadlineOnHold, startService, type TestService } from "../support/service.js";
+import { FakeTimeoutHandler, ssmStore, timingOutSsmClient } from "../support/ssm.js";
 
 const PREFIX = "/mantle-vend";
 const REGION = "us-west-2";
 /** Short enough that twice the TTL stays inside the key cache's 900 s maximum age. */
 const TTL_SECONDS = 300;
+/** Never reached on a real clock: a held live fetch times out when the emulator holds it. */
 const UPSTREAM_TIMEOUT_MS = 300;
-/** The SSM client of the timeout cases gives up after this; the fake's latency is far beyond it. */
-const SDK_TIMEOUT_MS = 200;
-const HUNG_MS = 1_500;
 /** Keys in SSM: more than one GetParametersByPath page (10). */
 const KEY_COUNT = 15;
 
@@ -49,6 +47,8 @@ let ssm: SsmFake;
 let emulator: MantleEmulator;
 let services: TestService[];
 let clients: SSMClient[];
+/** The live fetches' deadline: it passes when the emulator holds a request. */
+let upstreamTimer: (ms: number) => AbortSignal;
 /** Every key in SSM; `key` is the first. */
 let allKeys: string[];
 let key: string;
@@ -59,6 +59,7 @@ beforeEach(async () => {
   ({ ssm, emulator } = fixture);
   services = [];
   clients = [];
+  upstreamTimer = deadlineOnHold(emulator);
   const admin = new KeyAdmin(ssmStore(ssm), PREFIX);
   allKeys = [];
   for (let i = 0; i < KEY_COUNT; i++) allKeys.push((await admin.create({ name: `faults-${i}` })).key);
@@ -80,39 +81,35 @@ afterEach(async () => {
 // ---------------------------------------------------------------- helpers
 
 function inject(fault: SsmFault, action?: string, times?: number): void {
-  if (fault === "timeout") ssm.inject({ kind: "latency", latencyMs: HUNG_MS, action, times });
+  if (fault === "timeout") ssm.inject({ kind: "hang", action, times });
   else ssm.inject({ kind: fault, action, times });
 }
 
 /** Lets the next `count` calls of `action` through untouched, so that a fault injected after it hits a later call. */
 function passThrough(action: string, count: number): void {
-  if (count > 0) ssm.inject({ kind: "latency", latencyMs: 0, action, times: count });
+  if (count > 0) ssm.inject({ kind: "pass", action, times: count });
 }
 
 /**
  * The store a container uses. The timeout cases need an SDK that gives up: the test services'
- * default client has no request timeout and would simply wait out the fake's latency.
+ * default client has no request timeout and would wait on a held request for ever. Their client
+ * times a request out the moment the fake holds it, so no test waits on a real timer.
  */
-function storeFor(fault?: SsmFault): SsmParameterStore {
+function storeFor(fault?: SsmFault, handler?: FakeTimeoutHandler): SsmParameterStore {
   if (fault !== "timeout") return ssmStore(ssm);
-  const client = new SSMClient({
-    endpoint: ssm.url,
-    region: "us-east-1",
-    credentials: { accessKeyId: "AKIDSSMFAKE", secretAccessKey: "ssm-fake-secret" },
-    maxAttempts: 1,
-    requestHandler: { requestTimeout: SDK_TIMEOUT_MS, throwOnRequestTimeout: true },
-  });
+  const client = timingOutSsmClient(ssm, handler);
   clients.push(client);
   return new SsmParameterStore(client);
 }
 
 /** A fresh container: its own memory, the shared SSM fake and emulator. */
-async function container(options: { fault?: SsmFault; clock?: ManualClock; credentials?: CredentialSource } = {}): Promise<TestService> {
+async function container(options: { fault?: SsmFault; handler?: FakeTimeoutHandler; clock?: ManualClock; credentials?: CredentialSource } = {}): Promise<TestService> {
   const service = await startService({
     emulator,
-    store: storeFor(options.fault),
+    store: storeFor(options.fault, options.handler),
     pollIntervalMs: 60_000,
     upstreamTimeoutMs: UPSTREAM_TIMEOUT_MS,
+    upstreamTimeoutSignal: upstreamTimer,
     env: { MANTLE_VEND_CATALOG_TTL_SECONDS: String(TTL_SECONDS), MANTLE_VEND_RATE_LIMIT_BURST: "100000" },
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
@@ -225,9 +222,9 @@ describe("a cold start that cannot load the keys fails closed with 503, keeps he
     const before = keyParameters();
     inject(fault, "GetParameter");
     const cold = await container({ fault });
-    const started = Date.now();
+    // A held request never ends by itself: an answer at all means the SDK's timeout let go of it.
     expectEnvelope(await mint(cold), 503, "unavailable");
-    expect(Date.now() - started).toBeLessThan(HUNG_MS); // a hung SSM holds a request no longer than the SDK timeout
+    if (fault === "timeout") expect(ssm.calls.find((c) => c.action === "GetParameter")?.status).toBe(0);
     expect((await healthz(cold)).statusCode).toBe(200);
     ssm.clearFaults();
     cold.clock.advanceSeconds(6); // past the retry backoff
@@ -302,8 +299,10 @@ describe("a failing key-version poll keeps serving the cached keys and retries a
     expect(withoutKey(keyParameters(), keyIdOf(revoked))).toEqual(withoutKey(before, keyIdOf(revoked)));
   });
 
-  it("a hung poll (latency beyond the SDK timeout) never delays a request", async () => {
-    const service = await container({ fault: "timeout" });
+  it("a hung poll (held until the SDK times out) never delays a request", async () => {
+    // The test, not the fake, decides when the held poll times out: the request is answered first.
+    const handler = new FakeTimeoutHandler(ssm, true);
+    const service = await container({ fault: "timeout", handler });
     await expectWorkingToken(await mint(service));
     inject("timeout", "GetParameter");
     service.clock.advanceSeconds(61);
@@ -315,6 +314,9 @@ describe("a failing key-version poll keeps serving the cached keys and retries a
     await new Promise((resolve) => setImmediate(resolve));
     expect(pollDone).toBe(false); // answered while the poll it started was still waiting on SSM
     await expectWorkingToken(result);
+    await handler.whenHeld();
+    expect(pollDone).toBe(false);
+    handler.expire();
     await service.settle();
     expect(pollDone).toBe(true);
     expect(ssm.calls.filter((c) => c.action === "GetParameter").at(-1)?.status).toBe(0); // the SDK gave up on it
