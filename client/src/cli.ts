@@ -8,6 +8,8 @@ import { MantleVendError, redact } from "./errors.js";
 import { runCommand } from "./exec.js";
 import { ConfigError, EXIT, UsageError } from "./exit-codes.js";
 import { openClawConfig, parseResolverRequest, resolveSecrets, type OpenClawConfigMode } from "./openclaw.js";
+import { findSetupTool, SETUP_TOOLS } from "./setup/index.js";
+import { shellQuote } from "./shell.js";
 import { FileTokenCache } from "./token-cache.js";
 import { normaliseServiceUrl } from "./transport.js";
 import type { Catalog, MantleVendClientOptions } from "./types.js";
@@ -27,6 +29,9 @@ Commands:
   openclaw-resolver                    OpenClaw exec secret provider (JSON on stdin and stdout)
   proxy [--port 8788] [--host 127.0.0.1]
                                        local proxy to Mantle that adds the token to every request
+  setup <tool> [--proxy URL] [--model ID]
+                                       print a ready config for a coding agent or gateway
+                                       (${SETUP_TOOLS.map((t) => t.name).join(", ")})
 
 Options for every command:
   --url URL        the service URL (default: $MANTLE_VEND_URL)
@@ -80,6 +85,16 @@ Serves every path unchanged from the region's Mantle root (/v1/chat/completions,
 replacing the incoming authorization / x-api-key header with a token that has at least 60 s left.
 It has no authentication of its own: keep it on loopback.
 `,
+  setup: `Usage: mantle-vend setup <tool> [--proxy URL] [--model ID] [--url URL] [--region REGION]
+
+Prints, on stdout, a ready configuration in the tool's own format for working through mantle-vend, and
+on stderr one line saying where it goes and how to start. Tools:
+${SETUP_TOOLS.map((t) => `  ${t.name.padEnd(12)} ${t.summary}`).join("\n")}
+Each tool gets its own refreshing-token mechanism where it has one (a command it runs for a token), else
+the proxy; --proxy URL sends every tool through the mantle-vend proxy at URL. --model picks the default
+model (else the first of the region's catalog that the tool can call). Nothing printed holds the API
+key: export MANTLE_VEND_URL and MANTLE_VEND_API_KEY where the tool runs.
+`,
   help: USAGE,
 };
 
@@ -128,11 +143,6 @@ function client(s: Settings, options: { cache: boolean } & Partial<MantleVendCli
   });
 }
 
-/** `'…'` with embedded single quotes escaped, for POSIX shells. */
-function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
 function modelsTable(catalog: Catalog): string {
   const rows = catalog.models.map((m) => [
     m.id,
@@ -146,8 +156,8 @@ function modelsTable(catalog: Catalog): string {
   return `${[header, ...rows].map(line).join("\n")}\n`;
 }
 
-/** The real path of this very script: what OpenClaw runs as the resolver (no shell, no symlink). */
-function resolverCommand(): string {
+/** The real path of this very script: what tools run for a token (OpenClaw wants no shell, no symlink). */
+function cliPath(): string {
   const path = realpathSync(fileURLToPath(import.meta.url));
   const stat = lstatSync(path);
   if (!stat.isFile() || (stat.mode & 0o022) !== 0 || (stat.mode & 0o100) === 0) {
@@ -165,6 +175,22 @@ async function readStdin(limit = 1024 * 1024): Promise<string> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString("utf8");
+}
+
+/** `--proxy URL`, normalised; a usage error for anything but an http(s) URL. */
+function proxyFlag(args: ParsedArgs): string | undefined {
+  const proxy = args.flags.get("proxy");
+  if (typeof proxy !== "string") return undefined;
+  try {
+    return normaliseServiceUrl(proxy);
+  } catch {
+    throw new UsageError(`--proxy needs an http(s) URL, got ${JSON.stringify(proxy)}`);
+  }
+}
+
+/** `--url` for commands a tool runs, when the URL came from the command line rather than the environment. */
+function urlArgs(s: Settings): string[] {
+  return s.urlFromFlag ? ["--url", s.url] : [];
 }
 
 function isLoopback(host: string): boolean {
@@ -226,22 +252,14 @@ async function run(argv: readonly string[]): Promise<number> {
       return EXIT.OK;
     }
     case "openclaw-config": {
-      const proxy = args.flags.get("proxy");
-      if (args.flags.has("secret-ref") && proxy !== undefined) throw new UsageError("--secret-ref and --proxy exclude each other");
-      let proxyUrl: string | undefined;
-      if (typeof proxy === "string") {
-        try {
-          proxyUrl = normaliseServiceUrl(proxy);
-        } catch {
-          throw new UsageError(`--proxy needs an http(s) URL, got ${JSON.stringify(proxy)}`);
-        }
-      }
+      if (args.flags.has("secret-ref") && args.flags.has("proxy")) throw new UsageError("--secret-ref and --proxy exclude each other");
+      const proxyUrl = proxyFlag(args);
       const s = settings(args, env);
       const catalog = await client(s, { cache: false }).listModels();
       let mode: OpenClawConfigMode = { kind: "env" };
       if (proxyUrl !== undefined) mode = { kind: "proxy", url: proxyUrl };
       else if (args.flags.has("secret-ref")) {
-        mode = { kind: "secret-ref", command: resolverCommand(), args: ["openclaw-resolver", ...(s.urlFromFlag ? ["--url", s.url] : [])] };
+        mode = { kind: "secret-ref", command: cliPath(), args: ["openclaw-resolver", ...urlArgs(s)] };
       }
       stdout(`${JSON.stringify(openClawConfig(catalog, mode), null, 2)}\n`);
       return EXIT.OK;
@@ -258,6 +276,33 @@ async function run(argv: readonly string[]): Promise<number> {
       const c = client(s, { cache: true, timeoutMs: 1_500, maxRetries: 1, retryMaxDelayMs: 300 });
       const response = await resolveSecrets(request, (region) => c.getToken(region === undefined ? {} : { region }));
       stdout(`${JSON.stringify(response)}\n`);
+      return EXIT.OK;
+    }
+    case "setup": {
+      const name = args.rest[0];
+      const tool = name === undefined ? undefined : findSetupTool(name);
+      if (tool === undefined) {
+        const tools = SETUP_TOOLS.map((t) => t.name).join(", ");
+        throw new UsageError(name === undefined ? `setup needs a tool: one of ${tools}` : `unknown tool "${name}" for setup: one of ${tools}`);
+      }
+      const proxy = proxyFlag(args)?.replace(/\/v1$/, "");
+      const model = args.flags.get("model");
+      const s = settings(args, env);
+      const catalog = await client(s, { cache: false }).listModels();
+      const path = cliPath();
+      const output = tool.build({
+        catalog,
+        region: catalog.region,
+        proxy,
+        model: typeof model === "string" ? model : undefined,
+        tokenCommand: (mode) => ({
+          path,
+          args: ["token", "--region", catalog.region, ...urlArgs(s), ...(mode === "fresh" ? ["--no-cache"] : [])],
+        }),
+        resolverCommand: { path, args: ["openclaw-resolver", ...urlArgs(s)] },
+      });
+      stdout(output.text);
+      stderr(output.hint);
       return EXIT.OK;
     }
     case "proxy": {
