@@ -41,14 +41,16 @@ function build(context: SetupContext): SetupOutput {
     else if (route.apis.includes("responses")) openai.push(piModel(context, route, "responses"));
     else anthropic.push(piModel(context, route, "messages"));
   }
+  // pi wants a provider-level baseUrl and api; each model's own still win.
+  const provider = (models: Record<string, unknown>[]): Record<string, unknown> => ({ baseUrl: models[0]?.["baseUrl"], api: models[0]?.["api"], apiKey, models });
   const providers: Record<string, unknown> = {};
-  if (openai.length > 0) providers[PI_PROVIDER_ID] = { apiKey, models: openai };
-  if (anthropic.length > 0) providers[PI_ANTHROPIC_PROVIDER_ID] = { apiKey, authHeader: true, models: anthropic };
-  const provider = chosen.apis.includes("chat-completions") || chosen.apis.includes("responses") ? PI_PROVIDER_ID : PI_ANTHROPIC_PROVIDER_ID;
+  if (openai.length > 0) providers[PI_PROVIDER_ID] = provider(openai);
+  if (anthropic.length > 0) providers[PI_ANTHROPIC_PROVIDER_ID] = { ...provider(anthropic), authHeader: true };
+  const chosenProvider = chosen.apis.includes("chat-completions") || chosen.apis.includes("responses") ? PI_PROVIDER_ID : PI_ANTHROPIC_PROVIDER_ID;
   const env = context.proxy === undefined ? "with MANTLE_VEND_URL and MANTLE_VEND_API_KEY exported" : `once \`mantle-vend proxy\` serves ${context.proxy}`;
   return {
     text: json({ providers }),
-    hint: `save as ~/.pi/agent/models.json and run \`PI_OFFLINE=1 PI_TELEMETRY=0 pi --model ${provider}/${chosen.id}\` ${env}`,
+    hint: `save as ~/.pi/agent/models.json and run \`PI_OFFLINE=1 PI_TELEMETRY=0 pi --model ${chosenProvider}/${chosen.id}\` ${env}`,
   };
 }
 
