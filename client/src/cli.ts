@@ -1,11 +1,8 @@
 #!/usr/bin/env node
-import { lstatSync, realpathSync } from "node:fs";
-import { isIP } from "node:net";
-import { fileURLToPath } from "node:url";
+import { lstatSync, realpathSync, writeSync } from "node:fs";
 import { keyIdOf, MantleVendClient } from "./client.js";
 import { parseArgs, type Command, type ParsedArgs } from "./cli-args.js";
 import { MantleVendError, redact } from "./errors.js";
-import { runCommand } from "./exec.js";
 import { ConfigError, EXIT, UsageError } from "./exit-codes.js";
 import { openClawConfig, parseResolverRequest, resolveSecrets, type OpenClawConfigMode } from "./openclaw.js";
 import { findSetupTool, SETUP_TOOLS } from "./setup/index.js";
@@ -105,9 +102,25 @@ interface Settings {
   urlFromFlag: boolean;
 }
 
-const stdout = (text: string): void => {
-  process.stdout.write(text);
-};
+/**
+ * Writes to fd 1 directly: `process.stdout` loads Node's stream (and for a pipe, net) modules, a large
+ * share of a `mantle-vend token` run that a tool starts before every request. A reader that went
+ * away (`mantle-vend models | head -1`) is not an error; a non-blocking pipe that is full falls back
+ * to the stream, which waits for it.
+ */
+function stdout(text: string): void {
+  const bytes = Buffer.from(text, "utf8");
+  let offset = 0;
+  try {
+    while (offset < bytes.length) offset += writeSync(1, bytes, offset);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EPIPE") return;
+    if (code !== "EAGAIN") throw error;
+    process.stdout.on("error", () => undefined);
+    process.stdout.write(bytes.subarray(offset));
+  }
+}
 const stderr = (line: string): void => {
   process.stderr.write(`mantle-vend: ${redact(line)}\n`);
 };
@@ -156,9 +169,9 @@ function modelsTable(catalog: Catalog): string {
   return `${[header, ...rows].map(line).join("\n")}\n`;
 }
 
-/** The real path of this very script: what tools run for a token (OpenClaw wants no shell, no symlink). */
+/** The real path of the CLI being run: what tools run for a token (OpenClaw wants no shell, no symlink). */
 function cliPath(): string {
-  const path = realpathSync(fileURLToPath(import.meta.url));
+  const path = realpathSync(process.argv[1] ?? "");
   const stat = lstatSync(path);
   if (!stat.isFile() || (stat.mode & 0o022) !== 0 || (stat.mode & 0o100) === 0) {
     stderr(`warning: ${path} must be a regular executable file that is not group/world-writable for OpenClaw to run it (chmod 755)`);
@@ -191,10 +204,6 @@ function proxyFlag(args: ParsedArgs): string | undefined {
 /** `--url` for commands a tool runs, when the URL came from the command line rather than the environment. */
 function urlArgs(s: Settings): string[] {
   return s.urlFromFlag ? ["--url", s.url] : [];
-}
-
-function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || (isIP(host) === 4 && host.startsWith("127."));
 }
 
 async function run(argv: readonly string[]): Promise<number> {
@@ -239,6 +248,7 @@ async function run(argv: readonly string[]): Promise<number> {
       const token = await client(s, { cache }).getToken();
       // The child gets the short-lived token, never the long-lived API key that minted it.
       const { MANTLE_VEND_API_KEY: _apiKey, ...childEnv } = env;
+      const { runCommand } = await import("./exec.js");
       return runCommand(args.rest, { ...childEnv, AWS_BEARER_TOKEN_BEDROCK: token.token, AWS_REGION: token.region }, stderr);
     }
     case "models": {
@@ -312,7 +322,7 @@ async function run(argv: readonly string[]): Promise<number> {
       if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) throw new UsageError(`--port needs a port number, got ${portText}`);
       const c = client(s, { cache: false });
       const first = await c.getToken({ minValiditySeconds: 60 }); // fail fast on a bad key or URL
-      const { startProxy } = await import("./proxy.js");
+      const { isLoopback, startProxy } = await import("./proxy.js");
       const running = await startProxy({ client: c, ...(s.region === undefined ? {} : { region: s.region }), port: Number(portText), host, log: stderr });
       if (!isLoopback(host)) stderr(`warning: the proxy has no authentication and listens on ${host}: anyone who reaches it can use Mantle`);
       process.stderr.write(`mantle-vend proxy listening on ${running.url} → Mantle ${first.region} (${first.baseUrl.replace(/\/v1$/, "")})\n`);
@@ -348,12 +358,6 @@ function describe(error: unknown): string {
   if (error instanceof Error && (error.name === "ConfigError" || error.name === "UsageError")) return error.message;
   return `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
 }
-
-// `mantle-vend models | head -1`: a reader that goes away is not an error.
-process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-  if (error.code === "EPIPE") process.exit(process.exitCode ?? EXIT.OK);
-  throw error;
-});
 
 run(process.argv.slice(2)).then(
   (code) => {
