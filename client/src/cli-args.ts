@@ -4,8 +4,8 @@ export const COMMANDS = ["token", "env", "exec", "models", "openclaw-config", "o
 export type Command = (typeof COMMANDS)[number];
 
 const STRING_FLAGS = new Set(["url", "region", "proxy", "port", "host", "model"]);
-const BOOLEAN_FLAGS = new Set(["json", "no-cache", "secret-ref", "help", "version"]);
-const GLOBAL_FLAGS = ["url", "region", "help"];
+const BOOLEAN_FLAGS = new Set(["json", "no-cache", "secret-ref", "help", "version", "allow-insecure-http", "require-key"]);
+const GLOBAL_FLAGS = ["url", "region", "help", "allow-insecure-http"];
 
 /** Flags each command accepts besides the global ones (--url, --region, --help). */
 export const COMMAND_FLAGS: Record<Command, readonly string[]> = {
@@ -15,7 +15,7 @@ export const COMMAND_FLAGS: Record<Command, readonly string[]> = {
   models: ["json"],
   "openclaw-config": ["secret-ref", "proxy"],
   "openclaw-resolver": [],
-  proxy: ["port", "host"],
+  proxy: ["port", "host", "require-key"],
   setup: ["proxy", "model"],
   help: [],
 };

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 import { lstatSync, realpathSync, writeSync } from "node:fs";
-import { keyIdOf, MantleVendClient } from "./client.js";
+import { readApiKeyFile } from "./api-key-file.js";
+import { MantleVendClient } from "./client.js";
 import { parseArgs, type Command, type ParsedArgs } from "./cli-args.js";
 import { MantleVendError, redact } from "./errors.js";
 import { ConfigError, EXIT, UsageError } from "./exit-codes.js";
 import { openClawConfig, parseResolverRequest, resolveSecrets, type OpenClawConfigMode } from "./openclaw.js";
+import { isLoopbackHost } from "./loopback.js";
 import { findSetupTool, SETUP_TOOLS } from "./setup/index.js";
 import { shellQuote } from "./shell.js";
 import { FileTokenCache } from "./token-cache.js";
@@ -24,18 +26,21 @@ Commands:
   openclaw-config [--secret-ref | --proxy URL]
                                        print an OpenClaw config for the region's models
   openclaw-resolver                    OpenClaw exec secret provider (JSON on stdin and stdout)
-  proxy [--port 8788] [--host 127.0.0.1]
+  proxy [--port 8788] [--host 127.0.0.1] [--require-key]
                                        local proxy to Mantle that adds the token to every request
   setup <tool> [--proxy URL] [--model ID]
                                        print a ready config for a coding agent or gateway
                                        (${SETUP_TOOLS.map((t) => t.name).join(", ")})
 
 Options for every command:
-  --url URL        the service URL (default: $MANTLE_VEND_URL)
-  --region REGION  the region (default: $AWS_REGION, else the server's default for the key)
-  -h, --help       help for the command
+  --url URL              the service URL (default: $MANTLE_VEND_URL)
+  --region REGION        the region (default: $AWS_REGION, else the server's default for the key)
+  --allow-insecure-http  allow a plain http:// service URL that is not loopback
+  -h, --help             help for the command
 
-The API key is read from $MANTLE_VEND_API_KEY only (never from the command line).
+The API key is read from $MANTLE_VEND_API_KEY, or from the file $MANTLE_VEND_API_KEY_FILE names (mode 0600,
+owned by you); never from the command line. Plain http:// is refused for hosts other than loopback unless
+--allow-insecure-http (or MANTLE_VEND_ALLOW_INSECURE_HTTP=1) is given.
 Exit codes: 0 ok, 1 server error, 2 usage, 3 missing/bad configuration, 4 server unreachable,
 5 API key rejected (401), 6 region not allowed (403); exec passes its command's status through.
 `;
@@ -76,11 +81,15 @@ models.providers["amazon-bedrock-mantle"]:
 OpenClaw's exec secret provider: reads {"protocolVersion":1,"provider":"…","ids":["us-east-1",…]} on stdin
 and writes {"protocolVersion":1,"values":{…},"errors":{…}} on stdout. Each id is a region, or "default".
 `,
-  proxy: `Usage: mantle-vend proxy [--port 8788] [--host 127.0.0.1] [--url URL] [--region REGION]
+  proxy: `Usage: mantle-vend proxy [--port 8788] [--host 127.0.0.1] [--require-key] [--url URL] [--region REGION]
 
 Serves every path unchanged from the region's Mantle root (/v1/chat/completions, /anthropic/v1/messages, …),
 replacing the incoming authorization / x-api-key header with a token that has at least 60 s left.
-It has no authentication of its own: keep it on loopback.
+Only requests whose Host names this listener (127.0.0.1, localhost, [::1] or --host, with the port) are
+served; requests with an Origin header or a cross-site Sec-Fetch-Site (web pages) get 403; OPTIONS is
+answered locally. Tokens go only to the Mantle roots the service lists in /v1/regions.
+  --require-key  demand a random key, printed once at start, as Authorization: Bearer or x-api-key
+Without --require-key it has no authentication of its own: keep it on loopback.
 `,
   setup: `Usage: mantle-vend setup <tool> [--proxy URL] [--model ID] [--url URL] [--region REGION]
 
@@ -90,7 +99,7 @@ ${SETUP_TOOLS.map((t) => `  ${t.name.padEnd(12)} ${t.summary}`).join("\n")}
 Each tool gets its own refreshing-token mechanism where it has one (a command it runs for a token), else
 the proxy; --proxy URL sends every tool through the mantle-vend proxy at URL. --model picks the default
 model (else the first of the region's catalog that the tool can call). Nothing printed holds the API
-key: export MANTLE_VEND_URL and MANTLE_VEND_API_KEY where the tool runs.
+key: export MANTLE_VEND_URL and MANTLE_VEND_API_KEY (or MANTLE_VEND_API_KEY_FILE) where the tool runs.
 `,
   help: USAGE,
 };
@@ -100,6 +109,9 @@ interface Settings {
   apiKey: string;
   region: string | undefined;
   urlFromFlag: boolean;
+  allowInsecureHttp: boolean;
+  /** The key came from MANTLE_VEND_API_KEY_FILE. */
+  keyFromFile: boolean;
 }
 
 /**
@@ -135,21 +147,47 @@ function settings(args: ParsedArgs, env: NodeJS.ProcessEnv): Settings {
   } catch (error) {
     throw new ConfigError(error instanceof Error ? error.message : "the service URL is not valid");
   }
-  const apiKey = env["MANTLE_VEND_API_KEY"]?.trim();
-  if (apiKey === undefined || apiKey === "") throw new ConfigError("no API key: set MANTLE_VEND_API_KEY");
-  if (/\s/.test(apiKey)) throw new ConfigError("MANTLE_VEND_API_KEY contains whitespace");
+  const apiKey = apiKeyFrom(env);
   const flagRegion = args.flags.get("region");
   const region = typeof flagRegion === "string" ? flagRegion : env["AWS_REGION"] !== undefined && env["AWS_REGION"] !== "" ? env["AWS_REGION"] : undefined;
-  return { url, apiKey, region, urlFromFlag: typeof flagUrl === "string" };
+  return { url, apiKey, region, urlFromFlag: typeof flagUrl === "string", allowInsecureHttp: allowInsecureHttp(args, env), keyFromFile: nonEmpty(env["MANTLE_VEND_API_KEY_FILE"]) };
+}
+
+const nonEmpty = (value: string | undefined): value is string => value !== undefined && value.trim() !== "";
+
+/** The key from MANTLE_VEND_API_KEY, or from the file MANTLE_VEND_API_KEY_FILE names (one of the two). */
+function apiKeyFrom(env: NodeJS.ProcessEnv): string {
+  const inline = env["MANTLE_VEND_API_KEY"];
+  const file = env["MANTLE_VEND_API_KEY_FILE"];
+  if (nonEmpty(inline) && nonEmpty(file)) throw new ConfigError("set MANTLE_VEND_API_KEY or MANTLE_VEND_API_KEY_FILE, not both");
+  if (nonEmpty(file)) {
+    try {
+      return readApiKeyFile(file.trim(), "MANTLE_VEND_API_KEY_FILE");
+    } catch (error) {
+      throw new ConfigError(error instanceof Error ? error.message : "MANTLE_VEND_API_KEY_FILE cannot be read");
+    }
+  }
+  const apiKey = inline?.trim();
+  if (apiKey === undefined || apiKey === "") throw new ConfigError("no API key: set MANTLE_VEND_API_KEY or MANTLE_VEND_API_KEY_FILE");
+  if (/\s/.test(apiKey)) throw new ConfigError("MANTLE_VEND_API_KEY contains whitespace");
+  return apiKey;
+}
+
+function allowInsecureHttp(args: ParsedArgs, env: NodeJS.ProcessEnv): boolean {
+  if (args.flags.has("allow-insecure-http")) return true;
+  const value = env["MANTLE_VEND_ALLOW_INSECURE_HTTP"] ?? "";
+  if (value === "1" || value === "true") return true;
+  if (value === "" || value === "0" || value === "false") return false;
+  throw new ConfigError("MANTLE_VEND_ALLOW_INSECURE_HTTP must be 1 or 0");
 }
 
 function client(s: Settings, options: { cache: boolean } & Partial<MantleVendClientOptions>): MantleVendClient {
   const { cache, ...rest } = options;
-  const keyId = keyIdOf(s.apiKey);
-  const store = cache && keyId !== undefined ? new FileTokenCache({ url: s.url, keyId }) : undefined;
+  const store = cache ? new FileTokenCache({ url: s.url, apiKey: s.apiKey }) : undefined;
   return new MantleVendClient({
     url: s.url,
     apiKey: s.apiKey,
+    allowInsecureHttp: s.allowInsecureHttp,
     ...(s.region === undefined ? {} : { region: s.region }),
     ...(store === undefined ? {} : { store }),
     ...rest,
@@ -201,9 +239,9 @@ function proxyFlag(args: ParsedArgs): string | undefined {
   }
 }
 
-/** `--url` for commands a tool runs, when the URL came from the command line rather than the environment. */
-function urlArgs(s: Settings): string[] {
-  return s.urlFromFlag ? ["--url", s.url] : [];
+/** The flags a command a tool runs needs to reach the same service as this one. */
+function serviceArgs(s: Settings): string[] {
+  return [...(s.urlFromFlag ? ["--url", s.url] : []), ...(s.allowInsecureHttp ? ["--allow-insecure-http"] : [])];
 }
 
 async function run(argv: readonly string[]): Promise<number> {
@@ -247,7 +285,7 @@ async function run(argv: readonly string[]): Promise<number> {
       const s = settings(args, env);
       const token = await client(s, { cache }).getToken();
       // The child gets the short-lived token, never the long-lived API key that minted it.
-      const { MANTLE_VEND_API_KEY: _apiKey, ...childEnv } = env;
+      const { MANTLE_VEND_API_KEY: _apiKey, MANTLE_VEND_API_KEY_FILE: _apiKeyFile, ...childEnv } = env;
       const { runCommand } = await import("./exec.js");
       return runCommand(args.rest, { ...childEnv, AWS_BEARER_TOKEN_BEDROCK: token.token, AWS_REGION: token.region }, stderr);
     }
@@ -269,7 +307,7 @@ async function run(argv: readonly string[]): Promise<number> {
       let mode: OpenClawConfigMode = { kind: "env" };
       if (proxyUrl !== undefined) mode = { kind: "proxy", url: proxyUrl };
       else if (args.flags.has("secret-ref")) {
-        mode = { kind: "secret-ref", command: cliPath(), args: ["openclaw-resolver", ...urlArgs(s)] };
+        mode = { kind: "secret-ref", command: cliPath(), args: ["openclaw-resolver", ...serviceArgs(s)], keyFile: s.keyFromFile };
       }
       stdout(`${JSON.stringify(openClawConfig(catalog, mode), null, 2)}\n`);
       return EXIT.OK;
@@ -307,9 +345,10 @@ async function run(argv: readonly string[]): Promise<number> {
         model: typeof model === "string" ? model : undefined,
         tokenCommand: (mode) => ({
           path,
-          args: ["token", "--region", catalog.region, ...urlArgs(s), ...(mode === "fresh" ? ["--no-cache"] : [])],
+          args: ["token", "--region", catalog.region, ...serviceArgs(s), ...(mode === "fresh" ? ["--no-cache"] : [])],
         }),
-        resolverCommand: { path, args: ["openclaw-resolver", ...urlArgs(s)] },
+        resolverCommand: { path, args: ["openclaw-resolver", ...serviceArgs(s)] },
+        keyFile: s.keyFromFile,
       });
       stdout(output.text);
       stderr(output.hint);
@@ -322,10 +361,15 @@ async function run(argv: readonly string[]): Promise<number> {
       if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) throw new UsageError(`--port needs a port number, got ${portText}`);
       const c = client(s, { cache: false });
       const first = await c.getToken({ minValiditySeconds: 60 }); // fail fast on a bad key or URL
-      const { isLoopback, startProxy } = await import("./proxy.js");
-      const running = await startProxy({ client: c, ...(s.region === undefined ? {} : { region: s.region }), port: Number(portText), host, log: stderr });
-      if (!isLoopback(host)) stderr(`warning: the proxy has no authentication and listens on ${host}: anyone who reaches it can use Mantle`);
+      const { startProxy } = await import("./proxy.js");
+      const requireKey = args.flags.has("require-key");
+      const running = await startProxy({ client: c, ...(s.region === undefined ? {} : { region: s.region }), port: Number(portText), host, requireKey, log: stderr });
+      if (!isLoopbackHost(host) && !requireKey) stderr(`warning: the proxy has no authentication and listens on ${host}: anyone who reaches it can use Mantle (use --require-key)`);
       process.stderr.write(`mantle-vend proxy listening on ${running.url} → Mantle ${first.region} (${first.baseUrl.replace(/\/v1$/, "")})\n`);
+      if (running.key !== undefined) {
+        // Shown once, here only (not through the redacting log): callers use it as their API key.
+        process.stderr.write(`mantle-vend proxy key (send it as "Authorization: Bearer <key>" or "x-api-key: <key>"; shown once):\n${running.key}\n`);
+      }
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);
         process.once("SIGTERM", resolve);

@@ -1,3 +1,4 @@
+import { readApiKeyFile } from "./api-key-file.js";
 import { MantleVendError } from "./errors.js";
 import { tokenTimes, type TokenTimes } from "./refresh-window.js";
 import { parseCatalog, parseRegionsResponse, parseTokenResponse } from "./responses.js";
@@ -65,7 +66,11 @@ export class MantleVendClient {
   private readonly pendingCatalogs = new Map<string, Promise<Catalog>>();
 
   constructor(options: MantleVendClientOptions) {
-    if (typeof options.apiKey !== "string" || options.apiKey.trim() === "" || /\s/.test(options.apiKey)) {
+    if (options.apiKey !== undefined && options.apiKeyFile !== undefined) {
+      throw new MantleVendError({ status: 0, code: "invalid_options", message: "pass apiKey or apiKeyFile, not both" });
+    }
+    const apiKey = options.apiKeyFile === undefined ? options.apiKey : readApiKeyFile(options.apiKeyFile);
+    if (typeof apiKey !== "string" || apiKey.trim() === "" || /\s/.test(apiKey)) {
       throw new MantleVendError({ status: 0, code: "invalid_options", message: "the API key is missing or contains whitespace" });
     }
     // `in`, not a read: Node loads its fetch implementation on first read, which a client that only
@@ -87,9 +92,11 @@ export class MantleVendClient {
     };
     this.transport = new Transport({
       url: options.url,
-      apiKey: options.apiKey,
+      apiKey,
+      allowInsecureHttp: options.allowInsecureHttp === true,
       fetch: fetchImpl,
       timeoutMs: options.timeoutMs ?? 10_000,
+      timeoutSleep: options.timeoutSleep ?? defaultSleep,
       now: this.now,
       retry,
     });

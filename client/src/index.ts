@@ -1,5 +1,6 @@
 export { MantleVendClient, keyIdOf, maxAgeMs } from "./client.js";
 export { MantleVendError, redact } from "./errors.js";
+export { readApiKeyFile } from "./api-key-file.js";
 export { refreshWindowMs, tokenTimes, REFRESH_JITTER, type TokenTimes } from "./refresh-window.js";
 export { backoffDelay, parseRetryAfter, type RetryPolicy } from "./retry.js";
 export { FileTokenCache, defaultCacheDir, type FileTokenCacheOptions } from "./token-cache.js";
@@ -12,6 +13,7 @@ export {
   OPENCLAW_SECRET_PROVIDER_ID,
   PROXY_API_KEY_PLACEHOLDER,
   RESOLVER_PASS_ENV,
+  RESOLVER_PASS_ENV_KEY_FILE,
   type OpenClawConfig,
   type OpenClawConfigMode,
   type OpenClawModel,

@@ -10,6 +10,8 @@ export const OPENCLAW_SECRET_PROVIDER_ID = "mantle-vend";
 export const PROXY_API_KEY_PLACEHOLDER = "mantle-vend-proxy";
 /** The environment an exec secret provider passes to the resolver. */
 export const RESOLVER_PASS_ENV = ["PATH", "MANTLE_VEND_URL", "MANTLE_VEND_API_KEY"] as const;
+/** The same when the key is in a file: the gateway's environment then holds only the file's path. */
+export const RESOLVER_PASS_ENV_KEY_FILE = ["PATH", "MANTLE_VEND_URL", "MANTLE_VEND_API_KEY_FILE"] as const;
 
 const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const REASONING_MARKERS = ["thinking", "reasoner", "reasoning", "deepseek.r", "gpt-oss-120b", "gpt-oss-safeguard-120b"];
@@ -23,7 +25,7 @@ export type OpenClawConfigMode =
   /** apiKey is an env SecretRef to AWS_BEARER_TOKEN_BEDROCK (run the gateway under `mantle-vend exec`). */
   | { kind: "env" }
   /** apiKey is resolved by `mantle-vend openclaw-resolver` whenever the gateway loads its config. */
-  | { kind: "secret-ref"; command: string; args: string[] }
+  | { kind: "secret-ref"; command: string; args: string[]; keyFile?: boolean }
   /** baseUrl is the local `mantle-vend proxy`, which injects the token. */
   | { kind: "proxy"; url: string };
 
@@ -87,7 +89,7 @@ export function openClawConfig(catalog: Catalog, mode: OpenClawConfigMode): Open
           source: "exec",
           command: mode.command,
           args: mode.args,
-          passEnv: [...RESOLVER_PASS_ENV],
+          passEnv: [...(mode.keyFile === true ? RESOLVER_PASS_ENV_KEY_FILE : RESOLVER_PASS_ENV)],
           jsonOnly: true,
         },
       },

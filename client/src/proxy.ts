@@ -1,8 +1,9 @@
 import { Agent as HttpAgent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import { isIP, type AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import type { MantleVendClient } from "./client.js";
 import { MantleVendError, redact } from "./errors.js";
+import { AllowedMantleRoots, listenerHosts, newProxyKey, proxyKeyRefusal, requestRefusal, type Refusal } from "./proxy-guard.js";
 
 /** A proxied request only goes out with a token that has at least this much life left. */
 export const PROXY_MIN_TOKEN_SECONDS = 60;
@@ -13,8 +14,13 @@ export interface ProxyOptions {
   region?: string;
   /** Default 8788; 0 picks a free port. */
   port?: number;
-  /** Default 127.0.0.1. The proxy has no authentication of its own: anyone who can reach it can use Mantle. */
+  /**
+   * Default 127.0.0.1. Requests are served only when their Host names this listener (or a loopback name).
+   * Without `requireKey` anyone who can reach the listener can use Mantle.
+   */
   host?: string;
+  /** Demand a fresh random secret ({@link RunningProxy.key}) as `Authorization: Bearer` or `x-api-key`. */
+  requireKey?: boolean;
   /** Called with one line on failures (never with a token). */
   log?: (line: string) => void;
 }
@@ -23,6 +29,8 @@ export interface RunningProxy {
   server: Server;
   /** e.g. `http://127.0.0.1:8788` */
   url: string;
+  /** The secret callers must present, when started with `requireKey`. */
+  key: string | undefined;
   close(): Promise<void>;
 }
 
@@ -48,9 +56,11 @@ const DROP_RESPONSE = new Set(["connection", "keep-alive", "proxy-connection", "
  * `Authorization: Bearer <token>`. Status, headers and body bytes pass through as they arrive (no
  * buffering, no decompression), so SSE streams and gzip bodies reach the caller unchanged.
  */
-export function createProxy(options: Omit<ProxyOptions, "port" | "host">): Server {
+export function createProxy(options: Omit<ProxyOptions, "port" | "requireKey"> & { key?: string }): Server {
   const { client } = options;
   const log = options.log ?? (() => undefined);
+  const roots = new AllowedMantleRoots(() => client.regions());
+  let hosts: Set<string> | undefined;
   const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
 
   const server = createServer((req, res) => {
@@ -67,8 +77,25 @@ export function createProxy(options: Omit<ProxyOptions, "port" | "host">): Serve
   async function forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = req.url ?? "/";
     if (!path.startsWith("/")) {
-      fail(res, 400, "bad_request", "the proxy only accepts origin-form request targets (a path)");
+      refuse(req, res, { status: 400, code: "bad_request", message: "the proxy only accepts origin-form request targets (a path)" });
+      return;
+    }
+    hosts ??= listenerHosts(server.address() as AddressInfo, options.host);
+    const refusal = requestRefusal(req.headers, hosts);
+    if (refusal !== undefined) {
+      refuse(req, res, refusal);
+      return;
+    }
+    // A preflight would carry the token to Mantle and bring its CORS grants back: answer it here, granting nothing.
+    if (req.method === "OPTIONS") {
       req.resume();
+      res.writeHead(204, { "content-length": 0 });
+      res.end();
+      return;
+    }
+    const keyRefusal = proxyKeyRefusal(req.headers, options.key);
+    if (keyRefusal !== undefined) {
+      refuse(req, res, keyRefusal);
       return;
     }
     let token;
@@ -80,8 +107,20 @@ export function createProxy(options: Omit<ProxyOptions, "port" | "host">): Serve
     } catch (error) {
       const status = error instanceof MantleVendError && error.status === 401 ? 401 : 503;
       log(`proxy: no token: ${describe(error)}`);
-      fail(res, status, "token_unavailable", `the proxy could not get a Mantle token: ${describe(error)}`);
-      req.resume();
+      refuse(req, res, { status, code: "token_unavailable", message: `the proxy could not get a Mantle token: ${describe(error)}` });
+      return;
+    }
+    let rootRefusal;
+    try {
+      rootRefusal = await roots.refusal(token.baseUrl);
+    } catch (error) {
+      log(`proxy: no region list: ${describe(error)}`);
+      refuse(req, res, { status: 503, code: "token_unavailable", message: `the proxy could not check the service's Mantle roots: ${describe(error)}` });
+      return;
+    }
+    if (rootRefusal !== undefined) {
+      log(`proxy: ${rootRefusal}`);
+      refuse(req, res, { status: 502, code: "upstream_not_allowed", message: rootRefusal });
       return;
     }
     const root = new URL(token.baseUrl.replace(/\/v1\/?$/, ""));
@@ -124,8 +163,10 @@ export function createProxy(options: Omit<ProxyOptions, "port" | "host">): Serve
 
 /** Starts {@link createProxy} listening; resolves once it accepts connections. */
 export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
-  const server = createProxy(options);
   const host = options.host ?? "127.0.0.1";
+  const key = options.requireKey === true ? newProxyKey() : undefined;
+  const { requireKey: _requireKey, port: _port, ...rest } = options;
+  const server = createProxy({ ...rest, host, ...(key === undefined ? {} : { key }) });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 8788, host, () => {
@@ -138,17 +179,13 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   return {
     server,
     url: `http://${urlHost}:${port}`,
+    key,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       }),
   };
-}
-
-/** Whether a listen address is reachable only from this machine. */
-export function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || (isIP(host) === 4 && host.startsWith("127."));
 }
 
 /** Incoming headers as a raw [name, value, …] list, minus hop-by-hop and credential headers. */
@@ -180,14 +217,20 @@ function connectionTokens(value: string | undefined): Set<string> {
   return new Set((value ?? "").split(",").map((t) => t.trim().toLowerCase()).filter((t) => t !== ""));
 }
 
+/** Answers with the error and discards the request body unread. */
+function refuse(req: IncomingMessage, res: ServerResponse, refusal: Refusal): void {
+  fail(res, refusal.status, refusal.code, refusal.message, refusal.headers);
+  req.resume();
+}
+
 /** An OpenAI-shaped error, so SDK clients show the message. */
-function fail(res: ServerResponse, status: number, code: string, message: string): void {
+function fail(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   const body = JSON.stringify({ error: { code, type: "mantle_vend_proxy_error", message: redact(message) } });
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
+  res.writeHead(status, { ...headers, "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
   res.end(body);
 }
 

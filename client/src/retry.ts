@@ -8,10 +8,26 @@ export interface RetryPolicy {
   /** A retry-after beyond this is not waited for. */
   maxRetryAfterSeconds: number;
   random: () => number;
-  sleep: (ms: number) => Promise<void>;
+  sleep: Sleep;
 }
 
-export const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits `ms`; settles early (resolving) once `signal` aborts, so a wait that is no longer needed holds no timer. */
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+export const defaultSleep: Sleep = (ms, signal) =>
+  new Promise((resolve) => {
+    if (signal?.aborted === true) {
+      resolve();
+      return;
+    }
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+  });
 
 /**
  * "Full jitter" exponential backoff: attempt n (0-based) waits uniformly in [0, min(max, base·2^n)).

@@ -24,8 +24,10 @@ const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 let tempCounter = 0;
 
 /**
- * FNV-1a, 64 bits, as 16 hex digits: names cache files (a user holds a handful, so names do not
- * collide). Not node:crypto, whose loading alone was a fifth of a `mantle-vend token` run.
+ * FNV-1a, 64 bits, as 16 hex digits: names cache files. Not node:crypto, whose loading alone was a
+ * fifth of a `mantle-vend token` run (tools run it before every request). Names only need to differ
+ * and not give the key away: 64 bits of a hash say nothing usable about a 256-bit secret, and only
+ * the user can list the 0700 directory.
  */
 export function fnv1a64(text: string): string {
   let hash = 0xcbf29ce484222325n;
@@ -43,15 +45,18 @@ export function defaultCacheDir(env: Record<string, string | undefined> = proces
 export interface FileTokenCacheOptions {
   /** The normalised service URL. */
   url: string;
-  /** The `<keyId>` of `mvk_<keyId>_<secret>`; the key itself is never written anywhere. */
-  keyId: string;
+  /**
+   * The whole API key. Entries are found by a hash of it (a right key id with a wrong secret finds
+   * nothing); the key itself, and the sha256 the server stores, are never written anywhere.
+   */
+  apiKey: string;
   /** Defaults to {@link defaultCacheDir}. */
   dir?: string;
 }
 
 /**
  * Per-user token cache on disk, shared by every `mantle-vend` process of the user (token, env, exec,
- * openclaw-resolver). One file per (server URL, key id, region), named by a hash of the three; mode 0600
+ * openclaw-resolver). One file per (server URL, API key, region), named by a hash of the three; mode 0600
  * in a 0700 directory; written atomically (temporary file + rename). It holds the server's token answer
  * and when it was asked for — never the API key.
  *
@@ -61,19 +66,20 @@ export interface FileTokenCacheOptions {
 export class FileTokenCache implements TokenStore {
   readonly dir: string;
   private readonly url: string;
-  private readonly keyId: string;
+  /** A hash of the API key under this cache's own label, so it differs from the hash the server stores. */
+  private readonly keyHash: string;
   private readonly uid: number | undefined;
 
   constructor(options: FileTokenCacheOptions) {
     this.dir = options.dir ?? defaultCacheDir();
     this.url = options.url;
-    this.keyId = options.keyId;
+    this.keyHash = fnv1a64(`mantle-vend token cache\n${options.apiKey}`);
     this.uid = typeof process.getuid === "function" ? process.getuid() : undefined;
   }
 
   /** The file that holds the token of `region` (`""` = the server's default region). */
   pathFor(region: string): string {
-    return join(this.dir, `token-${fnv1a64(`${this.url}\n${this.keyId}\n${region === "" ? "@default" : region}`)}.json`);
+    return join(this.dir, `token-${fnv1a64(`${this.url}\n${this.keyHash}\n${region === "" ? "@default" : region}`)}.json`);
   }
 
   load(region: string): StoredToken | undefined {
@@ -91,7 +97,7 @@ export class FileTokenCache implements TokenStore {
   save(region: string, entry: StoredToken): void {
     if (!this.ensureDir()) return;
     const target = this.pathFor(region);
-    // O_EXCL below refuses a name that exists: pid plus a counter is unique among live writers.
+    // O_EXCL below refuses a name that exists: pid, time and a counter tell live writers apart.
     const temp = join(this.dir, `.tmp-${process.pid}-${Date.now().toString(36)}-${(tempCounter++).toString(36)}`);
     const body = `${JSON.stringify({ v: FORMAT_VERSION, requestedAt: entry.requestedAt, token: entry.token })}\n`;
     const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW, 0o600);

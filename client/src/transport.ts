@@ -1,4 +1,5 @@
 import { MantleVendError, redact } from "./errors.js";
+import { isLoopbackHost } from "./loopback.js";
 import { parseRetryAfter, withRetries, type RetryPolicy } from "./retry.js";
 import type { FetchLike } from "./types.js";
 import { VERSION } from "./version.js";
@@ -6,8 +7,11 @@ import { VERSION } from "./version.js";
 export interface TransportOptions {
   url: string;
   apiKey: string;
+  allowInsecureHttp: boolean;
   fetch: FetchLike;
   timeoutMs: number;
+  /** Waits out an attempt's deadline; aborted once the attempt finished. */
+  timeoutSleep: (ms: number, signal: AbortSignal) => Promise<void>;
   now: () => number;
   retry: RetryPolicy;
 }
@@ -54,6 +58,14 @@ export class Transport {
 
   constructor(private readonly options: TransportOptions) {
     this.url = normaliseServiceUrl(options.url);
+    const { protocol, hostname } = new URL(this.url);
+    if (protocol === "http:" && !isLoopbackHost(hostname) && !options.allowInsecureHttp) {
+      throw new MantleVendError({
+        status: 0,
+        code: "invalid_options",
+        message: `refusing to send the API key over plain http to ${hostname}: use https, or allow it explicitly (allowInsecureHttp: true; CLI --allow-insecure-http or MANTLE_VEND_ALLOW_INSECURE_HTTP=1)`,
+      });
+    }
   }
 
   request(init: RequestInit2): Promise<JsonAnswer> {
@@ -63,7 +75,11 @@ export class Transport {
   private async attempt(init: RequestInit2): Promise<JsonAnswer> {
     const { apiKey, timeoutMs } = this.options;
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    // The deadline is an injectable wait (tests end it by hand); `finished` cancels it.
+    const finished = new AbortController();
+    void this.options.timeoutSleep(timeoutMs, finished.signal).then(() => {
+      if (!finished.signal.aborted) controller.abort();
+    });
     const headers: Record<string, string> = {
       accept: "application/json",
       "user-agent": `mantle-vend-client/${VERSION}`,
@@ -99,7 +115,7 @@ export class Transport {
         retryable: true,
       });
     } finally {
-      clearTimeout(timer);
+      finished.abort();
     }
     return this.interpret(response, text);
   }

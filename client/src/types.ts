@@ -67,9 +67,16 @@ export interface MantleVendClientOptions {
   /** The service's URL (function URL or custom domain), e.g. `https://abc.lambda-url.us-east-1.on.aws`. */
   url: string;
   /** `mvk_<keyId>_<secret>`. Sent only in the `Authorization` header; never logged, stored or put in an error. */
-  apiKey: string;
+  apiKey?: string;
+  /** Instead of `apiKey`: a file holding it, mode 0600 or stricter and owned by this user (read once, here). */
+  apiKeyFile?: string;
   /** Default region for calls that name none; unset = the server's default for this key. */
   region?: string;
+  /**
+   * Send the API key over plain `http://` to a host that is not loopback (127.0.0.0/8, ::1, localhost).
+   * Default false: such a URL is refused when the client is created, before any connection.
+   */
+  allowInsecureHttp?: boolean;
   /** Defaults to the global `fetch`. */
   fetch?: FetchLike;
   /** Per attempt, including reading the body. Default 10,000 ms. */
@@ -80,6 +87,11 @@ export interface MantleVendClientOptions {
   random?: () => number;
   /** How the client waits between attempts (for tests). Default a timer. */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * How the client waits out an attempt's `timeoutMs` deadline; when it resolves, the attempt is
+   * aborted (for tests). `signal` aborts once the attempt finished, and the wait may stop then. Default a timer.
+   */
+  timeoutSleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Retries after the first attempt. Default 3. */
   maxRetries?: number;
   /** Backoff base: attempt n waits a uniform random time in [0, min(maxDelay, base·2^n)). Default 250 ms. */

@@ -1,5 +1,5 @@
-import { spawn } from "node:child_process";
-import { chmodSync, chownSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, chownSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +18,9 @@ import {
 } from "../support/client-support.js";
 import { startService, type TestService } from "../support/service.js";
 
+/** Whether `unshare -rn` (a private network namespace, loopback only) works on this machine. */
+const hasNetworkNamespaces = spawnSync("unshare", ["-rn", "true"]).status === 0;
+
 let service: TestService;
 let serverUrl: string;
 let apiKey: string;
@@ -28,6 +31,15 @@ const home = join(scratch, "home");
 
 const tokenRequests = (): number => service.events.filter((e) => e.rawPath === "/v1/tokens").length;
 const baseUrlOf = (region: string): string => `${service.emulator.rootFor(region)}/v1`;
+
+/** A directory's entries with their modification times ([] when it does not exist). */
+function listing(dir: string): Array<[string, number]> {
+  try {
+    return readdirSync(dir).sort().map((name) => [name, lstatSync(join(dir, name)).mtimeMs]);
+  } catch {
+    return [];
+  }
+}
 
 /** A fresh $XDG_CACHE_HOME, so each test starts with an empty token cache. */
 function freshCacheHome(): string {
@@ -48,7 +60,7 @@ function env(cacheHome: string, extra: Record<string, string> = {}): Record<stri
 }
 
 function cacheFile(cacheHome: string, region = "us-east-1", url = serverUrl): string {
-  return new FileTokenCache({ url: normaliseServiceUrl(url), keyId, dir: join(cacheHome, "mantle-vend") }).pathFor(region);
+  return new FileTokenCache({ url: normaliseServiceUrl(url), apiKey, dir: join(cacheHome, "mantle-vend") }).pathFor(region);
 }
 
 async function accepted(token: string, region: string): Promise<boolean> {
@@ -139,6 +151,16 @@ describe("the token cache makes `token` cheap enough to run before every request
     expect(tokenRequests() - before).toBe(2);
   });
 
+  it("a wrong secret with the right key id is not handed the cached token: the server is asked and says 401", async () => {
+    const cacheHome = freshCacheHome();
+    expect((await runCli(["token"], env(cacheHome))).code).toBe(0);
+    const before = tokenRequests();
+    const wrong = await runCli(["token"], env(cacheHome, { MANTLE_VEND_API_KEY: `mvk_${keyId}_${"A".repeat(43)}` }));
+    expect(wrong.code).toBe(5);
+    expect(wrong.stdout).toBe("");
+    expect(tokenRequests() - before).toBe(1);
+  });
+
   it("--no-cache always asks the server and leaves the cache alone", async () => {
     const cacheHome = freshCacheHome();
     const before = tokenRequests();
@@ -190,6 +212,65 @@ describe("the token cache makes `token` cheap enough to run before every request
       expect(stat.uid, what).toBe(process.getuid?.() ?? stat.uid);
       expect((JSON.parse(readFileSync(file, "utf8")) as { token: { token: string } }).token.token, what).toBe(result.stdout.trim());
     }
+  });
+});
+
+describe("MANTLE_VEND_API_KEY_FILE: the key is read from a file only this user can read", () => {
+  /** The key in a file of `mode`, without MANTLE_VEND_API_KEY in the environment. */
+  function keyFileEnv(mode: number, content = `${apiKey}\n`): Record<string, string> {
+    const file = join(mkdtempSync(join(scratch, "keyfile-")), "api-key");
+    writeFileSync(file, content, { mode });
+    chmodSync(file, mode);
+    const e = env(freshCacheHome(), { MANTLE_VEND_API_KEY_FILE: file });
+    delete e["MANTLE_VEND_API_KEY"];
+    return e;
+  }
+
+  it("a 0600 (or 0400) file of this user works like MANTLE_VEND_API_KEY", async () => {
+    for (const mode of [0o600, 0o400]) {
+      const result = await runCli(["token"], keyFileEnv(mode));
+      expect(result.code, result.stderr).toBe(0);
+      expect(await accepted(result.stdout.trim(), "us-east-1")).toBe(true);
+    }
+  });
+
+  it("exit 3 with a clear message for a group/world-accessible file, a missing file, or both variables set", async () => {
+    for (const mode of [0o644, 0o640, 0o604]) {
+      const result = await runCli(["token"], keyFileEnv(mode));
+      expect(result.code).toBe(3);
+      expect(result.stderr).toMatch(/^mantle-vend: MANTLE_VEND_API_KEY_FILE .* must not be readable or writable by group or others \(chmod 600 /);
+      expect(result.stderr).not.toContain(apiKey.slice(21));
+    }
+    const missing = await runCli(["token"], { ...keyFileEnv(0o600), MANTLE_VEND_API_KEY_FILE: join(scratch, "no-such-file") });
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/MANTLE_VEND_API_KEY_FILE .*cannot be read/);
+    const both = await runCli(["token"], { ...keyFileEnv(0o600), MANTLE_VEND_API_KEY: apiKey });
+    expect(both.code).toBe(3);
+    expect(both.stderr).toMatch(/set MANTLE_VEND_API_KEY or MANTLE_VEND_API_KEY_FILE, not both/);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)("exit 3 for a file another user owns", async () => {
+    const e = keyFileEnv(0o600);
+    chownSync(e["MANTLE_VEND_API_KEY_FILE"]!, 4242, 4242);
+    const result = await runCli(["token"], e);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/must be owned by/);
+  });
+
+  it("openclaw-config --secret-ref passes MANTLE_VEND_API_KEY_FILE, not the key, and the resolver reads the file", async () => {
+    const e = keyFileEnv(0o600);
+    const config = JSON.parse((await runCli(["openclaw-config", "--secret-ref"], { ...e, MANTLE_VEND_URL: front.url })).stdout) as {
+      secrets: { providers: Record<string, { command: string; args: string[]; passEnv: string[] }> };
+    };
+    const provider = config.secrets.providers["mantle-vend"]!;
+    expect(provider.passEnv).toEqual(["PATH", "MANTLE_VEND_URL", "MANTLE_VEND_API_KEY_FILE"]);
+    const childEnv = Object.fromEntries(provider.passEnv.map((name) => [name, e[name] ?? ""]));
+    const result = await runProcess(provider.command, provider.args, {
+      env: { ...childEnv, XDG_CACHE_HOME: e["XDG_CACHE_HOME"]! },
+      input: JSON.stringify({ protocolVersion: 1, provider: "mantle-vend", ids: ["us-east-1"] }),
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(await accepted((JSON.parse(result.stdout) as { values: Record<string, string> }).values["us-east-1"]!, "us-east-1")).toBe(true);
   });
 });
 
@@ -414,42 +495,40 @@ describe("openclaw-resolver answers OpenClaw's exec secret-provider protocol whe
     const gateway = { PATH: process.env["PATH"] ?? "", MANTLE_VEND_URL: serverUrl, MANTLE_VEND_API_KEY: apiKey, HOME: home, SECRET_OTHER: "x" };
     const childEnv = Object.fromEntries(provider.passEnv.map((name) => [name, gateway[name as keyof typeof gateway]]).filter(([, v]) => v !== undefined));
     expect(Object.keys(childEnv).sort()).toEqual(["MANTLE_VEND_API_KEY", "MANTLE_VEND_URL", "PATH"]);
-    const realCache = new FileTokenCache({ url: normaliseServiceUrl(serverUrl), keyId, dir: defaultCacheDir({}) });
+    // The one addition to passEnv: a temporary cache, so the test never writes into the real ~/.cache.
+    const cacheHome = freshCacheHome();
+    const resolverEnv = { ...(childEnv as Record<string, string>), XDG_CACHE_HOME: cacheHome };
+    const realCache = new FileTokenCache({ url: normaliseServiceUrl(serverUrl), apiKey, dir: defaultCacheDir({}) });
+    const realBefore = listing(realCache.dir);
     const ids = ["us-east-1", "eu-west-1", "default", "xx-nowhere-9", "../etc/passwd"];
-    try {
-      const result = await runProcess(provider.command, provider.args, {
-        env: childEnv as Record<string, string>,
-        input: JSON.stringify({ protocolVersion: 1, provider: "mantle-vend", ids }),
-      });
-      expect(result.code).toBe(0);
-      expect(result.ms).toBeLessThan(3000);
-      expect(result.stdout.endsWith("\n")).toBe(true);
-      expect(result.stdout.trim().split("\n")).toHaveLength(1);
-      const answer = JSON.parse(result.stdout) as { protocolVersion: number; values: Record<string, string>; errors: Record<string, { code: string; message: string }> };
-      expect(answer.protocolVersion).toBe(1);
-      expect(Object.keys(answer.values).sort()).toEqual(["default", "eu-west-1", "us-east-1"]);
-      expect(await accepted(answer.values["us-east-1"]!, "us-east-1")).toBe(true);
-      expect(await accepted(answer.values["eu-west-1"]!, "eu-west-1")).toBe(true);
-      expect(await accepted(answer.values["default"]!, "us-east-1")).toBe(true);
-      expect(Object.keys(answer.errors).sort()).toEqual(["../etc/passwd", "xx-nowhere-9"]);
-      for (const error of Object.values(answer.errors)) expect(error).toEqual({ code: "NOT_FOUND", message: expect.any(String) });
+    const result = await runProcess(provider.command, provider.args, {
+      env: resolverEnv,
+      input: JSON.stringify({ protocolVersion: 1, provider: "mantle-vend", ids }),
+    });
+    expect(result.code).toBe(0);
+    expect(result.ms).toBeLessThan(3000);
+    expect(result.stdout.endsWith("\n")).toBe(true);
+    expect(result.stdout.trim().split("\n")).toHaveLength(1);
+    const answer = JSON.parse(result.stdout) as { protocolVersion: number; values: Record<string, string>; errors: Record<string, { code: string; message: string }> };
+    expect(answer.protocolVersion).toBe(1);
+    expect(Object.keys(answer.values).sort()).toEqual(["default", "eu-west-1", "us-east-1"]);
+    expect(await accepted(answer.values["us-east-1"]!, "us-east-1")).toBe(true);
+    expect(await accepted(answer.values["eu-west-1"]!, "eu-west-1")).toBe(true);
+    expect(await accepted(answer.values["default"]!, "us-east-1")).toBe(true);
+    expect(Object.keys(answer.errors).sort()).toEqual(["../etc/passwd", "xx-nowhere-9"]);
+    for (const error of Object.values(answer.errors)) expect(error).toEqual({ code: "NOT_FOUND", message: expect.any(String) });
 
-      // A second resolution (openclaw secrets reload) is served from the shared cache.
-      const before = tokenRequests();
-      const again = await runProcess(provider.command, provider.args, {
-        env: childEnv as Record<string, string>,
-        input: JSON.stringify({ protocolVersion: 1, provider: "mantle-vend", ids: ["us-east-1"] }),
-      });
-      expect((JSON.parse(again.stdout) as { values: Record<string, string> }).values["us-east-1"]).toBe(answer.values["us-east-1"]);
-      expect(tokenRequests() - before).toBe(0);
-    } finally {
-      for (const region of ["", "us-east-1", "eu-west-1"]) realCache.delete(region);
-      try {
-        rmdirSync(realCache.dir); // only if this test left it empty
-      } catch {
-        // not empty, or not ours
-      }
-    }
+    // A second resolution (openclaw secrets reload) is served from the shared cache.
+    const before = tokenRequests();
+    const again = await runProcess(provider.command, provider.args, {
+      env: resolverEnv,
+      input: JSON.stringify({ protocolVersion: 1, provider: "mantle-vend", ids: ["us-east-1"] }),
+    });
+    expect((JSON.parse(again.stdout) as { values: Record<string, string> }).values["us-east-1"]).toBe(answer.values["us-east-1"]);
+    expect(tokenRequests() - before).toBe(0);
+    expect(readdirSync(join(cacheHome, "mantle-vend")).length).toBeGreaterThan(0);
+    for (const region of ["", "us-east-1", "eu-west-1"]) expect(() => lstatSync(realCache.pathFor(region))).toThrow();
+    expect(listing(realCache.dir)).toEqual(realBefore);
   });
 
   it("a request that is not the protocol is a usage error with nothing on stdout", async () => {
@@ -484,6 +563,31 @@ describe("proxy serves Mantle on loopback until it is told to stop", () => {
   });
 });
 
+describe("proxy --require-key prints its own secret once and serves only callers that present it", () => {
+  it("the key is on its own stderr line; without it 401, with it as Bearer or x-api-key 200", async () => {
+    const child = spawn(process.execPath, [CLI, "proxy", "--port", "0", "--require-key"], { env: env(freshCacheHome()), stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      const { url, key, text } = await new Promise<{ url: string; key: string; text: string }>((resolve, reject) => {
+        let text = "";
+        child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+          text += chunk;
+          const listening = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(text);
+          const key = /^(mvp_[A-Za-z0-9_-]{43})$/m.exec(text);
+          if (listening !== null && key !== null) resolve({ url: listening[1]!, key: key[1]!, text });
+        });
+        child.on("exit", () => reject(new Error(`proxy exited: ${text}`)));
+      });
+      expect(text.split(key)).toHaveLength(2); // printed once
+      expect(text).not.toContain(apiKey);
+      expect((await fetch(`${url}/v1/models`)).status).toBe(401);
+      expect((await fetch(`${url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
+      expect((await fetch(`${url}/v1/models`, { headers: { "x-api-key": key } })).status).toBe(200);
+    } finally {
+      child.kill("SIGKILL");
+    }
+    }, 15_000);
+});
+
 describe("failures are one clear line on stderr with a distinct exit code", () => {
   async function closedPort(): Promise<number> {
     const server = createServer();
@@ -500,7 +604,30 @@ describe("failures are one clear line on stderr with a distinct exit code", () =
     const a = await runCli(["token"], noUrl);
     expect([a.code, a.stdout, a.stderr]).toEqual([3, "", "mantle-vend: no service URL: set MANTLE_VEND_URL or pass --url\n"]);
     const b = await runCli(["token"], env(cacheHome, { MANTLE_VEND_API_KEY: "" }));
-    expect([b.code, b.stdout, b.stderr]).toEqual([3, "", "mantle-vend: no API key: set MANTLE_VEND_API_KEY\n"]);
+    expect([b.code, b.stdout, b.stderr]).toEqual([3, "", "mantle-vend: no API key: set MANTLE_VEND_API_KEY or MANTLE_VEND_API_KEY_FILE\n"]);
+  });
+
+  it("exit 3: the API key is not sent over plain http to a non-loopback host unless --allow-insecure-http", async () => {
+    const insecure = "http://gateway.invalid:8787";
+    const result = await runCli(["token", "--no-cache"], env(freshCacheHome(), { MANTLE_VEND_URL: insecure }));
+    expect(result.code).toBe(3);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toMatch(/^mantle-vend: refusing to send the API key over plain http to gateway\.invalid.*--allow-insecure-http.*\n$/);
+    expect(result.stderr).not.toContain(apiKey.slice(21));
+  });
+
+  // With the flag the CLI would connect: only inside a network namespace with nothing but loopback.
+  it.skipIf(!hasNetworkNamespaces)("--allow-insecure-http and MANTLE_VEND_ALLOW_INSECURE_HTTP=1 let it try (exit 4 inside an empty network namespace)", async () => {
+    const insecure = "http://gateway.invalid:8787";
+    for (const [args, extra] of [
+      [["--allow-insecure-http"], {}],
+      [[], { MANTLE_VEND_ALLOW_INSECURE_HTTP: "1" }],
+    ] as const) {
+      const result = await runProcess("unshare", ["-rn", process.execPath, CLI, "token", "--no-cache", ...args], {
+        env: env(freshCacheHome(), { MANTLE_VEND_URL: insecure, ...extra }),
+      });
+      expect(result.code, result.stderr).toBe(4);
+    }
   });
 
   it("exit 4: the server cannot be reached", async () => {

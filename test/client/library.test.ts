@@ -1,7 +1,12 @@
+import { createHash } from "node:crypto";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { inspect } from "node:util";
 import OpenAI from "openai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MantleVendClient, MantleVendError, refreshWindowMs, type Catalog } from "../../client/src/index.js";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { defaultSleep } from "../../client/src/retry.js";
+import { FileTokenCache, MantleVendClient, MantleVendError, readApiKeyFile, refreshWindowMs, type Catalog, type TokenResponse } from "../../client/src/index.js";
 import { EMULATOR_CREDENTIALS, verifyBearerToken } from "../../lambda/local/mantle-emulator.js";
 import { catalogFixture, fakeTokenAnswer, sendJson, startStub, type Stub } from "../support/client-support.js";
 import { startService, type TestService } from "../support/service.js";
@@ -146,14 +151,6 @@ describe("retries: 429 honours retry-after; 502/503/504 and Lambda's own answers
     expect(delays).toEqual([2000]);
   });
 
-  it("actually waits for retry-after when no sleep is injected", async () => {
-    script = [(res) => sendJson(res, 429, { error: { code: "rate_limited", message: "slow down", requestId: "r" } }, { "retry-after": "1" })];
-    const c = new MantleVendClient({ url: stub.url, apiKey: "mvk_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq", random: () => 0 });
-    const started = Date.now();
-    await c.getToken();
-    expect(Date.now() - started).toBeGreaterThanOrEqual(990);
-  });
-
   it("retries 503, Lambda's bare 502, 504 and Lambda's throttle with delays drawn from [0, base·2^n)", async () => {
     const start = stub.requests.length;
     script = [
@@ -201,9 +198,52 @@ describe("retries: 429 honours retry-after; 502/503/504 and Lambda's own answers
   });
 });
 
+describe("the default sleep is a real timer that an abort ends early", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("resolves after exactly the given time on the (fake) clock", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    let done = false;
+    void defaultSleep(1000).then(() => (done = true));
+    await vi.advanceTimersByTimeAsync(999);
+    expect(done).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(done).toBe(true);
+  });
+
+  it("resolves at once, leaving no timer behind, when its signal aborts", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const controller = new AbortController();
+    let done = false;
+    void defaultSleep(10_000, controller.signal).then(() => (done = true));
+    expect(vi.getTimerCount()).toBe(1);
+    controller.abort();
+    await Promise.resolve();
+    expect(done).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
 describe("every request has a timeout", () => {
+  /** A deadline the test ends by hand: `expire()` ends the oldest pending one. */
+  function manualDeadlines(): { asked: number[]; timeoutSleep: (ms: number) => Promise<void>; expire: () => void } {
+    const asked: number[] = [];
+    const pending: Array<() => void> = [];
+    return {
+      asked,
+      timeoutSleep: (ms) => {
+        asked.push(ms);
+        return new Promise((resolve) => pending.push(resolve));
+      },
+      expire: () => pending.shift()?.(),
+    };
+  }
+
   it("aborts an attempt that gets no answer within timeoutMs, and retries it", async () => {
-    const hanging = await startStub(() => undefined); // never answers
+    const deadlines = manualDeadlines();
+    const hanging = await startStub(() => deadlines.expire()); // never answers; its deadline ends once it has the request
     try {
       const c = new MantleVendClient({
         url: hanging.url,
@@ -211,13 +251,13 @@ describe("every request has a timeout", () => {
         timeoutMs: 150,
         maxRetries: 2,
         sleep: noSleep,
+        timeoutSleep: deadlines.timeoutSleep,
       });
-      const started = Date.now();
       const error = await c.regions().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(MantleVendError);
-      expect(error).toMatchObject({ status: 0, code: "timeout" });
+      expect(error).toMatchObject({ status: 0, code: "timeout", message: expect.stringContaining("within 150 ms") });
       expect(hanging.requests.length).toBe(3);
-      expect(Date.now() - started).toBeLessThan(3000);
+      expect(deadlines.asked).toEqual([150, 150, 150]);
     } finally {
       await hanging.close();
     }
@@ -229,7 +269,20 @@ describe("every request has a timeout", () => {
       res.write('{"token":');
     });
     try {
-      const c = new MantleVendClient({ url: dribble.url, apiKey: "mvk_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq", timeoutMs: 150, maxRetries: 0 });
+      const deadlines = manualDeadlines();
+      const c = new MantleVendClient({
+        url: dribble.url,
+        apiKey: "mvk_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq",
+        timeoutMs: 150,
+        maxRetries: 0,
+        timeoutSleep: deadlines.timeoutSleep,
+        // The deadline ends once the headers are in: the body has started and will never finish.
+        fetch: async (input, init) => {
+          const response = await fetch(input, init);
+          deadlines.expire();
+          return response;
+        },
+      });
       await expect(c.getToken()).rejects.toMatchObject({ code: "timeout" });
     } finally {
       await dribble.close();
@@ -377,5 +430,80 @@ describe("errors never contain the API key or a token", () => {
     const down = await new MantleVendClient({ url: echo.url, apiKey, maxRetries: 0 }).getToken().catch((e: unknown) => e);
     expect(down).toMatchObject({ status: 0, code: "network_error" });
     expectClean(down, apiKey);
+  });
+});
+
+describe("the API key goes over plain http only to loopback, unless allowInsecureHttp says otherwise", () => {
+  const key = "mvk_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq";
+  /** A fetch that records its calls and never touches the network. */
+  function spyFetch(): { calls: string[]; fetch: (input: string) => Promise<Response> } {
+    const calls: string[] = [];
+    return { calls, fetch: async (input: string) => (calls.push(input), Promise.reject(new TypeError("offline in tests"))) };
+  }
+
+  it("refuses http:// to a non-loopback host at construction, before any request", () => {
+    const spy = spyFetch();
+    let failure: unknown;
+    try {
+      new MantleVendClient({ url: "http://gateway.invalid:8787", apiKey: key, fetch: spy.fetch });
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toBeInstanceOf(MantleVendError);
+    expect(failure).toMatchObject({ status: 0, code: "invalid_options", message: expect.stringMatching(/plain http.*allowInsecureHttp/) });
+    expect(String((failure as Error).message)).not.toContain("ABCDEFGHIJ");
+    expect(spy.calls).toEqual([]);
+  });
+
+  it("allowInsecureHttp: true lets it through (to the injected fetch only)", async () => {
+    const spy = spyFetch();
+    const c = new MantleVendClient({ url: "http://gateway.invalid:8787", apiKey: key, fetch: spy.fetch, allowInsecureHttp: true, maxRetries: 0 });
+    await expect(c.getToken()).rejects.toMatchObject({ code: "network_error" });
+    expect(spy.calls).toEqual(["http://gateway.invalid:8787/v1/tokens"]);
+  });
+
+  it("loopback http (127.0.0.0/8, ::1, localhost) and https need no flag", () => {
+    for (const url of ["http://127.0.0.1:8787", "http://127.9.8.7:1", "http://[::1]:8787", "http://localhost:8787", "https://gateway.invalid"]) {
+      expect(() => new MantleVendClient({ url, apiKey: key, fetch: spyFetch().fetch }), url).not.toThrow();
+    }
+  });
+});
+
+describe("the file token cache is keyed by a hash of the whole API key, not its key id", () => {
+  it("a wrong secret with the right key id finds no cached token", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mantle-vend-lib-"));
+    try {
+      const right = "mvk_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq";
+      const wrong = "mvk_0123456789abcdef_ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ";
+      const cache = new FileTokenCache({ url: "http://127.0.0.1:1", apiKey: right, dir });
+      cache.save("us-east-1", { token: fakeTokenAnswer() as unknown as TokenResponse, requestedAt: Date.now() });
+      expect(cache.load("us-east-1")?.token.region).toBe("us-east-1");
+      const other = new FileTokenCache({ url: "http://127.0.0.1:1", apiKey: wrong, dir });
+      expect(other.pathFor("us-east-1")).not.toBe(cache.pathFor("us-east-1"));
+      expect(other.load("us-east-1")).toBeUndefined();
+      const text = readFileSync(cache.pathFor("us-east-1"), "utf8");
+      expect(text).not.toContain("ABCDEFGHIJ");
+      expect(cache.pathFor("us-east-1")).not.toContain(createHash("sha256").update(right).digest("hex").slice(0, 16));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("apiKeyFile: the library reads the key from a file only this user can read", () => {
+  it("a 0600 file is read (trailing newline trimmed); a 0644 file is refused with a clear error", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mantle-vend-lib-"));
+    try {
+      const file = join(dir, "key");
+      writeFileSync(file, `${apiKey}\n`, { mode: 0o600 });
+      const c = new MantleVendClient({ url, apiKeyFile: file, region: "us-east-1" });
+      expect((await c.getToken()).region).toBe("us-east-1");
+      expect(readApiKeyFile(file)).toBe(apiKey);
+      chmodSync(file, 0o644);
+      expect(() => new MantleVendClient({ url, apiKeyFile: file })).toThrow(/must not be readable or writable by group or others/);
+      expect(() => new MantleVendClient({ url, apiKey, apiKeyFile: file })).toThrow(/apiKey or apiKeyFile, not both/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -5,8 +5,7 @@ import { MantleVendClient } from "../../client/src/client.js";
 import { startProxy, type RunningProxy } from "../../client/src/proxy.js";
 import { EMULATOR_CREDENTIALS, MantleEmulator, verifyBearerToken } from "../../lambda/local/mantle-emulator.js";
 import { startService, type TestService } from "../support/service.js";
-
-const CHUNK_DELAY_MS = 60;
+import { startSseGate } from "../support/sse-gate.js";
 
 let emulator: MantleEmulator;
 let service: TestService;
@@ -37,7 +36,7 @@ function rawRequest(
 }
 
 beforeAll(async () => {
-  emulator = await MantleEmulator.start({ streamChunkDelayMs: CHUNK_DELAY_MS });
+  emulator = await MantleEmulator.start({ streamChunkDelayMs: 0 });
   service = await startService({ emulator });
   serverUrl = await service.listen();
   apiKey = (await service.createKey()).key;
@@ -56,32 +55,47 @@ afterEach(() => {
 });
 
 describe("a plain-fetch OpenAI-style client streams chat completions through the proxy", () => {
-  it("the emulator accepts the injected token and SSE chunks arrive as they are produced", async () => {
-    const before = emulator.calls.length;
-    const response = await fetch(`${proxy.url}/v1/chat/completions`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: "Bearer sk-placeholder", accept: "text/event-stream" },
-      body: chat(true),
-    });
-    expect(response.status).toBe(200);
-    expect(response.headers.get("content-type")).toBe("text/event-stream");
-    const reader = response.body!.getReader();
-    const decoder = new TextDecoder();
-    const arrivals: number[] = [];
-    let text = "";
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      arrivals.push(Date.now());
-      text += decoder.decode(value, { stream: true });
+  it("the emulator accepts the injected token and each SSE event arrives before the next is produced", async () => {
+    // The gate writes each event only after the test has received the previous one: a buffering proxy
+    // would deliver nothing and the test would time out.
+    const gate = await startSseGate(emulator.url);
+    const paced = await startService({ emulator, env: { MANTLE_VEND_MANTLE_ENDPOINT: gate.endpointTemplate } });
+    const pacedUrl = await paced.listen();
+    const pacedProxy = await startProxy({ client: new MantleVendClient({ url: pacedUrl, apiKey: (await paced.createKey()).key, region: "us-east-1" }), port: 0 });
+    try {
+      const before = emulator.calls.length;
+      const response = await fetch(`${pacedProxy.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: "Bearer sk-placeholder", accept: "text/event-stream" },
+        body: chat(true),
+      });
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toBe("text/event-stream");
+      const reader = response.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = "";
+      let received = 0;
+      const writtenAtArrival: number[] = [];
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+        for (const complete = text.split("\n\n").length - 1; received < complete; received++) {
+          writtenAtArrival.push(gate.written);
+          gate.release();
+        }
+      }
+      const events = text.split("\n\n").filter((e) => e !== "");
+      expect(events.at(-1)).toBe("data: [DONE]");
+      expect(events.length).toBeGreaterThanOrEqual(4);
+      // Event i reached the client while the gate had written only i events: nothing was held back.
+      expect(writtenAtArrival).toEqual(events.map((_, i) => i + 1));
+      expect(emulator.calls.slice(before)).toEqual([{ region: "us-east-1", method: "POST", path: "/v1/chat/completions", status: 200 }]);
+    } finally {
+      await pacedProxy.close();
+      await paced.close();
+      await gate.close();
     }
-    const events = text.split("\n\n").filter((e) => e !== "");
-    expect(events.at(-1)).toBe("data: [DONE]");
-    expect(events.length).toBeGreaterThanOrEqual(4);
-    // Unbuffered: the first chunk came long before the emulator wrote its last one.
-    expect(arrivals.length).toBeGreaterThanOrEqual(3);
-    expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual((events.length - 2) * CHUNK_DELAY_MS * 0.8);
-    expect(emulator.calls.slice(before)).toEqual([{ region: "us-east-1", method: "POST", path: "/v1/chat/completions", status: 200 }]);
 
     // Without the proxy the placeholder is refused: the proxy really replaced it.
     const direct = await fetch(`${emulator.rootFor("us-east-1")}/v1/chat/completions`, {
@@ -90,7 +104,7 @@ describe("a plain-fetch OpenAI-style client streams chat completions through the
       body: chat(false),
     });
     expect(direct.status).toBe(401);
-  });
+  }, 10_000);
 });
 
 describe("bodies pass through byte for byte", () => {

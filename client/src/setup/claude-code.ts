@@ -1,5 +1,5 @@
 import { PROXY_API_KEY_PLACEHOLDER } from "../openclaw.js";
-import { chooseModels, endpointFor, json, shellCommand, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
+import { chooseModels, endpointFor, json, shellCommand, startCondition, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
 
 /**
  * Claude Code in its Mantle mode: Anthropic Messages at `<root>/anthropic`. The token comes from
@@ -28,10 +28,7 @@ function build(context: SetupContext): SetupOutput {
     env["AWS_BEARER_TOKEN_BEDROCK"] = PROXY_API_KEY_PLACEHOLDER;
   }
   settings["env"] = env;
-  const start =
-    context.proxy === undefined
-      ? "with MANTLE_VEND_URL and MANTLE_VEND_API_KEY exported"
-      : `once \`mantle-vend proxy\` serves ${context.proxy}`;
+  const start = startCondition(context);
   return {
     text: json(settings),
     hint: `save as ~/.claude/settings.json (or pass --settings <file>) and run \`claude\` ${start}`,

@@ -1,4 +1,4 @@
-import { chooseModels, endpointFor, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
+import { chooseModels, endpointFor, startCondition, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
 
 /** The provider id `setup codex` declares. */
 export const CODEX_PROVIDER_ID = "mantle-vend";
@@ -39,10 +39,7 @@ function build(context: SetupContext): SetupOutput {
   }
   // Plugins, apps and analytics reach GitHub and OpenAI hosts at start.
   lines.push("", "[features]", "plugins = false", "remote_plugin = false", "apps = false", "", "[analytics]", "enabled = false", "");
-  const start =
-    context.proxy === undefined
-      ? "with MANTLE_VEND_URL and MANTLE_VEND_API_KEY exported"
-      : `once \`mantle-vend proxy\` serves ${context.proxy}`;
+  const start = startCondition(context);
   return { text: lines.join("\n"), hint: `save as ~/.codex/config.toml (or $CODEX_HOME/config.toml) and run \`codex\` ${start}` };
 }
 

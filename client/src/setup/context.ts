@@ -51,6 +51,8 @@ export interface SetupContext {
   tokenCommand(mode: "cached" | "fresh"): TokenCommand;
   /** The OpenClaw resolver by the same path. */
   resolverCommand: TokenCommand;
+  /** The key comes from MANTLE_VEND_API_KEY_FILE (so that is the variable the tool must pass on). */
+  keyFile: boolean;
 }
 
 /** What one tool's setup prints: the config (stdout) and one line on where it goes (stderr). */
@@ -147,6 +149,12 @@ export function chooseModels(
 /** A command line for `sh -c`. */
 export function shellCommand(command: TokenCommand): string {
   return [command.path, ...command.args].map(shellWord).join(" ");
+}
+
+/** "with MANTLE_VEND_URL and MANTLE_VEND_API_KEY exported", or "once the proxy serves URL": how a tool starts. */
+export function startCondition(context: SetupContext): string {
+  if (context.proxy !== undefined) return `once \`mantle-vend proxy\` serves ${context.proxy}`;
+  return `with MANTLE_VEND_URL and ${context.keyFile ? "MANTLE_VEND_API_KEY_FILE" : "MANTLE_VEND_API_KEY"} exported`;
 }
 
 export function json(value: unknown): string {

@@ -1,6 +1,6 @@
 import { UsageError } from "../exit-codes.js";
 import { OPENCLAW_PROVIDER_ID, openClawConfig } from "../openclaw.js";
-import { json, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
+import { json, startCondition, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
 
 /**
  * OpenClaw: the config `openclaw-config` prints (secret-ref mode, or proxy mode with `--proxy`), plus
@@ -9,7 +9,7 @@ import { json, type SetupContext, type SetupOutput, type SetupTool } from "./con
 function build(context: SetupContext): SetupOutput {
   const mode =
     context.proxy === undefined
-      ? { kind: "secret-ref" as const, command: context.resolverCommand.path, args: context.resolverCommand.args }
+      ? { kind: "secret-ref" as const, command: context.resolverCommand.path, args: context.resolverCommand.args, keyFile: context.keyFile }
       : { kind: "proxy" as const, url: context.proxy };
   const config = openClawConfig(context.catalog, mode);
   const models = config.models.providers[OPENCLAW_PROVIDER_ID]?.models ?? [];
@@ -30,10 +30,7 @@ function build(context: SetupContext): SetupOutput {
     update: { checkOnStart: false },
     telemetry: { enabled: false },
   };
-  const start =
-    context.proxy === undefined
-      ? "with MANTLE_VEND_URL and MANTLE_VEND_API_KEY exported (tokens resolve when OpenClaw loads the config; long-running gateways: --proxy)"
-      : `once \`mantle-vend proxy\` serves ${context.proxy}`;
+  const start = `${startCondition(context)}${context.proxy === undefined ? " (tokens resolve when OpenClaw loads the config; long-running gateways: --proxy)" : ""}`;
   return {
     text: json(full),
     hint: `save as ~/.openclaw/openclaw.json and run \`openclaw agent exec --config ~/.openclaw/openclaw.json "…"\` ${start}`,

@@ -1,5 +1,5 @@
 import { PROXY_API_KEY_PLACEHOLDER } from "../openclaw.js";
-import { chooseModels, endpointFor, json, shellCommand, type ApiFamily, type ModelRoute, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
+import { chooseModels, endpointFor, json, shellCommand, type ApiFamily, type ModelRoute, startCondition, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
 
 /** The provider ids `setup pi` declares: one for the OpenAI APIs, one for Anthropic Messages. */
 export const PI_PROVIDER_ID = "mantle-vend";
@@ -47,7 +47,7 @@ function build(context: SetupContext): SetupOutput {
   if (openai.length > 0) providers[PI_PROVIDER_ID] = provider(openai);
   if (anthropic.length > 0) providers[PI_ANTHROPIC_PROVIDER_ID] = { ...provider(anthropic), authHeader: true };
   const chosenProvider = chosen.apis.includes("chat-completions") || chosen.apis.includes("responses") ? PI_PROVIDER_ID : PI_ANTHROPIC_PROVIDER_ID;
-  const env = context.proxy === undefined ? "with MANTLE_VEND_URL and MANTLE_VEND_API_KEY exported" : `once \`mantle-vend proxy\` serves ${context.proxy}`;
+  const env = startCondition(context);
   return {
     text: json({ providers }),
     hint: `save as ~/.pi/agent/models.json and run \`PI_OFFLINE=1 PI_TELEMETRY=0 pi --model ${chosenProvider}/${chosen.id}\` ${env}`,
