@@ -12,8 +12,10 @@ export interface Job {
   setupArgs: string[];
   /** Start `mantle-vend proxy` on 127.0.0.1:8788 before setup. */
   proxy: boolean;
-  /** Extra environment of `npm start` (the emulator's request log, its token faults). */
+  /** Extra environment of `npm start`. */
   serverEnv: Record<string, string>;
+  /** Sent to the emulator's `POST /_emulator/faults` before the tool starts (e.g. expireFirstTokenAfter). */
+  emulatorFaults: Record<string, number>;
   /** Where setup's stdout is written. */
   configPath: string;
   /** Other files the tool needs (absolute path → text). */
@@ -39,4 +41,6 @@ export interface RunResult {
   exitCode?: number | null;
   timedOut?: boolean;
   ms?: number;
+  /** `GET /_emulator/calls` of the run's emulator. */
+  calls?: unknown;
 }

@@ -10,17 +10,15 @@ import { connects, leavingLoopback, type Connect } from "./strace.js";
 const SANDBOX = join(dirname(fileURLToPath(import.meta.url)), "sandbox.ts");
 export const RUNS_DIR = join(ROOT, ".agents", "runs");
 
-/** One request the emulator answered, as its log (MANTLE_VEND_EMULATOR_LOG) has it. */
-export interface EmulatorEntry {
+/** One request the emulator answered, as `GET /_emulator/calls` lists it. */
+export interface EmulatorCall {
   region: string;
   method: string;
   path: string;
+  /** 401: the bearer token did not verify; anything else: it did. */
   status: number;
-  /** The token passed the emulator's SigV4 verification. */
-  verified: boolean;
-  /** A fingerprint of the token (sha256 prefix), never the token. */
+  /** A fingerprint of the token (never the token), where the emulator gives one. */
   token?: string;
-  model?: string;
 }
 
 export interface Run extends RunResult {
@@ -29,10 +27,15 @@ export interface Run extends RunResult {
   stderr: string;
   connects: Connect[];
   leaks: Connect[];
-  emulator: EmulatorEntry[];
+  emulator: EmulatorCall[];
 }
 
 const read = (path: string): string => (existsSync(path) ? readFileSync(path, "utf8") : "");
+
+function callsOf(value: unknown): EmulatorCall[] {
+  const list = typeof value === "object" && value !== null && "calls" in value ? (value as { calls: unknown }).calls : value;
+  return Array.isArray(list) ? (list as EmulatorCall[]) : [];
+}
 
 /** `name` names the run's folder under .agents/runs (kept for a look after a failure). */
 export async function runInNamespace(name: string, make: (dir: string) => Job): Promise<Run> {
@@ -62,9 +65,6 @@ export async function runInNamespace(name: string, make: (dir: string) => Job): 
   const result: RunResult =
     resultText === "" ? { phase: "error", error: `the sandbox wrote no result: ${read(join(dir, "sandbox-stderr.txt"))}`, dnsQueries: [] } : (JSON.parse(resultText) as RunResult);
   const all = connects(read(join(dir, "strace.txt")));
-  const emulator = read(join(dir, "emulator.jsonl"))
-    .split("\n")
-    .filter((line) => line !== "")
-    .map((line) => JSON.parse(line) as EmulatorEntry);
+  const emulator = callsOf(result.calls);
   return { ...result, dir, stdout: read(join(dir, "stdout.txt")), stderr: read(join(dir, "stderr.txt")), connects: all, leaks: leavingLoopback(all), emulator };
 }

@@ -3,7 +3,8 @@
  * `unshare -n -m`): loopback up, /etc/resolv.conf pointing at a DNS stub on 127.0.0.1:53 that logs
  * every query, `npm start --offline` and (for proxy mode) `mantle-vend proxy` on their default ports,
  * `mantle-vend setup <tool>` written where the tool reads it, then the tool under
- * `strace -f -e trace=connect` (no -s: request bytes, and so tokens, never reach the trace).
+ * `strace -f -e trace=connect,execve` (no -s, no data syscalls: request bytes, and so tokens, never
+ * reach the trace).
  *
  * Usage: node --import tsx sandbox.ts <run dir>, with <run dir>/job.json; writes <run dir>/result.json.
  */
@@ -70,15 +71,17 @@ function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   };
 }
 
-async function startServer(): Promise<string> {
+/** The offline server's API key and its emulator's URL. */
+async function startServer(): Promise<{ apiKey: string; emulator: string }> {
   const server = start("npm", ["start", "--", "--offline", "--port", "8787", "--data-dir", join(job.home, "server-data")], {
     cwd: ROOT,
     env: baseEnv({ ...job.serverEnv, POWERTOOLS_LOG_LEVEL: "SILENT" }),
   });
   started.push(server);
-  const [key] = await server.waitFor(/mvk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/);
+  const [apiKey] = await server.waitFor(/mvk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/);
+  const [, emulator = ""] = await server.waitFor(/Mantle emulator at (http:\/\/127\.0\.0\.1:\d+)/);
   await server.waitFor(/listening on http:\/\/127\.0\.0\.1:8787/);
-  return key;
+  return { apiKey, emulator };
 }
 
 /** Runs the CLI to completion; returns stdout and stderr. */
@@ -97,7 +100,9 @@ function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | n
 function runTool(env: NodeJS.ProcessEnv, out: string): Promise<{ code: number | null; timedOut: boolean; ms: number }> {
   const began = Date.now();
   return new Promise((resolve) => {
-    const child = spawn("strace", ["-f", "-qq", "-e", "trace=connect", "-o", join(out, "strace.txt"), "--", ...job.command], {
+    // connect: where it tried to go; execve: which commands it ran (strace cuts strings at 32 bytes and
+    // prints no environment, and the API key is never in argv).
+    const child = spawn("strace", ["-f", "-qq", "-e", "trace=connect,execve", "-o", join(out, "strace.txt"), "--", ...job.command], {
       cwd: job.cwd,
       env,
       stdio: ["ignore", "pipe", "pipe"],
@@ -126,12 +131,16 @@ async function main(): Promise<RunResult> {
   const stopDns = await dnsStub();
   try {
     mkdirSync(job.cwd, { recursive: true });
-    const apiKey = await startServer();
+    const { apiKey, emulator } = await startServer();
     const mantleEnv = { MANTLE_VEND_URL: SERVER_URL, MANTLE_VEND_API_KEY: apiKey, XDG_CACHE_HOME: join(job.home, ".cache") };
     if (job.proxy) {
       const proxy = start(process.execPath, [CLI, "proxy", "--region", job.region], { cwd: job.home, env: baseEnv(mantleEnv) });
       started.push(proxy);
       await proxy.waitFor(/listening on http:\/\/127\.0\.0\.1:8788/);
+    }
+    if (Object.keys(job.emulatorFaults).length > 0) {
+      const answer = await fetch(`${emulator}/_emulator/faults`, { method: "POST", body: JSON.stringify(job.emulatorFaults) });
+      if (!answer.ok) throw new Error(`the emulator refused the faults: ${answer.status} ${await answer.text()}`);
     }
     const setup = await cli(["setup", job.tool, "--region", job.region, ...job.setupArgs], baseEnv(mantleEnv));
     if (setup.code !== 0) return { phase: "setup", setupStderr: setup.stderr, dnsQueries };
@@ -146,7 +155,9 @@ async function main(): Promise<RunResult> {
       symlinkSync(target, path);
     }
     const tool = await runTool(baseEnv({ ...job.env, ...mantleEnv, PATH: `${job.pathPrefix}${baseEnv({}).PATH as string}` }), runDir as string);
-    return { phase: "done", setupStderr: setup.stderr, dnsQueries, exitCode: tool.code, timedOut: tool.timedOut, ms: tool.ms };
+    // What the emulator answered, and whether each bearer token verified (401 = it did not).
+    const calls = (await (await fetch(`${emulator}/_emulator/calls`)).json()) as unknown;
+    return { phase: "done", setupStderr: setup.stderr, dnsQueries, exitCode: tool.code, timedOut: tool.timedOut, ms: tool.ms, calls };
   } finally {
     for (const child of started.reverse()) await child.stop().catch(() => undefined);
     stopDns();

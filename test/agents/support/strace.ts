@@ -1,4 +1,4 @@
-/** Reads `strace -e trace=connect` output: where a process tree tried to connect. */
+/** Reads `strace -f -e trace=connect,execve` output: where a process tree tried to connect, what it ran. */
 
 export interface Connect {
   family: string;
@@ -37,4 +37,16 @@ function isLoopback(c: Connect): boolean {
  */
 export function leavingLoopback(all: readonly Connect[]): Connect[] {
   return all.filter((c) => !["AF_UNIX", "AF_UNSPEC", "AF_NETLINK"].includes(c.family) && !isLoopback(c));
+}
+
+/**
+ * How many times the trace shows a program started (a successful execve) with all of `words` among
+ * its arguments. A script's `#!/usr/bin/env node` starts node with the same arguments: that second
+ * execve (argv[0] "node") is the same run and is not counted.
+ */
+export function execCount(trace: string, words: readonly string[]): number {
+  return trace
+    .split("\n")
+    .filter((line) => line.includes("execve(") && / = 0$/.test(line) && !line.includes('["node", ') && words.every((w) => line.includes(`"${w}"`)))
+    .length;
 }
