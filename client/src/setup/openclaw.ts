@@ -25,8 +25,6 @@ function build(context: SetupContext): SetupOutput {
   const full = {
     ...config,
     agents: { defaults: { model: { primary: `${OPENCLAW_PROVIDER_ID}/${chosen.id}` } } },
-    // Else the Mantle plugin lists models and mints tokens from an AWS credential chain by itself.
-    plugins: { entries: { [OPENCLAW_PROVIDER_ID]: { config: { discovery: { enabled: false } } } } },
     update: { checkOnStart: false },
     telemetry: { enabled: false },
   };
