@@ -10,6 +10,7 @@ import { benchBundle } from "./sections/bundle.js";
 import { benchCalls } from "./sections/calls.js";
 import { benchClient } from "./sections/client.js";
 import { benchColdInit } from "./sections/cold.js";
+import { benchProxy } from "./sections/proxy.js";
 import { benchThroughput } from "./sections/throughput.js";
 import { benchWarm } from "./sections/warm.js";
 
@@ -61,6 +62,7 @@ try {
   await section("local throughput", () => benchThroughput({ durationSeconds: 10, slices: 4, warmupSeconds: 2, connections: 10 }));
   await section("upstream call counts", () => benchCalls());
   await section("client", () => benchClient());
+  await section("proxy", () => benchProxy());
 } finally {
   if (assemblyDir !== undefined) await rm(assemblyDir, { recursive: true, force: true });
 }

@@ -1,5 +1,5 @@
 import { createApi, type Api } from "./http/index.js";
-import { CatalogService, CatalogStore, fetchUpstreamModels, type Fetch } from "./catalog/index.js";
+import { CatalogService, CatalogStore, fetchUpstreamModels, OverridesCache, OverridesStore, type Fetch } from "./catalog/index.js";
 import { KeyCache, type KeyCacheOptions, RateLimiter } from "./keys/index.js";
 import type { Log } from "./logger.js";
 import { mantleRoot } from "./allowlist.js";
@@ -37,17 +37,23 @@ export interface Service {
 export function createService(options: ServiceOptions): Service {
   const { config, store, credentials, log } = options;
   const clock = options.clock ?? Date.now;
+  const overrides = new OverridesCache(new OverridesStore(store, config.parameterPrefix, options.catalogRetryDelayMs), clock, log);
   const keys = new KeyCache(store, clock, log, {
     prefix: config.parameterPrefix,
     maxAgeMs: config.keyCacheMaxAgeSeconds * 1000,
     ...options.keyPolling,
+    onVersionChange: () => overrides.reload(),
   });
   const catalogStore = new CatalogStore(store, config.parameterPrefix, { retryDelayMs: options.catalogRetryDelayMs });
   const liveModels = async (region: string) => {
     const { token } = await mintToken(await credentials(catalogSubject(region), CATALOG_TOKEN_TTL_SECONDS), region, CATALOG_TOKEN_TTL_SECONDS);
     return fetchUpstreamModels(mantleRoot(config, region), token, options.upstreamTimeoutMs ?? 5_000, options.fetch);
   };
-  const catalogs = new CatalogService(catalogStore, liveModels, clock, log, { ttlMs: config.catalogTtlSeconds * 1000 });
+  const catalogs = new CatalogService(catalogStore, liveModels, clock, log, {
+    ttlMs: config.catalogTtlSeconds * 1000,
+    mantleRoot: (region) => mantleRoot(config, region),
+    overrides,
+  });
   const api = createApi({ config, keys, catalogs, limiter: new RateLimiter(clock), credentials, clock, log, version: options.version });
   return { api, keys, catalogs };
 }

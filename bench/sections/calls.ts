@@ -217,6 +217,7 @@ export async function benchCalls(): Promise<Figure[]> {
           "simulated minutes": round(steadyMinutes, 1),
           "key-version polls": polls,
           "key reloads (GetParametersByPath)": steady.filter((c) => c.action === "GetParametersByPath").length,
+          "catalog-overrides reads (only after a keys-version change)": steady.filter((c) => c.name?.startsWith(`${PREFIX}/catalog-overrides`) ?? false).length,
           "catalog reads at TTL boundaries (3 regions)": catalogReads,
           "all SSM calls per minute incl. catalog reads": round(steady.length / steadyMinutes, 3),
         },

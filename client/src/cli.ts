@@ -83,8 +83,11 @@ and writes {"protocolVersion":1,"values":{…},"errors":{…}} on stdout. Each i
 `,
   proxy: `Usage: mantle-vend proxy [--port 8788] [--host 127.0.0.1] [--require-key] [--url URL] [--region REGION]
 
-Serves every path unchanged from the region's Mantle root (/v1/chat/completions, /anthropic/v1/messages, …),
-replacing the incoming authorization / x-api-key header with a token that has at least 60 s left.
+Serves the region's Mantle root (/v1/…, /openai/v1/…, /anthropic/…), replacing the incoming
+authorization / x-api-key header with a token that has at least 60 s left. Requests are routed by
+their model with the team catalog: a model served under another prefix is sent there
+(/v1/responses → /openai/v1/responses for GPT-5), a model that lacks the called API gets a 400 naming
+where it is served, and GET /v1/models answers the team's curated list.
 Only requests whose Host names this listener (127.0.0.1, localhost, [::1] or --host, with the port) are
 served; requests with an Origin header or a cross-site Sec-Fetch-Site (web pages) get 403; OPTIONS is
 answered locally. Tokens go only to the Mantle roots the service lists in /v1/regions.
@@ -195,13 +198,19 @@ function client(s: Settings, options: { cache: boolean } & Partial<MantleVendCli
 }
 
 function modelsTable(catalog: Catalog): string {
+  // The route is the model's base URL below the region's Mantle root, e.g. /openai/v1.
+  const root = catalog.baseUrl.replace(/\/v1\/?$/, "");
   const rows = catalog.models.map((m) => [
     m.id,
+    m.apis.join(","),
+    m.baseUrl.startsWith(root) ? m.baseUrl.slice(root.length) || "/" : m.baseUrl,
+    m.contextWindow === null ? "-" : String(m.contextWindow),
+    m.maxOutputTokens === null ? "-" : String(m.maxOutputTokens),
     m.reasoning === true ? "yes" : "no",
     typeof m.ownedBy === "string" && m.ownedBy !== "" ? m.ownedBy : "-",
     typeof m.created === "number" ? new Date(m.created * 1000).toISOString().slice(0, 10) : "-",
   ]);
-  const header = ["MODEL", "REASONING", "OWNED BY", "CREATED"];
+  const header = ["MODEL", "API", "ROUTE", "CONTEXT", "MAX OUTPUT", "REASONING", "OWNED BY", "CREATED"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] as number))).join("  ");
   return `${[header, ...rows].map(line).join("\n")}\n`;

@@ -1,6 +1,6 @@
 import { MantleVendError, redact } from "./errors.js";
 import { isRecord } from "./transport.js";
-import type { Catalog, TokenResponse } from "./types.js";
+import type { Catalog, CatalogModel, TokenResponse } from "./types.js";
 
 /** OpenClaw's provider for Bedrock Mantle; it reads AWS_BEARER_TOKEN_BEDROCK and AWS_REGION by itself. */
 export const OPENCLAW_PROVIDER_ID = "amazon-bedrock-mantle";
@@ -29,14 +29,35 @@ export type OpenClawConfigMode =
   /** baseUrl is the local `mantle-vend proxy`, which injects the token. */
   | { kind: "proxy"; url: string };
 
+/** OpenClaw's API families that mantle-vend's models map to. */
+export type OpenClawApi = "openai-completions" | "openai-responses";
+
 export interface OpenClawModel {
   id: string;
   name: string;
+  api: OpenClawApi;
   reasoning: boolean;
-  input: ["text"];
+  input: Array<"text" | "image">;
   cost: { input: 0; output: 0; cacheRead: 0; cacheWrite: 0 };
   contextWindow: number;
   maxTokens: number;
+}
+
+/** What OpenClaw is told when the catalog does not know a model's limits. */
+export const FALLBACK_CONTEXT_WINDOW = 32_000;
+export const FALLBACK_MAX_TOKENS = 4_096;
+
+/**
+ * The OpenClaw API a model is called through in a mode, or undefined when that mode cannot
+ * call it. Straight to Mantle the provider's one base URL is the region's `/v1`, so only
+ * Chat Completions models served there fit. Through the proxy, which moves each request to
+ * its model's prefix, Responses-only models (GPT-5) fit too; Messages-only models (Claude)
+ * never do: OpenClaw would send them OpenAI requests.
+ */
+function openClawApi(model: CatalogModel, catalogBaseUrl: string, mode: OpenClawConfigMode): OpenClawApi | undefined {
+  if (mode.kind !== "proxy") return model.apis.includes("chat-completions") && model.baseUrl === catalogBaseUrl ? "openai-completions" : undefined;
+  if (model.apis.includes("chat-completions")) return "openai-completions";
+  return model.apis.includes("responses") ? "openai-responses" : undefined;
 }
 
 export interface OpenClawConfig {
@@ -52,15 +73,23 @@ export interface OpenClawConfig {
 /** The complete OpenClaw config object for a region's catalog (SPEC §1 and §8). */
 export function openClawConfig(catalog: Catalog, mode: OpenClawConfigMode): OpenClawConfig {
   const region = catalog.region;
-  const models: OpenClawModel[] = catalog.models.map((model) => ({
-    id: model.id,
-    name: model.id,
-    reasoning: typeof model.reasoning === "boolean" ? model.reasoning : inferReasoning(model.id),
-    input: ["text"],
-    cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
-    contextWindow: 32000,
-    maxTokens: 4096,
-  }));
+  const models: OpenClawModel[] = catalog.models.flatMap((model) => {
+    const api = openClawApi(model, catalog.baseUrl, mode);
+    if (api === undefined) return [];
+    const contextWindow = model.contextWindow ?? FALLBACK_CONTEXT_WINDOW;
+    return [
+      {
+        id: model.id,
+        name: model.id,
+        api,
+        reasoning: typeof model.reasoning === "boolean" ? model.reasoning : inferReasoning(model.id),
+        input: model.input.includes("image") ? ["text", "image"] : ["text"],
+        cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+        contextWindow,
+        maxTokens: Math.min(model.maxOutputTokens ?? FALLBACK_MAX_TOKENS, contextWindow),
+      },
+    ];
+  });
   let baseUrl = catalog.baseUrl;
   let apiKey: unknown;
   switch (mode.kind) {

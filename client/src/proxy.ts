@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { MantleVendClient } from "./client.js";
 import { MantleVendError, redact } from "./errors.js";
 import { AllowedMantleRoots, listenerHosts, newProxyKey, proxyKeyRefusal, requestRefusal, type Refusal } from "./proxy-guard.js";
+import { routeForProxy } from "./proxy-routing.js";
 
 /** A proxied request only goes out with a token that has at least this much life left. */
 export const PROXY_MIN_TOKEN_SECONDS = 60;
@@ -51,8 +52,9 @@ const DROP_REQUEST = new Set([
 const DROP_RESPONSE = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "trailer"]);
 
 /**
- * A local HTTP proxy in front of Mantle: every request path goes unchanged to the Mantle root of the
- * token's region (its `baseUrl` minus `/v1`), with the incoming `authorization`/`x-api-key` replaced by
+ * A local HTTP proxy in front of Mantle: every request goes to the Mantle root of the token's region
+ * (its `baseUrl` minus `/v1`), on the prefix the team catalog gives its model (proxy-routing.ts), with
+ * the incoming `authorization`/`x-api-key` replaced by
  * `Authorization: Bearer <token>`. Status, headers and body bytes pass through as they arrive (no
  * buffering, no decompression), so SSE streams and gzip bodies reach the caller unchanged.
  */
@@ -98,6 +100,14 @@ export function createProxy(options: Omit<ProxyOptions, "port" | "requireKey"> &
       refuse(req, res, keyRefusal);
       return;
     }
+    // Routed by the team catalog: another prefix for the model, or the proxy's own answer.
+    const routed = await routeForProxy(req, () => client.listModels(options.region === undefined ? {} : { region: options.region }), log);
+    if (routed.kind === "answer") {
+      res.writeHead(routed.status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(routed.body) });
+      res.end(routed.body);
+      req.resume();
+      return;
+    }
     let token;
     try {
       token = await client.getToken({
@@ -133,7 +143,7 @@ export function createProxy(options: Omit<ProxyOptions, "port" | "requireKey"> &
       hostname: root.hostname.replace(/^\[|\]$/g, ""),
       port: root.port === "" ? undefined : Number(root.port),
       method: req.method,
-      path: `${root.pathname.replace(/\/+$/, "")}${path}`,
+      path: `${root.pathname.replace(/\/+$/, "")}${routed.path}`,
       headers,
       agent: secure ? agents.https : agents.http,
     });
@@ -155,7 +165,9 @@ export function createProxy(options: Omit<ProxyOptions, "port" | "requireKey"> &
     res.on("close", () => {
       if (!res.writableFinished) upstream.destroy();
     });
-    req.pipe(upstream);
+    for (const chunk of routed.peeked?.chunks ?? []) upstream.write(chunk);
+    if (routed.peeked?.complete === true) upstream.end();
+    else req.pipe(upstream);
   }
 
   return server;

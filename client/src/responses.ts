@@ -38,8 +38,27 @@ export function parseCatalog(value: unknown): Catalog {
   if (!isRecord(value) || !isString(value["region"]) || !isString(value["baseUrl"]) || !Array.isArray(value["models"])) {
     throw invalid("models");
   }
-  for (const model of value["models"] as unknown[]) {
+  const models = (value["models"] as unknown[]).map((model) => {
     if (!isRecord(model) || !isString(model["id"])) throw invalid("models");
-  }
-  return value as unknown as Catalog;
+    return withRouteDefaults(model, value["baseUrl"] as string);
+  });
+  return { ...value, models } as unknown as Catalog;
+}
+
+const isStringList = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === "string");
+const limit = (value: unknown): number | null => (typeof value === "number" && Number.isSafeInteger(value) && value > 0 ? value : null);
+
+/**
+ * A server from before per-model routes sends none: such a model is what that server
+ * promised for every model, Chat Completions on the catalog's `/v1` base URL.
+ */
+function withRouteDefaults(model: Record<string, unknown>, catalogBaseUrl: string): Record<string, unknown> {
+  return {
+    ...model,
+    apis: isStringList(model["apis"]) ? model["apis"] : ["chat-completions"],
+    baseUrl: isString(model["baseUrl"]) ? model["baseUrl"] : catalogBaseUrl,
+    contextWindow: limit(model["contextWindow"]),
+    maxOutputTokens: limit(model["maxOutputTokens"]),
+    input: isStringList(model["input"]) ? model["input"] : ["text"],
+  };
 }

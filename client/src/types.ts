@@ -23,6 +23,9 @@ export interface RegionsResponse {
   regions: RegionInfo[];
 }
 
+/** The API families Mantle serves (SPEC §10). */
+export type ModelApi = "chat-completions" | "responses" | "messages";
+
 export interface CatalogModel {
   id: string;
   name: string;
@@ -30,6 +33,15 @@ export interface CatalogModel {
   /** Unix seconds, or null when Mantle does not say. */
   created: number | null;
   reasoning: boolean;
+  /** The API families the model is called through. */
+  apis: ModelApi[];
+  /** The base URL an SDK of those families takes for this model: `<root>/v1`, `<root>/openai/v1` or `<root>/anthropic`. */
+  baseUrl: string;
+  /** Tokens; null when unknown. */
+  contextWindow: number | null;
+  maxOutputTokens: number | null;
+  /** Input modalities, e.g. `["text", "image"]`. */
+  input: string[];
   [extra: string]: unknown;
 }
 

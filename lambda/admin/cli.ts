@@ -4,6 +4,7 @@ import { isUsable, KEY_ID_PATTERN, type KeyRecord, type RateLimit } from "../key
 import { REGION_PATTERN } from "../regions.js";
 import { FileParameterStore, SsmParameterStore, type ParameterStore } from "../store/index.js";
 import { KeyAdmin } from "./keys-admin.js";
+import { isModelsCommand, MODELS_USAGE, modelsMain } from "./models-admin.js";
 
 const USAGE = `usage: mantle-vend-admin keys <create|list|show|rotate|revoke> [options]
 
@@ -21,6 +22,7 @@ target: --local [--data-dir .mantle-vend]  the local server's file store
 class UsageError extends Error {}
 
 export async function main(argv: string[]): Promise<number> {
+  if (isModelsCommand(argv)) return modelsMain(argv);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -39,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   const [group, command, ...rest] = positionals;
   if (values.help || group !== "keys" || command === undefined) {
-    process.stderr.write(`${USAGE}\n`);
+    process.stderr.write(`${USAGE}\n\n${MODELS_USAGE}\n`);
     return values.help ? 0 : 2;
   }
   const store: ParameterStore = values.local

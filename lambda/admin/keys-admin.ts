@@ -1,5 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { generateKey, keyParameter, keysPath, keysVersionParameter, parseKeyRecord, type KeyRecord, type RateLimit } from "../keys/index.js";
+import { generateKey, keyParameter, keysPath, keysVersionParameter, newKeysVersion, parseKeyRecord, type KeyRecord, type RateLimit } from "../keys/index.js";
 import type { ParameterStore } from "../store/index.js";
 
 export interface CreateKeyOptions {
@@ -81,6 +80,6 @@ export class KeyAdmin {
 
   private async write(keyId: string, record: KeyRecord): Promise<void> {
     await this.store.put(keyParameter(this.prefix, keyId), JSON.stringify(record), { secure: true });
-    await this.store.put(keysVersionParameter(this.prefix), randomBytes(12).toString("base64url"));
+    await this.store.put(keysVersionParameter(this.prefix), newKeysVersion());
   }
 }

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 
 /** One model as the service serves it (SPEC §3 `GET /v1/models`). */
 export interface CatalogModel {
@@ -109,17 +108,12 @@ function byModelId(a: CatalogModel, b: CatalogModel): number {
 
 /**
  * The models as JSON with a fixed key order, so equal models always give equal text
- * whatever order their objects were built in. The etag and the stored payload use it.
+ * whatever order their objects were built in. The stored payload uses it.
  */
 export function canonicalModelsJson(models: readonly CatalogModel[]): string {
   return JSON.stringify(
     models.map((m) => ({ id: m.id, name: m.name, ownedBy: m.ownedBy, created: m.created, reasoning: m.reasoning })),
   );
-}
-
-/** A strong etag over the models alone, so a refresh that only moves `checkedAt` keeps clients' caches valid. */
-export function modelsEtag(models: readonly CatalogModel[]): string {
-  return `"${createHash("sha256").update(canonicalModelsJson(models), "utf8").digest("base64url")}"`;
 }
 
 /** Same models in the same order: equal exactly when their etags are. */

@@ -1,4 +1,5 @@
-import { modelsEtag, sameModels, type Catalog, type CatalogModel } from "./models.js";
+import { sameModels, type Catalog, type CatalogModel } from "./models.js";
+import { NO_OVERRIDES, servedEtag, serveModels, type Overrides, type ServedModel } from "./overrides.js";
 import { InconsistentCatalogError, type CatalogStore } from "./store.js";
 import { ApiError, DependencyError } from "../errors.js";
 import { describeError, type Log } from "../logger.js";
@@ -9,13 +10,21 @@ export type LiveModels = (region: string) => Promise<CatalogModel[]>;
 
 export interface CatalogServiceOptions {
   ttlMs: number;
+  /** The region's Mantle root, which the models' `baseUrl`s are built on. */
+  mantleRoot: (region: string) => string;
+  /** The team's overrides; none when absent. */
+  overrides?: { current(): Promise<Overrides> };
   /** How soon a stale or failed region is looked at again; keeps SSM and Mantle calls bounded. */
   recheckMs?: number;
 }
 
 /** A catalog as a request gets it. */
 export interface ServedCatalog {
+  /** As stored: Mantle's list. */
   catalog: Catalog;
+  /** As served: rules and overrides applied, hidden models left out. */
+  models: ServedModel[];
+  /** Over `models`, so an override change moves it too. */
   etag: string;
   stale: boolean;
   /** Seconds until the catalog is due, for `cache-control: max-age`. */
@@ -24,8 +33,15 @@ export interface ServedCatalog {
 
 interface Held {
   catalog: Catalog;
-  etag: string;
   recheckAt: number;
+}
+
+/** A region's served view, kept while neither the catalog nor the overrides change. */
+interface View {
+  catalog: Catalog;
+  overrides: Overrides;
+  models: ServedModel[];
+  etag: string;
 }
 
 export interface RefreshOutcome {
@@ -42,6 +58,7 @@ export interface RefreshOutcome {
 export class CatalogService {
   private readonly held = new Map<string, Held>();
   private readonly loading = new Map<string, Promise<Held>>();
+  private readonly views = new Map<string, View>();
   private readonly recheckMs: number;
 
   constructor(
@@ -57,14 +74,25 @@ export class CatalogService {
   async get(region: string): Promise<ServedCatalog> {
     const held = this.held.get(region);
     const chosen = held !== undefined && this.clock() < held.recheckAt ? held : await this.singleFlight(region);
+    const view = this.view(region, chosen.catalog, (await this.options.overrides?.current()) ?? NO_OVERRIDES);
     const dueAt = Date.parse(chosen.catalog.checkedAt) + this.options.ttlMs;
     const now = this.clock();
     return {
       catalog: chosen.catalog,
-      etag: chosen.etag,
+      models: view.models,
+      etag: view.etag,
       stale: now > dueAt,
       maxAgeSeconds: Math.max(0, Math.floor((dueAt - now) / 1000)),
     };
+  }
+
+  private view(region: string, catalog: Catalog, overrides: Overrides): View {
+    const kept = this.views.get(region);
+    if (kept !== undefined && kept.catalog === catalog && kept.overrides === overrides) return kept;
+    const models = serveModels(catalog.models, overrides, this.options.mantleRoot(region));
+    const view: View = { catalog, overrides, models, etag: servedEtag(models) };
+    this.views.set(region, view);
+    return view;
   }
 
   /** The scheduled path: always asks Mantle, then stores what changed. */
@@ -143,7 +171,7 @@ export class CatalogService {
 
   private hold(region: string, catalog: Catalog): Held {
     const dueAt = Date.parse(catalog.checkedAt) + this.options.ttlMs;
-    const held: Held = { catalog, etag: modelsEtag(catalog.models), recheckAt: Math.max(dueAt, this.clock() + this.recheckMs) };
+    const held: Held = { catalog, recheckAt: Math.max(dueAt, this.clock() + this.recheckMs) };
     this.held.set(region, held);
     return held;
   }

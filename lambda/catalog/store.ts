@@ -1,8 +1,8 @@
-import { createHash } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
-import { gunzipSync, gzipSync } from "node:zlib";
 import { CatalogError, canonicalModelsJson, sameModels, type Catalog, type CatalogModel } from "./models.js";
+import { isShardCount, sha256Hex, ShardedDocument } from "./sharded.js";
 import type { ParameterStore } from "../store/index.js";
+
+export { InconsistentCatalogError, MAX_SHARDS, SHARD_MAX_CHARS } from "./sharded.js";
 
 /*
  * Storage format (SPEC §5), per region R under the parameter prefix P:
@@ -19,19 +19,7 @@ import type { ParameterStore } from "../store/index.js";
  * 4,096 characters, one per Standard-tier shard parameter.
  */
 
-/** Standard-tier Parameter Store limit on a value. */
-export const SHARD_MAX_CHARS = 4096;
-/**
- * Refuse catalogs needing more shards: each costs a PutParameter on write and a tenth
- * of a GetParameters on read, against an account-wide SSM budget. 100 shards hold
- * about 300 KB of gzip, some tens of thousands of models.
- */
-export const MAX_SHARDS = 100;
 const FORMAT_VERSION = 1;
-// A stored payload is never near this; the bound stops a corrupt shard set from
-// inflating into something that exhausts the Lambda's memory.
-const MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
-const DEFAULT_RETRY_DELAY_MS = 250;
 
 /** The index parameter's content. */
 export interface CatalogIndex {
@@ -41,17 +29,6 @@ export interface CatalogIndex {
   /** Hex SHA-256 of the uncompressed payload JSON. */
   sha256: string;
   parts: number;
-}
-
-/**
- * The shards do not match the index (missing, mixed from two versions, or a different
- * payload). A read that still sees this after its one retry throws it.
- */
-export class InconsistentCatalogError extends CatalogError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "InconsistentCatalogError";
-  }
 }
 
 export interface CatalogStoreOptions {
@@ -71,7 +48,7 @@ export interface CatalogWriteResult {
 /** A region's catalog in the parameter store: one index parameter plus gzip+base64 shards. */
 export class CatalogStore {
   private readonly prefix: string;
-  private readonly retryDelayMs: number;
+  private readonly retryDelayMs: number | undefined;
 
   constructor(
     private readonly store: ParameterStore,
@@ -79,7 +56,7 @@ export class CatalogStore {
     options: CatalogStoreOptions = {},
   ) {
     this.prefix = prefix.replace(/\/+$/, "");
-    this.retryDelayMs = options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
+    this.retryDelayMs = options.retryDelayMs;
   }
 
   indexName(region: string): string {
@@ -87,7 +64,7 @@ export class CatalogStore {
   }
 
   shardName(region: string, i: number): string {
-    return `${this.indexName(region)}/${i}`;
+    return this.document(region).shardName(i);
   }
 
   /**
@@ -96,138 +73,40 @@ export class CatalogStore {
    * still inconsistent, it throws `InconsistentCatalogError`. Store failures propagate.
    */
   async read(region: string): Promise<Catalog | undefined> {
-    try {
-      return await this.readOnce(region);
-    } catch (error) {
-      if (!(error instanceof InconsistentCatalogError)) throw error;
-    }
-    if (this.retryDelayMs > 0) await sleep(this.retryDelayMs);
-    try {
-      return await this.readOnce(region);
-    } catch (error) {
-      if (!(error instanceof InconsistentCatalogError)) throw error;
-      throw new InconsistentCatalogError(`stored catalog for ${region} is inconsistent after a retry: ${error.message}`, {
-        cause: error,
-      });
-    }
+    const found = await this.document(region).read();
+    if (found === undefined) return undefined;
+    const { index, payload } = found;
+    return { checkedAt: index.checkedAt, changedAt: index.changedAt, models: parsePayload(payload, region) };
   }
 
   /**
    * Stores `catalog`. When `previous` (the catalog last read from the store) has the
    * same models and the stored index still describes them, only the index is rewritten
-   * — one PutParameter — and the stored `changedAt` is kept. Otherwise every shard is
-   * written, then the index (so a reader never meets an index naming absent shards),
-   * then the shards a longer stored version left beyond the new count are deleted; if
-   * a shard or the index write fails, the shards it already overwrote are put back
-   * before it throws (unless the index turns out to have been written after all).
-   * Either way the current index is read first: it, not `previous`, says what the
-   * shards hold, since another writer may have run in between.
+   * — one PutParameter — and the stored `changedAt` is kept. Otherwise the shards and
+   * the index are written as `ShardedDocument.write` does, failures putting the old
+   * shards back. Either way the current index is read first: it, not `previous`, says
+   * what the shards hold, since another writer may have run in between.
    */
   async write(region: string, catalog: Catalog, previous?: Catalog): Promise<CatalogWriteResult> {
     const payload = Buffer.from(payloadJson(catalog.models), "utf8");
-    const sha256 = createHash("sha256").update(payload).digest("hex");
-    const indexName = this.indexName(region);
-    const current = await this.readIndexQuietly(region);
+    const document = this.document(region);
+    const current = await document.readIndexQuietly();
 
-    if (previous !== undefined && sameModels(previous.models, catalog.models) && current?.sha256 === sha256) {
+    if (previous !== undefined && sameModels(previous.models, catalog.models) && current?.sha256 === sha256Hex(payload)) {
       const next: CatalogIndex = { ...current, checkedAt: catalog.checkedAt };
-      await this.store.put(indexName, JSON.stringify(next));
+      await document.writeIndex(next);
       return { wroteShards: false, catalog: { checkedAt: next.checkedAt, changedAt: next.changedAt, models: catalog.models } };
     }
-
-    const text = gzipSync(payload, { level: 9 }).toString("base64");
-    const pieces: string[] = [];
-    for (let i = 0; i < text.length; i += SHARD_MAX_CHARS) pieces.push(text.slice(i, i + SHARD_MAX_CHARS));
-    if (pieces.length > MAX_SHARDS) {
-      throw new CatalogError(`catalog for ${region} needs ${pieces.length} shards, more than ${MAX_SHARDS}`);
-    }
-    // Shards are overwritten in place (SPEC §5 fixes their names), so the stored version's
-    // shards are kept to put back if this write fails part-way: a failed refresh must not
-    // destroy the last good catalog.
-    const oldNames = Array.from({ length: current?.parts ?? 0 }, (_, i) => this.shardName(region, i));
-    const oldShards = new Map((oldNames.length > 0 ? await this.store.getMany(oldNames) : []).map((p) => [p.name, p.value]));
-    let failedAt = 0;
-    try {
-      // One at a time: PutParameter has a low default throughput, shared with the whole account.
-      for (const [i, piece] of pieces.entries()) {
-        failedAt = i;
-        await this.store.put(this.shardName(region, i), piece);
-      }
-    } catch (error) {
-      await this.restore(region, oldShards, failedAt);
-      throw error;
-    }
-    const next: CatalogIndex = {
-      v: FORMAT_VERSION,
-      checkedAt: catalog.checkedAt,
-      changedAt: catalog.changedAt,
-      sha256,
-      parts: pieces.length,
-    };
-    try {
-      await this.store.put(indexName, JSON.stringify(next));
-    } catch (error) {
-      // A failed index put may still have been applied (a timeout, say): only when the
-      // stored index does not name the new shards are the old ones put back.
-      const stored = await this.readIndexQuietly(region).catch(() => undefined);
-      if (stored?.sha256 !== sha256) await this.restore(region, oldShards, pieces.length - 1);
-      throw error;
-    }
-    for (let i = pieces.length; i < oldNames.length; i += 1) await this.store.delete(this.shardName(region, i));
+    const next = await document.write(
+      payload,
+      (shards) => ({ v: FORMAT_VERSION, checkedAt: catalog.checkedAt, changedAt: catalog.changedAt, ...shards }),
+      current,
+    );
     return { wroteShards: true, catalog: { checkedAt: next.checkedAt, changedAt: next.changedAt, models: catalog.models } };
   }
 
-  private async readOnce(region: string): Promise<Catalog | undefined> {
-    const raw = await this.store.get(this.indexName(region));
-    if (raw === undefined) return undefined;
-    const index = parseIndex(raw, region);
-    const names = Array.from({ length: index.parts }, (_, i) => this.shardName(region, i));
-    const found = new Map((await this.store.getMany(names)).map((p) => [p.name, p.value]));
-    const pieces: string[] = [];
-    for (const name of names) {
-      const piece = found.get(name);
-      if (piece === undefined) throw new InconsistentCatalogError(`catalog shard ${name} is missing`);
-      pieces.push(piece);
-    }
-    let payload: Buffer;
-    try {
-      payload = gunzipSync(Buffer.from(pieces.join(""), "base64"), { maxOutputLength: MAX_PAYLOAD_BYTES });
-    } catch (error) {
-      throw new InconsistentCatalogError(`catalog shards for ${region} do not decompress`, { cause: error });
-    }
-    if (createHash("sha256").update(payload).digest("hex") !== index.sha256) {
-      throw new InconsistentCatalogError(`catalog shards for ${region} do not match the index's sha256`);
-    }
-    return { checkedAt: index.checkedAt, changedAt: index.changedAt, models: parsePayload(payload, region) };
-  }
-
-  /**
-   * Puts back the old shards 0..failed. The failed put is included because a put that
-   * errored (a timeout, say) may still have been applied. Best effort: the caller gets
-   * the original failure, and a shard left mixed is what readers detect anyway.
-   */
-  private async restore(region: string, oldShards: ReadonlyMap<string, string>, failed: number): Promise<void> {
-    for (let i = 0; i <= failed; i += 1) {
-      const name = this.shardName(region, i);
-      const value = oldShards.get(name);
-      if (value === undefined) continue;
-      try {
-        await this.store.put(name, value);
-      } catch {
-        return;
-      }
-    }
-  }
-
-  /** The stored index for deciding how to write; unreadable counts as absent, since the write replaces it. */
-  private async readIndexQuietly(region: string): Promise<CatalogIndex | undefined> {
-    const raw = await this.store.get(this.indexName(region));
-    if (raw === undefined) return undefined;
-    try {
-      return parseIndex(raw, region);
-    } catch {
-      return undefined;
-    }
+  private document(region: string): ShardedDocument<CatalogIndex> {
+    return new ShardedDocument(this.store, this.indexName(region), `catalog for ${region}`, (raw) => parseIndex(raw, region), this.retryDelayMs);
   }
 }
 
@@ -257,10 +136,7 @@ function parseIndex(raw: string, region: string): CatalogIndex {
     !isIsoTime(changedAt) ||
     typeof sha256 !== "string" ||
     !/^[0-9a-f]{64}$/.test(sha256) ||
-    typeof parts !== "number" ||
-    !Number.isInteger(parts) ||
-    parts < 1 ||
-    parts > MAX_SHARDS
+    !isShardCount(parts)
   ) {
     throw new CatalogError(`catalog index for ${region} is malformed`);
   }

@@ -85,8 +85,8 @@ export function createApi(deps: ApiDependencies): Api {
     if (etagMatches(header(event, "if-none-match"), served.etag)) {
       return { statusCode: 304, headers: { ...headers, "x-request-id": requestId }, body: "" };
     }
-    const { checkedAt, changedAt, models } = served.catalog;
-    const body = { region, baseUrl: baseUrl(config, region), checkedAt, changedAt, stale: served.stale, models };
+    const { checkedAt, changedAt } = served.catalog;
+    const body = { region, baseUrl: baseUrl(config, region), checkedAt, changedAt, stale: served.stale, models: served.models };
     return jsonResponse(200, body, requestId, headers);
   }
 

@@ -26,6 +26,11 @@ export interface KeyCacheOptions {
   /** Await every poll (the local file store is cheap and its changes must show at once). */
   blockingPoll?: boolean;
   random?: () => number;
+  /**
+   * Called after a version change once the keys are loaded (not at the first load). The
+   * version also stands for the catalog overrides, which reload here at no extra poll.
+   */
+  onVersionChange?: () => Promise<void>;
 }
 
 const UNAUTHORIZED = "missing or invalid API key";
@@ -111,8 +116,10 @@ export class KeyCache {
     try {
       const version = (await this.store.get(keysVersionParameter(this.options.prefix))) ?? "";
       if (this.keys === undefined || version !== this.version) {
+        const changed = this.keys !== undefined;
         this.keys = await this.load();
         this.log.info("api keys loaded", { keyCount: this.keys.size });
+        if (changed) await this.options.onVersionChange?.();
       }
       this.version = version;
       this.syncedAt = this.clock();

@@ -9,6 +9,7 @@ export {
   keyParameter,
   keysPath,
   keysVersionParameter,
+  newKeysVersion,
   parseKeyRecord,
   type Caller,
   type KeyRecord,

@@ -136,3 +136,5 @@ function isRateLimit(value: unknown): value is RateLimit {
 export const keysPath = (prefix: string): string => `${prefix}/keys`;
 export const keyParameter = (prefix: string, keyId: string): string => `${prefix}/keys/${keyId}`;
 export const keysVersionParameter = (prefix: string): string => `${prefix}/keys-version`;
+/** A fresh value for keys-version: every admin write of keys or catalog overrides sets one. */
+export const newKeysVersion = (): string => randomBytes(12).toString("base64url");

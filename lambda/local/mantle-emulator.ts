@@ -15,6 +15,20 @@ import { gzipSync } from "node:zlib";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { MANTLE_REGIONS } from "../regions.js";
+import { apiPath, familyTraits, parseApiPath, type ModelApi, type ModelRoute } from "../catalog/index.js";
+import {
+  anthropicMessage,
+  anthropicStream,
+  chatCompletion,
+  chatStream,
+  countWords,
+  isRecord,
+  planTurn,
+  readConversation,
+  responseObject,
+  responseStream,
+  type Reply,
+} from "./mantle-wire.js";
 
 // ---------------------------------------------------------------------------
 // Types
@@ -37,7 +51,17 @@ export interface EmulatorModel {
   readonly id: string;
   readonly created?: number | null;
   readonly owned_by?: string;
+  /** How Mantle serves it; default: the family rules of the catalog (lambda/catalog/routes.ts). Not sent. */
+  readonly serving?: ModelServing;
+  /** Served but left out of `GET /v1/models`, as Mantle does with some Claude models. Not sent. */
+  readonly unlisted?: boolean;
   readonly [extra: string]: unknown;
+}
+
+/** The one path prefix that serves a model, and the APIs it answers there. */
+export interface ModelServing {
+  readonly route: ModelRoute;
+  readonly apis: readonly ModelApi[];
 }
 
 export type FailureMode =
@@ -87,11 +111,6 @@ interface RequestContext {
   readonly acceptsGzip: boolean;
 }
 
-interface Route {
-  readonly method: "GET" | "POST";
-  readonly path: string;
-  readonly handle: (ctx: RequestContext) => Promise<void> | void;
-}
 
 // ---------------------------------------------------------------------------
 // Constants
@@ -116,8 +135,17 @@ const DEFAULT_CATALOG: readonly EmulatorModel[] = [
   { id: "mistral.devstral-2-123b", created: 1765152000, owned_by: "mistral" },
   { id: "qwen.qwen3-32b", created: 1745884800, owned_by: "qwen" },
   { id: "google.gemma-3-27b-it", created: 1741737600, owned_by: "google" },
+  // One model of each other route: GPT-5 answers Responses on /openai/v1 only, Claude Messages on /anthropic.
+  { id: "openai.gpt-5.5", created: 1777593600, owned_by: "openai" },
+  { id: "anthropic.claude-haiku-4-5", created: 1760486400, owned_by: "anthropic" },
+  { id: "anthropic.claude-sonnet-4-5", created: 1759190400, owned_by: "anthropic" },
 ];
 
+/**
+ * `GET <emulator url>/_emulator/calls` lists the calls the emulator answered ({@link EmulatorCall}):
+ * a status other than 401 means the bearer token was verified. Not a Mantle route.
+ */
+export const CALLS_PATH = "/_emulator/calls";
 const TOKEN_PREFIX = "bedrock-api-key-";
 const TOKEN_HOST = "bedrock.amazonaws.com";
 const SERVICE = "bedrock";
@@ -317,44 +345,41 @@ export async function verifyBearerToken(token: string, opts: VerifyOptions): Pro
 // ---------------------------------------------------------------------------
 
 function modelList(models: readonly EmulatorModel[]): unknown {
-  return { object: "list", data: models.map((m) => ({ object: "model", ...m })) };
+  const listed = models.filter((m) => m.unlisted !== true);
+  return { object: "list", data: listed.map(({ serving: _serving, unlisted: _unlisted, ...wire }) => ({ object: "model", ...wire })) };
 }
 
+/** Mantle's error body on its OpenAI surfaces; the SDK reads message, type, param and code. */
 function openAiError(message: string, type: string, code: string): unknown {
-  return { error: { message, type, code } };
+  return { error: { message, type, param: null, code } };
+}
+
+/** On `/anthropic` Mantle answers in the Anthropic shape, whose SDK reads `error.type` and `error.message`. */
+function anthropicError(message: string, type: string): unknown {
+  return { type: "error", error: { type, message } };
 }
 
 function replyText(region: string, model: string): string {
   return `Hello from the Mantle emulator in ${region}, answering as ${model}.`;
 }
 
-function countWords(text: string): number {
-  return text.split(/\s+/).filter(Boolean).length;
+/** How Mantle serves a model: its own `serving`, else the family rules mantle-vend's catalog uses. */
+function servingOf(model: EmulatorModel): ModelServing {
+  if (model.serving !== undefined) return model.serving;
+  const { route, apis } = familyTraits(model.id);
+  return { route, apis };
 }
 
-/** Text of the last user message, whether content is a string or content parts. */
-function promptWords(messages: unknown): number {
-  if (!Array.isArray(messages)) return 0;
-  let words = 0;
-  for (const message of messages) {
-    const content: unknown = isRecord(message) ? message["content"] : undefined;
-    if (typeof content === "string") words += countWords(content);
-    else if (Array.isArray(content)) {
-      for (const part of content) {
-        if (isRecord(part) && typeof part["text"] === "string") words += countWords(part["text"]);
-      }
-    }
+/** Mantle's refusal of a served model on this path, or undefined when the path serves it. */
+function routeRefusal(model: string, serving: ModelServing, route: ModelRoute, api: ModelApi): { message: string; code: string } | undefined {
+  if (api === "messages" && !serving.apis.includes("messages")) {
+    return { message: `The model '${model}' does not support the '${apiPath(route, api)}' API`, code: "invalid_request_error" };
   }
-  return words;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** Splits a reply into word-sized deltas so a stream has several content events. */
-function streamPieces(text: string): string[] {
-  return text.match(/\S+\s*/g) ?? [text];
+  if (serving.route !== route) return { message: `model \`${model}\` isn't supported on this route`, code: "validation_error" };
+  if (!serving.apis.includes(api)) {
+    return { message: `The model '${model}' does not support the '${apiPath(route, api)}' API`, code: "validation_error" };
+  }
+  return undefined;
 }
 
 let oversizedBody: Buffer | undefined;
@@ -412,11 +437,6 @@ export class MantleEmulator {
   private gzip: boolean;
   private nextId = 1;
 
-  private readonly routes: readonly Route[] = [
-    { method: "GET", path: "/v1/models", handle: (ctx) => this.listModels(ctx) },
-    { method: "POST", path: "/v1/chat/completions", handle: (ctx) => this.chatCompletions(ctx) },
-    { method: "POST", path: "/anthropic/v1/messages", handle: (ctx) => this.anthropicMessages(ctx) },
-  ];
 
   private constructor(server: Server, url: string, opts: EmulatorStartOptions) {
     this.server = server;
@@ -507,6 +527,12 @@ export class MantleEmulator {
       acceptsGzip: typeof acceptEncoding === "string" && /\bgzip\b/i.test(acceptEncoding),
     };
     try {
+      if (method === "GET" && pathname === CALLS_PATH) {
+        // For tests of other processes (npm start --offline): what this emulator answered, token checks included.
+        const body = Buffer.from(JSON.stringify({ calls: this.callLog }), "utf8");
+        ctx.res.writeHead(200, { "content-type": "application/json", "content-length": body.length }).end(body);
+        return;
+      }
       if (!MANTLE_REGIONS.includes(region)) {
         return this.sendJson(ctx, 404, openAiError("Unknown region.", "invalid_request_error", "not_found"));
       }
@@ -519,13 +545,14 @@ export class MantleEmulator {
         const reason = bearerFrom(req) === undefined ? "missing bearer token" : auth.reason;
         return this.sendJson(ctx, 401, openAiError(`Authentication failed: ${reason}.`, "invalid_request_error", "invalid_api_key"));
       }
-      const sameRoute = this.routes.filter((r) => r.path === path);
-      const route = sameRoute.find((r) => r.method === method);
-      if (route) return await route.handle(ctx);
-      if (sameRoute.length > 0) {
+      const called = parseApiPath(path);
+      if (path !== "/v1/models" && called === undefined) {
+        return this.sendJson(ctx, 404, openAiError("Not found.", "invalid_request_error", "not_found"));
+      }
+      if (method !== (called === undefined ? "GET" : "POST")) {
         return this.sendJson(ctx, 405, openAiError("Method not allowed.", "invalid_request_error", "method_not_allowed"));
       }
-      return this.sendJson(ctx, 404, openAiError("Not found.", "invalid_request_error", "not_found"));
+      return called === undefined ? this.listModels(ctx) : await this.inference(ctx, called.route, called.api);
     } catch {
       if (!res.headersSent) this.sendJson(ctx, 500, openAiError("Internal error.", "server_error", "internal_error"));
       else res.destroy();
@@ -579,7 +606,7 @@ export class MantleEmulator {
   // --- routes ---------------------------------------------------------------
 
   private listModels(ctx: RequestContext): void {
-    const models = this.catalogs.get(ctx.region) ?? DEFAULT_CATALOG;
+    const models = this.modelsOf(ctx.region);
     const failure = this.failures.get(ctx.region);
     switch (failure) {
       case undefined:
@@ -621,74 +648,49 @@ export class MantleEmulator {
     ctx.res.once("close", () => clearInterval(timer));
   }
 
-  private async chatCompletions(ctx: RequestContext): Promise<void> {
+  /**
+   * One inference call, checked as Mantle checks it: the model must be served in this region
+   * (404), on this prefix and with this API (400), then answered in the API's own shapes.
+   */
+  private async inference(ctx: RequestContext, route: ModelRoute, api: ModelApi): Promise<void> {
+    const fail = (status: number, type: string, code: string, message: string): void =>
+      this.sendJson(ctx, status, api === "messages" ? anthropicError(message, type) : openAiError(message, type, code));
     const body = await this.readJson(ctx);
-    if (!body || typeof body["model"] !== "string" || !Array.isArray(body["messages"])) {
-      return this.sendJson(
-        ctx,
-        400,
-        openAiError("Request body must be JSON with a string `model` and a `messages` array.", "invalid_request_error", "invalid_request"),
-      );
-    }
-    const model = body["model"];
-    const id = `chatcmpl-emu-${this.nextId++}`;
-    const created = Math.floor(this.now() / 1000);
-    const text = replyText(ctx.region, model);
-    if (body["stream"] === true) return this.streamChat(ctx, id, created, model, text);
+    const conversation = body === undefined ? "Request body must be a JSON object." : readConversation(api, body);
+    if (typeof conversation === "string") return fail(400, "invalid_request_error", "invalid_request", conversation);
+    const { model } = conversation;
+    const served = this.modelsOf(ctx.region).find((m) => m.id === model);
+    if (served === undefined) return fail(404, "not_found_error", "not_found_error", `The model '${model}' does not exist`);
+    const refusal = routeRefusal(model, servingOf(served), route, api);
+    if (refusal !== undefined) return fail(400, "invalid_request_error", refusal.code, refusal.message);
 
-    const promptTokens = promptWords(body["messages"]);
-    const completionTokens = countWords(text);
-    this.sendJson(ctx, 200, {
-      id,
-      object: "chat.completion",
-      created,
-      model,
-      choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }],
-      usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
-    });
+    const reply: Reply = { n: this.nextId++, created: Math.floor(this.now() / 1000), model, promptTokens: countWords(conversation.prompt) };
+    const turn = planTurn(conversation, replyText(ctx.region, model));
+    switch (api) {
+      case "chat-completions":
+        return conversation.stream ? this.stream(ctx, chatStream(reply, turn, conversation.includeUsage)) : this.sendJson(ctx, 200, chatCompletion(reply, turn));
+      case "responses":
+        return conversation.stream ? this.stream(ctx, responseStream(reply, turn)) : this.sendJson(ctx, 200, responseObject(reply, turn));
+      case "messages":
+        return conversation.stream ? this.stream(ctx, anthropicStream(reply, turn)) : this.sendJson(ctx, 200, anthropicMessage(reply, turn));
+    }
   }
 
-  private async streamChat(ctx: RequestContext, id: string, created: number, model: string, text: string): Promise<void> {
+  private modelsOf(region: string): readonly EmulatorModel[] {
+    return this.catalogs.get(region) ?? DEFAULT_CATALOG;
+  }
+
+  private async stream(ctx: RequestContext, frames: readonly string[]): Promise<void> {
     const { res } = ctx;
     this.record(ctx, 200);
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
     res.flushHeaders();
-    const chunk = (delta: Record<string, string>, finish: string | null): string =>
-      `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
-    const events = [
-      chunk({ role: "assistant", content: "" }, null),
-      ...streamPieces(text).map((piece) => chunk({ content: piece }, null)),
-      chunk({}, "stop"),
-      "data: [DONE]\n\n",
-    ];
-    for (const [i, event] of events.entries()) {
+    for (const [i, frame] of frames.entries()) {
       // Delays make each event a separate network write, which is what clients must cope with.
-      if (i > 0) await sleep(this.streamChunkDelayMs);
+      if (i > 0 && this.streamChunkDelayMs > 0) await sleep(this.streamChunkDelayMs);
       if (res.destroyed) return;
-      res.write(event);
+      res.write(frame);
     }
     res.end();
-  }
-
-  private async anthropicMessages(ctx: RequestContext): Promise<void> {
-    const body = await this.readJson(ctx);
-    if (!body || typeof body["model"] !== "string" || !Array.isArray(body["messages"])) {
-      return this.sendJson(ctx, 400, {
-        type: "error",
-        error: { type: "invalid_request_error", message: "Request body must be JSON with a string `model` and a `messages` array." },
-      });
-    }
-    const model = body["model"];
-    const text = replyText(ctx.region, model);
-    this.sendJson(ctx, 200, {
-      id: `msg_emu_${this.nextId++}`,
-      type: "message",
-      role: "assistant",
-      model,
-      content: [{ type: "text", text }],
-      stop_reason: "end_turn",
-      stop_sequence: null,
-      usage: { input_tokens: promptWords(body["messages"]), output_tokens: countWords(text) },
-    });
   }
 }

@@ -4,11 +4,15 @@ import {
   MAX_UPSTREAM_BYTES,
   etagMatches,
   isReasoningModel,
-  modelsEtag,
   parseUpstreamModels,
   sameModels,
   type CatalogModel,
 } from "../../lambda/catalog/models.js";
+import { NO_OVERRIDES, servedEtag, serveModels, type ServedModel } from "../../lambda/catalog/overrides.js";
+
+const ROOT = "https://bedrock-mantle.us-east-1.api.aws";
+const served = (models: CatalogModel[]): ServedModel[] => serveModels(models, NO_OVERRIDES, ROOT);
+const modelsEtag = (models: ServedModel[]): string => servedEtag(models);
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const parse = (value: unknown): CatalogModel[] => parseUpstreamModels(bytes(JSON.stringify(value)));
@@ -215,38 +219,53 @@ describe("isReasoningModel follows the SPEC §1 id patterns, case-insensitively"
   });
 });
 
-describe("modelsEtag is a strong etag that changes if and only if the models change", () => {
-  const base = parse(MANTLE_ANSWER);
-  const copy = (): CatalogModel[] => base.map((m) => ({ ...m }));
+describe("the catalog etag is a strong etag that changes if and only if the served models change", () => {
+  const base = served(parse(MANTLE_ANSWER));
+  const copy = (): ServedModel[] => base.map((m) => ({ ...m, apis: [...m.apis], input: [...m.input] }));
 
   it("is a quoted strong etag of etag characters", () => {
     expect(modelsEtag(base)).toMatch(/^"[A-Za-z0-9_-]{43}"$/);
   });
 
   it("is the same for equal models, however their objects were built", () => {
-    const reordered = base.map((m) => ({ reasoning: m.reasoning, created: m.created, ownedBy: m.ownedBy, name: m.name, id: m.id }));
+    const reordered = base.map((m) => ({
+      input: m.input,
+      maxOutputTokens: m.maxOutputTokens,
+      contextWindow: m.contextWindow,
+      baseUrl: m.baseUrl,
+      apis: m.apis,
+      reasoning: m.reasoning,
+      created: m.created,
+      ownedBy: m.ownedBy,
+      name: m.name,
+      id: m.id,
+    }));
     expect(modelsEtag(copy())).toBe(modelsEtag(base));
     expect(modelsEtag(reordered)).toBe(modelsEtag(base));
   });
 
   it("is the same for the same upstream answer with different unknown fields or entry order", () => {
     const shuffled = { data: [...MANTLE_ANSWER.data].reverse().map((m) => ({ ...m, served_at: Date.now() })) };
-    expect(modelsEtag(parse(shuffled))).toBe(modelsEtag(base));
+    expect(modelsEtag(served(parse(shuffled)))).toBe(modelsEtag(base));
   });
 
-  it.each<[string, (models: CatalogModel[]) => void]>([
-    ["a model is added", (m) => m.push({ id: "z.z", name: "z.z", ownedBy: null, created: null, reasoning: false })],
+  it.each<[string, (models: ServedModel[]) => void]>([
+    ["a model is added", (m) => m.push({ ...(m[0] as ServedModel), id: "z.z" })],
     ["a model is removed", (m) => m.pop()],
     ["an id changes", (m) => Object.assign(m[0] ?? {}, { id: "deepseek.v3.3" })],
     ["a name changes", (m) => Object.assign(m[0] ?? {}, { name: "DeepSeek V3.2" })],
     ["ownedBy changes", (m) => Object.assign(m[0] ?? {}, { ownedBy: null })],
     ["created changes", (m) => Object.assign(m[0] ?? {}, { created: 1 })],
-    ["reasoning changes", (m) => Object.assign(m[0] ?? {}, { reasoning: true })],
+    ["reasoning changes", (m) => Object.assign(m[0] ?? {}, { reasoning: !(m[0] as ServedModel).reasoning })],
+    ["apis change", (m) => (m[0] as ServedModel).apis.push("responses")],
+    ["baseUrl changes", (m) => Object.assign(m[0] ?? {}, { baseUrl: `${ROOT}/openai/v1` })],
+    ["contextWindow changes", (m) => Object.assign(m[0] ?? {}, { contextWindow: 7 })],
+    ["maxOutputTokens changes", (m) => Object.assign(m[0] ?? {}, { maxOutputTokens: 7 })],
+    ["input changes", (m) => (m[0] as ServedModel).input.push("image")],
   ])("changes when %s", (_label, mutate) => {
     const changed = copy();
     mutate(changed);
     expect(modelsEtag(changed)).not.toBe(modelsEtag(base));
-    expect(sameModels(changed, base)).toBe(false);
   });
 
   it("is the etag of an empty list too, distinct from any non-empty one", () => {
@@ -303,7 +322,7 @@ describe("etagMatches implements RFC 9110 If-None-Match with weak comparison", (
   });
 
   it("matches the etag modelsEtag produces, and not another catalog's", () => {
-    const models = parse(MANTLE_ANSWER);
+    const models = served(parse(MANTLE_ANSWER));
     expect(etagMatches(modelsEtag(models), modelsEtag(models))).toBe(true);
     expect(etagMatches(modelsEtag(models.slice(1)), modelsEtag(models))).toBe(false);
   });

@@ -59,7 +59,7 @@ afterEach(async () => {
 });
 
 describe("GET /v1/models answers the region's catalog", () => {
-  it("lists the models sorted by id with inferred reasoning, the base URL and fresh times", async () => {
+  it("lists the models sorted by id with inferred reasoning, the family rules' routes and limits, the base URL and fresh times", async () => {
     const result = await models();
     expect(result.statusCode).toBe(200);
     const now = new Date(service.clock.now()).toISOString();
@@ -70,9 +70,18 @@ describe("GET /v1/models answers the region's catalog", () => {
       changedAt: now,
       stale: false,
       models: [
-        { id: "deepseek.v3.2", name: "deepseek.v3.2", ownedBy: "deepseek", created: null, reasoning: false },
-        { id: "moonshotai.kimi-k2-thinking", name: "moonshotai.kimi-k2-thinking", ownedBy: null, created: null, reasoning: true },
-        { id: "openai.gpt-oss-120b", name: "openai.gpt-oss-120b", ownedBy: "openai", created: 1754000000, reasoning: true },
+        {
+          ...{ id: "deepseek.v3.2", name: "deepseek.v3.2", ownedBy: "deepseek", created: null, reasoning: false },
+          ...{ apis: ["chat-completions"], baseUrl: `${emulator.rootFor("us-west-2")}/v1`, contextWindow: 164_000, maxOutputTokens: 8_000, input: ["text"] },
+        },
+        {
+          ...{ id: "moonshotai.kimi-k2-thinking", name: "moonshotai.kimi-k2-thinking", ownedBy: null, created: null, reasoning: true },
+          ...{ apis: ["chat-completions"], baseUrl: `${emulator.rootFor("us-west-2")}/v1`, contextWindow: 262_143, maxOutputTokens: 16_000, input: ["text"] },
+        },
+        {
+          ...{ id: "openai.gpt-oss-120b", name: "openai.gpt-oss-120b", ownedBy: "openai", created: 1754000000, reasoning: true },
+          ...{ apis: ["chat-completions", "responses"], baseUrl: `${emulator.rootFor("us-west-2")}/v1`, contextWindow: 128_000, maxOutputTokens: 16_000, input: ["text"] },
+        },
       ],
     });
     expect(result.headers["cache-control"]).toBe(`private, max-age=${TTL_SECONDS}`);

@@ -328,11 +328,13 @@ describe("models prints the catalog as a table, or the server's object with --js
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(
       [
-        "MODEL                        REASONING  OWNED BY    CREATED",
-        "deepseek.v3.2                no         deepseek    2025-12-01",
-        "moonshotai.kimi-k2-thinking  yes        moonshotai  2025-11-07",
-        "openai.gpt-oss-120b          yes        openai      2025-08-05",
-        "qwen.qwen3-32b               no         -           -",
+        "MODEL                        API                         ROUTE       CONTEXT  MAX OUTPUT  REASONING  OWNED BY    CREATED",
+        "anthropic.claude-haiku-4-5   messages                    /anthropic  200000   64000       no         -           -",
+        "deepseek.v3.2                chat-completions            /v1         164000   8000        no         deepseek    2025-12-01",
+        "moonshotai.kimi-k2-thinking  chat-completions            /v1         262143   16000       yes        moonshotai  2025-11-07",
+        "openai.gpt-5.5               responses                   /openai/v1  1050000  128000      no         openai      2026-05-01",
+        "openai.gpt-oss-120b          chat-completions,responses  /v1         128000   16000       yes        openai      2025-08-05",
+        "qwen.qwen3-32b               chat-completions            /v1         -        -           no         -           -",
         "",
       ].join("\n"),
     );
@@ -347,20 +349,25 @@ describe("models prints the catalog as a table, or the server's object with --js
 });
 
 describe("openclaw-config emits a complete OpenClaw config for the region's models", () => {
-  const models = [
-    { id: "deepseek.v3.2", reasoning: false },
-    { id: "moonshotai.kimi-k2-thinking", reasoning: true },
-    { id: "openai.gpt-oss-120b", reasoning: true },
-    { id: "qwen.qwen3-32b", reasoning: false },
-  ].map(({ id, reasoning }) => ({
+  const model = (id: string, reasoning: boolean, contextWindow: number, maxTokens: number, api = "openai-completions", input = ["text"]) => ({
     id,
     name: id,
+    api,
     reasoning,
-    input: ["text"],
+    input,
     cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
-    contextWindow: 32000,
-    maxTokens: 4096,
-  }));
+    contextWindow,
+    maxTokens,
+  });
+  // Straight to Mantle: Chat Completions models on /v1 only (not GPT-5 on /openai/v1, not Claude); unknown limits fall back.
+  const models = [
+    model("deepseek.v3.2", false, 164000, 8000),
+    model("moonshotai.kimi-k2-thinking", true, 262143, 16000),
+    model("openai.gpt-oss-120b", true, 128000, 16000),
+    model("qwen.qwen3-32b", false, 32000, 4096),
+  ];
+  // Through the proxy, which moves each request to its model's prefix: Responses-only GPT-5 fits too; Claude still does not.
+  const proxied = [...models.slice(0, 2), model("openai.gpt-5.5", false, 1050000, 128000, "openai-responses", ["text", "image"]), ...models.slice(2)];
 
   it("plain: apiKey is an env SecretRef to AWS_BEARER_TOKEN_BEDROCK", async () => {
     const result = await runCli(["openclaw-config"], env(freshCacheHome(), { MANTLE_VEND_URL: front.url }));
@@ -421,7 +428,7 @@ describe("openclaw-config emits a complete OpenClaw config for the region's mode
             api: "openai-completions",
             auth: "api-key",
             apiKey: "mantle-vend-proxy",
-            models,
+            models: proxied,
           },
         },
       },
@@ -437,16 +444,16 @@ describe("openclaw-config emits a complete OpenClaw config for the region's mode
 });
 
 describe("models and openclaw-config against the real server's catalog", () => {
-  it("lists the emulator's models, with reasoning from the catalog", async () => {
-    const ids: Array<[string, boolean]> = [
-      ["deepseek.v3.2", false],
-      ["google.gemma-3-27b-it", false],
-      ["mistral.devstral-2-123b", false],
-      ["moonshotai.kimi-k2-thinking", true],
-      ["openai.gpt-oss-120b", true],
-      ["openai.gpt-oss-20b", false],
-      ["openai.gpt-oss-safeguard-120b", true],
-      ["qwen.qwen3-32b", false],
+  it("lists the emulator's models, with reasoning, limits and input from the catalog; openclaw-config leaves out what /v1 chat completions cannot call", async () => {
+    const callable: Array<[string, boolean, number, number, string[]]> = [
+      ["deepseek.v3.2", false, 164000, 8000, ["text"]],
+      ["google.gemma-3-27b-it", false, 32000, 4096, ["text", "image"]],
+      ["mistral.devstral-2-123b", false, 32000, 4096, ["text"]],
+      ["moonshotai.kimi-k2-thinking", true, 262143, 16000, ["text"]],
+      ["openai.gpt-oss-120b", true, 128000, 16000, ["text"]],
+      ["openai.gpt-oss-20b", false, 128000, 16000, ["text"]],
+      ["openai.gpt-oss-safeguard-120b", true, 128000, 16000, ["text"]],
+      ["qwen.qwen3-32b", false, 32000, 4096, ["text"]],
     ];
     const result = await runCli(["openclaw-config", "--region", "eu-west-2"], env(freshCacheHome()));
     expect(result.code).toBe(0);
@@ -458,14 +465,15 @@ describe("models and openclaw-config against the real server's catalog", () => {
             api: "openai-completions",
             auth: "api-key",
             apiKey: { source: "env", provider: "default", id: "AWS_BEARER_TOKEN_BEDROCK" },
-            models: ids.map(([id, reasoning]) => ({
+            models: callable.map(([id, reasoning, contextWindow, maxTokens, input]) => ({
               id,
               name: id,
+              api: "openai-completions",
               reasoning,
-              input: ["text"],
+              input,
               cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
-              contextWindow: 32000,
-              maxTokens: 4096,
+              contextWindow,
+              maxTokens,
             })),
           },
         },
@@ -473,7 +481,15 @@ describe("models and openclaw-config against the real server's catalog", () => {
     });
     const table = await runCli(["models", "--region", "eu-west-2"], env(freshCacheHome()));
     expect(table.code).toBe(0);
-    expect(table.stdout.split("\n").map((line) => line.split(" ")[0])).toEqual(["MODEL", ...ids.map(([id]) => id), ""]);
+    const rows = table.stdout.trim().split("\n").slice(1).map((line) => line.split(/ +/).slice(0, 3));
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        ["anthropic.claude-haiku-4-5", "messages", "/anthropic"],
+        ["openai.gpt-5.5", "responses", "/openai/v1"],
+        ["openai.gpt-oss-120b", "chat-completions,responses", "/v1"],
+      ]),
+    );
+    expect(rows.map(([id]) => id)).toEqual([...callable.map(([id]) => id), "anthropic.claude-haiku-4-5", "anthropic.claude-sonnet-4-5", "openai.gpt-5.5"].sort());
   });
 });
 

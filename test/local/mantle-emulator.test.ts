@@ -251,7 +251,7 @@ describe("every request without a valid bearer token for that root's region gets
     expect(res.status).toBe(401);
     const text = await res.text();
     const body = JSON.parse(text) as { error: Record<string, unknown> };
-    expect(body).toEqual({ error: { message: expect.any(String), type: "invalid_request_error", code: "invalid_api_key" } });
+    expect(body).toEqual({ error: { message: expect.any(String), type: "invalid_request_error", param: null, code: "invalid_api_key" } });
     if (token) {
       expect(text).not.toContain(token);
       expect(text).not.toContain(token.slice(PREFIX.length, PREFIX.length + 24));

@@ -94,15 +94,24 @@ export interface CatalogModelFixture {
   ownedBy: string | null;
   created: number | null;
   reasoning: boolean;
+  apis: string[];
+  baseUrl: string;
+  contextWindow: number | null;
+  maxOutputTokens: number | null;
+  input: string[];
 }
 
-/** A catalog in SPEC §3's shape. */
+/** A catalog in SPEC §3's shape, with a model on each of Mantle's three prefixes. */
 export function catalogFixture(region: string, baseUrl: string): Record<string, unknown> {
+  const root = baseUrl.replace(/\/v1$/, "");
+  const chat = { apis: ["chat-completions"], baseUrl: `${root}/v1`, input: ["text"] };
   const models: CatalogModelFixture[] = [
-    { id: "deepseek.v3.2", name: "deepseek.v3.2", ownedBy: "deepseek", created: 1764547200, reasoning: false },
-    { id: "moonshotai.kimi-k2-thinking", name: "moonshotai.kimi-k2-thinking", ownedBy: "moonshotai", created: 1762473600, reasoning: true },
-    { id: "openai.gpt-oss-120b", name: "openai.gpt-oss-120b", ownedBy: "openai", created: 1754352000, reasoning: true },
-    { id: "qwen.qwen3-32b", name: "qwen.qwen3-32b", ownedBy: null, created: null, reasoning: false },
+    { id: "anthropic.claude-haiku-4-5", name: "anthropic.claude-haiku-4-5", ownedBy: null, created: null, reasoning: false, apis: ["messages"], baseUrl: `${root}/anthropic`, contextWindow: 200000, maxOutputTokens: 64000, input: ["text", "image"] },
+    { id: "deepseek.v3.2", name: "deepseek.v3.2", ownedBy: "deepseek", created: 1764547200, reasoning: false, ...chat, contextWindow: 164000, maxOutputTokens: 8000 },
+    { id: "moonshotai.kimi-k2-thinking", name: "moonshotai.kimi-k2-thinking", ownedBy: "moonshotai", created: 1762473600, reasoning: true, ...chat, contextWindow: 262143, maxOutputTokens: 16000 },
+    { id: "openai.gpt-5.5", name: "openai.gpt-5.5", ownedBy: "openai", created: 1777593600, reasoning: false, apis: ["responses"], baseUrl: `${root}/openai/v1`, contextWindow: 1050000, maxOutputTokens: 128000, input: ["text", "image"] },
+    { id: "openai.gpt-oss-120b", name: "openai.gpt-oss-120b", ownedBy: "openai", created: 1754352000, reasoning: true, ...chat, apis: ["chat-completions", "responses"], contextWindow: 128000, maxOutputTokens: 16000 },
+    { id: "qwen.qwen3-32b", name: "qwen.qwen3-32b", ownedBy: null, created: null, reasoning: false, ...chat, contextWindow: null, maxOutputTokens: null },
   ];
   return {
     region,

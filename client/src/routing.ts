@@ -1,0 +1,90 @@
+/*
+ * Per-model routing of the proxy (SPEC §10), as pure decisions: which of Mantle's three
+ * prefixes serves a model, what the proxy does with a request for it, and the answers it
+ * gives itself. Mantle refuses a model on the wrong prefix; the catalog says the right one.
+ */
+import type { Catalog, CatalogModel, ModelApi } from "./types.js";
+
+export type MantleRoute = "/v1" | "/openai/v1" | "/anthropic";
+
+/** Each API on each prefix that can serve it, as a request path below the Mantle root. */
+const API_PATHS: ReadonlyArray<{ route: MantleRoute; api: ModelApi; path: string }> = [
+  { route: "/v1", api: "chat-completions", path: "/v1/chat/completions" },
+  { route: "/v1", api: "responses", path: "/v1/responses" },
+  { route: "/openai/v1", api: "chat-completions", path: "/openai/v1/chat/completions" },
+  { route: "/openai/v1", api: "responses", path: "/openai/v1/responses" },
+  { route: "/anthropic", api: "messages", path: "/anthropic/v1/messages" },
+];
+
+/** What a request path calls, or undefined for every other path (forwarded as it is). */
+export function calledApi(pathname: string): { route: MantleRoute; api: ModelApi } | undefined {
+  return API_PATHS.find((p) => p.path === pathname);
+}
+
+function pathOf(route: MantleRoute, api: ModelApi): string | undefined {
+  return API_PATHS.find((p) => p.route === route && p.api === api)?.path;
+}
+
+/** A model's prefix: its base URL below the region's Mantle root (the catalog's `baseUrl` minus `/v1`). */
+export function modelRoute(catalog: Catalog, model: CatalogModel): MantleRoute | undefined {
+  const root = catalog.baseUrl.replace(/\/v1\/?$/, "");
+  if (!model.baseUrl.startsWith(root)) return undefined;
+  const route = model.baseUrl.slice(root.length).replace(/\/+$/, "");
+  return route === "/v1" || route === "/openai/v1" || route === "/anthropic" ? route : undefined;
+}
+
+/** The `model` of a JSON request body, or undefined when it is not JSON or names none. */
+export function requestModel(body: Buffer): string | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString("utf8"));
+  } catch {
+    return undefined;
+  }
+  const model = typeof value === "object" && value !== null ? (value as Record<string, unknown>)["model"] : undefined;
+  return typeof model === "string" && model !== "" ? model : undefined;
+}
+
+export type RouteDecision =
+  /** Send it on to this path (query included), which may be the one it came with. */
+  | { kind: "forward"; path: string }
+  /** Answer it from the proxy. */
+  | { kind: "answer"; status: number; body: string };
+
+/**
+ * What to do with a call of `pathname` for `modelId`: forward it unchanged when the catalog
+ * does not know the model; refuse it (400, in the called API's own error shape, naming where
+ * the model is served) when the model lacks the called API; else move it to the model's prefix.
+ */
+export function decideRoute(catalog: Catalog, pathname: string, search: string, modelId: string): RouteDecision {
+  const unchanged: RouteDecision = { kind: "forward", path: `${pathname}${search}` };
+  const called = calledApi(pathname);
+  const model = catalog.models.find((m) => m.id === modelId);
+  const route = model === undefined ? undefined : modelRoute(catalog, model);
+  if (called === undefined || model === undefined || route === undefined) return unchanged;
+  if (!model.apis.includes(called.api)) return { kind: "answer", status: 400, body: unsupportedApi(called.api, model, route) };
+  const target = pathOf(route, called.api);
+  return target === undefined ? unchanged : { kind: "forward", path: `${target}${search}` };
+}
+
+function unsupportedApi(api: ModelApi, model: CatalogModel, route: MantleRoute): string {
+  const served = model.apis
+    .map((a) => [a, pathOf(route, a)] as const)
+    .filter((entry): entry is readonly [ModelApi, string] => entry[1] !== undefined)
+    .map(([a, path]) => `${a} at POST ${path}`);
+  const where = served.length > 0 ? `; it is served by ${served.join(" and ")}` : "";
+  const message = `model ${model.id} is not served by the ${api} API${where} (mantle-vend catalog)`;
+  if (api === "messages") return JSON.stringify({ type: "error", error: { type: "invalid_request_error", message } });
+  return JSON.stringify({ error: { message, type: "invalid_request_error", param: "model", code: "unsupported_api" } });
+}
+
+/** The team catalog in the OpenAI list shape of `GET /v1/models`, for discovery-based gateways. */
+export function openAiModelList(catalog: Catalog): string {
+  const data = catalog.models.map((m) => ({
+    id: m.id,
+    object: "model",
+    created: m.created ?? 0,
+    owned_by: typeof m.ownedBy === "string" && m.ownedBy !== "" ? m.ownedBy : (m.id.split(".")[0] ?? "mantle"),
+  }));
+  return JSON.stringify({ object: "list", data });
+}

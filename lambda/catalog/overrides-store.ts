@@ -1,0 +1,128 @@
+import { CatalogError } from "./models.js";
+import { checkOverrides, NO_OVERRIDES, OverridesError, type Overrides } from "./overrides.js";
+import { InconsistentCatalogError, isShardCount, ShardedDocument, type ShardIndex } from "./sharded.js";
+import { describeError, type Log } from "../logger.js";
+import type { ParameterStore } from "../store/index.js";
+import type { Clock } from "../clock.js";
+
+/*
+ * Storage format, under the parameter prefix P, sharded like a catalog (SPEC §5, §10):
+ *
+ *   P/catalog-overrides      index: {"v":1,"updatedAt","sha256","parts":n}
+ *   P/catalog-overrides/<i>  gzip+base64 shards of {"v":1,"overrides":{"<id or prefix*>":{…}}}
+ */
+const FORMAT_VERSION = 1;
+
+interface OverridesIndex extends ShardIndex {
+  v: 1;
+  updatedAt: string;
+}
+
+export const overridesParameter = (prefix: string): string => `${prefix.replace(/\/+$/, "")}/catalog-overrides`;
+
+function parseIndex(raw: string): OverridesIndex {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (error) {
+    throw new CatalogError("the catalog overrides index is not JSON", { cause: error });
+  }
+  const index = parsed as Partial<OverridesIndex> | null;
+  if (
+    typeof index !== "object" ||
+    index === null ||
+    index.v !== FORMAT_VERSION ||
+    typeof index.updatedAt !== "string" ||
+    typeof index.sha256 !== "string" ||
+    !/^[0-9a-f]{64}$/.test(index.sha256) ||
+    !isShardCount(index.parts)
+  ) {
+    throw new CatalogError("the catalog overrides index is malformed");
+  }
+  return { v: FORMAT_VERSION, updatedAt: index.updatedAt, sha256: index.sha256, parts: index.parts };
+}
+
+/** The overrides document in the parameter store. */
+export class OverridesStore {
+  private readonly document: ShardedDocument<OverridesIndex>;
+
+  constructor(store: ParameterStore, prefix: string, retryDelayMs?: number) {
+    this.document = new ShardedDocument(store, overridesParameter(prefix), "catalog overrides", parseIndex, retryDelayMs);
+  }
+
+  /** The stored overrides (none stored: empty); throws a CatalogError when they cannot be trusted. */
+  async read(): Promise<Overrides> {
+    const found = await this.document.read();
+    if (found === undefined) return NO_OVERRIDES;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(found.payload.toString("utf8"));
+    } catch {
+      throw new OverridesError("the stored catalog overrides are not JSON");
+    }
+    const doc = parsed as { v?: unknown; overrides?: unknown } | null;
+    if (typeof doc !== "object" || doc === null || doc.v !== FORMAT_VERSION) {
+      throw new OverridesError(`the stored catalog overrides are not a version ${FORMAT_VERSION} document`);
+    }
+    return checkOverrides(doc.overrides);
+  }
+
+  async write(overrides: Overrides, now: Date): Promise<void> {
+    const payload = Buffer.from(JSON.stringify({ v: FORMAT_VERSION, overrides: checkOverrides(overrides) }), "utf8");
+    const current = await this.document.readIndexQuietly();
+    await this.document.write(payload, (shards) => ({ v: FORMAT_VERSION, updatedAt: now.toISOString(), ...shards }), current);
+  }
+}
+
+/**
+ * The overrides a container serves with. Loaded on first use, reloaded when the service's
+ * config version changes (the keys-version poll), so a change costs no steady-state call.
+ * A document that cannot be read or trusted is logged and ignored: the last good one (or
+ * none) keeps serving. An unreachable store is retried at most once per `retryMs`.
+ */
+export class OverridesCache {
+  private overrides: Overrides = NO_OVERRIDES;
+  private loaded = false;
+  private retryAt: number | undefined;
+  private inflight: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: OverridesStore,
+    private readonly clock: Clock,
+    private readonly log: Log,
+    private readonly retryMs = 60_000,
+  ) {}
+
+  /** The overrides to serve; waits on the store only before the first load. */
+  async current(): Promise<Overrides> {
+    if (!this.loaded) await this.reload();
+    else if (this.retryAt !== undefined && this.clock() >= this.retryAt) void this.reload();
+    return this.overrides;
+  }
+
+  /** Reads the document again; concurrent callers share one read. Never throws. */
+  reload(): Promise<void> {
+    this.inflight ??= this.load().finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  private async load(): Promise<void> {
+    try {
+      this.overrides = await this.store.read();
+      this.retryAt = undefined;
+      this.log.info("catalog overrides loaded", { entries: Object.keys(this.overrides).length });
+    } catch (error) {
+      const untrusted = error instanceof CatalogError && !(error instanceof InconsistentCatalogError);
+      // A corrupt document stays corrupt until the next admin write, which bumps the version again.
+      this.retryAt = untrusted ? undefined : this.clock() + this.retryMs;
+      this.log.warn(untrusted ? "catalog overrides ignored: the stored document is invalid" : "catalog overrides unreadable; serving the last good ones", {
+        ...describeError(error),
+        entries: Object.keys(this.overrides).length,
+      });
+    } finally {
+      this.loaded = true;
+    }
+  }
+}

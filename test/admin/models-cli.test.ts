@@ -1,0 +1,95 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OverridesStore } from "../../lambda/catalog/overrides-store.js";
+import { SsmFake } from "../fakes/ssm-fake.js";
+import { credentialFreeEnv } from "../support/process.js";
+import { ssmStore } from "../support/ssm.js";
+
+const root = join(import.meta.dirname, "../..");
+const bin = join(root, "bin/mantle-vend-admin.js");
+let home: string;
+let ssm: SsmFake;
+
+beforeAll(async () => {
+  home = await mkdtemp(join(tmpdir(), "mantle-vend-models-admin-"));
+  ssm = await SsmFake.start();
+});
+afterAll(async () => {
+  await ssm.close();
+  await rm(home, { recursive: true, force: true });
+});
+
+const ssmEnv = () => ({ AWS_ENDPOINT_URL_SSM: ssm.url, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "AKIDADMIN", AWS_SECRET_ACCESS_KEY: "admin-secret" });
+
+async function admin(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(bin, args, { cwd: root, env: credentialFreeEnv(home, env) });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe("models set / list / unset edit the overrides in SSM and bump keys-version", () => {
+  it("set merges into the entry, list shows it, unset removes it; every write moves keys-version", async () => {
+    const version = () => ssm.value("/mantle-vend/keys-version");
+    expect((await admin(["models", "set", "openai.gpt-5.*", "--apis", "chat-completions,responses"], ssmEnv())).code).toBe(0);
+    const v1 = version();
+    expect((await admin(["models", "set", "openai.gpt-5.*", "--context-window", "400000", "--reasoning", "true"], ssmEnv())).code).toBe(0);
+    expect(version()).not.toBe(v1);
+    expect(await new OverridesStore(ssmStore(ssm), "/mantle-vend").read()).toEqual({
+      "openai.gpt-5.*": { apis: ["chat-completions", "responses"], contextWindow: 400000, reasoning: true },
+    });
+    const listed = await admin(["models", "list"], ssmEnv());
+    expect(listed.stdout).toMatch(/^MODEL +VISIBILITY +APIS +ROUTE +CONTEXT/);
+    expect(listed.stdout).toMatch(/openai\.gpt-5\.\* +- +chat-completions,responses +- +400000/);
+    const v2 = version();
+    expect((await admin(["models", "unset", "openai.gpt-5.*"], ssmEnv())).code).toBe(0);
+    expect(version()).not.toBe(v2);
+    expect(JSON.parse((await admin(["models", "list", "--json"], ssmEnv())).stdout)).toEqual({});
+  });
+});
+
+describe("models against the local file store", () => {
+  it("--local --data-dir writes the file store the local server reads", async () => {
+    const dir = join(home, "local");
+    expect((await admin(["models", "set", "anthropic.claude-opus-4-8", "--add", "--input", "text,image", "--local", "--data-dir", dir])).code).toBe(0);
+    expect((await admin(["--local", "--data-dir", dir, "models", "set", "deepseek.v3.2", "--hide"])).code).toBe(0);
+    const stored = JSON.parse(await readFile(join(dir, "parameters.json"), "utf8")) as Record<string, string>;
+    expect(Object.keys(stored).sort()).toEqual(["/mantle-vend/catalog-overrides", "/mantle-vend/catalog-overrides/0", "/mantle-vend/keys-version"]);
+    expect(JSON.parse((await admin(["models", "list", "--json", "--local", "--data-dir", dir])).stdout)).toEqual({
+      "anthropic.claude-opus-4-8": { input: ["text", "image"], add: true },
+      "deepseek.v3.2": { hidden: true },
+    });
+  });
+});
+
+describe("bad values are refused with a clear message and exit code 2, and nothing is written", () => {
+  it.each<[string[], RegExp]>([
+    [["--route", "/v2"], /route must be one of \/v1, \/openai\/v1, \/anthropic/],
+    [["--apis", "chat"], /apis must be a non-empty list of chat-completions, responses, messages/],
+    [["--context-window", "12k"], /--context-window takes a whole number of tokens/],
+    [["--max-output-tokens", "0"], /maxOutputTokens must be a whole number from 1/],
+    [["--reasoning", "yes"], /--reasoning takes true or false/],
+    [["--input", "text,audio"], /input must be a non-empty list of text, image/],
+    [["--hide", "--show"], /--hide and --show exclude each other/],
+    [[], /set needs at least one of/],
+    [["--colour", "red"], /Unknown option '--colour'/],
+  ])("set %j", async (flags, message) => {
+    const before = ssm.value("/mantle-vend/keys-version");
+    const result = await admin(["models", "set", "some.model", ...flags], ssmEnv());
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(ssm.value("/mantle-vend/keys-version")).toBe(before);
+  });
+
+  it("add on a prefix and a malformed key are refused", async () => {
+    expect((await admin(["models", "set", "openai.*", "--add"], ssmEnv())).stderr).toMatch(/add needs an exact model id/);
+    expect((await admin(["models", "unset", "a*b"], ssmEnv())).stderr).toMatch(/not a model id or an id prefix ending in \*/);
+  });
+});
