@@ -155,11 +155,57 @@ function sampleValue(schema: unknown): unknown {
   }
 }
 
-/** A tool call when tools are offered and no result came back yet (the tool named in the prompt, else the first); text otherwise. */
+const DIRECTIVE = "mantle-emulator: call ";
+
+/** The JSON object `text` starts with (strings and nesting respected), or undefined. */
+function leadingObject(text: string): Record<string, unknown> | undefined {
+  if (!text.startsWith("{")) return undefined;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === "\\") i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === "{") depth++;
+    else if (c === "}" && --depth === 0) {
+      try {
+        const value: unknown = JSON.parse(text.slice(0, i + 1));
+        return isRecord(value) ? value : undefined;
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * `mantle-emulator: call <tool> <JSON arguments>` in a prompt, naming an offered tool: how a test of a
+ * real agent makes the emulator run a command of its choosing (a real model would read it as an
+ * instruction too). The last such line wins.
+ */
+function directedCall(conversation: Conversation): Turn | undefined {
+  const at = conversation.prompt.lastIndexOf(DIRECTIVE);
+  if (at === -1) return undefined;
+  const rest = conversation.prompt.slice(at + DIRECTIVE.length);
+  const name = /^\S+/.exec(rest)?.[0] ?? "";
+  const args = leadingObject(rest.slice(name.length).trimStart());
+  if (args === undefined || !conversation.tools.some((t) => t.name === name)) return undefined;
+  return { kind: "tool", name, arguments: JSON.stringify(args) };
+}
+
+/**
+ * A tool call when tools are offered and no result came back yet (the one a directive names, else
+ * the tool named in the prompt, else the first); text otherwise.
+ */
 export function planTurn(conversation: Conversation, greeting: string): Turn {
   if (conversation.toolResult !== undefined) {
     return { kind: "text", text: `The tool returned: ${conversation.toolResult.slice(0, 200)}` };
   }
+  const directed = directedCall(conversation);
+  if (directed !== undefined) return directed;
   const tool = conversation.tools.find((t) => conversation.prompt.includes(t.name)) ?? conversation.tools[0];
   if (tool === undefined) return { kind: "text", text: greeting };
   return { kind: "tool", name: tool.name, arguments: JSON.stringify(sampleArguments(tool.schema)) };

@@ -138,10 +138,6 @@ async function main(): Promise<RunResult> {
       started.push(proxy);
       await proxy.waitFor(/listening on http:\/\/127\.0\.0\.1:8788/);
     }
-    if (Object.keys(job.emulatorFaults).length > 0) {
-      const answer = await fetch(`${emulator}/_emulator/faults`, { method: "POST", body: JSON.stringify(job.emulatorFaults) });
-      if (!answer.ok) throw new Error(`the emulator refused the faults: ${answer.status} ${await answer.text()}`);
-    }
     const setup = await cli(["setup", job.tool, "--region", job.region, ...job.setupArgs], baseEnv(mantleEnv));
     if (setup.code !== 0) return { phase: "setup", setupStderr: setup.stderr, dnsQueries };
     mkdirSync(dirname(job.configPath), { recursive: true });
@@ -153,6 +149,11 @@ async function main(): Promise<RunResult> {
     for (const [path, target] of Object.entries(job.links)) {
       mkdirSync(dirname(path), { recursive: true });
       symlinkSync(target, path);
+    }
+    // Armed last: the server's own catalog fetch during setup must not be the token that dies.
+    if (Object.keys(job.emulatorFaults).length > 0) {
+      const answer = await fetch(`${emulator}/_emulator/faults`, { method: "POST", body: JSON.stringify(job.emulatorFaults) });
+      if (!answer.ok) throw new Error(`the emulator refused the faults: ${answer.status} ${await answer.text()}`);
     }
     const tool = await runTool(baseEnv({ ...job.env, ...mantleEnv, PATH: `${job.pathPrefix}${baseEnv({}).PATH as string}` }), runDir as string);
     // What the emulator answered, and whether each bearer token verified (401 = it did not).
