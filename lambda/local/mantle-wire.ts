@@ -157,43 +157,22 @@ function sampleValue(schema: unknown): unknown {
 
 const DIRECTIVE = "mantle-emulator: call ";
 
-/** The JSON object `text` starts with (strings and nesting respected), or undefined. */
-function leadingObject(text: string): Record<string, unknown> | undefined {
-  if (!text.startsWith("{")) return undefined;
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      if (c === "\\") i++;
-      else if (c === '"') inString = false;
-    } else if (c === '"') inString = true;
-    else if (c === "{") depth++;
-    else if (c === "}" && --depth === 0) {
-      try {
-        const value: unknown = JSON.parse(text.slice(0, i + 1));
-        return isRecord(value) ? value : undefined;
-      } catch {
-        return undefined;
-      }
-    }
-  }
-  return undefined;
-}
-
 /**
- * `mantle-emulator: call <tool> <JSON arguments>` in a prompt, naming an offered tool: how a test of a
- * real agent makes the emulator run a command of its choosing (a real model would read it as an
- * instruction too). The last such line wins.
+ * `mantle-emulator: call <tool> <base64url of the JSON arguments>` in a prompt, naming an offered tool:
+ * how a test of a real agent makes the emulator run a command of its choosing. base64url because
+ * agents quote, escape or wrap the user's text in their own formats. The last such line wins.
  */
 function directedCall(conversation: Conversation): Turn | undefined {
   const at = conversation.prompt.lastIndexOf(DIRECTIVE);
   if (at === -1) return undefined;
-  const rest = conversation.prompt.slice(at + DIRECTIVE.length);
-  const name = /^\S+/.exec(rest)?.[0] ?? "";
-  const args = leadingObject(rest.slice(name.length).trimStart());
-  if (args === undefined || !conversation.tools.some((t) => t.name === name)) return undefined;
-  return { kind: "tool", name, arguments: JSON.stringify(args) };
+  const [, name = "", encoded = ""] = /^(\S+) ([A-Za-z0-9_-]+)/.exec(conversation.prompt.slice(at + DIRECTIVE.length)) ?? [];
+  if (!conversation.tools.some((t) => t.name === name)) return undefined;
+  try {
+    const args: unknown = JSON.parse(Buffer.from(encoded, "base64url").toString("utf8"));
+    return isRecord(args) ? { kind: "tool", name, arguments: JSON.stringify(args) } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

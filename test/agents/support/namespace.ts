@@ -1,6 +1,7 @@
 /** Runs one tool job in a fresh network + mount namespace (as root) and reads back what happened. */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ROOT } from "../../support/client-support.js";
@@ -8,7 +9,8 @@ import type { Job, RunResult } from "./job.js";
 import { connects, leavingLoopback, type Connect } from "./strace.js";
 
 const SANDBOX = join(dirname(fileURLToPath(import.meta.url)), "sandbox.ts");
-export const RUNS_DIR = join(ROOT, ".agents", "runs");
+/** Outside the repository: agents treat a git work tree around their cwd as the project (opencode snapshots it). */
+export const RUNS_DIR = join(tmpdir(), "mantle-vend-agents");
 
 /** One request the emulator answered, as `GET /_emulator/calls` lists it. */
 export interface EmulatorCall {

@@ -18,12 +18,9 @@ export interface ToolRun {
   proofFile: string;
 }
 
-/**
- * The prompt: a directive the Mantle emulator follows (it calls the named tool with these JSON
- * arguments), which a real model would read as an instruction too.
- */
+/** The prompt: a directive the Mantle emulator follows (it calls the named tool with these arguments). */
 export function directive(tool: string, args: Record<string, string>): string {
-  return `Use your shell tool once. mantle-emulator: call ${tool} ${JSON.stringify(args)}`;
+  return `Use your shell tool once. mantle-emulator: call ${tool} ${Buffer.from(JSON.stringify(args)).toString("base64url")}`;
 }
 
 /** The shell command each tool runs: prints the nonce and writes it to proof.txt in the working dir. */
