@@ -2,6 +2,7 @@ import { Agent as HttpAgent, createServer, request as httpRequest, type Incoming
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { MantleVendClient } from "./client.js";
+import type { TokenResponse } from "./types.js";
 import { MantleVendError, redact } from "./errors.js";
 import { AllowedMantleRoots, listenerHosts, newProxyKey, proxyKeyRefusal, requestRefusal, type Refusal } from "./proxy-guard.js";
 import { routeForProxy } from "./proxy-routing.js";
@@ -108,7 +109,86 @@ export function createProxy(options: Omit<ProxyOptions, "port" | "requireKey"> &
       req.resume();
       return;
     }
-    let token;
+    const first = await usableToken(req, res);
+    if (first === undefined) return;
+    // A request the proxy holds whole (a routed JSON body, or none) can be sent again.
+    const replay = routed.peeked?.complete === true ? routed.peeked.chunks : req.method === "GET" || req.method === "HEAD" ? [] : undefined;
+
+    const attempt = (token: TokenResponse, retry: boolean): void => {
+      const root = new URL(token.baseUrl.replace(/\/v1\/?$/, ""));
+      const secure = root.protocol === "https:";
+      const headers = requestHeaders(req);
+      // With a raw header list node adds no Host of its own.
+      headers.push("host", root.host, "authorization", `Bearer ${token.token}`);
+      const upstream = (secure ? httpsRequest : httpRequest)({
+        protocol: root.protocol,
+        hostname: root.hostname.replace(/^\[|\]$/g, ""),
+        port: root.port === "" ? undefined : Number(root.port),
+        method: req.method,
+        path: `${root.pathname.replace(/\/+$/, "")}${routed.path}`,
+        headers,
+        agent: secure ? agents.https : agents.http,
+      });
+      upstream.on("response", (answer) => {
+        if (answer.statusCode === 401) {
+          // A token can die before its expiry (SPEC §1: the signing credentials expired first). Drop it;
+          // a request held whole goes again, once, if the service hands out a different token (two
+          // tokens minted in one second are the same string), so the caller never sees the 401.
+          const dropped = client.invalidate(token.region).catch(() => undefined);
+          if (retry && replay !== undefined) {
+            void retryWithNewToken(answer, token, dropped).catch((error: unknown) => {
+              log(`proxy: ${describe(error)}`);
+              fail(res, 502, "upstream_error", "the proxy could not complete the request");
+            });
+            return;
+          }
+        }
+        pass(answer);
+      });
+      upstream.on("error", (error) => {
+        log(`proxy: upstream ${root.host}: ${describe(error)}`);
+        if (!res.headersSent) fail(res, 502, "upstream_error", `cannot reach Mantle at ${root.host}`);
+        else res.destroy();
+      });
+      // The caller went away: stop the upstream request (and its stream) too.
+      res.on("close", () => {
+        if (!res.writableFinished) upstream.destroy();
+      });
+      if (replay !== undefined) {
+        for (const chunk of replay) upstream.write(chunk);
+        upstream.end();
+        return;
+      }
+      for (const chunk of routed.peeked?.chunks ?? []) upstream.write(chunk);
+      req.pipe(upstream);
+    };
+    const pass = (answer: IncomingMessage, body?: Buffer): void => {
+      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, responseHeaders(answer));
+      res.flushHeaders();
+      if (body !== undefined) {
+        res.end(body);
+        return;
+      }
+      answer.pipe(res);
+      answer.on("error", () => res.destroy());
+    };
+
+    const retryWithNewToken = async (refusal: IncomingMessage, refused: TokenResponse, dropped: Promise<unknown>): Promise<void> => {
+      const body = await readSmall(refusal);
+      await dropped;
+      const fresh = await usableToken(req, res);
+      if (fresh === undefined) return;
+      if (fresh.token !== refused.token) attempt(fresh, false);
+      else if (body !== undefined) pass(refusal, body);
+      else fail(res, 401, "upstream_unauthorized", "Mantle refused the token and the service has no other one yet");
+    };
+
+    attempt(first, true);
+  }
+
+  /** A token with enough life left for an allowed Mantle root, or undefined once the caller got a refusal. */
+  async function usableToken(req: IncomingMessage, res: ServerResponse): Promise<TokenResponse | undefined> {
+    let token: TokenResponse;
     try {
       token = await client.getToken({
         ...(options.region === undefined ? {} : { region: options.region }),
@@ -118,7 +198,7 @@ export function createProxy(options: Omit<ProxyOptions, "port" | "requireKey"> &
       const status = error instanceof MantleVendError && error.status === 401 ? 401 : 503;
       log(`proxy: no token: ${describe(error)}`);
       refuse(req, res, { status, code: "token_unavailable", message: `the proxy could not get a Mantle token: ${describe(error)}` });
-      return;
+      return undefined;
     }
     let rootRefusal;
     try {
@@ -126,48 +206,14 @@ export function createProxy(options: Omit<ProxyOptions, "port" | "requireKey"> &
     } catch (error) {
       log(`proxy: no region list: ${describe(error)}`);
       refuse(req, res, { status: 503, code: "token_unavailable", message: `the proxy could not check the service's Mantle roots: ${describe(error)}` });
-      return;
+      return undefined;
     }
     if (rootRefusal !== undefined) {
       log(`proxy: ${rootRefusal}`);
       refuse(req, res, { status: 502, code: "upstream_not_allowed", message: rootRefusal });
-      return;
+      return undefined;
     }
-    const root = new URL(token.baseUrl.replace(/\/v1\/?$/, ""));
-    const secure = root.protocol === "https:";
-    const headers = requestHeaders(req);
-    // With a raw header list node adds no Host of its own.
-    headers.push("host", root.host, "authorization", `Bearer ${token.token}`);
-    const upstream = (secure ? httpsRequest : httpRequest)({
-      protocol: root.protocol,
-      hostname: root.hostname.replace(/^\[|\]$/g, ""),
-      port: root.port === "" ? undefined : Number(root.port),
-      method: req.method,
-      path: `${root.pathname.replace(/\/+$/, "")}${routed.path}`,
-      headers,
-      agent: secure ? agents.https : agents.http,
-    });
-    upstream.on("response", (answer) => {
-      // A token can die before its expiry (SPEC §1: the signing credentials expired first): drop it so the
-      // next request gets a new one. This request's answer still goes back as it is.
-      if (answer.statusCode === 401) void client.invalidate(token.region).catch(() => undefined);
-      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, responseHeaders(answer));
-      res.flushHeaders();
-      answer.pipe(res);
-      answer.on("error", () => res.destroy());
-    });
-    upstream.on("error", (error) => {
-      log(`proxy: upstream ${root.host}: ${describe(error)}`);
-      if (!res.headersSent) fail(res, 502, "upstream_error", `cannot reach Mantle at ${root.host}`);
-      else res.destroy();
-    });
-    // The caller went away: stop the upstream request (and its stream) too.
-    res.on("close", () => {
-      if (!res.writableFinished) upstream.destroy();
-    });
-    for (const chunk of routed.peeked?.chunks ?? []) upstream.write(chunk);
-    if (routed.peeked?.complete === true) upstream.end();
-    else req.pipe(upstream);
+    return token;
   }
 
   return server;
@@ -198,6 +244,21 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         server.closeAllConnections();
       }),
   };
+}
+
+/** A response body of at most 64 KiB (an error's), or undefined when it is longer. */
+async function readSmall(answer: IncomingMessage, limit = 64 * 1024): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of answer) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      answer.resume();
+      return undefined;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
 }
 
 /** Incoming headers as a raw [name, value, …] list, minus hop-by-hop and credential headers. */

@@ -102,7 +102,7 @@ describe("each tool completes a headless turn with a tool call through the confi
 
 describe("long sessions: a tool keeps working once its first token has died", () => {
   it("proxy mode: an opencode turn succeeds although the proxy's first token expired mid-turn", async () => {
-    const t = await turn("expiry-proxy-opencode", "opencode", { model: CHAT_MODEL }, { emulatorFaults: { expireFirstTokenAfter: 1 } });
+    const t = await turn("expiry-proxy-opencode", "opencode", { model: CHAT_MODEL, slow: true }, { emulatorFaults: { expireFirstTokenAfter: 1 } });
     expectTurnWithToolCall(t);
     expectLoopbackOnly(t.run);
     const calls = modelCalls(t.run);
@@ -116,7 +116,7 @@ describe("long sessions: a tool keeps working once its first token has died", ()
     ["codex", RESPONSES_MODEL, "Codex re-runs its auth command"],
   ] as const) {
     it(`${label} after a 401 and finishes the turn with a fresh token, without a restart`, async () => {
-      const t = await turn(`expiry-${tool}`, tool, { model }, { emulatorFaults: { expireFirstTokenAfter: 1 } });
+      const t = await turn(`expiry-${tool}`, tool, { model, slow: true }, { emulatorFaults: { expireFirstTokenAfter: 1 } });
       expectTurnWithToolCall(t);
       expectLoopbackOnly(t.run);
       const calls = modelCalls(t.run);

@@ -23,8 +23,12 @@ export function directive(tool: string, args: Record<string, string>): string {
   return `Use your shell tool once. mantle-emulator: call ${tool} ${Buffer.from(JSON.stringify(args)).toString("base64url")}`;
 }
 
-/** The shell command each tool runs: prints the nonce and writes it to proof.txt in the working dir. */
-export const proofCommand = (nonce: string): string => `echo ${nonce} | tee proof.txt`;
+/**
+ * The shell command each tool runs: prints the nonce and writes it to proof.txt in the working dir.
+ * `slow` waits over a second first: tokens are signed to the second, so one minted after the tool
+ * ran differs from the one minted before.
+ */
+export const proofCommand = (o: ToolOptions): string => `${o.slow === true ? "sleep 1.2; " : ""}echo ${o.nonce} | tee proof.txt`;
 
 const bin = (prefix: string, name: string): string => join(prefix, "node_modules", ".bin", name);
 
@@ -37,6 +41,8 @@ export interface ToolOptions {
   model: string;
   /** `--proxy` for setup (and start the proxy). */
   viaProxy?: boolean;
+  /** The tool call takes over a second (see {@link proofCommand}). */
+  slow?: boolean;
 }
 
 export const TOOLS = {
@@ -51,7 +57,7 @@ export const TOOLS = {
         configPath: join(home, ".pi", "agent", "models.json"),
         files: {},
         links: {},
-        command: [bin(prefixOf("pi"), "pi"), "--offline", "--no-session", "--model", `mantle-vend/${o.model}`, "-p", directive("bash", { command: proofCommand(o.nonce) })],
+        command: [bin(prefixOf("pi"), "pi"), "--offline", "--no-session", "--model", `mantle-vend/${o.model}`, "-p", directive("bash", { command: proofCommand(o) })],
         env: { PI_OFFLINE: "1", PI_TELEMETRY: "0" },
         pathPrefix: "",
         home,
@@ -77,7 +83,7 @@ export const TOOLS = {
           [join(configDir, "package-lock.json")]: readFileSync(join(plugin, "package-lock.json"), "utf8"),
         },
         links: { [join(configDir, "node_modules")]: join(plugin, "node_modules") },
-        command: [bin(prefixOf("opencode"), "opencode"), "run", directive("bash", { command: proofCommand(o.nonce), description: "Write the proof file" })],
+        command: [bin(prefixOf("opencode"), "opencode"), "run", directive("bash", { command: proofCommand(o), description: "Write the proof file" })],
         env: {
           XDG_CONFIG_HOME: join(home, ".config"),
           XDG_DATA_HOME: join(home, ".local", "share"),
@@ -106,7 +112,7 @@ export const TOOLS = {
         configPath: config,
         files: {},
         links: {},
-        command: [join(node24Bin(), "node"), join(packageDir("openclaw"), "openclaw.mjs"), "agent", "exec", "--config", config, "--json", directive("exec", { command: proofCommand(o.nonce) })],
+        command: [join(node24Bin(), "node"), join(packageDir("openclaw"), "openclaw.mjs"), "agent", "exec", "--config", config, "--json", directive("exec", { command: proofCommand(o) })],
         env: {},
         // OpenClaw runs the resolver by path; its `#!/usr/bin/env node` finds Node 24 first.
         pathPrefix: `${node24Bin()}:`,
@@ -128,7 +134,7 @@ export const TOOLS = {
         configPath: join(home, ".claude", "settings.json"),
         files: {},
         links: {},
-        command: [bin(prefixOf("claudeCode"), "claude"), "-p", directive("Bash", { command: proofCommand(o.nonce) }), "--output-format", "json", "--allowedTools", "Bash"],
+        command: [bin(prefixOf("claudeCode"), "claude"), "-p", directive("Bash", { command: proofCommand(o) }), "--output-format", "json", "--allowedTools", "Bash"],
         env: {},
         pathPrefix: "",
         home,
@@ -148,7 +154,7 @@ export const TOOLS = {
         configPath: join(home, ".codex", "config.toml"),
         files: {},
         links: {},
-        command: [bin(prefixOf("codex"), "codex"), "exec", "--skip-git-repo-check", "-s", "workspace-write", directive("exec_command", { cmd: proofCommand(o.nonce) })],
+        command: [bin(prefixOf("codex"), "codex"), "exec", "--skip-git-repo-check", "-s", "workspace-write", directive("exec_command", { cmd: proofCommand(o) })],
         env: {},
         pathPrefix: "",
         home,
@@ -171,7 +177,7 @@ export const TOOLS = {
         files: {},
         links: {},
         // The shell a user would type in: source the exports, run an OpenAI-SDK tool.
-        command: ["sh", "-c", `. "$0" && exec node "$@"`, envFile, agent, prefixOf("openaiSdk"), o.model, directive("bash", { command: proofCommand(o.nonce) })],
+        command: ["sh", "-c", `. "$0" && exec node "$@"`, envFile, agent, prefixOf("openaiSdk"), o.model, directive("bash", { command: proofCommand(o) })],
         env: {},
         pathPrefix: "",
         home,
