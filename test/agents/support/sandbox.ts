@@ -117,11 +117,16 @@ function runTool(env: NodeJS.ProcessEnv, out: string): Promise<{ code: number | 
       timedOut = true;
       if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
     }, job.timeoutMs);
-    child.on("close", (code) => {
+    // "exit", not "close": a killed tool's stray children may hold its output pipes open.
+    child.on("exit", (code) => {
       clearTimeout(timer);
-      writeFileSync(join(out, "stdout.txt"), stdout);
-      writeFileSync(join(out, "stderr.txt"), stderr);
-      resolve({ code, timedOut, ms: Date.now() - began });
+      setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        writeFileSync(join(out, "stdout.txt"), stdout);
+        writeFileSync(join(out, "stderr.txt"), stderr);
+        resolve({ code, timedOut, ms: Date.now() - began });
+      }, 200);
     });
   });
 }
