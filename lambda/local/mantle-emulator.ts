@@ -143,8 +143,9 @@ const DEFAULT_CATALOG: readonly EmulatorModel[] = [
 
 /**
  * `GET <emulator url>/_emulator/calls` lists the calls the emulator answered ({@link EmulatorCall}):
- * a status other than 401 means the bearer token was verified. Each also carries `token`, a
- * fingerprint of its bearer token (never the token), so a test can tell tokens apart. Not a Mantle route.
+ * a status other than 401 means the bearer token was verified. With `?fingerprints=1` each also
+ * carries `token`, a fingerprint of its bearer token (never the token), so a test can tell tokens
+ * apart. Not a Mantle route.
  */
 export const CALLS_PATH = "/_emulator/calls";
 /**
@@ -566,7 +567,8 @@ export class MantleEmulator {
     try {
       if (method === "GET" && pathname === CALLS_PATH) {
         // For tests of other processes (npm start --offline): what this emulator answered, token checks included.
-        const calls = this.callLog.map((call, i) => ({ ...call, token: this.tokenLog[i] }));
+        const fingerprints = new URL(req.url ?? "/", "http://emulator").searchParams.get("fingerprints") === "1";
+        const calls = fingerprints ? this.callLog.map((call, i) => ({ ...call, token: this.tokenLog[i] })) : this.callLog;
         const body = Buffer.from(JSON.stringify({ calls }), "utf8");
         ctx.res.writeHead(200, { "content-type": "application/json", "content-length": body.length }).end(body);
         return;

@@ -102,13 +102,13 @@ describe("the proxy serves only Host values naming its own loopback listener (DN
     const p = await proxy();
     const before = { tokens: tokenRequests(), mantle: mantle.requests.length };
     for (const host of [`rebind.attacker.example:${portOf(p)}`, "127.0.0.1:1", `127.0.0.1.attacker.example:${portOf(p)}`]) {
-      const answer = await raw(`${p.url}/v1/models`, { headers: { host } });
+      const answer = await raw(`${p.url}/v1/files`, { headers: { host } });
       expect(answer.status, host).toBe(403);
       expect(answer.headers["content-type"]).toBe("application/json; charset=utf-8");
       expect((JSON.parse(answer.body) as { error: { code: string; message: string } }).error).toMatchObject({ code: "forbidden", message: expect.stringMatching(/Host/) });
     }
     // No Host at all: node's server itself answers 400 to such an HTTP/1.1 request.
-    expect((await raw(`${p.url}/v1/models`, { headers: { host: "" } })).status).toBe(400);
+    expect((await raw(`${p.url}/v1/files`, { headers: { host: "" } })).status).toBe(400);
     expect(tokenRequests()).toBe(before.tokens);
     expect(mantle.requests.length).toBe(before.mantle);
   });
@@ -116,7 +116,7 @@ describe("the proxy serves only Host values naming its own loopback listener (DN
   it("serves 127.0.0.1, localhost and [::1] with its own port, in any letter case", async () => {
     const p = await proxy();
     for (const host of [`127.0.0.1:${portOf(p)}`, `localhost:${portOf(p)}`, `LocalHost:${portOf(p)}`, `[::1]:${portOf(p)}`]) {
-      expect((await raw(`${p.url}/v1/models`, { headers: { host } })).status, host).toBe(200);
+      expect((await raw(`${p.url}/v1/files`, { headers: { host } })).status, host).toBe(200);
     }
   });
 });
@@ -144,8 +144,8 @@ describe("the proxy refuses browser requests: any Origin, a cross-site Sec-Fetch
 
   it("serves a user's own navigation (Sec-Fetch-Site: none) and non-browser callers", async () => {
     const p = await proxy();
-    expect((await raw(`${p.url}/v1/models`, { headers: { "sec-fetch-site": "none" } })).status).toBe(200);
-    expect((await raw(`${p.url}/v1/models`)).status).toBe(200);
+    expect((await raw(`${p.url}/v1/files`, { headers: { "sec-fetch-site": "none" } })).status).toBe(200);
+    expect((await raw(`${p.url}/v1/files`)).status).toBe(200);
   });
 });
 
@@ -170,7 +170,7 @@ describe("--require-key: the proxy demands its own random secret and strips it",
     const before = tokenRequests();
     const wrong: Array<Record<string, string>> = [{}, { authorization: "Bearer wrong" }, { "x-api-key": `${p.key}x` }, { authorization: `Bearer ${other.key}` }];
     for (const headers of wrong) {
-      const answer = await raw(`${p.url}/v1/models`, { headers });
+      const answer = await raw(`${p.url}/v1/files`, { headers });
       expect(answer.status, JSON.stringify(headers)).toBe(401);
       expect(answer.headers["www-authenticate"]).toBe("Bearer");
       expect((JSON.parse(answer.body) as { error: { code: string } }).error.code).toBe("unauthorized");
@@ -180,7 +180,7 @@ describe("--require-key: the proxy demands its own random secret and strips it",
     const right: Array<Record<string, string>> = [{ authorization: `Bearer ${p.key}` }, { "x-api-key": p.key! }];
     for (const headers of right) {
       const start = mantle.requests.length;
-      expect((await raw(`${p.url}/v1/models`, { headers })).status).toBe(200);
+      expect((await raw(`${p.url}/v1/files`, { headers })).status).toBe(200);
       const seen = mantle.requests.slice(start);
       expect(seen).toHaveLength(1);
       expect(JSON.stringify(seen[0]!.headers)).not.toContain(p.key);
@@ -191,7 +191,7 @@ describe("--require-key: the proxy demands its own random secret and strips it",
   it("without requireKey there is no key and none is asked for", async () => {
     const p = await proxy();
     expect(p.key).toBeUndefined();
-    expect((await raw(`${p.url}/v1/models`)).status).toBe(200);
+    expect((await raw(`${p.url}/v1/files`)).status).toBe(200);
   });
 });
 
@@ -199,7 +199,7 @@ describe("the proxy sends a token only to a Mantle root the service's allowlist 
   it("a token whose baseUrl is not among /v1/regions' baseUrls gets 502 and is never sent", async () => {
     tokenBaseUrl = `${elsewhere.url}/v1`;
     const p = await proxy();
-    const answer = await raw(`${p.url}/v1/models`);
+    const answer = await raw(`${p.url}/v1/files`);
     expect(answer.status).toBe(502);
     const error = (JSON.parse(answer.body) as { error: { code: string; message: string } }).error;
     expect(error.code).toBe("upstream_not_allowed");
@@ -210,7 +210,7 @@ describe("the proxy sends a token only to a Mantle root the service's allowlist 
   it("a baseUrl in the allowlist is served", async () => {
     allowedBaseUrls = [`${elsewhere.url}/v1`, mantleBaseUrl()];
     const p = await proxy();
-    expect((await raw(`${p.url}/v1/models`)).status).toBe(200);
+    expect((await raw(`${p.url}/v1/files`)).status).toBe(200);
   });
 
   it("plain http is refused unless the root is loopback (offline mode keeps working)", () => {
@@ -229,7 +229,7 @@ describe("the proxy sends a token only to a Mantle root the service's allowlist 
     allowedBaseUrls = ["http://gateway.invalid/us-east-1/v1"];
     tokenBaseUrl = "http://gateway.invalid/us-east-1/v1";
     const p = await proxy();
-    const answer = await raw(`${p.url}/v1/models`);
+    const answer = await raw(`${p.url}/v1/files`);
     expect(answer.status).toBe(502);
     expect((JSON.parse(answer.body) as { error: { message: string } }).error.message).toMatch(/https/);
   });
@@ -239,11 +239,11 @@ describe("the upstream request is built from the token, never from the caller's 
   it("the upstream host is the token's Mantle root whatever Host the caller sent", async () => {
     const p = await proxy();
     const start = mantle.requests.length;
-    expect((await raw(`${p.url}/v1/models`, { headers: { host: `localhost:${portOf(p)}` } })).status).toBe(200);
+    expect((await raw(`${p.url}/v1/files`, { headers: { host: `localhost:${portOf(p)}` } })).status).toBe(200);
     const seen = mantle.requests.slice(start);
     expect(seen).toHaveLength(1);
     expect(seen[0]!.headers.host).toBe(new URL(mantle.url).host);
-    expect(seen[0]!.url).toBe("/us-east-1/v1/models");
+    expect(seen[0]!.url).toBe("/us-east-1/v1/files");
   });
 
   it("the caller's x-api-key and authorization are replaced by the token, not forwarded", async () => {
@@ -256,17 +256,16 @@ describe("the upstream request is built from the token, never from the caller's 
     expect(JSON.stringify(headers)).not.toContain("sk-caller");
   });
 
-  it("after a Mantle 401 the token is dropped: the next request fetches and sends a fresh one", async () => {
+  it("after a Mantle 401 the token is dropped and the request (held whole: a GET) goes again with a fresh one", async () => {
     const p = await proxy();
     mantle401s = 1;
     const tokensBefore = tokenRequests();
     const start = mantle.requests.length;
-    expect((await raw(`${p.url}/v1/models`)).status).toBe(401);
-    expect((await raw(`${p.url}/v1/models`)).status).toBe(200);
+    expect((await raw(`${p.url}/v1/files`)).status).toBe(200);
     const [first, second] = mantle.requests.slice(start);
     expect(tokenRequests() - tokensBefore).toBe(2);
     expect(second!.headers.authorization).not.toBe(first!.headers.authorization);
-    expect((await raw(`${p.url}/v1/models`)).status).toBe(200);
+    expect((await raw(`${p.url}/v1/files`)).status).toBe(200);
     expect(tokenRequests() - tokensBefore).toBe(2);
   });
 });

@@ -162,7 +162,7 @@ async function main(): Promise<RunResult> {
     }
     const tool = await runTool(baseEnv({ ...job.env, ...mantleEnv, PATH: `${job.pathPrefix}${baseEnv({}).PATH as string}` }), runDir as string);
     // What the emulator answered, and whether each bearer token verified (401 = it did not).
-    const calls = (await (await fetch(`${emulator}/_emulator/calls`)).json()) as unknown;
+    const calls = (await (await fetch(`${emulator}/_emulator/calls?fingerprints=1`)).json()) as unknown;
     return { phase: "done", setupStderr: setup.stderr, dnsQueries, exitCode: tool.code, timedOut: tool.timedOut, ms: tool.ms, calls };
   } finally {
     for (const child of started.reverse()) await child.stop().catch(() => undefined);
