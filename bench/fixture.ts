@@ -1,4 +1,5 @@
 import { KeyAdmin } from "../lambda/admin/index.js";
+import { DEFAULT_PARAMETER_PREFIX } from "../lambda/config.js";
 import { MantleEmulator } from "../lambda/local/index.js";
 import { SsmFake } from "../test/fakes/ssm-fake.js";
 import { bundleEnv } from "../test/support/bundle.js";
@@ -19,7 +20,7 @@ export interface Fixture {
 export async function startFixture(): Promise<Fixture> {
   const ssm = await SsmFake.start();
   const emulator = await MantleEmulator.start();
-  const admin = new KeyAdmin(ssmStore(ssm), "/mantle-vend");
+  const admin = new KeyAdmin(ssmStore(ssm), DEFAULT_PARAMETER_PREFIX);
   const { key: apiKey } = await admin.create({ name: "bench" });
   for (const name of ["bench-2", "bench-3", "bench-4"]) await admin.create({ name });
   const env = cleanEnv(bundleEnv({ ssmUrl: ssm.url, mantleEndpoint: emulator.endpointTemplate }));

@@ -49,7 +49,7 @@ function table(rows: string[][]): string {
 let assemblyDir: string | undefined;
 try {
   log("synthesizing the stack (the bundles cdk deploy would upload)…");
-  const { apiBundle } = await synthesizeBundle();
+  const { apiBundle } = await synthesizeBundle({}, join(REPO_ROOT, "cdk.out"));
   assemblyDir = assemblyDirOf(apiBundle);
   await section("bundle size", () => benchBundle(apiBundle));
   const fixture = await startFixture();

@@ -1,8 +1,10 @@
-import { Duration, Token } from "aws-cdk-lib";
+import { Duration, RemovalPolicy, Token } from "aws-cdk-lib";
 import * as logs from "aws-cdk-lib/aws-logs";
+import type * as sns from "aws-cdk-lib/aws-sns";
 import {
   ATTRIBUTION_MAX_SESSION_SECONDS,
   DEFAULT_PARAMETER_PREFIX,
+  DEFAULT_TTL_SECONDS,
   MAX_CATALOG_TTL_SECONDS,
   prefixProblem,
   TOKEN_MAX_TTL_SECONDS,
@@ -15,12 +17,12 @@ const MAX_REFRESH_INTERVAL_MINUTES = MAX_CATALOG_TTL_SECONDS / 60;
 
 /**
  * Properties of {@link MantleTokenVendor}. Every property is optional; the defaults are the
- * secure, documented behaviour of SPEC §6/§7.
+ * secure, documented behaviour of docs/configuration.md and docs/operations.md.
  */
 export interface MantleTokenVendorProps {
   /**
    * Regions keys may mint tokens for and the refresh function keeps catalogs of.
-   * @default the 12 Mantle regions of SPEC §1
+   * @default the 12 Mantle regions (docs/configuration.md)
    */
   readonly regions?: string[];
   /**
@@ -30,7 +32,7 @@ export interface MantleTokenVendorProps {
   readonly parameterPrefix?: string;
   /**
    * Token lifetime when a request does not ask for one. At least 60 s and at most `maxTtl`.
-   * @default Duration.hours(1)
+   * @default Duration.hours(1), or `maxTtl` when that is shorter
    */
   readonly defaultTtl?: Duration;
   /**
@@ -60,6 +62,18 @@ export interface MantleTokenVendorProps {
    * @default false
    */
   readonly perKeyAttribution?: boolean;
+  /**
+   * What happens to both functions' log groups when the stack is deleted or they are replaced.
+   * Logs are the audit trail of who minted what, so they are kept unless this says otherwise.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Receives the alarm and recovery notifications of the refresh-errors and API 5xx alarms.
+   * The alarms exist either way.
+   * @default - no alarm actions
+   */
+  readonly alarmTopic?: sns.ITopic;
 }
 
 export interface ResolvedProps {
@@ -71,10 +85,17 @@ export interface ResolvedProps {
   readonly reservedConcurrency: number | undefined;
   readonly logRetention: logs.RetentionDays;
   readonly perKeyAttribution: boolean;
+  readonly logRemovalPolicy: RemovalPolicy;
+  readonly alarmTopic: sns.ITopic | undefined;
+}
+
+/** A prop (or the CDK context value it came from) that cannot be used; its message names it. */
+export class VendorPropsError extends Error {
+  override readonly name = "VendorPropsError";
 }
 
 function fail(message: string): never {
-  throw new Error(`MantleTokenVendor: ${message}`);
+  throw new VendorPropsError(`MantleTokenVendor: ${message}`);
 }
 
 function requireLiteral(name: string, value: string): void {
@@ -111,8 +132,10 @@ export function resolveProps(props: MantleTokenVendorProps): ResolvedProps {
   const regions = validateRegions(props.regions ?? [...MANTLE_REGIONS]);
   const parameterPrefix = validatePrefix(props.parameterPrefix ?? DEFAULT_PARAMETER_PREFIX);
 
-  const maxTtlSeconds = durationSeconds("maxTtl", props.maxTtl ?? Duration.hours(1));
-  const defaultTtlSeconds = durationSeconds("defaultTtl", props.defaultTtl ?? Duration.hours(1));
+  const maxTtlSeconds = durationSeconds("maxTtl", props.maxTtl ?? Duration.seconds(DEFAULT_TTL_SECONDS));
+  // A shorter maxTtl alone (`-c maxTtl=30m`) also shortens the default rather than contradicting it.
+  const defaultTtlSeconds =
+    props.defaultTtl === undefined ? Math.min(DEFAULT_TTL_SECONDS, maxTtlSeconds) : durationSeconds("defaultTtl", props.defaultTtl);
   if (maxTtlSeconds > TOKEN_MAX_TTL_SECONDS) {
     fail(`maxTtl must be at most 12 hours (${TOKEN_MAX_TTL_SECONDS} s); got ${maxTtlSeconds} s`);
   }
@@ -163,6 +186,8 @@ export function resolveProps(props: MantleTokenVendorProps): ResolvedProps {
     reservedConcurrency,
     logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     perKeyAttribution,
+    logRemovalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    alarmTopic: props.alarmTopic,
   };
 }
 

@@ -1,9 +1,17 @@
 import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import * as sns from "aws-cdk-lib/aws-sns";
 import type { Construct } from "constructs";
 import { MantleTokenVendor, type MantleTokenVendorProps } from "./vendor.js";
 
 /** Stack props: the usual StackProps plus every MantleTokenVendor prop, passed straight through. */
-export interface MantleVendStackProps extends StackProps, MantleTokenVendorProps {}
+export interface MantleVendStackProps extends StackProps, MantleTokenVendorProps {
+  /**
+   * An existing SNS topic, by ARN, for the alarms' notifications (instead of `alarmTopic`),
+   * so the deployable stack can notify a topic that lives elsewhere.
+   * @default - no alarm actions
+   */
+  readonly alarmTopicArn?: string;
+}
 
 /** The deployable unit of mantle-vend: one MantleTokenVendor and its outputs. */
 export class MantleVendStack extends Stack {
@@ -20,6 +28,9 @@ export class MantleVendStack extends Stack {
       reservedConcurrency: props.reservedConcurrency,
       logRetention: props.logRetention,
       perKeyAttribution: props.perKeyAttribution,
+      logRemovalPolicy: props.logRemovalPolicy,
+      alarmTopic:
+        props.alarmTopic ?? (props.alarmTopicArn === undefined ? undefined : sns.Topic.fromTopicArn(this, "AlarmTopic", props.alarmTopicArn)),
     });
 
     new CfnOutput(this, "FunctionUrl", {

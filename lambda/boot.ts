@@ -1,27 +1,40 @@
 import { SSMClient } from "@aws-sdk/client-ssm";
-import pkg from "../package.json" with { type: "json" };
 import { loadConfig, type Config } from "./config.js";
 import { attributionCredentialSource, defaultCredentialSource, type CredentialSource } from "./tokens/index.js";
 import { createLogger } from "./logger.js";
-import { createService, type Service } from "./service.js";
-import { SsmParameterStore } from "./store/index.js";
+import { SsmParameterStore, type ParameterStore } from "./store/index.js";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { STSClient } from "@aws-sdk/client-sts";
 
 /**
  * Short timeouts for every AWS call on a request's path: a hung dependency must turn into
  * a 503 (or a cached answer) well inside the function's 10 s, never Lambda's own timeout.
+ * Two attempts of a quarter of the request deadline each (2 s of the default 8 s) fit in it.
  */
-const AWS_CLIENT_LIMITS = {
-  maxAttempts: 2,
-  requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
-};
+function awsClientLimits(config: Config) {
+  return {
+    maxAttempts: 2,
+    requestHandler: {
+      connectionTimeout: Math.ceil(config.requestDeadlineMs / 8),
+      requestTimeout: Math.ceil(config.requestDeadlineMs / 4),
+      throwOnRequestTimeout: true,
+    },
+  };
+}
+
+export interface LambdaEnvironment {
+  config: Config;
+  log: Logger;
+  store: ParameterStore;
+  credentials: CredentialSource;
+}
 
 /**
- * What both Lambda entry points build once per container, during the init phase: a bad
- * configuration is logged and thrown, so Lambda reports an init error instead of serving.
+ * What both Lambda entry points share, built once per container during the init phase: a
+ * bad configuration is logged and thrown, so Lambda reports an init error instead of serving.
+ * Each entry point wires only what it runs on top of it.
  */
-export function bootLambda(): { config: Config; log: Logger; service: Service } {
+export function bootLambda(): LambdaEnvironment {
   const log = createLogger();
   let config: Config;
   try {
@@ -30,15 +43,7 @@ export function bootLambda(): { config: Config; log: Logger; service: Service } 
     log.error("invalid configuration; refusing to start", { errorMessage: (error as Error).message });
     throw error;
   }
-  const ssm = new SSMClient(AWS_CLIENT_LIMITS);
-  const service = createService({
-    config,
-    store: new SsmParameterStore(ssm),
-    credentials: signingCredentials(config),
-    log,
-    version: pkg.version,
-  });
-  return { config, log, service };
+  return { config, log, store: new SsmParameterStore(new SSMClient(awsClientLimits(config))), credentials: signingCredentials(config) };
 }
 
 /** The execution role by default; in attribution mode an STS session of the token role per key. */
@@ -49,7 +54,7 @@ function signingCredentials(config: Config): CredentialSource {
   return attributionCredentialSource({
     roleArn,
     // Loaded on first use: only attribution mode pays for the STS client at cold start.
-    sts: () => (client ??= import("@aws-sdk/client-sts").then(({ STSClient }) => new STSClient(AWS_CLIENT_LIMITS))),
+    sts: () => (client ??= import("@aws-sdk/client-sts").then(({ STSClient }) => new STSClient(awsClientLimits(config)))),
     clock: Date.now,
   });
 }

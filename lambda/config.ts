@@ -12,6 +12,8 @@ export interface Config {
   keyCacheMaxAgeSeconds: number;
   rateLimit: RateLimit;
   mantleEndpoint: string;
+  /** A request's whole path (store reads, a live fetch, a store write) ends within this. */
+  requestDeadlineMs: number;
   tokenRoleArn?: string;
 }
 
@@ -20,22 +22,27 @@ export const TOKEN_MAX_TTL_SECONDS = 43_200;
 export const TOKEN_MIN_TTL_SECONDS = 60;
 /** Role chaining (Lambda role → token role) caps an attribution-mode session at one hour. */
 export const ATTRIBUTION_MAX_SESSION_SECONDS = 3600;
+/** Default and default maximum token TTL: short, because Lambda hides its own credentials' expiry. */
+export const DEFAULT_TTL_SECONDS = 3600;
+export const DEFAULT_CATALOG_TTL_SECONDS = 3600;
 export const MAX_CATALOG_TTL_SECONDS = 7 * 86_400;
 export const DEFAULT_PARAMETER_PREFIX = "/mantle-vend";
+/** Well inside the API function's 10 s timeout, leaving time to answer and log. */
+export const DEFAULT_REQUEST_DEADLINE_MS = 8_000;
 /** SSM allows 15 levels; the service appends up to three (`/catalogs/<region>/<i>`). */
 const MAX_PREFIX_LEVELS = 12;
 
 type Env = Record<string, string | undefined>;
 
 /**
- * Reads and validates the service's environment (SPEC §6). Any bad value throws a
+ * Reads and validates the service's environment (docs/configuration.md). Any bad value throws a
  * ConfigError naming the variable, so start-up stops instead of serving wrongly.
  */
 export function loadConfig(env: Env): Config {
   const parameterPrefix = parsePrefix(env.MANTLE_VEND_PARAMETER_PREFIX ?? DEFAULT_PARAMETER_PREFIX);
   const regions = parseRegions(env.MANTLE_VEND_REGIONS);
-  const maxTtlSeconds = integer(env, "MANTLE_VEND_MAX_TTL_SECONDS", 3600, TOKEN_MIN_TTL_SECONDS, TOKEN_MAX_TTL_SECONDS);
-  const defaultTtlSeconds = integer(env, "MANTLE_VEND_DEFAULT_TTL_SECONDS", Math.min(3600, maxTtlSeconds), TOKEN_MIN_TTL_SECONDS, TOKEN_MAX_TTL_SECONDS);
+  const maxTtlSeconds = integer(env, "MANTLE_VEND_MAX_TTL_SECONDS", DEFAULT_TTL_SECONDS, TOKEN_MIN_TTL_SECONDS, TOKEN_MAX_TTL_SECONDS);
+  const defaultTtlSeconds = integer(env, "MANTLE_VEND_DEFAULT_TTL_SECONDS", Math.min(DEFAULT_TTL_SECONDS, maxTtlSeconds), TOKEN_MIN_TTL_SECONDS, TOKEN_MAX_TTL_SECONDS);
   if (defaultTtlSeconds > maxTtlSeconds) {
     throw new ConfigError(
       `MANTLE_VEND_DEFAULT_TTL_SECONDS (${defaultTtlSeconds}) must not exceed MANTLE_VEND_MAX_TTL_SECONDS (${maxTtlSeconds})`,
@@ -47,13 +54,14 @@ export function loadConfig(env: Env): Config {
     defaultRegion: parseDefaultRegion(env, regions),
     defaultTtlSeconds,
     maxTtlSeconds,
-    catalogTtlSeconds: integer(env, "MANTLE_VEND_CATALOG_TTL_SECONDS", 3600, 60, MAX_CATALOG_TTL_SECONDS),
+    catalogTtlSeconds: integer(env, "MANTLE_VEND_CATALOG_TTL_SECONDS", DEFAULT_CATALOG_TTL_SECONDS, 60, MAX_CATALOG_TTL_SECONDS),
     keyCacheMaxAgeSeconds: integer(env, "MANTLE_VEND_KEY_CACHE_MAX_AGE_SECONDS", 900, 60, 86_400),
     rateLimit: {
       perSecond: positiveNumber(env, "MANTLE_VEND_RATE_LIMIT_PER_SECOND", 10),
       burst: integer(env, "MANTLE_VEND_RATE_LIMIT_BURST", 100, 1, 1_000_000),
     },
     mantleEndpoint: parseEndpoint(env.MANTLE_VEND_MANTLE_ENDPOINT ?? DEFAULT_MANTLE_ENDPOINT),
+    requestDeadlineMs: integer(env, "MANTLE_VEND_REQUEST_DEADLINE_MS", DEFAULT_REQUEST_DEADLINE_MS, 100, 60_000),
   };
   const roleArn = env.MANTLE_VEND_TOKEN_ROLE_ARN;
   if (roleArn !== undefined && roleArn !== "") {

@@ -1,7 +1,9 @@
+import pkg from "../package.json" with { type: "json" };
 import { bootLambda } from "./boot.js";
 import type { FunctionUrlEvent, FunctionUrlResult } from "./http/index.js";
+import { createService } from "./service.js";
 
-const { service } = bootLambda();
+const service = createService({ ...bootLambda(), version: pkg.version });
 // Keys load during the init phase, so the first request rarely waits for them.
 await service.keys.warm();
 

@@ -1,7 +1,11 @@
 import { bootLambda } from "./boot.js";
 import { describeError } from "./logger.js";
+import { createCatalogs } from "./service.js";
 
-const { config, log, service } = bootLambda();
+// The refresh runs the catalog only: no key cache, no HTTP API.
+const boot = bootLambda();
+const { config, log } = boot;
+const catalogs = createCatalogs(boot);
 
 export interface RefreshSummary {
   regions: number;
@@ -19,7 +23,7 @@ export interface RefreshSummary {
  */
 export async function handler(): Promise<RefreshSummary> {
   const started = Date.now();
-  const outcomes = await Promise.allSettled(config.regions.map((region) => service.catalogs.refresh(region)));
+  const outcomes = await Promise.allSettled(config.regions.map((region) => catalogs.refresh(region)));
   const summary: RefreshSummary = { regions: config.regions.length, refreshed: [], changed: [], failed: [], durationMs: 0 };
   outcomes.forEach((outcome, i) => {
     const region = config.regions[i] as string;

@@ -1,4 +1,4 @@
-/** Regions that serve Mantle (SPEC §1); ap-southeast-3 and eu-south-1 are opt-in. */
+/** Regions that serve Mantle (docs/configuration.md); ap-southeast-3 and eu-south-1 are opt-in. */
 export const MANTLE_REGIONS: readonly string[] = [
   "us-east-1",
   "us-east-2",

@@ -4,7 +4,7 @@ import { ConfigError } from "../lambda/errors.js";
 import { MANTLE_REGIONS } from "../lambda/regions.js";
 
 describe("configuration defaults", () => {
-  it("matches SPEC §6 with an empty environment", () => {
+  it("matches docs/configuration.md with an empty environment", () => {
     expect(loadConfig({})).toEqual({
       parameterPrefix: "/mantle-vend",
       regions: [...MANTLE_REGIONS],
@@ -15,6 +15,7 @@ describe("configuration defaults", () => {
       keyCacheMaxAgeSeconds: 900,
       rateLimit: { perSecond: 10, burst: 100 },
       mantleEndpoint: "https://bedrock-mantle.{region}.api.aws",
+      requestDeadlineMs: 8000,
     });
     expect(MANTLE_REGIONS).toEqual([
       "us-east-1",
@@ -59,6 +60,7 @@ describe("values are read from the environment", () => {
       MANTLE_VEND_RATE_LIMIT_PER_SECOND: "2.5",
       MANTLE_VEND_RATE_LIMIT_BURST: "20",
       MANTLE_VEND_MANTLE_ENDPOINT: "http://127.0.0.1:9999/{region}",
+      MANTLE_VEND_REQUEST_DEADLINE_MS: "2500",
       MANTLE_VEND_TOKEN_ROLE_ARN: "arn:aws:iam::123456789012:role/mantle-vend-token",
     });
     expect(config).toEqual({
@@ -71,6 +73,7 @@ describe("values are read from the environment", () => {
       keyCacheMaxAgeSeconds: 300,
       rateLimit: { perSecond: 2.5, burst: 20 },
       mantleEndpoint: "http://127.0.0.1:9999/{region}",
+      requestDeadlineMs: 2500,
       tokenRoleArn: "arn:aws:iam::123456789012:role/mantle-vend-token",
     });
   });
@@ -96,6 +99,8 @@ describe("a bad value stops start-up with a message naming the variable", () => 
     ["MANTLE_VEND_MAX_TTL_SECONDS", "43201"],
     ["MANTLE_VEND_MAX_TTL_SECONDS", "1e4"],
     ["MANTLE_VEND_CATALOG_TTL_SECONDS", "0"],
+    ["MANTLE_VEND_REQUEST_DEADLINE_MS", "99"],
+    ["MANTLE_VEND_REQUEST_DEADLINE_MS", "8s"],
     ["MANTLE_VEND_KEY_CACHE_MAX_AGE_SECONDS", "-5"],
     ["MANTLE_VEND_RATE_LIMIT_PER_SECOND", "0"],
     ["MANTLE_VEND_RATE_LIMIT_PER_SECOND", "fast"],

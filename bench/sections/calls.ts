@@ -1,5 +1,6 @@
 import type { FunctionUrlEvent } from "../../lambda/http/index.js";
 import { MantleEmulator } from "../../lambda/local/index.js";
+import { DEFAULT_PARAMETER_PREFIX, DEFAULT_TTL_SECONDS } from "../../lambda/config.js";
 import { SsmFake, type Call } from "../../test/fakes/ssm-fake.js";
 import { ManualClock } from "../../test/support/clock.js";
 import { functionUrlEvent } from "../../test/support/events.js";
@@ -7,8 +8,8 @@ import { startService, type TestService } from "../../test/support/service.js";
 import { ssmStore } from "../../test/support/ssm.js";
 import { log, round, type Figure } from "../lib.js";
 
-const PREFIX = "/mantle-vend";
-const TTL_SECONDS = 3600;
+const PREFIX = DEFAULT_PARAMETER_PREFIX;
+const TTL_SECONDS = DEFAULT_TTL_SECONDS;
 const REQUESTS = 1_000;
 /** The first requests arrive at once, as a cold container meets a burst. */
 const COLD_BURST = 48;

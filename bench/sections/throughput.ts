@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import { KeyAdmin } from "../../lambda/admin/index.js";
+import { DEFAULT_PARAMETER_PREFIX } from "../../lambda/config.js";
 import { FileParameterStore } from "../../lambda/store/index.js";
 import { EMULATOR_CREDENTIALS } from "../../lambda/local/index.js";
 import { BENCH_DIR, cleanEnv, log, median, round, startChild, stopChild, waitForStderr, type Figure } from "../lib.js";
@@ -64,7 +65,7 @@ function add(into: Measured, result: autocannon.Result): void {
  */
 export async function benchThroughput(options: ThroughputOptions): Promise<Figure[]> {
   const dataDir = await mkdtemp(join(tmpdir(), "mantle-vend-bench-"));
-  const { key } = await new KeyAdmin(new FileParameterStore(dataDir), "/mantle-vend").create({ name: "bench" });
+  const { key } = await new KeyAdmin(new FileParameterStore(dataDir), DEFAULT_PARAMETER_PREFIX).create({ name: "bench" });
   const env = cleanEnv({
     AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { lstatSync, realpathSync, writeSync } from "node:fs";
-import { readApiKeyFile } from "./api-key-file.js";
 import { MantleVendClient } from "./client.js";
+import { readApiKeyFile } from "./api-key-file.js";
 import { parseArgs, type Command, type ParsedArgs } from "./cli-args.js";
 import { MantleVendError, redact } from "./errors.js";
 import { ConfigError, EXIT, UsageError } from "./exit-codes.js";
@@ -44,68 +44,6 @@ owned by you); never from the command line. Plain http:// is refused for hosts o
 Exit codes: 0 ok, 1 server error, 2 usage, 3 missing/bad configuration, 4 server unreachable,
 5 API key rejected (401), 6 region not allowed (403); exec passes its command's status through.
 `;
-
-const HELP: Record<Command, string> = {
-  token: `Usage: mantle-vend token [--json] [--no-cache] [--url URL] [--region REGION]
-
-Prints a Mantle bearer token for the region: the bare token, or with --json the server's token object
-({token, tokenType, region, baseUrl, issuedAt, expiresAt, expiresInSeconds}).
-Tokens are cached per user ($XDG_CACHE_HOME/mantle-vend, else ~/.cache/mantle-vend; mode 0600) and
-reused until their refresh window, so running this before every request is cheap. --no-cache always asks
-the server and leaves the cache alone.
-`,
-  env: `Usage: mantle-vend env [--no-cache] [--url URL] [--region REGION]
-
-Prints shell lines that set AWS_BEARER_TOKEN_BEDROCK and AWS_REGION, e.g.  eval "$(mantle-vend env)"
-`,
-  exec: `Usage: mantle-vend exec [--no-cache] [--url URL] [--region REGION] -- <command> [args…]
-
-Runs the command with AWS_BEARER_TOKEN_BEDROCK and AWS_REGION added to the environment. Its exit status
-is passed through (a death by signal is re-raised); signals sent to mantle-vend are forwarded to it.
-The token is fixed when the command starts: long-running commands outlive it (use proxy instead).
-`,
-  models: `Usage: mantle-vend models [--json] [--url URL] [--region REGION]
-
-Prints the region's model catalog as a table, or with --json the server's catalog object.
-`,
-  "openclaw-config": `Usage: mantle-vend openclaw-config [--secret-ref | --proxy URL] [--url URL] [--region REGION]
-
-Prints a complete OpenClaw config object with the region's models under
-models.providers["amazon-bedrock-mantle"]:
-  (default)      apiKey is an env SecretRef to AWS_BEARER_TOKEN_BEDROCK (run the gateway under exec)
-  --secret-ref   apiKey is resolved by this CLI's openclaw-resolver (declared under secrets.providers)
-  --proxy URL    baseUrl is the mantle-vend proxy at URL, which adds the token itself
-`,
-  "openclaw-resolver": `Usage: mantle-vend openclaw-resolver [--url URL] [--region REGION]
-
-OpenClaw's exec secret provider: reads {"protocolVersion":1,"provider":"…","ids":["us-east-1",…]} on stdin
-and writes {"protocolVersion":1,"values":{…},"errors":{…}} on stdout. Each id is a region, or "default".
-`,
-  proxy: `Usage: mantle-vend proxy [--port 8788] [--host 127.0.0.1] [--require-key] [--url URL] [--region REGION]
-
-Serves the region's Mantle root (/v1/…, /openai/v1/…, /anthropic/…), replacing the incoming
-authorization / x-api-key header with a token that has at least 60 s left. Requests are routed by
-their model with the team catalog: a model served under another prefix is sent there
-(/v1/responses → /openai/v1/responses for GPT-5), a model that lacks the called API gets a 400 naming
-where it is served, and GET /v1/models answers the team's curated list.
-Only requests whose Host names this listener (127.0.0.1, localhost, [::1] or --host, with the port) are
-served; requests with an Origin header or a cross-site Sec-Fetch-Site (web pages) get 403; OPTIONS is
-answered locally. Tokens go only to the Mantle roots the service lists in /v1/regions.
-  --require-key  demand a random key, printed once at start, as Authorization: Bearer or x-api-key
-Without --require-key it has no authentication of its own: keep it on loopback.
-`,
-  setup: `Usage: mantle-vend setup <tool> [--proxy URL] [--model ID] [--url URL] [--region REGION]
-
-Prints, on stdout, a ready configuration in the tool's own format for working through mantle-vend, and
-on stderr one line saying where it goes and how to start. Tools:
-${SETUP_TOOLS.map((t) => `  ${t.name.padEnd(12)} ${t.summary}`).join("\n")}
-Each tool gets its own refreshing-token mechanism where it has one (a command it runs for a token), else
-the proxy; --proxy URL sends every tool through the mantle-vend proxy at URL. --model picks the default
-model (else the first of the region's catalog that the tool can call). Nothing printed holds the API
-key: export MANTLE_VEND_URL and MANTLE_VEND_API_KEY (or MANTLE_VEND_API_KEY_FILE) where the tool runs.
-`,
-  help: USAGE,
-};
 
 interface Settings {
   url: string;
@@ -197,18 +135,40 @@ function client(s: Settings, options: { cache: boolean } & Partial<MantleVendCli
   });
 }
 
+/** Longest cell printed: a catalog is data from elsewhere, and a terminal is not the place for megabytes. */
+const MAX_CELL_CHARS = 80;
+
+/**
+ * A catalog value made safe for a terminal: control characters (escape sequences among them)
+ * and bidirectional overrides are shown escaped, never emitted, and long values are cut.
+ */
+function terminalSafe(value: string): string {
+  const escaped = value.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
+  return escaped.length > MAX_CELL_CHARS ? `${escaped.slice(0, MAX_CELL_CHARS - 1)}…` : escaped;
+}
+
+/** YYYY-MM-DD of unix seconds, or "-" for anything that is not a date (1e15 is year 31 million). */
+function dayOf(created: unknown): string {
+  if (typeof created !== "number") return "-";
+  const date = new Date(created * 1000);
+  return Number.isNaN(date.getTime()) || date.getUTCFullYear() > 9999 ? "-" : date.toISOString().slice(0, 10);
+}
+
 function modelsTable(catalog: Catalog): string {
   // The route is the model's base URL below the region's Mantle root, e.g. /openai/v1.
   const root = catalog.baseUrl.replace(/\/v1\/?$/, "");
   const rows = catalog.models.map((m) => [
-    m.id,
-    m.apis.join(","),
-    m.baseUrl.startsWith(root) ? m.baseUrl.slice(root.length) || "/" : m.baseUrl,
+    terminalSafe(String(m.id)),
+    terminalSafe(m.apis.join(",")),
+    terminalSafe(m.baseUrl.startsWith(root) ? m.baseUrl.slice(root.length) || "/" : m.baseUrl),
     m.contextWindow === null ? "-" : String(m.contextWindow),
     m.maxOutputTokens === null ? "-" : String(m.maxOutputTokens),
     m.reasoning === true ? "yes" : "no",
-    typeof m.ownedBy === "string" && m.ownedBy !== "" ? m.ownedBy : "-",
-    typeof m.created === "number" ? new Date(m.created * 1000).toISOString().slice(0, 10) : "-",
+    typeof m.ownedBy === "string" && m.ownedBy !== "" ? terminalSafe(m.ownedBy) : "-",
+    dayOf(m.created),
   ]);
   const header = ["MODEL", "API", "ROUTE", "CONTEXT", "MAX OUTPUT", "REASONING", "OWNED BY", "CREATED"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
@@ -253,52 +213,66 @@ function serviceArgs(s: Settings): string[] {
   return [...(s.urlFromFlag ? ["--url", s.url] : []), ...(s.allowInsecureHttp ? ["--allow-insecure-http"] : [])];
 }
 
-async function run(argv: readonly string[]): Promise<number> {
-  const args = parseArgs(argv);
-  if (args.flags.has("version") && args.command === undefined) {
-    stdout(`${VERSION}\n`);
-    return EXIT.OK;
-  }
-  if (args.command === undefined || args.command === "help") {
-    const topic = args.rest[0];
-    if (args.command === undefined && !args.flags.has("help")) {
-      process.stderr.write(USAGE);
-      return EXIT.USAGE;
-    }
-    stdout(topic !== undefined && topic in HELP ? HELP[topic as Command] : USAGE);
-    return EXIT.OK;
-  }
-  const command = args.command;
-  if (args.flags.has("help")) {
-    stdout(HELP[command]);
-    return EXIT.OK;
-  }
-  const env = process.env;
-  const cache = !args.flags.has("no-cache");
+interface CommandHandler {
+  /** What `mantle-vend <command> --help` prints. */
+  help: string;
+  run(args: ParsedArgs, env: NodeJS.ProcessEnv): Promise<number>;
+}
 
-  switch (command) {
-    case "token": {
+/** One entry per command: its help text and its handler. */
+const COMMANDS: Record<Exclude<Command, "help">, CommandHandler> = {
+  token: {
+    help: `Usage: mantle-vend token [--json] [--no-cache] [--url URL] [--region REGION]
+
+Prints a Mantle bearer token for the region: the bare token, or with --json the server's token object
+({token, tokenType, region, baseUrl, issuedAt, expiresAt, expiresInSeconds}).
+Tokens are cached per user ($XDG_CACHE_HOME/mantle-vend, else ~/.cache/mantle-vend; mode 0600) and
+reused until their refresh window, so running this before every request is cheap. --no-cache always asks
+the server and leaves the cache alone.
+`,
+    async run(args, env) {
       const s = settings(args, env);
-      const token = await client(s, { cache }).getToken();
+      const token = await client(s, { cache: !args.flags.has("no-cache") }).getToken();
       stdout(args.flags.has("json") ? `${JSON.stringify(token, null, 2)}\n` : `${token.token}\n`);
       return EXIT.OK;
-    }
-    case "env": {
+    },
+  },
+  env: {
+    help: `Usage: mantle-vend env [--no-cache] [--url URL] [--region REGION]
+
+Prints shell lines that set AWS_BEARER_TOKEN_BEDROCK and AWS_REGION, e.g.  eval "$(mantle-vend env)"
+`,
+    async run(args, env) {
       const s = settings(args, env);
-      const token = await client(s, { cache }).getToken();
+      const token = await client(s, { cache: !args.flags.has("no-cache") }).getToken();
       stdout(`export AWS_BEARER_TOKEN_BEDROCK=${shellQuote(token.token)}\nexport AWS_REGION=${shellQuote(token.region)}\n`);
       return EXIT.OK;
-    }
-    case "exec": {
+    },
+  },
+  exec: {
+    help: `Usage: mantle-vend exec [--no-cache] [--url URL] [--region REGION] -- <command> [args…]
+
+Runs the command with AWS_BEARER_TOKEN_BEDROCK and AWS_REGION added to the environment. Its exit status
+is passed through (a death by signal is re-raised); signals sent to mantle-vend are forwarded to it.
+The token is fixed when the command starts: long-running commands outlive it (use proxy instead).
+`,
+    async run(args, env) {
       if (args.rest.length === 0) throw new UsageError("exec needs a command: mantle-vend exec -- <command> [args…]");
       const s = settings(args, env);
-      const token = await client(s, { cache }).getToken();
+      const token = await client(s, { cache: !args.flags.has("no-cache") }).getToken();
       // The child gets the short-lived token, never the long-lived API key that minted it.
       const { MANTLE_VEND_API_KEY: _apiKey, MANTLE_VEND_API_KEY_FILE: _apiKeyFile, ...childEnv } = env;
       const { runCommand } = await import("./exec.js");
       return runCommand(args.rest, { ...childEnv, AWS_BEARER_TOKEN_BEDROCK: token.token, AWS_REGION: token.region }, stderr);
-    }
-    case "models": {
+    },
+  },
+  models: {
+    help: `Usage: mantle-vend models [--json] [--url URL] [--region REGION]
+
+Prints the region's model catalog as a table (each model's API, route, context window and output
+limit), or with --json the server's catalog object.
+`,
+    async run(args, env) {
       const s = settings(args, env);
       const catalog = await client(s, { cache: false }).listModels();
       if (args.flags.has("json")) stdout(`${JSON.stringify(catalog, null, 2)}\n`);
@@ -307,8 +281,18 @@ async function run(argv: readonly string[]): Promise<number> {
         if (catalog.stale === true) stderr(`note: the ${catalog.region} catalog is stale (last checked ${catalog.checkedAt})`);
       }
       return EXIT.OK;
-    }
-    case "openclaw-config": {
+    },
+  },
+  "openclaw-config": {
+    help: `Usage: mantle-vend openclaw-config [--secret-ref | --proxy URL] [--url URL] [--region REGION]
+
+Prints a complete OpenClaw config object with the region's models under
+models.providers["amazon-bedrock-mantle"]:
+  (default)      apiKey is an env SecretRef to AWS_BEARER_TOKEN_BEDROCK (run the gateway under exec)
+  --secret-ref   apiKey is resolved by this CLI's openclaw-resolver (declared under secrets.providers)
+  --proxy URL    baseUrl is the mantle-vend proxy at URL, which adds the token itself
+`,
+    async run(args, env) {
       if (args.flags.has("secret-ref") && args.flags.has("proxy")) throw new UsageError("--secret-ref and --proxy exclude each other");
       const proxyUrl = proxyFlag(args);
       const s = settings(args, env);
@@ -320,8 +304,15 @@ async function run(argv: readonly string[]): Promise<number> {
       }
       stdout(`${JSON.stringify(openClawConfig(catalog, mode), null, 2)}\n`);
       return EXIT.OK;
-    }
-    case "openclaw-resolver": {
+    },
+  },
+  "openclaw-resolver": {
+    help: `Usage: mantle-vend openclaw-resolver [--url URL] [--region REGION]
+
+OpenClaw's exec secret provider: reads {"protocolVersion":1,"provider":"…","ids":["us-east-1",…]} on stdin
+and writes {"protocolVersion":1,"values":{…},"errors":{…}} on stdout. Each id is a region, or "default".
+`,
+    async run(args, env) {
       let request;
       try {
         request = parseResolverRequest(await readStdin());
@@ -334,8 +325,60 @@ async function run(argv: readonly string[]): Promise<number> {
       const response = await resolveSecrets(request, (region) => c.getToken(region === undefined ? {} : { region }));
       stdout(`${JSON.stringify(response)}\n`);
       return EXIT.OK;
-    }
-    case "setup": {
+    },
+  },
+  proxy: {
+    help: `Usage: mantle-vend proxy [--port 8788] [--host 127.0.0.1] [--require-key] [--url URL] [--region REGION]
+
+Serves the region's Mantle root (/v1/…, /openai/v1/…, /anthropic/…), replacing the incoming
+authorization / x-api-key header with a token that has at least 60 s left. Requests are routed by
+their model with the team catalog: a model served under another prefix is sent there
+(/v1/responses → /openai/v1/responses for GPT-5), a model that lacks the called API gets a 400 naming
+where it is served, and GET /v1/models answers the team's curated list.
+Only requests whose Host names this listener (127.0.0.1, localhost, [::1] or --host, with the port) are
+served; requests with an Origin header or a cross-site Sec-Fetch-Site (web pages) get 403; OPTIONS is
+answered locally. Tokens go only to the Mantle roots the service lists in /v1/regions.
+  --require-key  demand a random key, printed once at start, as Authorization: Bearer or x-api-key
+Without --require-key it has no authentication of its own: keep it on loopback.
+`,
+    async run(args, env) {
+      const s = settings(args, env);
+      const hostFlag = args.flags.get("host");
+      const portFlag = args.flags.get("port");
+      const host = typeof hostFlag === "string" ? hostFlag : "127.0.0.1";
+      const portText = typeof portFlag === "string" ? portFlag : "8788";
+      if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) throw new UsageError(`--port needs a port number, got ${portText}`);
+      const c = client(s, { cache: false });
+      const first = await c.getToken({ minValiditySeconds: 60 }); // fail fast on a bad key or URL
+      const { startProxy } = await import("./proxy.js");
+      const requireKey = args.flags.has("require-key");
+      const running = await startProxy({ client: c, ...(s.region === undefined ? {} : { region: s.region }), port: Number(portText), host, requireKey, log: stderr });
+      if (!isLoopbackHost(host) && !requireKey) stderr(`warning: the proxy has no authentication and listens on ${host}: anyone who reaches it can use Mantle (use --require-key)`);
+      process.stderr.write(`mantle-vend proxy listening on ${running.url} → Mantle ${first.region} (${first.baseUrl.replace(/\/v1$/, "")})\n`);
+      if (running.key !== undefined) {
+        // Shown once, here only (not through the redacting log): callers use it as their API key.
+        process.stderr.write(`mantle-vend proxy key (send it as "Authorization: Bearer <key>" or "x-api-key: <key>"; shown once):\n${running.key}\n`);
+      }
+      await new Promise<void>((resolve) => {
+        process.once("SIGINT", resolve);
+        process.once("SIGTERM", resolve);
+      });
+      await running.close();
+      return EXIT.OK;
+    },
+  },
+  setup: {
+    help: `Usage: mantle-vend setup <tool> [--proxy URL] [--model ID] [--url URL] [--region REGION]
+
+Prints, on stdout, a ready configuration in the tool's own format for working through mantle-vend, and
+on stderr one line saying where it goes and how to start. Tools:
+${SETUP_TOOLS.map((t) => `  ${t.name.padEnd(12)} ${t.summary}`).join("\n")}
+Each tool gets its own refreshing-token mechanism where it has one (a command it runs for a token), else
+the proxy; --proxy URL sends every tool through the mantle-vend proxy at URL. --model picks the default
+model (else the first of the region's catalog that the tool can call). Nothing printed holds the API
+key: export MANTLE_VEND_URL and MANTLE_VEND_API_KEY (or MANTLE_VEND_API_KEY_FILE) where the tool runs.
+`,
+    async run(args, env) {
       const name = args.rest[0];
       const tool = name === undefined ? undefined : findSetupTool(name);
       if (tool === undefined) {
@@ -362,31 +405,36 @@ async function run(argv: readonly string[]): Promise<number> {
       stdout(output.text);
       stderr(output.hint);
       return EXIT.OK;
-    }
-    case "proxy": {
-      const s = settings(args, env);
-      const host = (args.flags.get("host") as string | undefined) ?? "127.0.0.1";
-      const portText = (args.flags.get("port") as string | undefined) ?? "8788";
-      if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) throw new UsageError(`--port needs a port number, got ${portText}`);
-      const c = client(s, { cache: false });
-      const first = await c.getToken({ minValiditySeconds: 60 }); // fail fast on a bad key or URL
-      const { startProxy } = await import("./proxy.js");
-      const requireKey = args.flags.has("require-key");
-      const running = await startProxy({ client: c, ...(s.region === undefined ? {} : { region: s.region }), port: Number(portText), host, requireKey, log: stderr });
-      if (!isLoopbackHost(host) && !requireKey) stderr(`warning: the proxy has no authentication and listens on ${host}: anyone who reaches it can use Mantle (use --require-key)`);
-      process.stderr.write(`mantle-vend proxy listening on ${running.url} → Mantle ${first.region} (${first.baseUrl.replace(/\/v1$/, "")})\n`);
-      if (running.key !== undefined) {
-        // Shown once, here only (not through the redacting log): callers use it as their API key.
-        process.stderr.write(`mantle-vend proxy key (send it as "Authorization: Bearer <key>" or "x-api-key: <key>"; shown once):\n${running.key}\n`);
-      }
-      await new Promise<void>((resolve) => {
-        process.once("SIGINT", resolve);
-        process.once("SIGTERM", resolve);
-      });
-      await running.close();
-      return EXIT.OK;
-    }
+    },
+  },
+};
+
+function helpFor(topic: string | undefined): string {
+  if (topic === undefined) return USAGE;
+  const command = Object.entries(COMMANDS).find(([name]) => name === topic);
+  return command === undefined ? USAGE : command[1].help;
+}
+
+async function run(argv: readonly string[]): Promise<number> {
+  const args = parseArgs(argv);
+  if (args.flags.has("version") && args.command === undefined) {
+    stdout(`${VERSION}\n`);
+    return EXIT.OK;
   }
+  if (args.command === undefined || args.command === "help") {
+    if (args.command === undefined && !args.flags.has("help")) {
+      process.stderr.write(USAGE);
+      return EXIT.USAGE;
+    }
+    stdout(helpFor(args.rest[0]));
+    return EXIT.OK;
+  }
+  const command = COMMANDS[args.command];
+  if (args.flags.has("help")) {
+    stdout(command.help);
+    return EXIT.OK;
+  }
+  return command.run(args, process.env);
 }
 
 function exitCodeFor(error: unknown): number {

@@ -40,11 +40,6 @@ interface CatalogEntry {
   freshUntil: number;
 }
 
-/** `mvk_<keyId>_<secret>` → keyId; undefined for anything else. The key id is not secret. */
-export function keyIdOf(apiKey: string): string | undefined {
-  return /^mvk_([0-9a-f]{16})_[A-Za-z0-9_-]{43}$/.exec(apiKey)?.[1];
-}
-
 /**
  * Client of a mantle-vend service: short-lived Mantle bearer tokens, cached per region and refreshed
  * ahead of expiry, and the region's model catalog, revalidated by etag.

@@ -1,4 +1,5 @@
-export { MantleVendClient, keyIdOf, maxAgeMs } from "./client.js";
+export { MantleVendClient, maxAgeMs } from "./client.js";
+export { keyIdOf } from "./guards.js";
 export { MantleVendError, redact } from "./errors.js";
 export { readApiKeyFile } from "./api-key-file.js";
 export { refreshWindowMs, tokenTimes, REFRESH_JITTER, type TokenTimes } from "./refresh-window.js";

@@ -1,5 +1,5 @@
 import { MantleVendError, redact } from "./errors.js";
-import { isRecord } from "./transport.js";
+import { isRecord } from "./guards.js";
 import type { Catalog, CatalogModel, TokenResponse } from "./types.js";
 
 /** OpenClaw's provider for Bedrock Mantle; it reads AWS_BEARER_TOKEN_BEDROCK and AWS_REGION by itself. */
@@ -16,7 +16,7 @@ export const RESOLVER_PASS_ENV_KEY_FILE = ["PATH", "MANTLE_VEND_URL", "MANTLE_VE
 const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const REASONING_MARKERS = ["thinking", "reasoner", "reasoning", "deepseek.r", "gpt-oss-120b", "gpt-oss-safeguard-120b"];
 
-/** SPEC §1's rule, used only when a catalog entry carries no `reasoning` field. */
+/** The catalog's reasoning rule (docs/catalog.md), used only when a catalog entry carries no `reasoning` field. */
 export function inferReasoning(modelId: string): boolean {
   return REASONING_MARKERS.some((marker) => modelId.includes(marker));
 }
@@ -70,7 +70,7 @@ export interface OpenClawConfig {
   secrets?: { providers: Record<string, unknown> };
 }
 
-/** The complete OpenClaw config object for a region's catalog (SPEC §1 and §8). */
+/** The complete OpenClaw config object for a region's catalog (docs/configuration.md). */
 export function openClawConfig(catalog: Catalog, mode: OpenClawConfigMode): OpenClawConfig {
   const region = catalog.region;
   const models: OpenClawModel[] = catalog.models.flatMap((model) => {
@@ -100,7 +100,8 @@ export function openClawConfig(catalog: Catalog, mode: OpenClawConfigMode): Open
       apiKey = { source: "exec", provider: OPENCLAW_SECRET_PROVIDER_ID, id: region };
       break;
     case "proxy":
-      baseUrl = `${mode.url.replace(/\/+$/, "")}/v1`;
+      // The proxy serves the OpenAI surface under /v1: a URL given with or without it yields one /v1.
+      baseUrl = `${mode.url.replace(/\/+$/, "").replace(/\/v1$/, "")}/v1`;
       apiKey = PROXY_API_KEY_PLACEHOLDER;
       break;
   }

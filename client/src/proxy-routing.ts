@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import { calledApi, decideRoute, openAiModelList, requestModel, type RouteDecision } from "./routing.js";
 import type { Catalog } from "./types.js";
 
-/** Request bodies up to this size are read for their `model`; larger ones go on unread (SPEC §10). */
+/** Request bodies up to this size are read for their `model`; larger ones go on unread (docs/catalog.md). */
 export const MAX_ROUTED_BODY_BYTES = 1024 * 1024;
 
 /** The body bytes already read from the request, and whether that was all of it. */

@@ -5,7 +5,12 @@ import type { MantleVendClient } from "./client.js";
 import type { TokenResponse } from "./types.js";
 import { MantleVendError, redact } from "./errors.js";
 import { AllowedMantleRoots, listenerHosts, newProxyKey, proxyKeyRefusal, requestRefusal, type Refusal } from "./proxy-guard.js";
-import { routeForProxy } from "./proxy-routing.js";
+import { routeForProxy, type ProxyRoute } from "./proxy-routing.js";
+
+type ForwardRoute = Extract<ProxyRoute, { kind: "forward" }>;
+
+/** How one attempt at Mantle ended; see send(). */
+type Sent = { kind: "sent" } | { kind: "unreachable" } | { kind: "unauthorized"; answer: IncomingMessage; dropped: Promise<unknown> };
 
 /** A proxied request only goes out with a token that has at least this much life left. */
 export const PROXY_MIN_TOKEN_SECONDS = 60;
@@ -101,99 +106,57 @@ export function createProxy(options: Omit<ProxyOptions, "port" | "requireKey"> &
       refuse(req, res, keyRefusal);
       return;
     }
+    // Only a request the guard let through is routed: the catalog, and the body read for its model,
+    // are the caller's business only once it is known to be a local, non-browser caller with the key.
     // Routed by the team catalog: another prefix for the model, or the proxy's own answer.
-    const routed = await routeForProxy(req, () => client.listModels(options.region === undefined ? {} : { region: options.region }), log);
+    const region = options.region === undefined ? {} : { region: options.region };
+    const routed = await routeForProxy(req, () => client.listModels(region), log);
     if (routed.kind === "answer") {
       res.writeHead(routed.status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(routed.body) });
       res.end(routed.body);
       req.resume();
       return;
     }
-    const first = await usableToken(req, res);
+    // Every attempt asks under the same cache key, so a retry's fresh token serves the next request too.
+    const token = (): Promise<TokenResponse | undefined> => tokenOrFail(res, req, () => client.getToken({ ...region, minValiditySeconds: PROXY_MIN_TOKEN_SECONDS }));
+    const first = await token();
     if (first === undefined) return;
-    // A request the proxy holds whole (a routed JSON body, or none) can be sent again.
-    const replay = routed.peeked?.complete === true ? routed.peeked.chunks : req.method === "GET" || req.method === "HEAD" ? [] : undefined;
-
-    const attempt = (token: TokenResponse, retry: boolean): void => {
-      const root = new URL(token.baseUrl.replace(/\/v1\/?$/, ""));
-      const secure = root.protocol === "https:";
-      const headers = requestHeaders(req);
-      // With a raw header list node adds no Host of its own.
-      headers.push("host", root.host, "authorization", `Bearer ${token.token}`);
-      const upstream = (secure ? httpsRequest : httpRequest)({
-        protocol: root.protocol,
-        hostname: root.hostname.replace(/^\[|\]$/g, ""),
-        port: root.port === "" ? undefined : Number(root.port),
-        method: req.method,
-        path: `${root.pathname.replace(/\/+$/, "")}${routed.path}`,
-        headers,
-        agent: secure ? agents.https : agents.http,
-      });
-      upstream.on("response", (answer) => {
-        if (answer.statusCode === 401) {
-          // A token can die before its expiry (SPEC §1: the signing credentials expired first). Drop it;
-          // a request held whole goes again, once, if the service hands out a different token (two
-          // tokens minted in one second are the same string), so the caller never sees the 401.
-          const dropped = client.invalidate(token.region).catch(() => undefined);
-          if (retry && replay !== undefined) {
-            void retryWithNewToken(answer, token, dropped).catch((error: unknown) => {
-              log(`proxy: ${describe(error)}`);
-              fail(res, 502, "upstream_error", "the proxy could not complete the request");
-            });
-            return;
-          }
-        }
-        pass(answer);
-      });
-      upstream.on("error", (error) => {
-        log(`proxy: upstream ${root.host}: ${describe(error)}`);
-        if (!res.headersSent) fail(res, 502, "upstream_error", `cannot reach Mantle at ${root.host}`);
-        else res.destroy();
-      });
-      // The caller went away: stop the upstream request (and its stream) too.
-      res.on("close", () => {
-        if (!res.writableFinished) upstream.destroy();
-      });
-      if (replay !== undefined) {
-        for (const chunk of replay) upstream.write(chunk);
-        upstream.end();
-        return;
-      }
-      for (const chunk of routed.peeked?.chunks ?? []) upstream.write(chunk);
-      req.pipe(upstream);
-    };
-    const pass = (answer: IncomingMessage, body?: Buffer): void => {
-      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, responseHeaders(answer));
-      res.flushHeaders();
-      if (body !== undefined) {
-        res.end(body);
-        return;
-      }
-      answer.pipe(res);
-      answer.on("error", () => res.destroy());
-    };
-
-    const retryWithNewToken = async (refusal: IncomingMessage, refused: TokenResponse, dropped: Promise<unknown>): Promise<void> => {
-      const body = await readSmall(refusal);
-      await dropped;
-      const fresh = await usableToken(req, res);
+    const held = heldBody(req, routed);
+    const sent = await send(req, res, routed, held, first, true);
+    if (sent.kind === "sent") return;
+    if (sent.kind === "unauthorized") {
+      // Mantle refused a token before its expiry (the signing credentials expired first,
+      // docs/operations.md). The request was held whole: it goes again, once, if the service hands out
+      // a different token (two tokens minted in one second are the same string), so the caller never
+      // sees the 401.
+      const body = await readSmall(sent.answer);
+      await sent.dropped;
+      const fresh = await token();
       if (fresh === undefined) return;
-      if (fresh.token !== refused.token) attempt(fresh, false);
-      else if (body !== undefined) pass(refusal, body);
-      else fail(res, 401, "upstream_unauthorized", "Mantle refused the token and the service has no other one yet");
-    };
-
-    attempt(first, true);
+      if (fresh.token === first.token) {
+        if (body !== undefined) pass(res, sent.answer, body);
+        else fail(res, 401, "upstream_unauthorized", "Mantle refused the token and the service has no other one yet");
+        return;
+      }
+      if ((await send(req, res, routed, held, fresh, false)).kind === "unreachable") unreachable(res, fresh);
+      return;
+    }
+    // The token's Mantle root refused the connection, before any of the body was read. The cached
+    // token may name an address that is gone (a local server that came back elsewhere, say): drop it
+    // and try once more with a fresh one before answering 502.
+    await client.invalidate(first.region).catch(() => undefined);
+    const fresh = await token();
+    if (fresh !== undefined && (await send(req, res, routed, held, fresh, true)).kind === "unreachable") unreachable(res, fresh);
   }
 
-  /** A token with enough life left for an allowed Mantle root, or undefined once the caller got a refusal. */
-  async function usableToken(req: IncomingMessage, res: ServerResponse): Promise<TokenResponse | undefined> {
+  /**
+   * A token for this request whose Mantle root is one the service lists; when there is none the
+   * request is answered here and the result is undefined.
+   */
+  async function tokenOrFail(res: ServerResponse, req: IncomingMessage, get: () => Promise<TokenResponse>): Promise<TokenResponse | undefined> {
     let token: TokenResponse;
     try {
-      token = await client.getToken({
-        ...(options.region === undefined ? {} : { region: options.region }),
-        minValiditySeconds: PROXY_MIN_TOKEN_SECONDS,
-      });
+      token = await get();
     } catch (error) {
       const status = error instanceof MantleVendError && error.status === 401 ? 401 : 503;
       log(`proxy: no token: ${describe(error)}`);
@@ -214,6 +177,74 @@ export function createProxy(options: Omit<ProxyOptions, "port" | "requireKey"> &
       return undefined;
     }
     return token;
+  }
+
+  /**
+   * Forwards one request, to its routed path, with `token`. "unreachable" means the connection to Mantle could not be
+   * made, before any of the request body was consumed; "unauthorized" (only when `retry401` and the request is held
+   * whole) is Mantle's 401, not yet answered, with the dropped token's invalidation; every other outcome is answered here.
+   */
+  function send(req: IncomingMessage, res: ServerResponse, routed: ForwardRoute, held: Buffer[] | undefined, token: TokenResponse, retry401: boolean): Promise<Sent> {
+    const root = new URL(token.baseUrl.replace(/\/v1\/?$/, ""));
+    const secure = root.protocol === "https:";
+    const headers = requestHeaders(req);
+    // With a raw header list node adds no Host of its own.
+    headers.push("host", root.host, "authorization", `Bearer ${token.token}`);
+    const upstream = (secure ? httpsRequest : httpRequest)({
+      protocol: root.protocol,
+      hostname: root.hostname.replace(/^\[|\]$/g, ""),
+      port: root.port === "" ? undefined : Number(root.port),
+      method: req.method,
+      path: `${root.pathname.replace(/\/+$/, "")}${routed.path}`,
+      headers,
+      agent: secure ? agents.https : agents.http,
+    });
+    let connected = false;
+    return new Promise((settled) => {
+      // The body flows only once a connection exists, so a refused connection leaves it unread.
+      upstream.once("socket", (socket) => {
+        const start = (): void => {
+          connected = true;
+          // A body held whole is written from hand, so it can go again; otherwise what routing read to
+          // find the model goes first and the rest streams on.
+          if (held !== undefined) {
+            for (const chunk of held) upstream.write(chunk);
+            upstream.end();
+            return;
+          }
+          for (const chunk of routed.peeked?.chunks ?? []) upstream.write(chunk);
+          req.pipe(upstream);
+        };
+        if (socket.connecting) socket.once("connect", start);
+        else start();
+      });
+      upstream.on("response", (answer) => {
+        // A dead token is dropped so the next request gets a new one.
+        if (answer.statusCode === 401) {
+          const dropped = client.invalidate(token.region).catch(() => undefined);
+          if (retry401 && held !== undefined) {
+            settled({ kind: "unauthorized", answer, dropped });
+            return;
+          }
+        }
+        pass(res, answer);
+        settled({ kind: "sent" });
+      });
+      upstream.on("error", (error) => {
+        log(`proxy: upstream ${root.host}: ${describe(error)}`);
+        if (!connected && !res.headersSent) {
+          settled({ kind: "unreachable" });
+          return;
+        }
+        if (!res.headersSent) fail(res, 502, "upstream_error", `cannot reach Mantle at ${root.host}`);
+        else res.destroy();
+        settled({ kind: "sent" });
+      });
+      // The caller went away: stop the upstream request (and its stream) too.
+      res.on("close", () => {
+        if (!res.writableFinished) upstream.destroy();
+      });
+    });
   }
 
   return server;
@@ -244,6 +275,28 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         server.closeAllConnections();
       }),
   };
+}
+
+/** The body of a request the proxy holds whole (read by routing, or a GET/HEAD without one), which can be sent again. */
+function heldBody(req: IncomingMessage, routed: ForwardRoute): Buffer[] | undefined {
+  if (routed.peeked?.complete === true) return routed.peeked.chunks;
+  return req.method === "GET" || req.method === "HEAD" ? [] : undefined;
+}
+
+function unreachable(res: ServerResponse, token: TokenResponse): void {
+  fail(res, 502, "upstream_error", `cannot reach Mantle at ${new URL(token.baseUrl).host}`);
+}
+
+/** Mantle's answer to the caller: status and headers, then its body as it streams (or `body`, already read). */
+function pass(res: ServerResponse, answer: IncomingMessage, body?: Buffer): void {
+  res.writeHead(answer.statusCode ?? 502, answer.statusMessage, responseHeaders(answer));
+  res.flushHeaders();
+  if (body !== undefined) {
+    res.end(body);
+    return;
+  }
+  answer.pipe(res);
+  answer.on("error", () => res.destroy());
 }
 
 /** A response body of at most 64 KiB (an error's), or undefined when it is longer. */

@@ -1,64 +1,97 @@
 import { MantleVendError } from "./errors.js";
-import { isRecord } from "./transport.js";
-import type { Catalog, RegionsResponse, TokenResponse } from "./types.js";
+import { isNonEmptyString, isRecord, isTimestamp } from "./guards.js";
+import { inferReasoning } from "./openclaw.js";
+import type { Catalog, CatalogModel, ModelApi, RegionInfo, RegionsResponse, TokenResponse } from "./types.js";
 
 function invalid(what: string): MantleVendError {
   return new MantleVendError({ status: 200, code: "invalid_response", message: `the service's ${what} answer has an unexpected shape` });
 }
 
-const isString = (value: unknown): value is string => typeof value === "string" && value !== "";
-
-/** Checks `POST /v1/tokens`' answer; unknown extra fields are kept. */
+/** Checks `POST /v1/tokens`' answer field by field; unknown extra fields are kept. */
 export function parseTokenResponse(value: unknown): TokenResponse {
+  if (!isRecord(value)) throw invalid("token");
+  const { token, tokenType, region, baseUrl, issuedAt, expiresAt, expiresInSeconds } = value;
   if (
-    !isRecord(value) ||
-    !isString(value["token"]) ||
-    !isString(value["region"]) ||
-    !isString(value["baseUrl"]) ||
-    !isString(value["expiresAt"]) ||
-    Number.isNaN(Date.parse(value["expiresAt"])) ||
-    typeof value["expiresInSeconds"] !== "number" ||
-    !Number.isFinite(value["expiresInSeconds"])
+    !isNonEmptyString(token) ||
+    tokenType !== "bearer" ||
+    !isNonEmptyString(region) ||
+    !isNonEmptyString(baseUrl) ||
+    typeof issuedAt !== "string" ||
+    !isTimestamp(expiresAt) ||
+    typeof expiresInSeconds !== "number" ||
+    !Number.isFinite(expiresInSeconds)
   ) {
     throw invalid("token");
   }
-  return value as unknown as TokenResponse;
+  return { ...value, token, tokenType, region, baseUrl, issuedAt, expiresAt, expiresInSeconds };
 }
 
 export function parseRegionsResponse(value: unknown): RegionsResponse {
   if (!isRecord(value) || !Array.isArray(value["regions"])) throw invalid("regions");
-  for (const entry of value["regions"] as unknown[]) {
-    if (!isRecord(entry) || !isString(entry["region"]) || !isString(entry["baseUrl"])) throw invalid("regions");
+  const regions: RegionInfo[] = [];
+  for (const entry of value["regions"]) {
+    if (!isRecord(entry) || !isNonEmptyString(entry["region"]) || !isNonEmptyString(entry["baseUrl"])) throw invalid("regions");
+    regions.push({ ...entry, region: entry["region"], baseUrl: entry["baseUrl"] });
   }
-  if (value["defaultRegion"] !== null && value["defaultRegion"] !== undefined && !isString(value["defaultRegion"])) throw invalid("regions");
-  return { ...value, defaultRegion: (value["defaultRegion"] as string | undefined) ?? null } as unknown as RegionsResponse;
+  const defaultRegion = value["defaultRegion"] ?? null;
+  if (defaultRegion !== null && !isNonEmptyString(defaultRegion)) throw invalid("regions");
+  return { ...value, defaultRegion, regions };
 }
 
 export function parseCatalog(value: unknown): Catalog {
-  if (!isRecord(value) || !isString(value["region"]) || !isString(value["baseUrl"]) || !Array.isArray(value["models"])) {
+  if (!isRecord(value)) throw invalid("models");
+  const { region, baseUrl, checkedAt, changedAt, stale, models } = value;
+  if (
+    !isNonEmptyString(region) ||
+    !isNonEmptyString(baseUrl) ||
+    typeof checkedAt !== "string" ||
+    typeof changedAt !== "string" ||
+    typeof stale !== "boolean" ||
+    !Array.isArray(models)
+  ) {
     throw invalid("models");
   }
-  const models = (value["models"] as unknown[]).map((model) => {
-    if (!isRecord(model) || !isString(model["id"])) throw invalid("models");
-    return withRouteDefaults(model, value["baseUrl"] as string);
+  const parsed: CatalogModel[] = models.map((model: unknown) => {
+    if (!isRecord(model) || !isNonEmptyString(model["id"])) throw invalid("models");
+    const { id, name, created, reasoning } = model;
+    // Only the id is required; the rest is taken as sent when it has the right type.
+    return {
+      ...model,
+      id,
+      name: typeof name === "string" ? name : id,
+      created: typeof created === "number" ? created : null,
+      reasoning: typeof reasoning === "boolean" ? reasoning : inferReasoning(id),
+      ...routeFields(model, baseUrl),
+    };
   });
-  return { ...value, models } as unknown as Catalog;
+  return {
+    ...value,
+    region,
+    baseUrl,
+    checkedAt,
+    changedAt,
+    stale,
+    models: parsed,
+  };
 }
 
+const MODEL_APIS: readonly string[] = ["chat-completions", "responses", "messages"] satisfies ModelApi[];
+const isModelApi = (value: unknown): value is ModelApi => typeof value === "string" && MODEL_APIS.includes(value);
 const isStringList = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === "string");
 const limit = (value: unknown): number | null => (typeof value === "number" && Number.isSafeInteger(value) && value > 0 ? value : null);
 
 /**
  * A server from before per-model routes sends none: such a model is what that server
- * promised for every model, Chat Completions on the catalog's `/v1` base URL.
+ * promised for every model, Chat Completions on the catalog's `/v1` base URL. APIs this
+ * client does not know are left out: it could not call them.
  */
-function withRouteDefaults(model: Record<string, unknown>, catalogBaseUrl: string): Record<string, unknown> {
+function routeFields(model: Record<string, unknown>, catalogBaseUrl: string): Pick<CatalogModel, "apis" | "baseUrl" | "contextWindow" | "maxOutputTokens" | "input"> {
+  const { apis, baseUrl, contextWindow, maxOutputTokens, input } = model;
   return {
-    ...model,
-    apis: isStringList(model["apis"]) ? model["apis"] : ["chat-completions"],
-    baseUrl: isString(model["baseUrl"]) ? model["baseUrl"] : catalogBaseUrl,
-    contextWindow: limit(model["contextWindow"]),
-    maxOutputTokens: limit(model["maxOutputTokens"]),
-    input: isStringList(model["input"]) ? model["input"] : ["text"],
+    apis: Array.isArray(apis) ? apis.filter(isModelApi) : ["chat-completions"],
+    baseUrl: isNonEmptyString(baseUrl) ? baseUrl : catalogBaseUrl,
+    contextWindow: limit(contextWindow),
+    maxOutputTokens: limit(maxOutputTokens),
+    input: isStringList(input) ? input : ["text"],
   };
 }

@@ -1,8 +1,9 @@
 /*
- * Per-model routing of the proxy (SPEC §10), as pure decisions: which of Mantle's three
+ * Per-model routing of the proxy (docs/catalog.md, "Model routes"), as pure decisions: which of Mantle's three
  * prefixes serves a model, what the proxy does with a request for it, and the answers it
  * gives itself. Mantle refuses a model on the wrong prefix; the catalog says the right one.
  */
+import { isRecord } from "./guards.js";
 import type { Catalog, CatalogModel, ModelApi } from "./types.js";
 
 export type MantleRoute = "/v1" | "/openai/v1" | "/anthropic";
@@ -41,7 +42,7 @@ export function requestModel(body: Buffer): string | undefined {
   } catch {
     return undefined;
   }
-  const model = typeof value === "object" && value !== null ? (value as Record<string, unknown>)["model"] : undefined;
+  const model = isRecord(value) ? value["model"] : undefined;
   return typeof model === "string" && model !== "" ? model : undefined;
 }
 

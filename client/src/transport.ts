@@ -1,4 +1,5 @@
 import { MantleVendError, redact } from "./errors.js";
+import { isRecord } from "./guards.js";
 import { isLoopbackHost } from "./loopback.js";
 import { parseRetryAfter, withRetries, type RetryPolicy } from "./retry.js";
 import type { FetchLike } from "./types.js";
@@ -183,6 +184,4 @@ function describeNetworkError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+// openclaw.ts still imports it from here; guards.ts is its home.

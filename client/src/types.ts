@@ -1,4 +1,4 @@
-/** The server's answer to `POST /v1/tokens` (SPEC §3), passed through unchanged. */
+/** The server's answer to `POST /v1/tokens` (docs/http-api.md), passed through unchanged. */
 export interface TokenResponse {
   token: string;
   tokenType: "bearer";
@@ -23,7 +23,7 @@ export interface RegionsResponse {
   regions: RegionInfo[];
 }
 
-/** The API families Mantle serves (SPEC §10). */
+/** The API families Mantle serves (docs/http-api.md, "Model fields"). */
 export type ModelApi = "chat-completions" | "responses" | "messages";
 
 export interface CatalogModel {

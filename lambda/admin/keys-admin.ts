@@ -1,5 +1,6 @@
 import { generateKey, keyParameter, keysPath, keysVersionParameter, newKeysVersion, parseKeyRecord, type KeyRecord, type RateLimit } from "../keys/index.js";
 import type { ParameterStore } from "../store/index.js";
+import { TOKEN_MAX_TTL_SECONDS } from "../config.js";
 
 export interface CreateKeyOptions {
   name: string;
@@ -29,7 +30,8 @@ export class KeyAdmin {
       name: options.name,
       sha256,
       regions: options.regions ?? ["*"],
-      maxTtlSeconds: options.maxTtlSeconds ?? 43_200,
+      // The largest TTL any token can have, i.e. "whatever the server allows".
+      maxTtlSeconds: options.maxTtlSeconds ?? TOKEN_MAX_TTL_SECONDS,
       createdAt: new Date(this.clock()).toISOString(),
     };
     if (options.expiresAt !== undefined) record.expiresAt = options.expiresAt.toISOString();

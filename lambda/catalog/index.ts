@@ -1,6 +1,15 @@
-/** The model catalog: upstream parsing, SSM storage, the live fetch and the read-through service. */
-export { etagMatches, type Catalog, type CatalogModel } from "./models.js";
-export { CatalogService, type RefreshOutcome, type ServedCatalog } from "./service.js";
+/** The model catalog: upstream parsing, model routes, overrides, SSM storage, the live fetch and the read-through service. */
+export {
+  CatalogError,
+  CatalogTooLargeError,
+  CatalogUnavailableError,
+  InconsistentCatalogError,
+  OverridesError,
+  UpstreamError,
+  UpstreamTooLargeError,
+} from "./errors.js";
+export { REASONING_MARKERS, isReasoningModel, type Catalog, type CatalogModel } from "./models.js";
+export { CatalogService, type LiveModels, type RefreshOutcome, type ServedCatalog, type Sleep } from "./service.js";
 export { CatalogStore } from "./store.js";
 export { OverridesCache, OverridesStore, overridesParameter } from "./overrides-store.js";
 export {
@@ -8,7 +17,6 @@ export {
   checkOverrideKey,
   mergeOverride,
   removeOverride,
-  OverridesError,
   type OverrideEntry,
   type Overrides,
   type ServedModel,
@@ -26,4 +34,4 @@ export {
   type ModelApi,
   type ModelRoute,
 } from "./routes.js";
-export { fetchUpstreamModels, type Fetch } from "./upstream.js";
+export { fetchUpstreamModels, liveModelsFromMantle, type Fetch, type LiveModelsOptions } from "./upstream.js";

@@ -1,5 +1,7 @@
+import { isRecord } from "../guards.js";
+import { CatalogError, CatalogTooLargeError } from "./errors.js";
 
-/** One model as the service serves it (SPEC §3 `GET /v1/models`). */
+/** One model as the service serves it (`GET /v1/models`, docs/http-api.md). */
 export interface CatalogModel {
   id: string;
   name: string;
@@ -19,27 +21,31 @@ export interface Catalog {
   models: CatalogModel[];
 }
 
-/** An upstream answer above this is a failure, never a catalog (SPEC §5). */
+/** An upstream answer above this is a failure, never a catalog (docs/catalog.md). */
 export const MAX_UPSTREAM_BYTES = 4 * 1024 * 1024;
 
 /** Longest model id accepted; real ids are a few dozen characters. */
 export const MAX_MODEL_ID_LENGTH = 200;
-
-/** An upstream answer or a stored catalog that cannot be trusted. */
-export class CatalogError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "CatalogError";
-  }
-}
+/** Longest owned_by kept; real ones are a single word. */
+export const MAX_OWNED_BY_LENGTH = 100;
+/**
+ * The largest catalog served, as the JSON of its models. Lambda refuses responses over
+ * 6 MB, and the function URL's envelope escapes the body once more; a catalog this size
+ * is tens of thousands of models, far beyond any real one.
+ */
+export const MAX_SERVED_CATALOG_BYTES = 4 * 1024 * 1024;
+/** A `created` further ahead than this is not a time a model was created. */
+const MAX_CREATED_AHEAD_SECONDS = 86_400;
 
 // Visible ASCII only: ids end up in URLs, headers, config files and terminal tables,
 // where whitespace, control or look-alike characters would cause trouble.
 const SANE_ID = /^[\x21-\x7e]+$/;
+// owned_by is shown in tables and logs: printable ASCII, spaces allowed, nothing else.
+const SANE_OWNER = /^[\x20-\x7e]+$/;
 
-const REASONING_MARKERS = ["thinking", "reasoner", "reasoning", "deepseek.r", "gpt-oss-120b", "gpt-oss-safeguard-120b"];
+export const REASONING_MARKERS: readonly string[] = ["thinking", "reasoner", "reasoning", "deepseek.r", "gpt-oss-120b", "gpt-oss-safeguard-120b"];
 
-/** SPEC §1: Mantle does not say which models reason, so it is inferred from the id. */
+/** Mantle does not say which models reason, so it is inferred from the id. */
 export function isReasoningModel(id: string): boolean {
   const lower = id.toLowerCase();
   return REASONING_MARKERS.some((marker) => lower.includes(marker));
@@ -49,9 +55,11 @@ export function isReasoningModel(id: string): boolean {
  * The models of an upstream `GET /v1/models` body. Strict about the list shape and the
  * ids, lenient about every other field: only `data[].id` is guaranteed upstream, so an
  * optional field of an unexpected type becomes null rather than failing the refresh.
- * Duplicate ids keep their first occurrence.
+ * Duplicate ids keep their first occurrence. Untrusted values are bounded: an owned_by
+ * that is long or unprintable and a created outside 0..now+1 day become null, and a list
+ * too large to serve is a failure.
  */
-export function parseUpstreamModels(body: Uint8Array): CatalogModel[] {
+export function parseUpstreamModels(body: Uint8Array, nowMs: number = Date.now()): CatalogModel[] {
   if (body.byteLength > MAX_UPSTREAM_BYTES) {
     throw new CatalogError(`upstream model list is larger than ${MAX_UPSTREAM_BYTES} bytes`);
   }
@@ -67,7 +75,7 @@ export function parseUpstreamModels(body: Uint8Array): CatalogModel[] {
   } catch (error) {
     throw new CatalogError("upstream model list is not JSON", { cause: error });
   }
-  if (!isObject(parsed)) throw new CatalogError("upstream model list is not a JSON object");
+  if (!isRecord(parsed)) throw new CatalogError("upstream model list is not a JSON object");
   if ("object" in parsed && parsed.object !== "list") {
     throw new CatalogError('upstream model list has an "object" other than "list"');
   }
@@ -76,7 +84,7 @@ export function parseUpstreamModels(body: Uint8Array): CatalogModel[] {
 
   const unique = new Map<string, CatalogModel>();
   data.forEach((entry: unknown, index) => {
-    if (!isObject(entry)) throw new CatalogError(`upstream model ${index} is not an object`);
+    if (!isRecord(entry)) throw new CatalogError(`upstream model ${index} is not an object`);
     const id = entry.id;
     if (typeof id !== "string" || id.length === 0) {
       throw new CatalogError(`upstream model ${index} has no string id`);
@@ -89,15 +97,22 @@ export function parseUpstreamModels(body: Uint8Array): CatalogModel[] {
     unique.set(id, {
       id,
       name: id,
-      ownedBy: typeof entry.owned_by === "string" && entry.owned_by.length > 0 ? entry.owned_by : null,
-      created: isUnixSeconds(entry.created) ? entry.created : null,
+      ownedBy: isSaneOwner(entry.owned_by) ? entry.owned_by : null,
+      created: isUnixSeconds(entry.created) && entry.created <= nowMs / 1000 + MAX_CREATED_AHEAD_SECONDS ? entry.created : null,
       reasoning: isReasoningModel(id),
     });
   });
-  return [...unique.values()].sort(byModelId);
+  const models = [...unique.values()].sort(byModelId);
+  const servedBytes = Buffer.byteLength(canonicalModelsJson(models), "utf8");
+  if (servedBytes > MAX_SERVED_CATALOG_BYTES) throw new CatalogTooLargeError(servedBytes, MAX_SERVED_CATALOG_BYTES);
+  return models;
 }
 
-/** Code-unit order, as SPEC §3 requires: independent of locale and ICU data. */
+function isSaneOwner(value: unknown): value is string {
+  return typeof value === "string" && value.length > 0 && value.length <= MAX_OWNED_BY_LENGTH && SANE_OWNER.test(value);
+}
+
+/** Code-unit order, as docs/http-api.md promises: independent of locale and ICU data. */
 export function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -119,53 +134,6 @@ export function canonicalModelsJson(models: readonly CatalogModel[]): string {
 /** Same models in the same order: equal exactly when their etags are. */
 export function sameModels(a: readonly CatalogModel[], b: readonly CatalogModel[]): boolean {
   return a.length === b.length && canonicalModelsJson(a) === canonicalModelsJson(b);
-}
-
-/**
- * RFC 9110 §13.1.2 If-None-Match: `*` matches any current representation; otherwise a
- * comma-separated list of entity tags compared weakly (a `W/` prefix on either side is
- * ignored). Entity tags may contain commas, so the list is scanned quote by quote rather
- * than split. A malformed element is skipped, not allowed to poison the others.
- */
-export function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {
-  if (ifNoneMatch === undefined) return false;
-  const target = etag.trim().replace(/^W\//, "");
-  if (!/^"[^"]*"$/.test(target)) return false;
-  const header = ifNoneMatch;
-  let i = 0;
-  while (i < header.length) {
-    const c = header[i];
-    if (c === " " || c === "\t" || c === ",") {
-      i += 1;
-      continue;
-    }
-    if (c === "*") {
-      // Only valid alone, but a `*` combined from several header lines means the same.
-      const next = nextComma(header, i);
-      if (header.slice(i + 1, next).trim() === "") return true;
-      i = next;
-      continue;
-    }
-    const open = header.startsWith("W/", i) ? i + 2 : i;
-    if (header[open] !== '"') {
-      i = nextComma(header, i);
-      continue;
-    }
-    const close = header.indexOf('"', open + 1);
-    if (close === -1) return false;
-    if (header.slice(open, close + 1) === target) return true;
-    i = close + 1;
-  }
-  return false;
-}
-
-function nextComma(text: string, from: number): number {
-  const at = text.indexOf(",", from);
-  return at === -1 ? text.length : at;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function isUnixSeconds(value: unknown): value is number {

@@ -1,12 +1,13 @@
-import { CatalogError } from "./models.js";
-import { checkOverrides, NO_OVERRIDES, OverridesError, type Overrides } from "./overrides.js";
-import { InconsistentCatalogError, isShardCount, ShardedDocument, type ShardIndex } from "./sharded.js";
+import { isRecord, isSha256Hex, isTimestamp } from "../guards.js";
+import { CatalogError, InconsistentCatalogError, OverridesError } from "./errors.js";
+import { checkOverrides, NO_OVERRIDES, type Overrides } from "./overrides.js";
+import { isShardCount, ShardedDocument, type ShardIndex } from "./sharded.js";
 import { describeError, type Log } from "../logger.js";
 import type { ParameterStore } from "../store/index.js";
 import type { Clock } from "../clock.js";
 
 /*
- * Storage format, under the parameter prefix P, sharded like a catalog (SPEC §5, §10):
+ * Storage format, under the parameter prefix P, sharded like a catalog (docs/catalog.md):
  *
  *   P/catalog-overrides      index: {"v":1,"updatedAt","sha256","parts":n}
  *   P/catalog-overrides/<i>  gzip+base64 shards of {"v":1,"overrides":{"<id or prefix*>":{…}}}
@@ -27,19 +28,12 @@ function parseIndex(raw: string): OverridesIndex {
   } catch (error) {
     throw new CatalogError("the catalog overrides index is not JSON", { cause: error });
   }
-  const index = parsed as Partial<OverridesIndex> | null;
-  if (
-    typeof index !== "object" ||
-    index === null ||
-    index.v !== FORMAT_VERSION ||
-    typeof index.updatedAt !== "string" ||
-    typeof index.sha256 !== "string" ||
-    !/^[0-9a-f]{64}$/.test(index.sha256) ||
-    !isShardCount(index.parts)
-  ) {
+  if (!isRecord(parsed) || parsed.v !== FORMAT_VERSION) throw new CatalogError("the catalog overrides index is malformed");
+  const { updatedAt, sha256, parts } = parsed;
+  if (!isTimestamp(updatedAt) || !isSha256Hex(sha256) || !isShardCount(parts)) {
     throw new CatalogError("the catalog overrides index is malformed");
   }
-  return { v: FORMAT_VERSION, updatedAt: index.updatedAt, sha256: index.sha256, parts: index.parts };
+  return { v: FORMAT_VERSION, updatedAt, sha256, parts };
 }
 
 /** The overrides document in the parameter store. */
@@ -60,11 +54,10 @@ export class OverridesStore {
     } catch {
       throw new OverridesError("the stored catalog overrides are not JSON");
     }
-    const doc = parsed as { v?: unknown; overrides?: unknown } | null;
-    if (typeof doc !== "object" || doc === null || doc.v !== FORMAT_VERSION) {
+    if (!isRecord(parsed) || parsed.v !== FORMAT_VERSION) {
       throw new OverridesError(`the stored catalog overrides are not a version ${FORMAT_VERSION} document`);
     }
-    return checkOverrides(doc.overrides);
+    return checkOverrides(parsed.overrides);
   }
 
   async write(overrides: Overrides, now: Date): Promise<void> {

@@ -1,10 +1,12 @@
 /*
- * The team's catalog overrides (SPEC §10): a document keyed by model id, or by an id
+ * The team's catalog overrides (docs/catalog.md): a document keyed by model id, or by an id
  * prefix ending in `*`, whose entries always win over the family rules. Pure: parsing,
  * validation, the `set` merge, and applying the document to a region's models.
  */
 import { createHash } from "node:crypto";
-import { CatalogError, compareIds, isReasoningModel, MAX_MODEL_ID_LENGTH, type CatalogModel } from "./models.js";
+import { isRecord } from "../guards.js";
+import { OverridesError } from "./errors.js";
+import { compareIds, isReasoningModel, MAX_MODEL_ID_LENGTH, type CatalogModel } from "./models.js";
 import { familyTraits, MODALITIES, MODEL_APIS, MODEL_ROUTES, type Modality, type ModelApi, type ModelRoute } from "./routes.js";
 
 export interface OverrideEntry {
@@ -24,21 +26,13 @@ export type Overrides = Readonly<Record<string, Readonly<OverrideEntry>>>;
 
 export const NO_OVERRIDES: Overrides = Object.freeze({});
 
-/** One model as a catalog answer carries it (SPEC §3 and §10). */
+/** One model as a catalog answer carries it (docs/http-api.md, "Model fields"). */
 export interface ServedModel extends CatalogModel {
   apis: ModelApi[];
   baseUrl: string;
   contextWindow: number | null;
   maxOutputTokens: number | null;
   input: Modality[];
-}
-
-/** A value the overrides cannot hold; the message says which and why, for the admin CLI. */
-export class OverridesError extends CatalogError {
-  constructor(message: string) {
-    super(message);
-    this.name = "OverridesError";
-  }
 }
 
 const FIELDS = ["hidden", "apis", "route", "contextWindow", "maxOutputTokens", "reasoning", "input", "add"] as const;
@@ -56,9 +50,10 @@ export function checkOverrideKey(key: string): string {
 }
 
 const isPrefixKey = (key: string): boolean => key.endsWith("*");
+const isModelRoute = (value: unknown): value is ModelRoute => MODEL_ROUTES.some((route) => route === value);
 
 function listOf<T extends string>(value: unknown, allowed: readonly T[], field: string): T[] {
-  if (!Array.isArray(value) || value.length === 0 || !value.every((v): v is T => typeof v === "string" && (allowed as readonly string[]).includes(v))) {
+  if (!Array.isArray(value) || value.length === 0 || !value.every((v): v is T => allowed.some((a) => a === v))) {
     throw new OverridesError(`${field} must be a non-empty list of ${allowed.join(", ")}`);
   }
   return [...new Set(value)];
@@ -77,21 +72,18 @@ function flag(value: unknown, field: string): boolean {
 }
 
 /** Checks one entry; unknown fields, wrong types and `add` on a prefix are refused. */
-export function checkOverrideEntry(key: string, value: unknown): OverrideEntry {
+export function checkOverrideEntry(key: string, raw: unknown): OverrideEntry {
   checkOverrideKey(key);
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new OverridesError(`the entry for ${key} must be an object`);
-  const raw = value as Record<string, unknown>;
-  const unknown = Object.keys(raw).filter((k) => !(FIELDS as readonly string[]).includes(k));
+  if (!isRecord(raw)) throw new OverridesError(`the entry for ${key} must be an object`);
+  const unknown = Object.keys(raw).filter((k) => !FIELDS.some((field) => field === k));
   if (unknown.length > 0) throw new OverridesError(`the entry for ${key} has unknown fields: ${unknown.join(", ").slice(0, 200)}`);
   const entry: OverrideEntry = {};
   if (raw["hidden"] !== undefined) entry.hidden = flag(raw["hidden"], "hidden");
   if (raw["apis"] !== undefined) entry.apis = listOf(raw["apis"], MODEL_APIS, "apis");
   if (raw["route"] !== undefined) {
     const route = raw["route"];
-    if (typeof route !== "string" || !(MODEL_ROUTES as readonly string[]).includes(route)) {
-      throw new OverridesError(`route must be one of ${MODEL_ROUTES.join(", ")}`);
-    }
-    entry.route = route as ModelRoute;
+    if (!isModelRoute(route)) throw new OverridesError(`route must be one of ${MODEL_ROUTES.join(", ")}`);
+    entry.route = route;
   }
   if (raw["contextWindow"] !== undefined) entry.contextWindow = tokenLimit(raw["contextWindow"], "contextWindow");
   if (raw["maxOutputTokens"] !== undefined) entry.maxOutputTokens = tokenLimit(raw["maxOutputTokens"], "maxOutputTokens");
@@ -107,9 +99,9 @@ export function checkOverrideEntry(key: string, value: unknown): OverrideEntry {
 
 /** A document's entries, checked, keys sorted. */
 export function checkOverrides(value: unknown): Overrides {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new OverridesError("the overrides must be a JSON object");
+  if (!isRecord(value)) throw new OverridesError("the overrides must be a JSON object");
   const out: Record<string, OverrideEntry> = {};
-  for (const key of Object.keys(value).sort()) out[key] = checkOverrideEntry(key, (value as Record<string, unknown>)[key]);
+  for (const key of Object.keys(value).sort()) out[key] = checkOverrideEntry(key, value[key]);
   return out;
 }
 
@@ -130,7 +122,7 @@ function entriesFor(overrides: Overrides, id: string): OverrideEntry[] {
   return Object.keys(overrides)
     .filter((key) => (isPrefixKey(key) ? id.startsWith(key.slice(0, -1)) : key === id))
     .sort((a, b) => (isPrefixKey(a) ? a.length - 1 : Infinity) - (isPrefixKey(b) ? b.length - 1 : Infinity))
-    .map((key) => overrides[key] as OverrideEntry);
+    .flatMap((key) => overrides[key] ?? []);
 }
 
 /** A model's served form: the family rules, then every override that applies to it; undefined when hidden. */

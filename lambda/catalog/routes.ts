@@ -1,9 +1,9 @@
 /*
- * How each model is called on Mantle (SPEC §10): the API families, the path prefix, the
+ * How each model is called on Mantle (docs/catalog.md): the API families, the path prefix, the
  * limits and the input modalities, from one table of model-family rules. Pure: the
  * service merges it with the team's overrides, the Mantle emulator enforces it.
  *
- * Sources and the date they were checked are in the README ("Model routes"); every
+ * Sources and the date they were checked are in docs/catalog.md ("Model routes"); every
  * rule names its source here too, so a reader of either finds the other.
  */
 

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { CatalogError } from "./models.js";
+import { CatalogError, InconsistentCatalogError } from "./errors.js";
 import type { ParameterStore } from "../store/index.js";
 
 /*
- * A document too large for one parameter (SPEC §5): an index parameter N holding JSON
+ * A document too large for one parameter (docs/catalog.md): an index parameter N holding JSON
  * with at least `sha256` and `parts`, and shards N/0 … N/<parts-1> holding the
  * gzip+base64 text of the payload, cut into Standard-tier pieces. `sha256` is the hex
  * SHA-256 of the uncompressed payload, so it depends on the content alone, not on
@@ -29,17 +29,6 @@ const DEFAULT_RETRY_DELAY_MS = 250;
 export interface ShardIndex {
   sha256: string;
   parts: number;
-}
-
-/**
- * The shards do not match the index (missing, mixed from two versions, or a different
- * payload). A read that still sees this after its one retry throws it.
- */
-export class InconsistentCatalogError extends CatalogError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "InconsistentCatalogError";
-  }
 }
 
 export const sha256Hex = (payload: Uint8Array): string => createHash("sha256").update(payload).digest("hex");

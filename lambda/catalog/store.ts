@@ -1,11 +1,13 @@
-import { CatalogError, canonicalModelsJson, sameModels, type Catalog, type CatalogModel } from "./models.js";
+import { isRecord, isRegionName, isSha256Hex, isTimestamp } from "../guards.js";
+import { CatalogError } from "./errors.js";
+import { canonicalModelsJson, sameModels, type Catalog, type CatalogModel } from "./models.js";
 import { isShardCount, sha256Hex, ShardedDocument } from "./sharded.js";
 import type { ParameterStore } from "../store/index.js";
 
-export { InconsistentCatalogError, MAX_SHARDS, SHARD_MAX_CHARS } from "./sharded.js";
+export { MAX_SHARDS, SHARD_MAX_CHARS } from "./sharded.js";
 
 /*
- * Storage format (SPEC §5), per region R under the parameter prefix P:
+ * Storage format (docs/catalog.md), per region R under the parameter prefix P:
  *
  *   P/catalogs/R      index: {"v":1,"checkedAt","changedAt","sha256","parts":n}
  *   P/catalogs/R/<i>  shards, i = 0..n-1 (decimal, no padding)
@@ -116,7 +118,7 @@ function payloadJson(models: readonly CatalogModel[]): string {
 
 // The region becomes part of a parameter path: nothing but a region-like name may get there.
 function checkRegion(region: string): string {
-  if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(region)) throw new CatalogError(`invalid region name for the catalog store`);
+  if (!isRegionName(region)) throw new CatalogError(`invalid region name for the catalog store`);
   return region;
 }
 
@@ -127,15 +129,14 @@ function parseIndex(raw: string, region: string): CatalogIndex {
   } catch (error) {
     throw new CatalogError(`catalog index for ${region} is not JSON`, { cause: error });
   }
-  if (!isObject(parsed) || parsed.v !== FORMAT_VERSION) {
+  if (!isRecord(parsed) || parsed.v !== FORMAT_VERSION) {
     throw new CatalogError(`catalog index for ${region} is not a version ${FORMAT_VERSION} index`);
   }
   const { checkedAt, changedAt, sha256, parts } = parsed;
   if (
-    !isIsoTime(checkedAt) ||
-    !isIsoTime(changedAt) ||
-    typeof sha256 !== "string" ||
-    !/^[0-9a-f]{64}$/.test(sha256) ||
+    !isTimestamp(checkedAt) ||
+    !isTimestamp(changedAt) ||
+    !isSha256Hex(sha256) ||
     !isShardCount(parts)
   ) {
     throw new CatalogError(`catalog index for ${region} is malformed`);
@@ -151,12 +152,12 @@ function parsePayload(payload: Buffer, region: string): CatalogModel[] {
   } catch (error) {
     throw new CatalogError(`stored catalog for ${region} is not JSON`, { cause: error });
   }
-  if (!isObject(parsed) || parsed.v !== FORMAT_VERSION || !Array.isArray(parsed.models)) {
+  if (!isRecord(parsed) || parsed.v !== FORMAT_VERSION || !Array.isArray(parsed.models)) {
     throw new CatalogError(`stored catalog for ${region} is not a version ${FORMAT_VERSION} payload`);
   }
   return parsed.models.map((m: unknown) => {
     if (
-      !isObject(m) ||
+      !isRecord(m) ||
       typeof m.id !== "string" ||
       typeof m.name !== "string" ||
       !(typeof m.ownedBy === "string" || m.ownedBy === null) ||
@@ -169,10 +170,3 @@ function parsePayload(payload: Buffer, region: string): CatalogModel[] {
   });
 }
 
-function isIsoTime(value: unknown): value is string {
-  return typeof value === "string" && !Number.isNaN(Date.parse(value));
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}

@@ -1,16 +1,18 @@
 import { randomUUID } from "node:crypto";
-import { ApiError, DependencyError } from "../errors.js";
-import { bodyBytes, bodyText, errorResponse, header, jsonResponse, MAX_BODY_BYTES } from "./responses.js";
-import { etagMatches, type CatalogService } from "../catalog/index.js";
+import { errorResponse, HttpError, toHttpError } from "./errors.js";
+import { jsonResponse } from "./responses.js";
+import type { CatalogService } from "../catalog/index.js";
 import type { KeyCache, RateLimiter, Caller } from "../keys/index.js";
-import { describeError, type Log } from "../logger.js";
+import type { Log } from "../logger.js";
 import { baseUrl, defaultRegionFor, regionsFor } from "../allowlist.js";
 import { route, type RouteName } from "./router.js";
 import { effectiveTtl, keySubject, mintToken, type CredentialSource } from "../tokens/index.js";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
 import type { FunctionUrlEvent, FunctionUrlResult } from "./events.js";
-import { parseModelsQuery, parseTokenRequest } from "./requests.js";
+import { bodyBytes, bodyText, header, MAX_BODY_BYTES, parseModelsQuery, parseTokenRequest } from "./requests.js";
+import { etagMatches } from "./conditional.js";
+import type { CatalogBody, HealthBody, RegionsBody, TokenBody } from "./bodies.js";
 
 export interface ApiDependencies {
   config: Config;
@@ -37,25 +39,25 @@ const MAX_QUERY_CHARS = 1024;
 
 export type Api = (event: FunctionUrlEvent) => Promise<FunctionUrlResult>;
 
-/** The HTTP API of SPEC §3 as a function of a function-URL event. */
+/** The HTTP API (docs/http-api.md) as a function of a function-URL event. */
 export function createApi(deps: ApiDependencies): Api {
   const { config, log, clock } = deps;
 
   async function serve(event: FunctionUrlEvent, requestId: string, facts: RequestFacts): Promise<FunctionUrlResult> {
     const matched = route(event.requestContext?.http?.method ?? "", event.rawPath ?? "");
     facts.route = matched.name;
-    if (bodyBytes(event) > MAX_BODY_BYTES) throw new ApiError(413, `request body exceeds ${MAX_BODY_BYTES} bytes`);
-    if (matched.name === "health") return jsonResponse(200, { status: "ok", version: deps.version }, requestId);
+    if (bodyBytes(event) > MAX_BODY_BYTES) throw new HttpError(413, `request body exceeds ${MAX_BODY_BYTES} bytes`);
+    if (matched.name === "health") return jsonResponse(200, { status: "ok", version: deps.version } satisfies HealthBody, requestId);
 
     const caller = await deps.keys.authenticate(header(event, "authorization"));
     facts.keyId = caller.keyId;
     facts.keyName = caller.record.name;
     const admission = deps.limiter.take(caller.keyId, caller.record.rateLimit ?? config.rateLimit);
     if (!admission.admitted) {
-      throw new ApiError(429, "rate limit exceeded for this key", { "retry-after": String(admission.retryAfterSeconds) });
+      throw new HttpError(429, "rate limit exceeded for this key", { "retry-after": String(admission.retryAfterSeconds) });
     }
 
-    if ((event.rawQueryString ?? "").length > MAX_QUERY_CHARS) throw new ApiError(400, "query string too long");
+    if ((event.rawQueryString ?? "").length > MAX_QUERY_CHARS) throw new HttpError(400, "query string too long");
 
     switch (matched.name) {
       case "regions":
@@ -72,7 +74,7 @@ export function createApi(deps: ApiDependencies): Api {
     const region = requested ?? defaultRegionFor(config, caller);
     facts.region = region;
     if (region === undefined || !allowed.includes(region)) {
-      throw new ApiError(403, region === undefined ? "this key may not use any region" : `this key may not use ${region}`);
+      throw new HttpError(403, region === undefined ? "this key may not use any region" : `this key may not use ${region}`);
     }
     return region;
   }
@@ -86,18 +88,18 @@ export function createApi(deps: ApiDependencies): Api {
       return { statusCode: 304, headers: { ...headers, "x-request-id": requestId }, body: "" };
     }
     const { checkedAt, changedAt } = served.catalog;
-    const body = { region, baseUrl: baseUrl(config, region), checkedAt, changedAt, stale: served.stale, models: served.models };
+    const body: CatalogBody = { region, baseUrl: baseUrl(config, region), checkedAt, changedAt, stale: served.stale, models: served.models };
     return jsonResponse(200, body, requestId, headers);
   }
 
-  function listRegions(caller: Caller): unknown {
+  function listRegions(caller: Caller): RegionsBody {
     return {
       defaultRegion: defaultRegionFor(config, caller) ?? null,
       regions: regionsFor(config, caller).map((region) => ({ region, baseUrl: baseUrl(config, region) })),
     };
   }
 
-  async function issueToken(event: FunctionUrlEvent, caller: Caller, facts: RequestFacts): Promise<unknown> {
+  async function issueToken(event: FunctionUrlEvent, caller: Caller, facts: RequestFacts): Promise<TokenBody> {
     const request = parseTokenRequest(bodyText(event), config);
     const allowed = regionsFor(config, caller);
     const region = regionFor(request.region, caller, allowed, facts);
@@ -124,19 +126,9 @@ export function createApi(deps: ApiDependencies): Api {
     try {
       result = await serve(event, requestId, facts);
     } catch (error) {
-      result = errorResponse(toApiError(error, log), requestId);
+      result = errorResponse(toHttpError(error, log), requestId);
     }
     log.info("request", { requestId, ...facts, status: result.statusCode, latencyMs: clock() - started });
     return result;
   };
-}
-
-function toApiError(error: unknown, log: Log): ApiError {
-  if (error instanceof ApiError) return error;
-  if (error instanceof DependencyError) {
-    log.warn("dependency unavailable", describeError(error));
-    return new ApiError(503, "a dependency of the service is unavailable; try again shortly");
-  }
-  log.error("unexpected error", describeError(error));
-  return new ApiError(500, "internal error");
 }

@@ -1,5 +1,33 @@
-import { ApiError } from "../errors.js";
 import { TOKEN_MIN_TTL_SECONDS, type Config } from "../config.js";
+import { isRecord } from "../guards.js";
+import { BadRequestError } from "./errors.js";
+import type { FunctionUrlEvent } from "./events.js";
+import { hasDuplicateKeys } from "./json.js";
+
+export const MAX_BODY_BYTES = 8 * 1024;
+
+/** A request header; function URLs (and the local server) deliver header names lowercased. */
+export function header(event: FunctionUrlEvent, name: string): string | undefined {
+  const headers = event.headers ?? {};
+  return Object.hasOwn(headers, name) ? headers[name] : undefined;
+}
+
+/** The decoded body length, computed without decoding so an oversized body costs nothing. */
+export function bodyBytes(event: FunctionUrlEvent): number {
+  if (event.body === undefined || event.body === null) return 0;
+  return Buffer.byteLength(event.body, event.isBase64Encoded ? "base64" : "utf8");
+}
+
+/** The body as text; invalid UTF-8 is a client error, never silently replaced. */
+export function bodyText(event: FunctionUrlEvent): string {
+  if (event.body === undefined || event.body === null) return "";
+  if (!event.isBase64Encoded) return event.body;
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(event.body, "base64"));
+  } catch {
+    throw new BadRequestError("request body is not valid UTF-8");
+  }
+}
 
 export interface TokenRequest {
   region?: string;
@@ -16,16 +44,15 @@ export function parseTokenRequest(text: string, config: Config): TokenRequest {
     parsed = JSON.parse(text);
   } catch {
     // The parser's own message quotes the input, which may hold a secret: say nothing of it.
-    throw new ApiError(400, "request body is not valid JSON");
+    throw new BadRequestError("request body is not valid JSON");
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new ApiError(400, "request body must be a JSON object");
+  if (!isRecord(parsed)) throw new BadRequestError("request body must be a JSON object");
+  if (hasDuplicateKeys(text)) throw new BadRequestError("request body has a duplicate field");
+  // The unknown names are not quoted back: a pasted key is as likely a name as a value.
+  if (Object.keys(parsed).some((field) => !TOKEN_FIELDS.has(field))) {
+    throw new BadRequestError("request body has unknown fields; only region and ttlSeconds are accepted");
   }
-  const unknown = Object.keys(parsed).filter((field) => !TOKEN_FIELDS.has(field));
-  if (unknown.length > 0) {
-    throw new ApiError(400, `unknown field(s): ${unknown.map((f) => JSON.stringify(f.slice(0, 40))).join(", ")}`);
-  }
-  const body = parsed as Record<string, unknown>;
+  const body = parsed;
   const request: TokenRequest = {};
   if (body.region !== undefined) request.region = parseRegion(body.region, config);
   if (body.ttlSeconds !== undefined) request.ttlSeconds = parseTtl(body.ttlSeconds);
@@ -37,26 +64,26 @@ export function parseModelsQuery(rawQueryString: string, config: Config): { regi
   const params = new URLSearchParams(rawQueryString);
   const names = [...params.keys()];
   const unknown = names.filter((name) => name !== "region");
-  if (unknown.length > 0) throw new ApiError(400, "unknown query parameter(s); only region is accepted");
+  if (unknown.length > 0) throw new BadRequestError("unknown query parameter(s); only region is accepted");
   const regions = params.getAll("region");
-  if (regions.length > 1) throw new ApiError(400, "region may be given once");
+  if (regions.length > 1) throw new BadRequestError("region may be given once");
   return regions[0] === undefined ? {} : { region: parseRegion(regions[0], config) };
 }
 
 export function parseRegion(value: unknown, config: Config): string {
-  if (typeof value !== "string") throw new ApiError(400, "region must be a string");
+  if (typeof value !== "string") throw new BadRequestError("region must be a string");
   if (!config.regions.includes(value)) {
-    throw new ApiError(400, `region must be one of: ${config.regions.join(", ")}`);
+    throw new BadRequestError(`region must be one of: ${config.regions.join(", ")}`);
   }
   return value;
 }
 
 function parseTtl(value: unknown): number {
   if (typeof value !== "number" || !Number.isInteger(value)) {
-    throw new ApiError(400, "ttlSeconds must be an integer");
+    throw new BadRequestError("ttlSeconds must be an integer");
   }
   if (value < TOKEN_MIN_TTL_SECONDS) {
-    throw new ApiError(400, `ttlSeconds must be at least ${TOKEN_MIN_TTL_SECONDS}`);
+    throw new BadRequestError(`ttlSeconds must be at least ${TOKEN_MIN_TTL_SECONDS}`);
   }
   return value;
 }

@@ -1,26 +1,25 @@
-import { ApiError } from "../errors.js";
+import { HttpError } from "./errors.js";
 
 export type RouteName = "health" | "regions" | "tokens" | "models";
 
 interface Route {
   name: RouteName;
   method: string;
-  authenticated: boolean;
 }
 
 const ROUTES: Record<string, Route> = {
-  "/healthz": { name: "health", method: "GET", authenticated: false },
-  "/v1/regions": { name: "regions", method: "GET", authenticated: true },
-  "/v1/tokens": { name: "tokens", method: "POST", authenticated: true },
-  "/v1/models": { name: "models", method: "GET", authenticated: true },
+  "/healthz": { name: "health", method: "GET" },
+  "/v1/regions": { name: "regions", method: "GET" },
+  "/v1/tokens": { name: "tokens", method: "POST" },
+  "/v1/models": { name: "models", method: "GET" },
 };
 
 /** Resolves a request to a route, or throws the 404/405 the contract orders first. */
 export function route(method: string, path: string): Route {
   const found = Object.hasOwn(ROUTES, path) ? ROUTES[path] : undefined;
-  if (found === undefined) throw new ApiError(404, "no such route");
+  if (found === undefined) throw new HttpError(404, "no such route");
   if (method !== found.method) {
-    throw new ApiError(405, `${path} accepts ${found.method} only`, { allow: found.method });
+    throw new HttpError(405, `${path} accepts ${found.method} only`, { allow: found.method });
   }
   return found;
 }

@@ -1,10 +1,8 @@
-import { ApiError } from "../errors.js";
+import { KeyStoreUnavailableError, UnknownKeyError } from "./errors.js";
 import {
   bearerKey,
   isUsable,
-  keyIdOf,
   digestKey,
-  digestMatches,
   keyParameter,
   keysPath,
   keysVersionParameter,
@@ -13,6 +11,7 @@ import {
   type Caller,
   type KeyRecord,
 } from "./record.js";
+import { keyIdOf } from "../guards.js";
 import { describeError, type Log } from "../logger.js";
 import type { ParameterStore } from "../store/index.js";
 import type { Clock } from "../clock.js";
@@ -32,8 +31,6 @@ export interface KeyCacheOptions {
    */
   onVersionChange?: () => Promise<void>;
 }
-
-const UNAUTHORIZED = "missing or invalid API key";
 
 /**
  * All API keys, held in memory. Loaded once, then kept fresh by polling one small
@@ -62,18 +59,17 @@ export class KeyCache {
     this.random = options.random ?? Math.random;
   }
 
-  /** Resolves the caller of an `Authorization` header, or throws the contract's 401 / 503. */
+  /** Resolves the caller of an `Authorization` header; throws UnknownKeyError or KeyStoreUnavailableError. */
   async authenticate(authorization: string | undefined): Promise<Caller> {
     const keys = await this.current();
     const key = bearerKey(authorization);
     const keyId = key === undefined ? undefined : keyIdOf(key);
     const record = keyId === undefined ? undefined : keys.get(keyId);
     const now = this.clock();
-    // An unknown key is still hashed and compared, so it costs what a wrong secret costs.
-    const presented = digestKey(key ?? "");
-    const matches = record === undefined ? digestMatches(presented, undefined) : recordAccepts(record, presented, now);
+    // An unknown or malformed key is still hashed and compared, so it costs what a wrong secret costs.
+    const matches = recordAccepts(record, digestKey(key ?? ""), now);
     if (keyId === undefined || record === undefined || !matches || !isUsable(record, now)) {
-      throw new ApiError(401, UNAUTHORIZED, { "www-authenticate": "Bearer" });
+      throw new UnknownKeyError();
     }
     return { keyId, record };
   }
@@ -92,16 +88,17 @@ export class KeyCache {
     const now = this.clock();
     if (this.keys === undefined || now - this.syncedAt > this.options.maxAgeMs) {
       if (this.failedAt !== undefined && now - this.failedAt < this.retryBackoffMs && !this.inflight) {
-        throw unavailable();
+        throw new KeyStoreUnavailableError();
       }
-      await this.sync().catch(() => {
-        throw unavailable();
+      await this.sync().catch((error: unknown) => {
+        throw new KeyStoreUnavailableError({ cause: error });
       });
     } else if (now >= this.nextPollAt) {
       const poll = this.sync().catch(() => undefined);
       if (this.options.blockingPoll) await poll;
     }
-    return this.keys as Map<string, KeyRecord>;
+    if (this.keys === undefined) throw new KeyStoreUnavailableError();
+    return this.keys;
   }
 
   /** One version check (and a reload when it changed); concurrent callers share it. */
@@ -152,8 +149,4 @@ export class KeyCache {
     }
     return keys;
   }
-}
-
-function unavailable(): ApiError {
-  return new ApiError(503, "the key store cannot be reached; try again shortly");
 }

@@ -1,11 +1,11 @@
 /** API keys: the stored records, the polled key cache, per-key rate limits. */
 export { KeyCache, type KeyCacheOptions } from "./cache.js";
+export { KeyStoreUnavailableError, UnknownKeyError } from "./errors.js";
 export { RateLimiter, type Admission, type RateLimit } from "./ratelimit.js";
 export {
   generateKey,
   hashKey,
   isUsable,
-  KEY_ID_PATTERN,
   keyParameter,
   keysPath,
   keysVersionParameter,

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { REGION_PATTERN } from "../regions.js";
+import { isRecord, isRegionName, isSha256Hex, isTimestamp } from "../guards.js";
 import type { RateLimit } from "./ratelimit.js";
 
 /** What an admin stores for an API key; the secret itself is never stored. */
@@ -24,10 +24,6 @@ export interface Caller {
   record: KeyRecord;
 }
 
-/** `mvk_<keyId>_<secret>`: keyId is 16 lowercase hex chars, the secret 32 random bytes in base64url. */
-const KEY_PATTERN = /^mvk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
-export const KEY_ID_PATTERN = /^[0-9a-f]{16}$/;
-
 export interface NewKey {
   key: string;
   keyId: string;
@@ -49,34 +45,33 @@ export function hashKey(key: string): string {
   return digestKey(key).toString("hex");
 }
 
-/** The keyId of a well-formed key, or undefined. */
-export function keyIdOf(key: string): string | undefined {
-  return KEY_PATTERN.exec(key)?.[1];
-}
-
 /** The API key from an `Authorization: Bearer …` header, or undefined when absent or malformed. */
 export function bearerKey(authorization: string | undefined): string | undefined {
   const match = /^Bearer +(\S+) *$/i.exec(authorization ?? "");
   return match?.[1];
 }
 
-const ABSENT_HASH = Buffer.alloc(32);
+/** Compared in place of a hash that is absent, so every comparison does the same work. */
+const DUMMY_SHA256 = randomBytes(32).toString("hex");
 
 /** Constant-time comparison of a presented key's digest with a stored hex hash. */
 export function digestMatches(presented: Buffer, storedSha256: string | undefined): boolean {
-  const stored = storedSha256 !== undefined && /^[0-9a-f]{64}$/.test(storedSha256) ? Buffer.from(storedSha256, "hex") : undefined;
+  const valid = isSha256Hex(storedSha256);
   // Compare even when nothing is stored so that unknown and wrong keys cost the same.
-  const equal = timingSafeEqual(presented, stored ?? ABSENT_HASH);
-  return stored !== undefined && equal;
+  const equal = timingSafeEqual(presented, Buffer.from(valid ? storedSha256 : DUMMY_SHA256, "hex"));
+  return valid && equal;
 }
 
-/** The current secret, or the previous one while its grace period after a rotation lasts. */
-export function recordAccepts(record: KeyRecord, presented: Buffer, nowMs: number): boolean {
-  const current = digestMatches(presented, record.sha256);
-  // Always compared, so a rotated key costs the same as any other.
-  const previous = digestMatches(presented, record.previousSha256);
-  const inGrace = record.previousExpiresAt !== undefined && Date.parse(record.previousExpiresAt) > nowMs;
-  return current || (previous && inGrace);
+/**
+ * The current secret, or the previous one while its grace period after a rotation lasts.
+ * An unknown key id (no record) goes through the same two comparisons and the same date
+ * parse as a known one, so the time a refusal takes does not tell which ids exist.
+ */
+export function recordAccepts(record: KeyRecord | undefined, presented: Buffer, nowMs: number): boolean {
+  const current = digestMatches(presented, record?.sha256);
+  const previous = digestMatches(presented, record?.previousSha256);
+  const inGrace = Date.parse(record?.previousExpiresAt ?? "") > nowMs;
+  return record !== undefined && (current || (previous && inGrace));
 }
 
 export function isUsable(record: KeyRecord, nowMs: number): boolean {
@@ -84,7 +79,10 @@ export function isUsable(record: KeyRecord, nowMs: number): boolean {
   return record.expiresAt === undefined || Date.parse(record.expiresAt) > nowMs;
 }
 
-/** Validates a stored record; a record that does not parse is treated as absent (fail closed). */
+/**
+ * Validates a stored record field by field; a record that does not parse is treated as
+ * absent (fail closed). Unknown fields are dropped, so nothing unchecked reaches a caller.
+ */
 export function parseKeyRecord(text: string): KeyRecord | undefined {
   let value: unknown;
   try {
@@ -92,44 +90,47 @@ export function parseKeyRecord(text: string): KeyRecord | undefined {
   } catch {
     return undefined;
   }
-  if (typeof value !== "object" || value === null) return undefined;
-  const r = value as Record<string, unknown>;
-  const valid =
-    typeof r.name === "string" &&
-    typeof r.sha256 === "string" &&
-    /^[0-9a-f]{64}$/.test(r.sha256) &&
-    Array.isArray(r.regions) &&
-    r.regions.every((region) => region === "*" || (typeof region === "string" && REGION_PATTERN.test(region))) &&
-    typeof r.maxTtlSeconds === "number" &&
-    Number.isInteger(r.maxTtlSeconds) &&
-    r.maxTtlSeconds > 0 &&
-    typeof r.createdAt === "string" &&
-    (r.expiresAt === undefined || (typeof r.expiresAt === "string" && !Number.isNaN(Date.parse(r.expiresAt)))) &&
-    (r.disabled === undefined || typeof r.disabled === "boolean") &&
-    (r.rateLimit === undefined || isRateLimit(r.rateLimit)) &&
-    (r.previousSha256 === undefined || (typeof r.previousSha256 === "string" && /^[0-9a-f]{64}$/.test(r.previousSha256))) &&
-    (r.previousExpiresAt === undefined || (typeof r.previousExpiresAt === "string" && !Number.isNaN(Date.parse(r.previousExpiresAt)))) &&
-    (r.rotatedAt === undefined || typeof r.rotatedAt === "string");
-  if (!valid) return undefined;
-  const record: KeyRecord = {
-    name: r.name as string,
-    sha256: r.sha256 as string,
-    regions: r.regions as string[],
-    maxTtlSeconds: r.maxTtlSeconds as number,
-    createdAt: r.createdAt as string,
-  };
-  if (r.expiresAt !== undefined) record.expiresAt = r.expiresAt as string;
-  if (r.disabled !== undefined) record.disabled = r.disabled as boolean;
-  if (r.rateLimit !== undefined) record.rateLimit = r.rateLimit as RateLimit;
-  if (r.previousSha256 !== undefined) record.previousSha256 = r.previousSha256 as string;
-  if (r.previousExpiresAt !== undefined) record.previousExpiresAt = r.previousExpiresAt as string;
-  if (r.rotatedAt !== undefined) record.rotatedAt = r.rotatedAt as string;
+  if (!isRecord(value)) return undefined;
+  const { name, sha256, regions, maxTtlSeconds, createdAt } = value;
+  if (typeof name !== "string" || !isSha256Hex(sha256) || typeof createdAt !== "string") return undefined;
+  if (!Array.isArray(regions)) return undefined;
+  const allowed: string[] = [];
+  for (const region of regions) {
+    if (region !== "*" && !isRegionName(region)) return undefined;
+    allowed.push(region);
+  }
+  if (typeof maxTtlSeconds !== "number" || !Number.isInteger(maxTtlSeconds) || maxTtlSeconds <= 0) return undefined;
+  const record: KeyRecord = { name, sha256, regions: allowed, maxTtlSeconds, createdAt };
+
+  const { expiresAt, disabled, rateLimit, previousSha256, previousExpiresAt, rotatedAt } = value;
+  const optionalValid =
+    absentOr(expiresAt, isTimestamp) &&
+    absentOr(disabled, isBoolean) &&
+    absentOr(rateLimit, isRateLimit) &&
+    absentOr(previousSha256, isSha256Hex) &&
+    absentOr(previousExpiresAt, isTimestamp) &&
+    absentOr(rotatedAt, isString);
+  if (!optionalValid) return undefined;
+  if (expiresAt !== undefined) record.expiresAt = expiresAt;
+  if (disabled !== undefined) record.disabled = disabled;
+  if (rateLimit !== undefined) record.rateLimit = { perSecond: rateLimit.perSecond, burst: rateLimit.burst };
+  if (previousSha256 !== undefined) record.previousSha256 = previousSha256;
+  if (previousExpiresAt !== undefined) record.previousExpiresAt = previousExpiresAt;
+  if (rotatedAt !== undefined) record.rotatedAt = rotatedAt;
   return record;
 }
 
+/** An optional field: absent, or present and valid. */
+function absentOr<T>(value: unknown, valid: (candidate: unknown) => candidate is T): value is T | undefined {
+  return value === undefined || valid(value);
+}
+
+const isBoolean = (value: unknown): value is boolean => typeof value === "boolean";
+const isString = (value: unknown): value is string => typeof value === "string";
+
 function isRateLimit(value: unknown): value is RateLimit {
-  if (typeof value !== "object" || value === null) return false;
-  const { perSecond, burst } = value as Record<string, unknown>;
+  if (!isRecord(value)) return false;
+  const { perSecond, burst } = value;
   return typeof perSecond === "number" && perSecond > 0 && typeof burst === "number" && Number.isInteger(burst) && burst >= 1;
 }
 

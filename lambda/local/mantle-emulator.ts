@@ -1,5 +1,5 @@
 /**
- * Local emulator of Amazon Bedrock Mantle (SPEC §9).
+ * Local emulator of Amazon Bedrock Mantle (offline mode, docs/operations.md).
  *
  * Serves one Mantle root per region at `http://127.0.0.1:<port>/<region>` and
  * verifies every bearer token the way Mantle does: SigV4 signature of the

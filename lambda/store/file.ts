@@ -1,20 +1,45 @@
-import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { constants } from "node:fs";
+import { link, lstat, mkdir, open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Parameter, ParameterStore } from "./types.js";
+
+/** How long a writer waits for another process's lock before it gives up with a clear error. */
+const LOCK_WAIT_MS = 5_000;
+/** A lock older than this belongs to a writer that died: a write holds it for milliseconds. */
+const LOCK_STALE_MS = 30_000;
+const LOCK_RETRY_MS = 10;
+
+const NO_FOLLOW = constants.O_NOFOLLOW;
+
+export interface FileStoreOptions {
+  /** Injected so tests can age a lock without waiting. */
+  clock?: () => number;
+}
 
 /**
  * Parameters in one JSON file, for the local server and `mantle-vend-admin --local`.
  * Every call reads the file, so an admin's change is visible to a running server at
- * once; writes go through a temporary file and a rename so a reader never sees half.
+ * once. Writers in any process are serialised by an exclusive lock file; each writes a
+ * temporary file of its own (random name, created exclusively) and renames it in, so a
+ * reader never sees half a file. No path in the data dir is followed if it is a symlink.
  */
 export class FileParameterStore implements ParameterStore {
   private readonly file: string;
+  private readonly lock: string;
+  private readonly clock: () => number;
   private writes: Promise<void> = Promise.resolve();
-  /** The last parse, keyed by what stat() says of the file: every write renames a new file in. */
+  /** The last parse, keyed by what fstat() says of the file: every write renames a new file in. */
   private cache: { stamp: string; all: Readonly<Record<string, string>> } | undefined;
 
-  constructor(private readonly dir: string) {
+  constructor(
+    private readonly dir: string,
+    options: FileStoreOptions = {},
+  ) {
     this.file = join(dir, "parameters.json");
+    this.lock = join(dir, "parameters.json.lock");
+    this.clock = options.clock ?? Date.now;
   }
 
   async get(name: string): Promise<string | undefined> {
@@ -48,31 +73,103 @@ export class FileParameterStore implements ParameterStore {
   }
 
   private async read(): Promise<Readonly<Record<string, string>>> {
+    let handle: FileHandle;
     try {
-      const info = await stat(this.file, { bigint: true });
+      handle = await open(this.file, constants.O_RDONLY | NO_FOLLOW);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return {};
+      if (code === "ELOOP") throw new Error(`${this.file} is a symlink; refusing to follow it`);
+      throw error;
+    }
+    try {
+      const info = await handle.stat({ bigint: true });
       const stamp = `${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
       if (this.cache?.stamp === stamp) return this.cache.all;
-      const parsed: unknown = JSON.parse(await readFile(this.file, "utf8"));
+      const parsed: unknown = JSON.parse(await handle.readFile("utf8"));
       const all = typeof parsed === "object" && parsed !== null ? (parsed as Record<string, string>) : {};
       this.cache = { stamp, all };
       return all;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
-      throw error;
+    } finally {
+      await handle.close();
     }
   }
 
-  /** Serialised so concurrent writers in one process never lose each other's change. */
+  /** Serialised within the process by a promise chain, across processes by the lock file. */
   private update(change: (all: Record<string, string>) => void): Promise<void> {
     const next = this.writes.then(async () => {
-      const all = { ...(await this.read()) };
-      change(all);
-      await mkdir(this.dir, { recursive: true, mode: 0o700 });
-      const temp = `${this.file}.${process.pid}.${Date.now()}.tmp`;
-      await writeFile(temp, `${JSON.stringify(all, null, 2)}\n`, { mode: 0o600 });
-      await rename(temp, this.file);
+      await this.prepareDir();
+      await this.acquire();
+      try {
+        const all = { ...(await this.read()) };
+        change(all);
+        await this.replace(`${JSON.stringify(all, null, 2)}\n`);
+      } finally {
+        await unlink(this.lock).catch(() => undefined);
+      }
     });
     this.writes = next.catch(() => undefined);
     return next;
+  }
+
+  private async prepareDir(): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const info = await lstat(this.dir);
+    if (!info.isDirectory()) throw new Error(`${this.dir} is not a directory (a symlink?); refusing to write there`);
+  }
+
+  private async replace(text: string): Promise<void> {
+    const temp = `${this.file}.${randomBytes(8).toString("hex")}.tmp`;
+    const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW, 0o600);
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } catch (error) {
+      await handle.close();
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    }
+    await handle.close();
+    await rename(temp, this.file);
+  }
+
+  /** Creates the lock file exclusively, waiting a bounded time for another writer and breaking a stale lock. */
+  private async acquire(): Promise<void> {
+    const giveUpAt = this.clock() + LOCK_WAIT_MS;
+    for (let attempt = 0; attempt <= LOCK_WAIT_MS / LOCK_RETRY_MS; attempt += 1) {
+      try {
+        const handle = await open(this.lock, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW, 0o600);
+        await handle.writeFile(`${process.pid}\n`);
+        await handle.close();
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      }
+      if (await this.breakStaleLock()) continue;
+      if (this.clock() >= giveUpAt) break;
+      await sleep(LOCK_RETRY_MS * (0.5 + Math.random()));
+    }
+    throw new Error(`${this.lock} is held by another writer; if no mantle-vend process is running, delete it`);
+  }
+
+  /**
+   * Moves a lock older than LOCK_STALE_MS aside. The move is atomic, so of two processes
+   * breaking the same lock one wins; the loser, finding it moved a fresh lock instead,
+   * puts that back (link fails if a third writer holds the lock by now, which is fine).
+   */
+  private async breakStaleLock(): Promise<boolean> {
+    const seen = await lstat(this.lock).catch(() => undefined);
+    if (seen === undefined) return true;
+    if (this.clock() - seen.mtimeMs < LOCK_STALE_MS) return false;
+    const aside = `${this.lock}.${randomBytes(8).toString("hex")}.stale`;
+    try {
+      await rename(this.lock, aside);
+    } catch {
+      return true;
+    }
+    const moved = await lstat(aside);
+    if (moved.ino !== seen.ino) await link(aside, this.lock).catch(() => undefined);
+    await unlink(aside).catch(() => undefined);
+    return true;
   }
 }

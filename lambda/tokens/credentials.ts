@@ -1,13 +1,13 @@
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import type { STSClient } from "@aws-sdk/client-sts";
-import { DependencyError } from "../errors.js";
+import { DependencyUnavailableError } from "../errors.js";
 import type { Clock } from "../clock.js";
 import { ATTRIBUTION_MAX_SESSION_SECONDS } from "../config.js";
 import type { CredentialSource, SigningCredentials, SigningSubject } from "./mint.js";
 
 /**
  * The default AWS credential chain (the execution role's environment credentials in
- * Lambda), memoised and refreshed by the SDK. Failures surface as DependencyError (503).
+ * Lambda), memoised and refreshed by the SDK. Failures surface as DependencyUnavailableError (503).
  */
 export function defaultCredentialSource(): CredentialSource {
   const provider = fromNodeProviderChain();
@@ -15,7 +15,7 @@ export function defaultCredentialSource(): CredentialSource {
     try {
       return await provider();
     } catch (error) {
-      throw new DependencyError("signing credentials are unavailable", { cause: error });
+      throw new DependencyUnavailableError("signing credentials are unavailable", { cause: error });
     }
   };
 }
@@ -24,8 +24,20 @@ export function staticCredentialSource(credentials: SigningCredentials): Credent
   return async () => credentials;
 }
 
-/** A session is reused while it outlives the token being minted by this much. */
-const SESSION_REUSE_MARGIN_MS = 60_000;
+/**
+ * A cached session signs a token while it has at least this share of the asked TTL left
+ * (and no less than a few minutes, or the whole TTL when that is shorter); the token's
+ * `expiresAt` is then the session's expiry. Sessions last at most an hour, as long as a
+ * default token, so requiring a session to outlive the whole TTL would mean one
+ * AssumeRole per request; this way it is at most about two per key per token lifetime.
+ */
+const SESSION_REUSE_SHARE = 0.5;
+const SESSION_REUSE_FLOOR_SECONDS = 300;
+
+/** The least remaining session life a token of `ttlSeconds` is signed with. */
+export function sessionReuseSeconds(ttlSeconds: number): number {
+  return Math.min(ttlSeconds, Math.max(SESSION_REUSE_FLOOR_SECONDS, ttlSeconds * SESSION_REUSE_SHARE));
+}
 
 const MANTLE_ACTIONS = [
   "bedrock-mantle:CallWithBearerToken",
@@ -53,7 +65,8 @@ export function sessionPolicy(regions: readonly string[]): string {
  * Per-key attribution: each subject signs with its own STS session of the token role, so
  * CloudTrail names the key (RoleSessionName, SourceIdentity) on every Mantle call, and the
  * session's known expiry makes `expiresAt` exact. Sessions are cached per subject and
- * reused only while they outlive the token asked for, so reuse never shortens a token.
+ * reused while they have `sessionReuseSeconds` left; a token signed with one is clamped
+ * to its expiry, and the answer says so.
  */
 export function attributionCredentialSource(options: {
   roleArn: string;
@@ -80,13 +93,13 @@ export function attributionCredentialSource(options: {
       }
       return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
     } catch (error) {
-      throw new DependencyError("the token role could not be assumed", { cause: error });
+      throw new DependencyUnavailableError("the token role could not be assumed", { cause: error });
     }
   };
   return async (subject, ttlSeconds) => {
     const cacheKey = `${subject.sessionName}|${subject.regions.join(",")}`;
     const cached = sessions.get(cacheKey);
-    const needUntil = options.clock() + ttlSeconds * 1000 + SESSION_REUSE_MARGIN_MS;
+    const needUntil = options.clock() + sessionReuseSeconds(ttlSeconds) * 1000;
     if (cached !== undefined) {
       const credentials = await cached.catch(() => undefined);
       if (credentials?.expiration !== undefined && credentials.expiration.getTime() >= needUntil) return credentials;

@@ -1,6 +1,6 @@
 import { getToken } from "@aws/bedrock-token-generator";
 import { ATTRIBUTION_MAX_SESSION_SECONDS, TOKEN_MIN_TTL_SECONDS, type Config } from "../config.js";
-import { DependencyError } from "../errors.js";
+import { DependencyUnavailableError } from "../errors.js";
 import type { Caller } from "../keys/index.js";
 
 export interface SigningCredentials {
@@ -18,7 +18,7 @@ export interface SigningSubject {
   regions: string[];
 }
 
-/** Yields the credentials a token is signed with; throws DependencyError when none can be had. */
+/** Yields the credentials a token is signed with; throws DependencyUnavailableError when none can be had. */
 export type CredentialSource = (subject: SigningSubject, ttlSeconds: number) => Promise<SigningCredentials>;
 
 /** STS session names and source identities allow only these characters. */
@@ -78,7 +78,7 @@ export function signingTimes(token: string): { signedAt: Date; expiresInSeconds:
   const date = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(query.get("X-Amz-Date") ?? "");
   const expires = Number(query.get("X-Amz-Expires"));
   if (!token.startsWith(TOKEN_PREFIX) || date === null || !Number.isInteger(expires)) {
-    throw new DependencyError("the token generator returned a token of an unexpected shape");
+    throw new DependencyUnavailableError("the token generator returned a token of an unexpected shape");
   }
   const [, y, mo, d, h, mi, s] = date;
   return { signedAt: new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}Z`), expiresInSeconds: expires };

@@ -1,41 +1,16 @@
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { hashKey, parseKeyRecord } from "../../lambda/keys/record.js";
-import { SsmFake } from "../fakes/ssm-fake.js";
-import { credentialFreeEnv } from "../support/process.js";
+import { useAdminCli } from "../support/admin.js";
 
-const root = join(import.meta.dirname, "../..");
-const bin = join(root, "bin/mantle-vend-admin.js");
-let home: string;
-let ssm: SsmFake;
-
-beforeAll(async () => {
-  home = await mkdtemp(join(tmpdir(), "mantle-vend-admin-"));
-  ssm = await SsmFake.start();
-});
-afterAll(async () => {
-  await ssm.close();
-  await rm(home, { recursive: true, force: true });
-});
-
-function admin(args: string[], env: Record<string, string> = {}) {
-  return promisify(execFile)(bin, args, { cwd: root, env: credentialFreeEnv(home, env) });
-}
-
-const ssmEnv = () => ({
-  AWS_ENDPOINT_URL_SSM: ssm.url,
-  AWS_REGION: "us-east-1",
-  AWS_ACCESS_KEY_ID: "AKIDADMIN",
-  AWS_SECRET_ACCESS_KEY: "admin-secret",
-});
+const cli = useAdminCli();
+const admin = (args: string[], env: Record<string, string> = {}) => cli.run(args, env);
+const ssmEnv = () => cli.ssmEnv();
 
 describe("keys create", () => {
   it("prints the new key alone on stdout and stores only its hash", async () => {
-    const dir = join(home, "local");
+    const dir = join(cli.home, "local");
     const { stdout } = await admin(["keys", "create", "--name", "ci", "--regions", "us-east-1,eu-west-1", "--max-ttl", "900", "--expires-in", "30d", "--local", "--data-dir", dir]);
     const key = stdout.trim();
     expect(stdout).toBe(`${key}\n`);
@@ -49,25 +24,30 @@ describe("keys create", () => {
   });
 
   it("writes a SecureString record and a new keys-version to SSM under --prefix", async () => {
-    const before = ssm.value("/team/keys-version");
+    const before = cli.ssm.value("/team/keys-version");
     const { stdout } = await admin(["keys", "create", "--name", "remote", "--prefix", "/team"], ssmEnv());
     const keyId = stdout.trim().slice(4, 20);
-    expect(ssm.names("/team/keys/")).toEqual([`/team/keys/${keyId}`]);
-    const put = ssm.calls.filter((c) => c.action === "PutParameter").map((c) => c.name);
+    expect(cli.ssm.names("/team/keys/")).toEqual([`/team/keys/${keyId}`]);
+    const put = cli.ssm.calls.filter((c) => c.action === "PutParameter").map((c) => c.name);
     expect(put).toEqual([`/team/keys/${keyId}`, "/team/keys-version"]);
-    expect(ssm.value("/team/keys-version")).not.toBe(before);
+    expect(cli.ssm.value("/team/keys-version")).not.toBe(before);
   });
 
   it("refuses bad flags with a usage error and exit code 2", async () => {
-    await expect(admin(["keys", "create", "--local", "--data-dir", join(home, "x")])).rejects.toMatchObject({ code: 2 });
+    await expect(admin(["keys", "create", "--local", "--data-dir", join(cli.home, "x")])).rejects.toMatchObject({ code: 2 });
     await expect(admin(["keys", "create", "--name", "n", "--regions", "mars", "--local"])).rejects.toMatchObject({ code: 2 });
     await expect(admin(["keys", "create", "--name", "n", "--expires-in", "soon", "--local"])).rejects.toMatchObject({ code: 2 });
+    // A flag of the models commands is refused, not silently ignored.
+    await expect(admin(["keys", "create", "--name", "n", "--hide", "--local", "--data-dir", join(cli.home, "x")])).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("Unknown option '--hide' for keys commands"),
+    });
   });
 });
 
 describe("keys rotate and show", () => {
   it("rotate prints a new secret for the same key id; show describes the key without secrets", async () => {
-    const dir = join(home, "rotate");
+    const dir = join(cli.home, "rotate");
     const key = (await admin(["keys", "create", "--name", "rot", "--rate-limit", "5/50", "--local", "--data-dir", dir])).stdout.trim();
     const keyId = key.slice(4, 20);
     const rotated = (await admin(["keys", "rotate", keyId, "--grace", "2h", "--local", "--data-dir", dir])).stdout;
@@ -86,7 +66,7 @@ describe("keys rotate and show", () => {
 
 describe("keys list and revoke", () => {
   it("lists keys without secrets or hashes and shows a revoked key as revoked", async () => {
-    const dir = join(home, "listing");
+    const dir = join(cli.home, "listing");
     const key = (await admin(["keys", "create", "--name", "to-revoke", "--local", "--data-dir", dir])).stdout.trim();
     const keyId = key.slice(4, 20);
     await admin(["keys", "revoke", keyId, "--local", "--data-dir", dir]);
@@ -97,7 +77,7 @@ describe("keys list and revoke", () => {
   });
 
   it("fails clearly when revoking a key that does not exist", async () => {
-    await expect(admin(["keys", "revoke", "0123456789abcdef", "--local", "--data-dir", join(home, "none")])).rejects.toMatchObject({
+    await expect(admin(["keys", "revoke", "0123456789abcdef", "--local", "--data-dir", join(cli.home, "none")])).rejects.toMatchObject({
       code: 1,
       stderr: expect.stringContaining("no key 0123456789abcdef"),
     });

@@ -1,48 +1,22 @@
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { OverridesStore } from "../../lambda/catalog/overrides-store.js";
-import { SsmFake } from "../fakes/ssm-fake.js";
-import { credentialFreeEnv } from "../support/process.js";
+import { useAdminCli } from "../support/admin.js";
 import { ssmStore } from "../support/ssm.js";
 
-const root = join(import.meta.dirname, "../..");
-const bin = join(root, "bin/mantle-vend-admin.js");
-let home: string;
-let ssm: SsmFake;
-
-beforeAll(async () => {
-  home = await mkdtemp(join(tmpdir(), "mantle-vend-models-admin-"));
-  ssm = await SsmFake.start();
-});
-afterAll(async () => {
-  await ssm.close();
-  await rm(home, { recursive: true, force: true });
-});
-
-const ssmEnv = () => ({ AWS_ENDPOINT_URL_SSM: ssm.url, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "AKIDADMIN", AWS_SECRET_ACCESS_KEY: "admin-secret" });
-
-async function admin(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(bin, args, { cwd: root, env: credentialFreeEnv(home, env) });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const cli = useAdminCli();
+const admin = (args: string[], env: Record<string, string> = {}) => cli.outcome(args, env);
+const ssmEnv = () => cli.ssmEnv();
 
 describe("models set / list / unset edit the overrides in SSM and bump keys-version", () => {
   it("set merges into the entry, list shows it, unset removes it; every write moves keys-version", async () => {
-    const version = () => ssm.value("/mantle-vend/keys-version");
+    const version = () => cli.ssm.value("/mantle-vend/keys-version");
     expect((await admin(["models", "set", "openai.gpt-5.*", "--apis", "chat-completions,responses"], ssmEnv())).code).toBe(0);
     const v1 = version();
     expect((await admin(["models", "set", "openai.gpt-5.*", "--context-window", "400000", "--reasoning", "true"], ssmEnv())).code).toBe(0);
     expect(version()).not.toBe(v1);
-    expect(await new OverridesStore(ssmStore(ssm), "/mantle-vend").read()).toEqual({
+    expect(await new OverridesStore(ssmStore(cli.ssm), "/mantle-vend").read()).toEqual({
       "openai.gpt-5.*": { apis: ["chat-completions", "responses"], contextWindow: 400000, reasoning: true },
     });
     const listed = await admin(["models", "list"], ssmEnv());
@@ -57,7 +31,7 @@ describe("models set / list / unset edit the overrides in SSM and bump keys-vers
 
 describe("models against the local file store", () => {
   it("--local --data-dir writes the file store the local server reads", async () => {
-    const dir = join(home, "local");
+    const dir = join(cli.home, "local");
     expect((await admin(["models", "set", "anthropic.claude-opus-4-8", "--add", "--input", "text,image", "--local", "--data-dir", dir])).code).toBe(0);
     expect((await admin(["--local", "--data-dir", dir, "models", "set", "deepseek.v3.2", "--hide"])).code).toBe(0);
     const stored = JSON.parse(await readFile(join(dir, "parameters.json"), "utf8")) as Record<string, string>;
@@ -80,12 +54,13 @@ describe("bad values are refused with a clear message and exit code 2, and nothi
     [["--hide", "--show"], /--hide and --show exclude each other/],
     [[], /set needs at least one of/],
     [["--colour", "red"], /Unknown option '--colour'/],
+    [["--name", "x"], /Unknown option '--name' for models commands/],
   ])("set %j", async (flags, message) => {
-    const before = ssm.value("/mantle-vend/keys-version");
+    const before = cli.ssm.value("/mantle-vend/keys-version");
     const result = await admin(["models", "set", "some.model", ...flags], ssmEnv());
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
-    expect(ssm.value("/mantle-vend/keys-version")).toBe(before);
+    expect(cli.ssm.value("/mantle-vend/keys-version")).toBe(before);
   });
 
   it("add on a prefix and a malformed key are refused", async () => {

@@ -2,14 +2,16 @@ process.env.AWS_EC2_METADATA_DISABLED = "true";
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ModelsAdmin } from "../../lambda/admin/models-admin.js";
-import { checkOverrides, mergeOverride, NO_OVERRIDES, OverridesError, removeOverride, serveModels, type Overrides, type ServedModel } from "../../lambda/catalog/overrides.js";
+import { OverridesError } from "../../lambda/catalog/errors.js";
+import { checkOverrides, mergeOverride, NO_OVERRIDES, removeOverride, serveModels, type Overrides, type ServedModel } from "../../lambda/catalog/overrides.js";
 import { OverridesStore } from "../../lambda/catalog/overrides-store.js";
 import { FAMILY_RULES, FAMILY_RULES_CHECKED, familyTraits } from "../../lambda/catalog/routes.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CatalogModel } from "../../lambda/catalog/models.js";
-import { MantleEmulator } from "../../lambda/local/mantle-emulator.js";
-import { SsmFake } from "../fakes/ssm-fake.js";
+import type { MantleEmulator } from "../../lambda/local/mantle-emulator.js";
+import type { SsmFake } from "../fakes/ssm-fake.js";
+import { startFixture, useFixture } from "../support/fixture.js";
 import { functionUrlEvent } from "../support/events.js";
 import { startService, type TestService } from "../support/service.js";
 import { ssmStore } from "../support/ssm.js";
@@ -42,13 +44,13 @@ describe("the family rules give each model its API families, prefix, limits and 
   });
 });
 
-describe("the README documents every rule with its source and the date the sources were checked", () => {
+describe("docs/catalog.md documents every rule with its source and the date the sources were checked", () => {
   it("has a row per rule with the same APIs, route and limits", () => {
-    const readme = readFileSync(join(import.meta.dirname, "../../README.md"), "utf8");
-    expect(readme).toContain(`read on **${FAMILY_RULES_CHECKED}**`);
+    const doc = readFileSync(join(import.meta.dirname, "../../docs/catalog.md"), "utf8");
+    expect(doc).toContain(`read on **${FAMILY_RULES_CHECKED}**`);
     const n = (v: number | null): string => (v === null ? "—" : v.toLocaleString("en-US"));
     for (const r of FAMILY_RULES) {
-      expect(readme).toContain(`| \`${r.prefix}\` | ${r.apis.join(", ")} | \`${r.route}\` | ${n(r.contextWindow)} | ${n(r.maxOutputTokens)} | ${r.input.join(", ")} | ${r.source} |`);
+      expect(doc).toContain(`| \`${r.prefix}\` | ${r.apis.join(", ")} | \`${r.route}\` | ${n(r.contextWindow)} | ${n(r.maxOutputTokens)} | ${r.input.join(", ")} | ${r.source} |`);
     }
   });
 });
@@ -121,20 +123,18 @@ describe("a running service picks up an override change on its next key-version 
   const models = () => service.api(functionUrlEvent({ path: "/v1/models", query: "region=us-east-1", key }));
   const ids = async (): Promise<string[]> => ((JSON.parse((await models()).body) as { models: ServedModel[] }).models).map((m) => m.id);
 
+  let fixture: Awaited<ReturnType<typeof startFixture>>;
+
   beforeEach(async () => {
-    ssm = await SsmFake.start();
-    emulator = await MantleEmulator.start();
+    // A fresh service per test: each one moves its clock and its stored overrides.
+    fixture = await startFixture({ ssm: true, service: ({ ssm }) => ({ store: ssm && ssmStore(ssm), pollIntervalMs: 60_000 }) });
+    ({ ssm, emulator, service } = fixture);
     emulator.setCatalog("us-east-1", [{ id: "openai.gpt-oss-120b" }, { id: "deepseek.v3.2" }]);
-    service = await startService({ store: ssmStore(ssm), emulator, pollIntervalMs: 60_000 });
     ({ key } = await service.createKey());
     await models();
     await service.settle();
   });
-  afterEach(async () => {
-    await service.close();
-    await emulator.close();
-    await ssm.close();
-  });
+  afterEach(() => fixture.close());
 
   it("hides a model and moves the etag within a minute; a minute without changes costs one GetParameter", async () => {
     const before = await models();
@@ -190,18 +190,15 @@ describe("a running service picks up an override change on its next key-version 
 });
 
 describe("the overrides document is sharded like catalogs when it outgrows one parameter", () => {
+  const fixture = useFixture({ ssm: true });
+
   it("round-trips 400 entries through the SSM fake's 4,096-character limit", async () => {
-    const ssm = await SsmFake.start();
-    try {
-      const store = ssmStore(ssm);
-      const overrides: Record<string, { contextWindow: number; apis: ["chat-completions"] }> = {};
-      for (let i = 0; i < 400; i++) overrides[`vendor${i}.model-${(i * 7919).toString(36)}-${i}`] = { contextWindow: 1000 + i * 17, apis: ["chat-completions"] };
-      await new OverridesStore(store, "/mantle-vend").write(overrides, new Date());
-      const index = JSON.parse((await store.get("/mantle-vend/catalog-overrides")) ?? "{}") as { parts: number };
-      expect(index.parts).toBeGreaterThan(1);
-      expect(await new OverridesStore(store, "/mantle-vend").read()).toEqual(checkOverrides(overrides));
-    } finally {
-      await ssm.close();
-    }
+    const store = ssmStore(fixture.ssm);
+    const overrides: Record<string, { contextWindow: number; apis: ["chat-completions"] }> = {};
+    for (let i = 0; i < 400; i++) overrides[`vendor${i}.model-${(i * 7919).toString(36)}-${i}`] = { contextWindow: 1000 + i * 17, apis: ["chat-completions"] };
+    await new OverridesStore(store, "/mantle-vend").write(overrides, new Date());
+    const index = JSON.parse((await store.get("/mantle-vend/catalog-overrides")) ?? "{}") as { parts: number };
+    expect(index.parts).toBeGreaterThan(1);
+    expect(await new OverridesStore(store, "/mantle-vend").read()).toEqual(checkOverrides(overrides));
   });
 });

@@ -1,28 +1,25 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { FunctionUrlResult } from "../../lambda/http/events.js";
-import { MantleEmulator, type FailureMode } from "../../lambda/local/mantle-emulator.js";
-import { SsmFake } from "../fakes/ssm-fake.js";
+import type { CatalogBody } from "../../lambda/http/index.js";
+import type { FailureMode, MantleEmulator } from "../../lambda/local/mantle-emulator.js";
+import type { SsmFake } from "../fakes/ssm-fake.js";
 import { functionUrlEvent } from "../support/events.js";
+import { startFixture } from "../support/fixture.js";
 import { startService, type TestService } from "../support/service.js";
 import { ssmStore } from "../support/ssm.js";
+import { ManualClock } from "../support/clock.js";
+import type { ParameterStore } from "../../lambda/store/types.js";
+import { CatalogStore } from "../../lambda/catalog/store.js";
 
 // Short enough that twice the TTL stays inside the key cache's 900 s maximum age, so an
 // SSM outage in these tests hits the catalog path, not authentication.
 const TTL_SECONDS = 300;
+let fixture: Awaited<ReturnType<typeof startFixture>>;
 let ssm: SsmFake;
 let emulator: MantleEmulator;
 let service: TestService;
 let key: string;
 let euOnlyKey: string;
-
-interface CatalogBody {
-  region: string;
-  baseUrl: string;
-  checkedAt: string;
-  changedAt: string;
-  stale: boolean;
-  models: { id: string; name: string; ownedBy: string | null; created: number | null; reasoning: boolean }[];
-}
 
 async function models(region = "us-west-2", headers: Record<string, string> = {}, on = service): Promise<FunctionUrlResult> {
   return on.api(functionUrlEvent({ path: "/v1/models", query: `region=${region}`, key, headers }));
@@ -32,31 +29,33 @@ const body = (result: FunctionUrlResult): CatalogBody => JSON.parse(result.body)
 const mantleCalls = (region = "us-west-2"): number => emulator.count({ region, path: "/v1/models" });
 
 beforeEach(async () => {
-  ssm = await SsmFake.start();
-  emulator = await MantleEmulator.start();
-  emulator.setCatalog("us-west-2", [
-    { id: "openai.gpt-oss-120b", created: 1754000000, owned_by: "openai" },
-    { id: "deepseek.v3.2", owned_by: "deepseek", extra: { ignored: true } },
-    { id: "moonshotai.kimi-k2-thinking" },
-  ]);
-  service = await startService({
-    emulator,
-    store: ssmStore(ssm),
-    pollIntervalMs: 60_000,
-    upstreamTimeoutMs: 300,
-    env: { MANTLE_VEND_CATALOG_TTL_SECONDS: String(TTL_SECONDS), MANTLE_VEND_RATE_LIMIT_BURST: "1000" },
+  // Fresh fakes per test: each one counts SSM and Mantle calls from a known start.
+  fixture = await startFixture({
+    ssm: true,
+    emulator: {
+      catalogs: {
+        "us-west-2": [
+          { id: "openai.gpt-oss-120b", created: 1754000000, owned_by: "openai" },
+          { id: "deepseek.v3.2", owned_by: "deepseek", extra: { ignored: true } },
+          { id: "moonshotai.kimi-k2-thinking" },
+        ],
+      },
+    },
+    service: ({ ssm }) => ({
+      store: ssm && ssmStore(ssm),
+      pollIntervalMs: 60_000,
+      upstreamTimeoutMs: 300,
+      env: { MANTLE_VEND_CATALOG_TTL_SECONDS: String(TTL_SECONDS), MANTLE_VEND_RATE_LIMIT_BURST: "1000" },
+    }),
   });
+  ({ ssm, emulator, service } = fixture);
   ({ key } = await service.createKey());
   ({ key: euOnlyKey } = await service.createKey({ regions: ["eu-west-1"] }));
   expect((await service.api(functionUrlEvent({ path: "/v1/regions", key }))).statusCode).toBe(200); // keys loaded
   ssm.resetCalls();
 });
 
-afterEach(async () => {
-  await service.close();
-  await emulator.close();
-  await ssm.close();
-});
+afterEach(() => fixture.close());
 
 describe("GET /v1/models answers the region's catalog", () => {
   it("lists the models sorted by id with inferred reasoning, the family rules' routes and limits, the base URL and fresh times", async () => {
@@ -251,5 +250,210 @@ describe("a failing SSM degrades to memory or Mantle", () => {
     const result = await models();
     expect(result.statusCode).toBe(200);
     expect(body(result).stale).toBe(true);
+  });
+});
+
+describe("a failing region costs at most one upstream attempt per minute per container, whatever the request mix", () => {
+  it("50 requests for a region whose Mantle fails make 1 SSM read and 1 Mantle call, all answered 502 from memory", async () => {
+    emulator.setFailure("us-west-2", "http500");
+    for (let i = 0; i < 50; i += 1) {
+      const result = await models("us-west-2", i % 2 === 0 ? {} : { "if-none-match": `"x${i}"` });
+      expect(result.statusCode).toBe(502);
+      service.clock.advance(1_000); // 50 s: still inside the minute
+    }
+    expect(ssm.count("GetParameter")).toBe(1);
+    expect(mantleCalls()).toBe(1);
+  });
+
+  it("tries again once the minute has passed, and a success ends the remembered failure", async () => {
+    emulator.setFailure("us-west-2", "http500");
+    expect((await models()).statusCode).toBe(502);
+    service.clock.advanceSeconds(61);
+    expect((await models()).statusCode).toBe(502);
+    expect(mantleCalls()).toBe(2);
+    emulator.setFailure("us-west-2", null);
+    service.clock.advanceSeconds(61);
+    expect((await models()).statusCode).toBe(200);
+    expect((await models()).statusCode).toBe(200);
+    expect(mantleCalls()).toBe(3);
+  });
+
+  it("remembers a 503 (store and Mantle both failing) the same way", async () => {
+    ssm.inject({ kind: "5xx", action: "GetParameter" });
+    emulator.setFailure("us-west-2", "http500");
+    for (let i = 0; i < 20; i += 1) expect((await models()).statusCode).toBe(503);
+    expect(mantleCalls()).toBe(1);
+    expect(ssm.count("GetParameter")).toBeLessThanOrEqual(1 * 3); // one read, with the SDK's own retries
+  });
+
+  it("12 failing regions cycled through make at most 12 SSM reads and 12 Mantle calls", async () => {
+    const all = service.config.regions;
+    expect(all).toHaveLength(12);
+    for (const region of all) emulator.setFailure(region, "http500");
+    for (let round = 0; round < 5; round += 1) {
+      for (const region of all) expect((await models(region)).statusCode).toBe(502);
+      service.clock.advance(5_000);
+    }
+    expect(ssm.count("GetParameter")).toBeLessThanOrEqual(12);
+    expect(all.reduce((sum, region) => sum + mantleCalls(region), 0)).toBeLessThanOrEqual(12);
+  });
+});
+
+describe("a corrupt stored index counts as no copy, and the next good refresh overwrites it", () => {
+  const INDEX = "/mantle-vend/catalogs/us-west-2";
+  it.each([
+    ["text that is not JSON", "{not json"],
+    ["another format version", JSON.stringify({ v: 2, checkedAt: "2026-11-25T11:00:00.000Z", changedAt: "2026-11-25T11:00:00.000Z", sha256: "0".repeat(64), parts: 1 })],
+    ["a number", "42"],
+  ])("%s", async (_label, corrupt) => {
+    ssm.seed(INDEX, corrupt);
+    const served = await models();
+    expect(served.statusCode).toBe(200);
+    expect(body(served).models).toHaveLength(3);
+    await service.catalogs.refresh("us-west-2");
+    const index = JSON.parse(ssm.value(INDEX) ?? "null") as { v: number; parts: number };
+    expect(index).toMatchObject({ v: 1, parts: 1 });
+  });
+});
+
+/**
+ * The catalog parameters of `store` answer `latencyMs` late on the test's clock, or never
+ * (`hang`); key parameters are untouched. No real time passes: the clock jumps.
+ */
+function slowCatalogs(store: ParameterStore, clock: ManualClock, latencyMs: number, hang = false): ParameterStore & { touched: Promise<void> } {
+  let touch = (): void => undefined;
+  const touched = new Promise<void>((resolve) => (touch = resolve));
+  const slow = <T>(name: string, call: () => Promise<T>): Promise<T> => {
+    if (!name.includes("/catalogs/")) return call();
+    touch();
+    if (hang) return new Promise<T>(() => undefined);
+    return call().then((result) => {
+      clock.advance(latencyMs);
+      return result;
+    });
+  };
+  return {
+    touched,
+    get: (name) => slow(name, () => store.get(name)),
+    getMany: (names) => slow(names[0] ?? "", () => store.getMany(names)),
+    getByPath: (path) => slow(path, () => store.getByPath(path)),
+    put: (name, value, options) => slow(name, () => store.put(name, value, options)),
+    delete: (name) => slow(name, () => store.delete(name)),
+  };
+}
+
+describe("a catalog request ends within its deadline, well inside the function's 10 s timeout", () => {
+  const INDEX = "/mantle-vend/catalogs/us-west-2";
+  let slowService: TestService | undefined;
+  afterEach(async () => {
+    await slowService?.close();
+    slowService = undefined;
+  });
+
+  async function slowed(options: { ssmMs: number; mantleMs: number; hang?: boolean }): Promise<{ service: TestService; store: ReturnType<typeof slowCatalogs>; clock: ManualClock }> {
+    const clock = new ManualClock();
+    const store = slowCatalogs(ssmStore(ssm), clock, options.ssmMs, options.hang);
+    const mantle: typeof fetch = async (input, init) => {
+      const answer = await fetch(input, init);
+      clock.advance(options.mantleMs);
+      return answer;
+    };
+    slowService = await startService({ emulator, store, clock, fetch: mantle, pollIntervalMs: 60_000, upstreamTimeoutMs: 5_000 });
+    return { service: slowService, store, clock };
+  }
+
+  const ask = (on: TestService) => on.api(functionUrlEvent({ path: "/v1/models", query: "region=us-west-2", key }));
+  /** Loads the keys (their parameters are not slowed), so what follows is the catalog path alone. */
+  const warm = async (on: TestService) => expect((await on.api(functionUrlEvent({ path: "/v1/regions", key }))).statusCode).toBe(200);
+
+  it("SSM at 1.8 s a call and Mantle at 4.5 s: answered by the 8 s deadline, the store write finishing in the background", async () => {
+    const { service: slow, clock } = await slowed({ ssmMs: 1_800, mantleMs: 4_500 });
+    await warm(slow);
+    const started = clock.now();
+    const result = await ask(slow);
+    const elapsed = clock.now() - started;
+    expect(result.statusCode).toBe(200);
+    expect(elapsed).toBeLessThanOrEqual(slow.config.requestDeadlineMs + 1_800);
+    expect(elapsed).toBeLessThan(10_000);
+    await vi.waitFor(() => expect(ssm.value(INDEX)).toBeDefined());
+  });
+
+  it("a deadline spent by the time Mantle answers: the catalog is served and no store write starts", async () => {
+    const { service: slow } = await slowed({ ssmMs: 1_800, mantleMs: 7_000 });
+    await warm(slow);
+    ssm.resetCalls();
+    const result = await ask(slow);
+    expect(result.statusCode).toBe(200);
+    expect(body(result).models).toHaveLength(3);
+    expect(ssm.count("PutParameter")).toBe(0);
+    expect(ssm.value(INDEX)).toBeUndefined();
+  });
+
+  it("a store read that never answers ends at the deadline with 503", async () => {
+    const { service: slow, store, clock } = await slowed({ ssmMs: 0, mantleMs: 0, hang: true });
+    await warm(slow);
+    const pending = ask(slow);
+    await store.touched;
+    clock.advance(slow.config.requestDeadlineMs);
+    const result = await Promise.race([pending, new Promise<"hung">((resolve) => setTimeout(() => resolve("hung"), 2_000).unref())]);
+    expect(result, "the request was still waiting on the store").not.toBe("hung");
+    if (result !== "hung") expect(result.statusCode).toBe(503);
+  });
+
+  it("overrides whose first read never answers: the catalog is served by the deadline, with the rules alone", async () => {
+    const clock = new ManualClock();
+    const base = ssmStore(ssm);
+    const hung = (names: readonly string[]): boolean => names.some((n) => n.endsWith("/catalog-overrides"));
+    const hangOverrides: ParameterStore = {
+      get: (name) => (hung([name]) ? new Promise(() => undefined) : base.get(name)),
+      getMany: (names) => (hung(names) ? new Promise(() => undefined) : base.getMany(names)),
+      getByPath: (path) => base.getByPath(path),
+      put: (name, value, options) => base.put(name, value, options),
+      delete: (name) => base.delete(name),
+    };
+    slowService = await startService({ emulator, store: hangOverrides, clock, pollIntervalMs: 60_000 });
+    await warm(slowService);
+    let answered: FunctionUrlResult | undefined;
+    void ask(slowService).then((result) => (answered = result));
+    // The catalog's own path is done once its write is stored; only then is the deadline passed, on the injected clock.
+    await vi.waitFor(() => expect(ssm.value(INDEX)).toBeDefined());
+    for (let i = 0; i < 20 && answered === undefined; i += 1) {
+      clock.advance(slowService.config.requestDeadlineMs);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(answered?.statusCode).toBe(200);
+    expect(JSON.parse(answered?.body ?? "{}").models.map((m: { id: string }) => m.id)).toEqual(["deepseek.v3.2", "moonshotai.kimi-k2-thinking", "openai.gpt-oss-120b"]);
+  });
+});
+
+describe("served catalogs are bounded: sane times and a size cap below Lambda's response limit", () => {
+  it("clamps a stored checkedAt in the future to now, so max-age never exceeds the TTL", async () => {
+    const future = "9999-01-01T00:00:00.000Z";
+    await new CatalogStore(ssmStore(ssm), "/mantle-vend").write("us-west-2", {
+      checkedAt: future,
+      changedAt: future,
+      models: [{ id: "a.b", name: "a.b", ownedBy: null, created: null, reasoning: false }],
+    });
+    const result = await models();
+    expect(result.statusCode).toBe(200);
+    const now = new Date(service.clock.now()).toISOString();
+    expect(body(result)).toMatchObject({ checkedAt: now, changedAt: now, stale: false });
+    expect(result.headers["cache-control"]).toBe(`private, max-age=${TTL_SECONDS}`);
+  });
+
+  it("answers 502 saying the model list is too large to serve when Mantle's would exceed the cap", async () => {
+    emulator.setCatalog("us-west-2", Array.from({ length: 15_000 }, (_, i) => ({ id: `m.${String(i).padStart(6, "0")}${"x".repeat(180)}` })));
+    const result = await models();
+    expect(result.statusCode).toBe(502);
+    expect(JSON.parse(result.body).error.message).toMatch(/too large to serve.*6 MB/);
+    expect(ssm.count("PutParameter")).toBe(0);
+  });
+
+  it("answers 502 too large to serve when Mantle's list fits the cap but its served form (routes, limits) does not", async () => {
+    // Short ids: each served model carries its APIs, base URL, limits and input, several times its stored size.
+    emulator.setCatalog("us-west-2", Array.from({ length: 30_000 }, (_, i) => ({ id: `m.${String(i).padStart(6, "0")}` })));
+    const first = await models();
+    expect(first.statusCode).toBe(502);
+    expect(JSON.parse(first.body).error.message).toMatch(/too large to serve.*6 MB/);
   });
 });

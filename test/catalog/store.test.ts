@@ -2,8 +2,9 @@ import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { CatalogError, parseUpstreamModels, type Catalog, type CatalogModel } from "../../lambda/catalog/models.js";
-import { CatalogStore, InconsistentCatalogError, SHARD_MAX_CHARS } from "../../lambda/catalog/store.js";
+import { CatalogError, InconsistentCatalogError } from "../../lambda/catalog/errors.js";
+import { parseUpstreamModels, type Catalog, type CatalogModel } from "../../lambda/catalog/models.js";
+import { CatalogStore, SHARD_MAX_CHARS } from "../../lambda/catalog/store.js";
 import { SsmParameterStore } from "../../lambda/store/ssm.js";
 import type { Parameter, ParameterStore, PutOptions } from "../../lambda/store/types.js";
 import { SsmFake } from "../fakes/ssm-fake.js";
@@ -228,7 +229,7 @@ describe("a catalog round-trips through SSM", () => {
   });
 });
 
-describe("the stored layout follows SPEC §5", () => {
+describe("the stored layout follows docs/catalog.md", () => {
   it("stores the index at <prefix>/catalogs/<region> and shards at /0../n-1, nothing else", async () => {
     await new CatalogStore(ssm, `${prefix}/`, { retryDelayMs: 0 }).write(REGION, catalog(FIVE_HUNDRED));
     const { parts } = storedIndex();

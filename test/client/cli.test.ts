@@ -7,30 +7,34 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultCacheDir, FileTokenCache } from "../../client/src/token-cache.js";
 import { normaliseServiceUrl } from "../../client/src/transport.js";
 import { EMULATOR_CREDENTIALS, verifyBearerToken } from "../../lambda/local/mantle-emulator.js";
-import {
-  buildClient,
-  catalogFixture,
-  CLI,
-  runCli,
-  runProcess,
-  startCatalogFront,
-  type CatalogFront,
-} from "../support/client-support.js";
-import { startService, type TestService } from "../support/service.js";
+import { buildClient, catalogFixture, CLI, runCli, runProcess, sendJson, startStub, type Stub } from "../support/client-support.js";
+import { functionUrlEvent } from "../support/events.js";
+import { useFixture } from "../support/fixture.js";
 
 /** Whether `unshare -rn` (a private network namespace, loopback only) works on this machine. */
 const hasNetworkNamespaces = spawnSync("unshare", ["-rn", "true"]).status === 0;
 
-let service: TestService;
+/**
+ * The catalog the emulator lists in the regions the table tests read, with a model on each of
+ * Mantle's three prefixes; eu-west-2 keeps its default one.
+ */
+const FEW_MODELS = [
+  { id: "anthropic.claude-haiku-4-5" },
+  { id: "deepseek.v3.2", owned_by: "deepseek", created: 1764547200 },
+  { id: "moonshotai.kimi-k2-thinking", owned_by: "moonshotai", created: 1762473600 },
+  { id: "openai.gpt-5.5", owned_by: "openai", created: 1777593600 },
+  { id: "openai.gpt-oss-120b", owned_by: "openai", created: 1754352000 },
+  { id: "qwen.qwen3-32b" },
+];
+const fixture = useFixture({ emulator: { catalogs: { "us-east-1": FEW_MODELS, "eu-west-1": FEW_MODELS } }, service: true });
 let serverUrl: string;
 let apiKey: string;
 let keyId: string;
-let front: CatalogFront;
 const scratch = mkdtempSync(join(tmpdir(), "mantle-vend-cli-"));
 const home = join(scratch, "home");
 
-const tokenRequests = (): number => service.events.filter((e) => e.rawPath === "/v1/tokens").length;
-const baseUrlOf = (region: string): string => `${service.emulator.rootFor(region)}/v1`;
+const tokenRequests = (): number => fixture.service.events.filter((e) => e.rawPath === "/v1/tokens").length;
+const baseUrlOf = (region: string): string => `${fixture.emulator.rootFor(region)}/v1`;
 
 /** A directory's entries with their modification times ([] when it does not exist). */
 function listing(dir: string): Array<[string, number]> {
@@ -69,17 +73,19 @@ async function accepted(token: string, region: string): Promise<boolean> {
 
 beforeAll(async () => {
   await buildClient();
-  service = await startService();
-  serverUrl = await service.listen();
-  ({ key: apiKey, keyId } = await service.createKey());
-  front = await startCatalogFront({ upstream: serverUrl, apiKey, catalog: (region) => catalogFixture(region, baseUrlOf(region)) });
+  serverUrl = await fixture.service.listen();
+  ({ key: apiKey, keyId } = await fixture.service.createKey());
 });
 
-afterAll(async () => {
-  await front?.close();
-  await service?.close();
+afterAll(() => {
   rmSync(scratch, { recursive: true, force: true });
 });
+
+/** What the real route answers itself, for comparison with what the CLI printed. */
+async function served(region: string): Promise<unknown> {
+  const result = await fixture.service.api(functionUrlEvent({ key: apiKey, path: "/v1/models", query: `region=${region}` }));
+  return JSON.parse(result.body);
+}
 
 describe("token prints the bare token, or with --json the server's token object", () => {
   it("bare: one line holding a token the emulator accepts", async () => {
@@ -259,7 +265,7 @@ describe("MANTLE_VEND_API_KEY_FILE: the key is read from a file only this user c
 
   it("openclaw-config --secret-ref passes MANTLE_VEND_API_KEY_FILE, not the key, and the resolver reads the file", async () => {
     const e = keyFileEnv(0o600);
-    const config = JSON.parse((await runCli(["openclaw-config", "--secret-ref"], { ...e, MANTLE_VEND_URL: front.url })).stdout) as {
+    const config = JSON.parse((await runCli(["openclaw-config", "--secret-ref"], e)).stdout) as {
       secrets: { providers: Record<string, { command: string; args: string[]; passEnv: string[] }> };
     };
     const provider = config.secrets.providers["mantle-vend"]!;
@@ -322,9 +328,44 @@ describe("exec runs a command with the variables set and passes its exit status 
   });
 });
 
+/**
+ * What a hostile or broken server could put in a catalog. The real route sanitises its
+ * catalogs, so a loopback stub serves this one: the CLI must not trust the server either.
+ */
+function hostileCatalog(region: string): Record<string, unknown> {
+  const catalog = catalogFixture(region, baseUrlOf(region));
+  catalog.models = [
+    { id: "evil.\u001b[2Jclear", name: "x", ownedBy: "own\u001b]0;pwned\u0007er\u202e", created: 1e15, reasoning: false },
+    { id: "long.model", name: "y", ownedBy: "o".repeat(5_000), created: -1e20, reasoning: true },
+  ];
+  return catalog;
+}
+
+describe("models prints a hostile catalog without control characters and without crashing", () => {
+  let hostile: Stub;
+  beforeAll(async () => {
+    hostile = await startStub((req, res) => {
+      const url = new URL(req.url, "http://stub");
+      if (url.pathname !== "/v1/models") return sendJson(res, 404, { error: { code: "not_found", message: "not found", requestId: "stub" } });
+      sendJson(res, 200, hostileCatalog(url.searchParams.get("region") ?? "us-east-1"), { "cache-control": "private, max-age=0", "x-request-id": "stub" });
+    });
+  });
+  afterAll(() => hostile.close());
+
+  it("escapes control characters and bidi overrides, cuts long cells, and shows '-' for impossible dates", async () => {
+    const result = await runCli(["models", "--region", "sa-east-1", "--url", hostile.url], env(freshCacheHome()));
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+    expect(result.stdout).toContain("evil.\\x1b[2Jclear");
+    expect(result.stdout).toContain("own\\x1b]0;pwned\\x07er\\u202e");
+    expect(result.stdout.split("\n").every((line) => line.length < 300)).toBe(true);
+    expect(result.stdout).not.toMatch(/\d{5,}-\d\d-\d\d/);
+  });
+});
+
 describe("models prints the catalog as a table, or the server's object with --json", () => {
   it("the table", async () => {
-    const result = await runCli(["models", "--url", front.url], env(freshCacheHome()));
+    const result = await runCli(["models"], env(freshCacheHome()));
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(
       [
@@ -338,13 +379,13 @@ describe("models prints the catalog as a table, or the server's object with --js
         "",
       ].join("\n"),
     );
-    expect(front.modelRequests.at(-1)?.url).toBe("/v1/models?region=us-east-1");
+    expect(fixture.service.events.filter((e) => e.rawPath === "/v1/models").at(-1)?.rawQueryString).toBe("region=us-east-1");
   });
 
   it("--json is the server's catalog object", async () => {
-    const result = await runCli(["models", "--json", "--region", "eu-west-1", "--url", front.url], env(freshCacheHome()));
+    const result = await runCli(["models", "--json", "--region", "eu-west-1", "--url", serverUrl], env(freshCacheHome()));
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual(catalogFixture("eu-west-1", baseUrlOf("eu-west-1")));
+    expect(JSON.parse(result.stdout)).toEqual(await served("eu-west-1"));
   });
 });
 
@@ -370,7 +411,7 @@ describe("openclaw-config emits a complete OpenClaw config for the region's mode
   const proxied = [...models.slice(0, 2), model("openai.gpt-5.5", false, 1050000, 128000, "openai-responses", ["text", "image"]), ...models.slice(2)];
 
   it("plain: apiKey is an env SecretRef to AWS_BEARER_TOKEN_BEDROCK", async () => {
-    const result = await runCli(["openclaw-config"], env(freshCacheHome(), { MANTLE_VEND_URL: front.url }));
+    const result = await runCli(["openclaw-config"], env(freshCacheHome()));
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({
       models: {
@@ -388,7 +429,7 @@ describe("openclaw-config emits a complete OpenClaw config for the region's mode
   });
 
   it("--secret-ref: an exec SecretRef and the resolver declared under secrets.providers", async () => {
-    const result = await runCli(["openclaw-config", "--secret-ref", "--region", "eu-west-1"], env(freshCacheHome(), { MANTLE_VEND_URL: front.url }));
+    const result = await runCli(["openclaw-config", "--secret-ref", "--region", "eu-west-1"], env(freshCacheHome()));
     expect(result.code).toBe(0);
     expect(result.stderr).toBe("");
     expect(JSON.parse(result.stdout)).toEqual({
@@ -418,7 +459,7 @@ describe("openclaw-config emits a complete OpenClaw config for the region's mode
   });
 
   it("--proxy URL: baseUrl is the proxy and apiKey a placeholder the proxy replaces", async () => {
-    const result = await runCli(["openclaw-config", "--proxy", "http://127.0.0.1:8788/"], env(freshCacheHome(), { MANTLE_VEND_URL: front.url }));
+    const result = await runCli(["openclaw-config", "--proxy", "http://127.0.0.1:8788/"], env(freshCacheHome()));
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({
       models: {
@@ -436,9 +477,9 @@ describe("openclaw-config emits a complete OpenClaw config for the region's mode
   });
 
   it("--secret-ref with --url puts the URL in the resolver's args; --secret-ref with --proxy is a usage error", async () => {
-    const result = await runCli(["openclaw-config", "--secret-ref", "--url", front.url], env(freshCacheHome()));
+    const result = await runCli(["openclaw-config", "--secret-ref", "--url", serverUrl], env(freshCacheHome()));
     const config = JSON.parse(result.stdout) as { secrets: { providers: Record<string, { args: string[] }> } };
-    expect(config.secrets.providers["mantle-vend"]?.args).toEqual(["openclaw-resolver", "--url", front.url]);
+    expect(config.secrets.providers["mantle-vend"]?.args).toEqual(["openclaw-resolver", "--url", serverUrl]);
     expect((await runCli(["openclaw-config", "--secret-ref", "--proxy", "http://127.0.0.1:1"], env(freshCacheHome()))).code).toBe(2);
   });
 });
@@ -495,7 +536,7 @@ describe("models and openclaw-config against the real server's catalog", () => {
 
 describe("openclaw-resolver answers OpenClaw's exec secret-provider protocol when run the way OpenClaw runs it", () => {
   it("runs by absolute path with no shell and only passEnv; valid tokens per region, NOT_FOUND for ids it cannot serve, well under 5 s", async () => {
-    const config = JSON.parse((await runCli(["openclaw-config", "--secret-ref"], env(freshCacheHome(), { MANTLE_VEND_URL: front.url }))).stdout) as {
+    const config = JSON.parse((await runCli(["openclaw-config", "--secret-ref"], env(freshCacheHome()))).stdout) as {
       secrets: { providers: Record<string, { command: string; args: string[]; passEnv: string[]; jsonOnly: boolean }> };
     };
     const provider = config.secrets.providers["mantle-vend"]!;
@@ -662,7 +703,7 @@ describe("failures are one clear line on stderr with a distinct exit code", () =
   });
 
   it("exit 6: the key may not use the region (403); exit 2: a bad command line", async () => {
-    const narrow = await service.createKey({ regions: ["us-west-2"] });
+    const narrow = await fixture.service.createKey({ regions: ["us-west-2"] });
     const result = await runCli(["token", "--region", "us-east-1"], env(freshCacheHome(), { MANTLE_VEND_API_KEY: narrow.key }));
     expect(result.code).toBe(6);
     expect(result.stderr.split("\n")).toHaveLength(2);

@@ -9,6 +9,7 @@ import { defaultSleep } from "../../client/src/retry.js";
 import { FileTokenCache, MantleVendClient, MantleVendError, readApiKeyFile, refreshWindowMs, type Catalog, type TokenResponse } from "../../client/src/index.js";
 import { EMULATOR_CREDENTIALS, verifyBearerToken } from "../../lambda/local/mantle-emulator.js";
 import { catalogFixture, fakeTokenAnswer, sendJson, startStub, type Stub } from "../support/client-support.js";
+import { useFixture } from "../support/fixture.js";
 import { startService, type TestService } from "../support/service.js";
 
 /** A client clock that starts at real time and moves only when told. */
@@ -25,14 +26,12 @@ let apiKey: string;
 
 const tokenRequests = (s: TestService = service): number => s.events.filter((e) => e.rawPath === "/v1/tokens").length;
 
+const fixture = useFixture({ service: true });
+
 beforeAll(async () => {
-  service = await startService();
+  service = fixture.service;
   url = await service.listen();
   apiKey = (await service.createKey()).key;
-});
-
-afterAll(async () => {
-  await service.close();
 });
 
 describe("concurrent getToken() callers share one request", () => {
@@ -185,15 +184,18 @@ describe("retries: 429 honours retry-after; 502/503/504 and Lambda's own answers
     script = [];
   });
 
-  it("does not retry the service's own 400, 401, 403 or 500 answers", async () => {
-    for (const [status, code] of [[400, "bad_request"], [401, "unauthorized"], [403, "forbidden"], [500, "internal"]] as const) {
-      const start = stub.requests.length;
-      script = [(res) => sendJson(res, status, { error: { code, message: `no (${code})`, requestId: "r4" } })];
-      const error = await client([]).getToken().catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(MantleVendError);
-      expect(error).toMatchObject({ status, code, message: `no (${code})`, retryable: false });
-      expect(stub.requests.length - start).toBe(1);
-    }
+  it.each<[number, string]>([
+    [400, "bad_request"],
+    [401, "unauthorized"],
+    [403, "forbidden"],
+    [500, "internal"],
+  ])("does not retry the service's own %i %s answer", async (status, code) => {
+    const start = stub.requests.length;
+    script = [(res) => sendJson(res, status, { error: { code, message: `no (${code})`, requestId: "r4" } })];
+    const error = await client([]).getToken().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MantleVendError);
+    expect(error).toMatchObject({ status, code, message: `no (${code})`, retryable: false });
+    expect(stub.requests.length - start).toBe(1);
     script = [];
   });
 });

@@ -21,7 +21,9 @@ afterAll(() => {
 
 describe("the published package holds only dist/, README.md, LICENSE and package.json", () => {
   it("npm pack --dry-run lists nothing else, and dist has the library, its types and the CLI", async () => {
-    const { stdout } = await run("npm", ["pack", "--dry-run", "--json"], { cwd: CLIENT_DIR, env: npmEnv });
+    // --ignore-scripts: packing runs the build (prepare), which would replace dist/ under the suites using it
+    // meanwhile; test/client/package-install.test.ts packs with the build, from a checkout of its own.
+    const { stdout } = await run("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: CLIENT_DIR, env: npmEnv });
     const [pack] = JSON.parse(stdout) as Array<{ name: string; version: string; files: Array<{ path: string; mode: number }> }>;
     expect(pack?.name).toBe("@mantle-vend/client");
     expect(pack?.version).toBe(VERSION);
@@ -42,7 +44,7 @@ describe("the published package holds only dist/, README.md, LICENSE and package
 
 describe("a fresh ESM project installs the tarball offline and type-checks and runs an import", () => {
   it("npm install --offline <tgz>, then tsc --noEmit, node and the bin all work", async () => {
-    const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", scratch], { cwd: CLIENT_DIR, env: npmEnv });
+    const { stdout } = await run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", scratch], { cwd: CLIENT_DIR, env: npmEnv });
     const tarball = join(scratch, (JSON.parse(stdout) as Array<{ filename: string }>)[0]!.filename);
     const project = join(scratch, "consumer");
     await run("mkdir", ["-p", project]);

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { MantleVendClient } from "../../client/src/client.js";
 import { startProxy, type RunningProxy } from "../../client/src/proxy.js";
 import { mantleRootRefusal } from "../../client/src/proxy-guard.js";
-import { sendJson, startStub, type Stub } from "../support/client-support.js";
+import { catalogFixture, sendJson, startStub, type Stub } from "../support/client-support.js";
 
 const API_KEY = "mvk_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq";
 
@@ -22,6 +22,9 @@ let issued = 0;
 let mantle401s = 0;
 
 const tokenRequests = (): number => service.requests.filter((r) => r.url === "/v1/tokens").length;
+const catalogRequests = (): number => service.requests.filter((r) => r.url.startsWith("/v1/models")).length;
+// A GET the proxy forwards as it is (GET /v1/models is answered from the team catalog instead).
+const FORWARDED = "/v1/files";
 const mantleBaseUrl = (): string => `${mantle.url}/us-east-1/v1`;
 
 function raw(
@@ -53,6 +56,10 @@ beforeAll(async () => {
   });
   elsewhere = await startStub((_req, res) => sendJson(res, 200, { stolen: true }));
   service = await startStub((req, res) => {
+    if (req.url.startsWith("/v1/models")) {
+      sendJson(res, 200, catalogFixture("us-east-1", mantleBaseUrl()));
+      return;
+    }
     if (req.url === "/v1/regions") {
       sendJson(res, 200, { defaultRegion: "us-east-1", regions: allowedBaseUrls.map((baseUrl, i) => ({ region: i === 0 ? "us-east-1" : `us-west-${i}`, baseUrl })) });
       return;
@@ -102,13 +109,13 @@ describe("the proxy serves only Host values naming its own loopback listener (DN
     const p = await proxy();
     const before = { tokens: tokenRequests(), mantle: mantle.requests.length };
     for (const host of [`rebind.attacker.example:${portOf(p)}`, "127.0.0.1:1", `127.0.0.1.attacker.example:${portOf(p)}`]) {
-      const answer = await raw(`${p.url}/v1/files`, { headers: { host } });
+      const answer = await raw(`${p.url}${FORWARDED}`, { headers: { host } });
       expect(answer.status, host).toBe(403);
       expect(answer.headers["content-type"]).toBe("application/json; charset=utf-8");
       expect((JSON.parse(answer.body) as { error: { code: string; message: string } }).error).toMatchObject({ code: "forbidden", message: expect.stringMatching(/Host/) });
     }
     // No Host at all: node's server itself answers 400 to such an HTTP/1.1 request.
-    expect((await raw(`${p.url}/v1/files`, { headers: { host: "" } })).status).toBe(400);
+    expect((await raw(`${p.url}${FORWARDED}`, { headers: { host: "" } })).status).toBe(400);
     expect(tokenRequests()).toBe(before.tokens);
     expect(mantle.requests.length).toBe(before.mantle);
   });
@@ -116,7 +123,7 @@ describe("the proxy serves only Host values naming its own loopback listener (DN
   it("serves 127.0.0.1, localhost and [::1] with its own port, in any letter case", async () => {
     const p = await proxy();
     for (const host of [`127.0.0.1:${portOf(p)}`, `localhost:${portOf(p)}`, `LocalHost:${portOf(p)}`, `[::1]:${portOf(p)}`]) {
-      expect((await raw(`${p.url}/v1/files`, { headers: { host } })).status, host).toBe(200);
+      expect((await raw(`${p.url}${FORWARDED}`, { headers: { host } })).status, host).toBe(200);
     }
   });
 });
@@ -144,8 +151,8 @@ describe("the proxy refuses browser requests: any Origin, a cross-site Sec-Fetch
 
   it("serves a user's own navigation (Sec-Fetch-Site: none) and non-browser callers", async () => {
     const p = await proxy();
-    expect((await raw(`${p.url}/v1/files`, { headers: { "sec-fetch-site": "none" } })).status).toBe(200);
-    expect((await raw(`${p.url}/v1/files`)).status).toBe(200);
+    expect((await raw(`${p.url}${FORWARDED}`, { headers: { "sec-fetch-site": "none" } })).status).toBe(200);
+    expect((await raw(`${p.url}${FORWARDED}`)).status).toBe(200);
   });
 });
 
@@ -170,7 +177,7 @@ describe("--require-key: the proxy demands its own random secret and strips it",
     const before = tokenRequests();
     const wrong: Array<Record<string, string>> = [{}, { authorization: "Bearer wrong" }, { "x-api-key": `${p.key}x` }, { authorization: `Bearer ${other.key}` }];
     for (const headers of wrong) {
-      const answer = await raw(`${p.url}/v1/files`, { headers });
+      const answer = await raw(`${p.url}${FORWARDED}`, { headers });
       expect(answer.status, JSON.stringify(headers)).toBe(401);
       expect(answer.headers["www-authenticate"]).toBe("Bearer");
       expect((JSON.parse(answer.body) as { error: { code: string } }).error.code).toBe("unauthorized");
@@ -180,7 +187,7 @@ describe("--require-key: the proxy demands its own random secret and strips it",
     const right: Array<Record<string, string>> = [{ authorization: `Bearer ${p.key}` }, { "x-api-key": p.key! }];
     for (const headers of right) {
       const start = mantle.requests.length;
-      expect((await raw(`${p.url}/v1/files`, { headers })).status).toBe(200);
+      expect((await raw(`${p.url}${FORWARDED}`, { headers })).status).toBe(200);
       const seen = mantle.requests.slice(start);
       expect(seen).toHaveLength(1);
       expect(JSON.stringify(seen[0]!.headers)).not.toContain(p.key);
@@ -191,7 +198,7 @@ describe("--require-key: the proxy demands its own random secret and strips it",
   it("without requireKey there is no key and none is asked for", async () => {
     const p = await proxy();
     expect(p.key).toBeUndefined();
-    expect((await raw(`${p.url}/v1/files`)).status).toBe(200);
+    expect((await raw(`${p.url}${FORWARDED}`)).status).toBe(200);
   });
 });
 
@@ -199,7 +206,7 @@ describe("the proxy sends a token only to a Mantle root the service's allowlist 
   it("a token whose baseUrl is not among /v1/regions' baseUrls gets 502 and is never sent", async () => {
     tokenBaseUrl = `${elsewhere.url}/v1`;
     const p = await proxy();
-    const answer = await raw(`${p.url}/v1/files`);
+    const answer = await raw(`${p.url}${FORWARDED}`);
     expect(answer.status).toBe(502);
     const error = (JSON.parse(answer.body) as { error: { code: string; message: string } }).error;
     expect(error.code).toBe("upstream_not_allowed");
@@ -210,7 +217,7 @@ describe("the proxy sends a token only to a Mantle root the service's allowlist 
   it("a baseUrl in the allowlist is served", async () => {
     allowedBaseUrls = [`${elsewhere.url}/v1`, mantleBaseUrl()];
     const p = await proxy();
-    expect((await raw(`${p.url}/v1/files`)).status).toBe(200);
+    expect((await raw(`${p.url}${FORWARDED}`)).status).toBe(200);
   });
 
   it("plain http is refused unless the root is loopback (offline mode keeps working)", () => {
@@ -229,7 +236,7 @@ describe("the proxy sends a token only to a Mantle root the service's allowlist 
     allowedBaseUrls = ["http://gateway.invalid/us-east-1/v1"];
     tokenBaseUrl = "http://gateway.invalid/us-east-1/v1";
     const p = await proxy();
-    const answer = await raw(`${p.url}/v1/files`);
+    const answer = await raw(`${p.url}${FORWARDED}`);
     expect(answer.status).toBe(502);
     expect((JSON.parse(answer.body) as { error: { message: string } }).error.message).toMatch(/https/);
   });
@@ -239,11 +246,11 @@ describe("the upstream request is built from the token, never from the caller's 
   it("the upstream host is the token's Mantle root whatever Host the caller sent", async () => {
     const p = await proxy();
     const start = mantle.requests.length;
-    expect((await raw(`${p.url}/v1/files`, { headers: { host: `localhost:${portOf(p)}` } })).status).toBe(200);
+    expect((await raw(`${p.url}${FORWARDED}`, { headers: { host: `localhost:${portOf(p)}` } })).status).toBe(200);
     const seen = mantle.requests.slice(start);
     expect(seen).toHaveLength(1);
     expect(seen[0]!.headers.host).toBe(new URL(mantle.url).host);
-    expect(seen[0]!.url).toBe("/us-east-1/v1/files");
+    expect(seen[0]!.url).toBe(`/us-east-1${FORWARDED}`);
   });
 
   it("the caller's x-api-key and authorization are replaced by the token, not forwarded", async () => {
@@ -261,11 +268,37 @@ describe("the upstream request is built from the token, never from the caller's 
     mantle401s = 1;
     const tokensBefore = tokenRequests();
     const start = mantle.requests.length;
-    expect((await raw(`${p.url}/v1/files`)).status).toBe(200);
+    expect((await raw(`${p.url}${FORWARDED}`)).status).toBe(200);
     const [first, second] = mantle.requests.slice(start);
     expect(tokenRequests() - tokensBefore).toBe(2);
     expect(second!.headers.authorization).not.toBe(first!.headers.authorization);
-    expect((await raw(`${p.url}/v1/files`)).status).toBe(200);
+    expect((await raw(`${p.url}${FORWARDED}`)).status).toBe(200);
     expect(tokenRequests() - tokensBefore).toBe(2);
+  });
+});
+
+describe("the guard runs before the catalog routing: a refused request never reads the catalog", () => {
+  it("GET /v1/models with a foreign Host, an Origin or without the proxy key is refused and asks the service for nothing", async () => {
+    const open = await proxy();
+    const keyed = await proxy({ requireKey: true });
+    const before = { catalogs: catalogRequests(), tokens: tokenRequests() };
+    expect((await raw(`${open.url}/v1/models`, { headers: { host: `rebind.attacker.example:${portOf(open)}` } })).status).toBe(403);
+    expect((await raw(`${open.url}/v1/models`, { headers: { origin: "https://attacker.example" } })).status).toBe(403);
+    expect((await raw(`${keyed.url}/v1/models`)).status).toBe(401);
+    const routed = { model: "openai.gpt-5.5", input: "hi" };
+    const post = { method: "POST", headers: { "content-type": "application/json", origin: "https://attacker.example" }, body: JSON.stringify(routed) };
+    expect((await raw(`${open.url}/v1/responses`, post)).status).toBe(403);
+    expect(catalogRequests()).toBe(before.catalogs);
+    expect(tokenRequests()).toBe(before.tokens);
+  });
+
+  it("the same GET /v1/models let through is answered from the team catalog, not forwarded", async () => {
+    const p = await proxy({ requireKey: true });
+    const start = mantle.requests.length;
+    const answer = await raw(`${p.url}/v1/models`, { headers: { authorization: `Bearer ${p.key}` } });
+    expect(answer.status).toBe(200);
+    const ids = (JSON.parse(answer.body) as { data: Array<{ id: string }> }).data.map((m) => m.id);
+    expect(ids).toContain("openai.gpt-5.5");
+    expect(mantle.requests.length).toBe(start);
   });
 });

@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MantleVendClient } from "../../client/src/client.js";
 import { startProxy, type RunningProxy } from "../../client/src/proxy.js";
 import { ModelsAdmin } from "../../lambda/admin/models-admin.js";
-import { MantleEmulator } from "../../lambda/local/mantle-emulator.js";
-import { startService, type TestService } from "../support/service.js";
+import type { MantleEmulator } from "../../lambda/local/mantle-emulator.js";
+import { useFixture } from "../support/fixture.js";
+import type { TestService } from "../support/service.js";
 
 let emulator: MantleEmulator;
 let service: TestService;
@@ -24,15 +25,16 @@ async function post(path: string, body: unknown, headers: Record<string, string>
   return { status: res.status, json: text.startsWith("{") ? JSON.parse(text) : text };
 }
 
+const fixture = useFixture({ emulator: { streamChunkDelayMs: 0 }, service: true });
+
 beforeAll(async () => {
-  emulator = await MantleEmulator.start({ streamChunkDelayMs: 0 });
+  ({ emulator, service } = fixture);
   emulator.setCatalog(REGION, [
     { id: "openai.gpt-oss-120b" },
     { id: "openai.gpt-5.5" },
     { id: "deepseek.v3.2" },
     { id: "anthropic.claude-haiku-4-5", unlisted: true },
   ]);
-  service = await startService({ emulator });
   const models = new ModelsAdmin(service.store, service.config.parameterPrefix);
   await models.set("deepseek.v3.2", { hidden: true });
   await models.set("anthropic.claude-haiku-4-5", { add: true });
@@ -43,8 +45,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await proxy?.close();
-  await service?.close();
-  await emulator?.close();
 });
 
 describe("the proxy moves each request to its model's prefix", () => {

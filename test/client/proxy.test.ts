@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { MantleVendClient } from "../../client/src/client.js";
 import { startProxy, type RunningProxy } from "../../client/src/proxy.js";
 import { EMULATOR_CREDENTIALS, MantleEmulator, verifyBearerToken } from "../../lambda/local/mantle-emulator.js";
+import { useFixture } from "../support/fixture.js";
 import { startService, type TestService } from "../support/service.js";
 import { startSseGate } from "../support/sse-gate.js";
 
@@ -35,9 +36,10 @@ function rawRequest(
   });
 }
 
+const fixture = useFixture({ emulator: { streamChunkDelayMs: 0 }, service: true });
+
 beforeAll(async () => {
-  emulator = await MantleEmulator.start({ streamChunkDelayMs: 0 });
-  service = await startService({ emulator });
+  ({ emulator, service } = fixture);
   serverUrl = await service.listen();
   apiKey = (await service.createKey()).key;
   client = new MantleVendClient({ url: serverUrl, apiKey, region: "us-east-1" });
@@ -46,8 +48,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await proxy?.close();
-  await service?.close();
-  await emulator?.close();
 });
 
 afterEach(() => {

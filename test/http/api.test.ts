@@ -1,22 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DependencyError } from "../../lambda/errors.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { DependencyUnavailableError } from "../../lambda/errors.js";
 import type { FunctionUrlResult } from "../../lambda/http/events.js";
-import { verifyBearerToken, EMULATOR_CREDENTIALS, MantleEmulator } from "../../lambda/local/mantle-emulator.js";
+import { hasDuplicateKeys } from "../../lambda/http/json.js";
+import { verifyBearerToken, EMULATOR_CREDENTIALS, type MantleEmulator } from "../../lambda/local/mantle-emulator.js";
 import { functionUrlEvent, type EventInit } from "../support/events.js";
+import { useFixture } from "../support/fixture.js";
 import { startService, type TestService } from "../support/service.js";
+
+const fixture = useFixture({ service: { env: { MANTLE_VEND_REGIONS: "us-east-1,us-west-2,eu-west-1" } } });
 
 let emulator: MantleEmulator;
 let service: TestService;
 let key: string;
 
 beforeAll(async () => {
-  emulator = await MantleEmulator.start();
-  service = await startService({ emulator, env: { MANTLE_VEND_REGIONS: "us-east-1,us-west-2,eu-west-1" } });
+  ({ emulator, service } = fixture);
   key = (await service.createKey()).key;
-});
-afterAll(async () => {
-  await service.close();
-  await emulator.close();
 });
 
 async function call(init: EventInit, on: TestService = service): Promise<{ status: number; headers: Record<string, string>; json: Record<string, unknown> }> {
@@ -141,6 +140,39 @@ describe("error statuses carry the envelope", () => {
     expect(JSON.stringify(response.json)).not.toContain(key);
   });
 
+  it.each([
+    ["a key pasted as a field name", (k: string) => `{${JSON.stringify(k)}:1}`],
+    ["a key pasted as a field name of an otherwise good body", (k: string) => `{"region":"us-east-1",${JSON.stringify(k)}:true}`],
+    ["a key pasted as the region", (k: string) => `{"region":${JSON.stringify(k)}}`],
+    ["a key pasted as the TTL", (k: string) => `{"ttlSeconds":${JSON.stringify(k)}}`],
+  ])("400 never echoes request content: %s", async (_label, body) => {
+    const response = await call({ method: "POST", path: "/v1/tokens", key, body: body(key) });
+    expectEnvelope(response, 400, "bad_request");
+    const text = JSON.stringify(response.json);
+    // Not the key, nor any 12-character piece of it (a truncated echo leaks as much).
+    for (let i = 0; i + 12 <= key.length; i += 6) expect(text).not.toContain(key.slice(i, i + 12));
+  });
+});
+
+describe("a token request body with a duplicate field is refused, not resolved by last-wins", () => {
+  it.each([
+    ["region twice", '{"region":"us-east-1","region":"eu-west-1"}'],
+    ["ttlSeconds twice", '{"ttlSeconds":600,"ttlSeconds":3600}'],
+    ["the same name spelt with an escape", '{"region":"us-east-1","\\u0072egion":"eu-west-1"}'],
+    ["a duplicate inside a nested value", '{"region":{"a":1,"a":2}}'],
+  ])("400 bad_request for %s", async (_label, body) => {
+    const response = await call({ method: "POST", path: "/v1/tokens", key, body });
+    expectEnvelope(response, 400, "bad_request");
+    expect(JSON.stringify(response.json.error)).toMatch(/duplicate/);
+  });
+
+  it("accepts the same name in sibling objects and inside strings", async () => {
+    expect(hasDuplicateKeys('[{"a":1},{"a":2}]')).toBe(false);
+    expect(hasDuplicateKeys('{"a":"\\"a\\":1,","b":{"a":{"b":1}}}')).toBe(false);
+    expect(hasDuplicateKeys('{"a":[{"a":1}],"b":2,"c":{"a":1,"b":[1,{"b":2}]}}')).toBe(false);
+    expect(hasDuplicateKeys('{"a":[{"a":1}],"b":2,"c":{"a":1,"b":[1,{"b":2}]},"c":0}')).toBe(true);
+  });
+
   it("401 with www-authenticate for a missing key", async () => {
     const response = await call({ path: "/v1/regions" });
     expectEnvelope(response, 401, "unauthorized");
@@ -212,7 +244,7 @@ describe("error statuses carry the envelope", () => {
     const unsigned = await startService({
       emulator,
       credentials: async () => {
-        throw new DependencyError("no credentials");
+        throw new DependencyUnavailableError("no credentials");
       },
     });
     try {

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { App, CfnResource, Duration, Stack, Validations } from "aws-cdk-lib";
+import { App, CfnResource, Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import * as iam from "aws-cdk-lib/aws-iam";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
@@ -150,6 +150,9 @@ let defaults: Synthesized;
 let custom: Synthesized;
 let noSchedule: Synthesized;
 let attribution: Synthesized;
+/** Operator props: log groups destroyed with the stack, alarms sent to a topic. */
+let operated: Synthesized;
+const ALARM_TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:mantle-vend-alarms";
 
 const CUSTOM: MantleVendStackProps = {
   parameterPrefix: "/team-a/vend",
@@ -166,6 +169,7 @@ beforeAll(() => {
   custom = synth(CUSTOM);
   noSchedule = synth({ catalogRefreshInterval: null });
   attribution = synth({ perKeyAttribution: true });
+  operated = synth({ logRemovalPolicy: RemovalPolicy.DESTROY, alarmTopicArn: ALARM_TOPIC_ARN });
 });
 
 afterAll(() => {
@@ -260,14 +264,14 @@ describe("bundles are minified ESM with a createRequire banner and the AWS SDK l
 
   it("imports @aws-sdk packages from the runtime instead of inlining them", () => {
     const code = bundleOf(defaults, defaults.vendor.apiFunction);
-    // SPEC §6: SSM is reached with @aws-sdk/client-ssm, so the API bundle must reference it externally...
+    // SSM is reached with @aws-sdk/client-ssm, so the API bundle must reference it externally...
     expect(code).toMatch(/from\s*"@aws-sdk\/client-ssm"|require\("@aws-sdk\/client-ssm"\)/);
     // ...and must not carry the client itself (its service target string only exists in the SDK's code).
     expect(code).not.toContain("AmazonSSM");
   });
 });
 
-describe("environment variables carry the configuration (SPEC §6)", () => {
+describe("environment variables carry the configuration (docs/configuration.md)", () => {
   it("sets the defaults on the API function", () => {
     expect(env(defaults, defaults.vendor.apiFunction)).toEqual({
       MANTLE_VEND_PARAMETER_PREFIX: "/mantle-vend",
@@ -400,16 +404,30 @@ describe("the refresh role writes only under <prefix>/catalogs/*", () => {
     expect(writes[0]?.resources).toEqual([ssmArn("/mantle-vend/catalogs/*")]);
   });
 
-  it("has the same reads as the API role, its own log group and the Mantle actions", () => {
+  it("has the API role's parameter reads, its own log group, and on Mantle only signing and listing", () => {
     const statements = roleStatements(defaults, defaults.vendor.refreshRole);
     const api = roleStatements(defaults, defaults.vendor.role);
-    for (const sid of ["ReadOwnParameters", "ListOwnParameterPaths", "DecryptSecureStringsViaSsm", "WriteCatalogs", "MantleInference", "MantleBearerToken"]) {
+    for (const sid of ["ReadOwnParameters", "ListOwnParameterPaths", "WriteCatalogs", "MantleBearerToken"]) {
       expect(statementBySid(statements, sid)).toEqual(statementBySid(api, sid));
     }
+    expect(statementBySid(statements, "MantleListModels")).toMatchObject({
+      actions: ["bedrock-mantle:List*"],
+      resources: DEFAULT_REGIONS.map(mantleProjectArn),
+    });
     expect(statementBySid(statements, "WriteOwnLogs").resources).toEqual([
       `\${${defaults.id(defaults.vendor.refreshLogGroup)}.Arn}`,
     ]);
-    expect(statements).toHaveLength(7);
+    expect(statements).toHaveLength(6);
+  });
+
+  it.each([
+    ["default mode", () => defaults],
+    ["attribution mode", () => attribution],
+  ])("holds no Mantle inference or Get* action and no kms:Decrypt (%s)", (_label, variant) => {
+    const s = variant();
+    const actions = roleStatements(s, s.vendor.refreshRole).flatMap((st) => st.actions);
+    expect(actions.filter((a) => a.startsWith("bedrock-mantle:")).sort()).toEqual(["bedrock-mantle:CallWithBearerToken", "bedrock-mantle:List*"]);
+    expect(actions).not.toContain("kms:Decrypt");
   });
 
   it("is a different role from the API function's", () => {
@@ -418,6 +436,59 @@ describe("the refresh role writes only under <prefix>/catalogs/*", () => {
       `\${${defaults.id(defaults.vendor.refreshRole)}.Arn}`,
     );
     expect(flat(defaults.props(defaults.vendor.apiFunction)["Role"])).toBe(`\${${defaults.id(defaults.vendor.role)}.Arn}`);
+  });
+});
+
+describe("log groups outlive the stack unless logRemovalPolicy says otherwise", () => {
+  it("retains both log groups by default (deletion and replacement)", () => {
+    for (const group of [defaults.vendor.apiLogGroup, defaults.vendor.refreshLogGroup]) {
+      const resource = defaults.resources[defaults.id(group)];
+      expect(resource?.["DeletionPolicy"]).toBe("Retain");
+      expect(resource?.["UpdateReplacePolicy"]).toBe("Retain");
+    }
+  });
+
+  it("destroys them with the stack when logRemovalPolicy is DESTROY", () => {
+    for (const group of [operated.vendor.apiLogGroup, operated.vendor.refreshLogGroup]) {
+      expect(operated.resources[operated.id(group)]?.["DeletionPolicy"]).toBe("Delete");
+    }
+  });
+});
+
+describe("alarms watch the refresh function's errors and the API's 5xx rate", () => {
+  const alarms = (s: Synthesized): JsonObject[] => resourcesOfType(s, "AWS::CloudWatch::Alarm");
+
+  it("alarms on any refresh function error", () => {
+    const alarm = defaults.props(defaults.vendor.refreshErrorsAlarm);
+    expect(alarm).toMatchObject({ MetricName: "Errors", Namespace: "AWS/Lambda", Statistic: "Sum", Threshold: 1, ComparisonOperator: "GreaterThanOrEqualToThreshold", TreatMissingData: "notBreaching" });
+    expect(asArray(alarm["Dimensions"]).map(asObject).map((d) => [d["Name"], flat(d["Value"])])).toEqual([["FunctionName", `\${${defaults.id(defaults.vendor.refreshFunction)}}`]]);
+  });
+
+  it("alarms on the function URL's 5xx share of requests (Url5xxCount / UrlRequestCount)", () => {
+    const alarm = defaults.props(defaults.vendor.api5xxAlarm);
+    const metrics = asArray(alarm["Metrics"]).map(asObject);
+    const stats = metrics.filter((m) => m["MetricStat"] !== undefined).map((m) => asObject(asObject(m["MetricStat"])["Metric"]));
+    expect(stats.map((m) => m["MetricName"]).sort()).toEqual(["Url5xxCount", "UrlRequestCount"]);
+    for (const metric of stats) {
+      expect(metric["Namespace"]).toBe("AWS/Lambda");
+      expect(asArray(metric["Dimensions"]).map(asObject).map((d) => [d["Name"], flat(d["Value"])])).toEqual([["FunctionName", `\${${defaults.id(defaults.vendor.apiFunction)}}`]]);
+    }
+    expect(metrics.some((m) => typeof m["Expression"] === "string" && m["ReturnData"] !== false)).toBe(true);
+    expect(alarm["Threshold"]).toBe(5);
+    expect(alarm["TreatMissingData"]).toBe("notBreaching");
+  });
+
+  it("has no alarm actions without an alarmTopic", () => {
+    expect(alarms(defaults)).toHaveLength(2);
+    for (const alarm of alarms(defaults)) expect(alarm["AlarmActions"]).toBeUndefined();
+  });
+
+  it("sends both alarms (and their recovery) to the alarmTopic when one is given", () => {
+    expect(alarms(operated)).toHaveLength(2);
+    for (const alarm of alarms(operated)) {
+      expect(asArray(alarm["AlarmActions"]).map(flat)).toEqual([ALARM_TOPIC_ARN]);
+      expect(asArray(alarm["OKActions"]).map(flat)).toEqual([ALARM_TOPIC_ARN]);
+    }
   });
 });
 

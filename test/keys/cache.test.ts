@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { FunctionUrlResult } from "../../lambda/http/events.js";
-import { MantleEmulator } from "../../lambda/local/mantle-emulator.js";
-import { SsmFake } from "../fakes/ssm-fake.js";
+import type { SsmFake } from "../fakes/ssm-fake.js";
 import { functionUrlEvent } from "../support/events.js";
-import { startService, type TestService } from "../support/service.js";
+import { startFixture } from "../support/fixture.js";
 import { ssmStore } from "../support/ssm.js";
+import { startService, type TestService } from "../support/service.js";
 
+let fixture: Awaited<ReturnType<typeof startFixture>>;
 let ssm: SsmFake;
-let emulator: MantleEmulator;
 let service: TestService;
 let key: string;
 let keyId: string;
@@ -22,9 +22,9 @@ async function request(init: { method?: string; path?: string; key?: string; bod
 const mint = (withKey = key): Promise<FunctionUrlResult> => request({ method: "POST", path: "/v1/tokens", key: withKey });
 
 beforeEach(async () => {
-  ssm = await SsmFake.start();
-  emulator = await MantleEmulator.start();
-  service = await startService({ emulator, store: ssmStore(ssm), pollIntervalMs: 60_000 });
+  // A fresh SSM fake per test: each one counts the calls from a known cold start.
+  fixture = await startFixture({ ssm: true, service: ({ ssm }) => ({ store: ssm && ssmStore(ssm), pollIntervalMs: 60_000 }) });
+  ({ ssm, service } = fixture);
   ({ key, keyId } = await service.createKey());
   ssm.resetCalls();
   expect((await mint()).statusCode).toBe(200); // cold start: version + keys
@@ -33,11 +33,7 @@ beforeEach(async () => {
   ssm.resetCalls();
 });
 
-afterEach(async () => {
-  await service.close();
-  await emulator.close();
-  await ssm.close();
-});
+afterEach(() => fixture.close());
 
 describe("a request answered from memory costs no SSM call", () => {
   it("a token request with a loaded key makes zero SSM calls", async () => {
@@ -131,7 +127,7 @@ describe("an SSM outage degrades to the cached keys, then fails closed", () => {
 describe("a cold start that cannot reach SSM", () => {
   it("answers 503 until SSM is reachable, then serves", async () => {
     ssm.inject({ kind: "5xx" });
-    const cold = await startService({ emulator, store: ssmStore(ssm), pollIntervalMs: 60_000 });
+    const cold = await startService({ emulator: fixture.emulator, store: ssmStore(ssm), pollIntervalMs: 60_000 });
     try {
       const result = await cold.api(functionUrlEvent({ method: "POST", path: "/v1/tokens", key }));
       expect(result.statusCode).toBe(503);

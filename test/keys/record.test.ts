@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { bearerKey, digestKey, digestMatches, generateKey, hashKey, isUsable, keyIdOf, parseKeyRecord, recordAccepts } from "../../lambda/keys/record.js";
+import { keyIdOf } from "../../lambda/guards.js";
+import { bearerKey, digestKey, digestMatches, generateKey, hashKey, isUsable, parseKeyRecord, recordAccepts } from "../../lambda/keys/record.js";
 
 describe("key format", () => {
   it("is mvk_<16 hex keyId>_<43 base64url secret>, and only its hash is returned for storage", () => {

@@ -1,14 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { functionUrlEvent } from "../support/events.js";
-import { startService, type TestService } from "../support/service.js";
+import { useFixture } from "../support/fixture.js";
+import type { TestService } from "../support/service.js";
 
+const fixture = useFixture({ service: true });
 let service: TestService;
 
-beforeAll(async () => {
-  service = await startService();
-});
-afterAll(async () => {
-  await service.close();
+beforeAll(() => {
+  service = fixture.service;
 });
 
 const status = async (key: string): Promise<number> => (await service.api(functionUrlEvent({ path: "/v1/regions", key }))).statusCode;

@@ -363,7 +363,7 @@ describe("each region serves its own catalog; unknown regions and paths are 404"
     }
   });
 
-  it("answers 404 for a region outside SPEC §1 and for unknown paths", async () => {
+  it("answers 404 for a region outside the Mantle regions and for unknown paths", async () => {
     expect((await fetch(`${emu.url}/mars-north-1/v1/models`, { headers: bearer(await mint("mars-north-1")) })).status).toBe(404);
     expect((await fetch(`${emu.rootFor(REGION)}/v1/nope`, { headers: bearer(await mint()) })).status).toBe(404);
   });

@@ -1,21 +1,22 @@
 process.env.AWS_EC2_METADATA_DISABLED = "true";
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import OpenAI from "openai";
 import Anthropic from "@anthropic-ai/sdk";
 import { getToken } from "@aws/bedrock-token-generator";
 import { EMULATOR_CREDENTIALS, MantleEmulator } from "../../lambda/local/mantle-emulator.js";
 import { sampleArguments } from "../../lambda/local/mantle-wire.js";
+import { useFixture } from "../support/fixture.js";
 
 const REGION = "us-east-1";
+const fixture = useFixture({ emulator: { streamChunkDelayMs: 0 } });
 let emu: MantleEmulator;
 let token: string;
 
 beforeAll(async () => {
-  emu = await MantleEmulator.start({ streamChunkDelayMs: 0 });
+  emu = fixture.emulator;
   token = await getToken({ credentials: EMULATOR_CREDENTIALS, region: REGION, expiresInSeconds: 900 });
 });
-afterAll(async () => emu.close());
 beforeEach(() => {
   emu.setCatalog(REGION, []);
   emu.resetCalls();

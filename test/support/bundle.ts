@@ -1,11 +1,10 @@
 import { mkdir, mkdtemp } from "node:fs/promises";
 import { join } from "node:path";
+import { inject } from "vitest";
 import { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { MantleVendStack, type MantleVendStackProps } from "../../infra/stack.js";
 import { EMULATOR_CREDENTIALS } from "../../lambda/local/mantle-emulator.js";
-
-const root = join(import.meta.dirname, "../..");
 
 export interface SynthesizedBundle {
   template: Template;
@@ -18,11 +17,12 @@ export interface SynthesizedBundle {
  * Synthesizes the real stack and finds the handler bundles through the template's asset
  * metadata: the exact artifacts `cdk deploy` would upload. The output lives inside the
  * repository so that the bundle's external `@aws-sdk/*` imports resolve to node_modules,
- * as they resolve to the runtime's SDK in Lambda.
+ * as they resolve to the runtime's SDK in Lambda. Under vitest it goes below the run's own
+ * directory, which the global setup removes when the run ends.
  */
-export async function synthesizeBundle(props: MantleVendStackProps = {}): Promise<SynthesizedBundle> {
-  await mkdir(join(root, "cdk.out"), { recursive: true });
-  const outdir = await mkdtemp(join(root, "cdk.out", "test-"));
+export async function synthesizeBundle(props: MantleVendStackProps = {}, parent: string = inject("bundleRoot")): Promise<SynthesizedBundle> {
+  await mkdir(parent, { recursive: true });
+  const outdir = await mkdtemp(join(parent, "test-"));
   const app = new App({ outdir, context: { "aws:cdk:enable-asset-metadata": true } });
   const stack = new MantleVendStack(app, "MantleVendStack", props);
   const assembly = app.synth();

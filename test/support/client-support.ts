@@ -1,11 +1,11 @@
 /**
- * Helpers for the client suites (test/client/*.test.ts): HTTP stubs, a catalog front for the real
- * server until it serves GET /v1/models itself, a serialised build of client/, and CLI runs.
+ * Helpers for the client suites (test/client/*.test.ts): HTTP stubs, a catalog in the API's shape
+ * for them, a serialised build of client/, and CLI runs.
  */
 import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -101,7 +101,7 @@ export interface CatalogModelFixture {
   input: string[];
 }
 
-/** A catalog in SPEC §3's shape, with a model on each of Mantle's three prefixes. */
+/** A catalog in the shape of `GET /v1/models` (docs/http-api.md), for stubs, with a model on each of Mantle's three prefixes. */
 export function catalogFixture(region: string, baseUrl: string): Record<string, unknown> {
   const root = baseUrl.replace(/\/v1$/, "");
   const chat = { apis: ["chat-completions"], baseUrl: `${root}/v1`, input: ["text"] };
@@ -123,65 +123,31 @@ export function catalogFixture(region: string, baseUrl: string): Record<string, 
   };
 }
 
-export interface CatalogFront extends Stub {
-  /** GET /v1/models requests it answered itself. */
-  modelRequests: RecordedRequest[];
-}
-
-/**
- * Serves `GET /v1/models` as SPEC §3 describes (etag, If-None-Match → 304, cache-control) for `apiKey`,
- * and forwards every other request unchanged to `upstream` (the real local server). Stands in until the
- * server implements the route.
- */
-export async function startCatalogFront(options: {
-  upstream: string;
-  apiKey: string;
-  catalog: (region: string) => Record<string, unknown>;
-  defaultRegion?: string;
-}): Promise<CatalogFront> {
-  const modelRequests: RecordedRequest[] = [];
-  const upstream = new URL(options.upstream);
-  const stub = await startStub((req, res) => {
-    const url = new URL(req.url, "http://front");
-    if (url.pathname !== "/v1/models") {
-      const forward = httpRequest(
-        { hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      forward.on("error", () => res.destroy());
-      forward.end(req.body);
-      return;
-    }
-    modelRequests.push(req);
-    if (req.headers.authorization !== `Bearer ${options.apiKey}`) {
-      sendJson(res, 401, { error: { code: "unauthorized", message: "missing or invalid API key", requestId: "front" } }, { "www-authenticate": "Bearer" });
-      return;
-    }
-    const catalog = options.catalog(url.searchParams.get("region") ?? options.defaultRegion ?? "us-east-1");
-    const etag = `"${createHash("sha256").update(JSON.stringify(catalog.models)).digest("hex").slice(0, 32)}"`;
-    const headers = { etag, "cache-control": "private, max-age=0", "x-request-id": "front" };
-    if (req.headers["if-none-match"] === etag) {
-      res.writeHead(304, headers);
-      res.end();
-      return;
-    }
-    sendJson(res, 200, catalog, headers);
-  });
-  return { ...stub, modelRequests };
-}
-
 // --- build -------------------------------------------------------------------------
 
 const BUILD_LOCK = join(tmpdir(), `mantle-vend-client-build-${createHash("sha256").update(ROOT).digest("hex").slice(0, 12)}`);
 
+/** Whether every file in dist/ is newer than every file the build reads. */
+function distIsCurrent(): boolean {
+  const times = (dir: string): number[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? times(join(dir, e.name)) : [statSync(join(dir, e.name)).mtimeMs]));
+  try {
+    const built = times(join(CLIENT_DIR, "dist"));
+    const inputs = [...times(join(CLIENT_DIR, "src")), statSync(join(CLIENT_DIR, "package.json")).mtimeMs, statSync(join(CLIENT_DIR, "tsconfig.build.json")).mtimeMs];
+    return built.length > 0 && Math.min(...built) >= Math.max(...inputs);
+  } catch {
+    return false;
+  }
+}
+
 /**
- * `npm run build -w @mantle-vend/client`, serialised across concurrently running suites (a directory
- * lock in the temp dir); a build that finished after this call began is reused.
+ * `npm run build -w @mantle-vend/client` unless dist/ is newer than its sources (npm ci builds it
+ * through the workspace's prepare script), serialised across concurrently running suites (a directory
+ * lock in the temp dir); a build that finished after this call began is reused. Rebuilding only when
+ * needed also keeps one suite's build from deleting dist/ under another suite's running CLI.
  */
 export async function buildClient(): Promise<void> {
+  if (distIsCurrent()) return;
   const asked = Date.now();
   const lock = `${BUILD_LOCK}.lock`;
   const stamp = `${BUILD_LOCK}.stamp`;
@@ -234,11 +200,11 @@ export interface CliResult {
 export function runProcess(
   file: string,
   args: readonly string[],
-  options: { env: Record<string, string>; input?: string; timeoutMs?: number },
+  options: { env: Record<string, string>; input?: string; timeoutMs?: number; cwd?: string },
 ): Promise<CliResult> {
   const started = Date.now();
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(file, args, { env: options.env, shell: false, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(file, args, { env: options.env, cwd: options.cwd, shell: false, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));

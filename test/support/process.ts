@@ -57,7 +57,8 @@ export function start(command: string, args: string[], options: { cwd: string; e
         check();
       }),
     stop: async () => {
-      if (child.exitCode === null && child.pid !== undefined) {
+      // A child killed by a signal has no exit code, only a signal code: stopped either way.
+      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
         // npm and tsx spawn children: signal the whole group.
         process.kill(-child.pid, "SIGTERM");
         await exited;

@@ -30,6 +30,8 @@ export interface ServiceOptions {
   upstreamTimeoutMs?: number;
   /** Defaults to the emulator's static credentials. */
   credentials?: CredentialSource;
+  /** The live fetch to Mantle (defaults to the global fetch). */
+  fetch?: typeof fetch;
 }
 
 /** The real handler wired to a real store and a real Mantle emulator, with a hand-moved clock. */
@@ -67,6 +69,8 @@ export async function startService(options: ServiceOptions = {}): Promise<TestSe
     keyPolling: { pollIntervalMs: options.pollIntervalMs ?? 0, blockingPoll: options.pollIntervalMs === undefined, random: () => 0.5 },
     upstreamTimeoutMs: options.upstreamTimeoutMs ?? 1_000,
     catalogRetryDelayMs: 0,
+    sleep: clock.sleep,
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
   });
   const events: FunctionUrlEvent[] = [];
   const api: Api = (event) => {

@@ -1,28 +1,34 @@
 import { pathToFileURL } from "node:url";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { KeyAdmin } from "../../lambda/admin/keys-admin.js";
 import type { FunctionUrlEvent, FunctionUrlResult } from "../../lambda/http/events.js";
-import { MantleEmulator, verifyBearerToken } from "../../lambda/local/mantle-emulator.js";
-import { SsmFake } from "../fakes/ssm-fake.js";
-import { StsFake } from "../fakes/sts-fake.js";
+import { DEFAULT_PARAMETER_PREFIX } from "../../lambda/config.js";
+import { verifyBearerToken, type MantleEmulator } from "../../lambda/local/mantle-emulator.js";
+import type { SsmFake } from "../fakes/ssm-fake.js";
+import type { StsFake } from "../fakes/sts-fake.js";
+import { useFixture } from "../support/fixture.js";
 import { bundleEnv, synthesizeBundle } from "../support/bundle.js";
 import { functionUrlEvent } from "../support/events.js";
 import { ssmStore } from "../support/ssm.js";
 
 const ROLE_ARN = "arn:aws:iam::123456789012:role/mantle-vend-token";
+// The emulator knows only the STS sessions' credentials: a token signed any other way fails.
+const fixture = useFixture({ ssm: true, sts: true, emulator: ({ sts }) => ({ credentials: sts ? [sts.credentials] : [] }) });
 let ssm: SsmFake;
 let sts: StsFake;
 let emulator: MantleEmulator;
 let handler: (event: FunctionUrlEvent) => Promise<FunctionUrlResult>;
+/** One key per test: a key's STS session is cached in the container, so no test inherits another's. */
+let pool: { key: string; keyId: string }[];
 let key: string;
 let keyId: string;
 
 beforeAll(async () => {
   const { apiBundle } = await synthesizeBundle({ perKeyAttribution: true });
-  ssm = await SsmFake.start();
-  sts = await StsFake.start();
-  emulator = await MantleEmulator.start({ credentials: [sts.credentials] });
-  ({ key, keyId } = await new KeyAdmin(ssmStore(ssm), "/mantle-vend").create({ name: "team a", regions: ["us-east-1", "eu-west-1"] }));
+  ({ ssm, sts, emulator } = fixture);
+  const admin = new KeyAdmin(ssmStore(ssm), DEFAULT_PARAMETER_PREFIX);
+  pool = [];
+  for (let i = 0; i < 10; i += 1) pool.push(await admin.create({ name: "team a", regions: ["us-east-1", "eu-west-1"] }));
   Object.assign(process.env, {
     ...bundleEnv({ ssmUrl: ssm.url, mantleEndpoint: emulator.endpointTemplate, stsUrl: sts.url }),
     MANTLE_VEND_TOKEN_ROLE_ARN: ROLE_ARN,
@@ -31,13 +37,10 @@ beforeAll(async () => {
   ({ handler } = (await import(pathToFileURL(apiBundle).href)) as { handler: typeof handler });
 });
 
-afterAll(async () => {
-  await emulator?.close();
-  await sts?.close();
-  await ssm?.close();
-});
-
 beforeEach(() => {
+  const next = pool.pop();
+  if (next === undefined) throw new Error("the key pool is used up: add keys for the new tests");
+  ({ key, keyId } = next);
   sts.calls.length = 0;
   sts.inject(undefined);
   sts.setSessionSeconds(3600);
@@ -81,15 +84,15 @@ describe("attribution mode signs each key's tokens with its own STS session", ()
     expect(new URLSearchParams(url.split("?")[1]).get("X-Amz-Security-Token")).toBe(sts.credentials.sessionToken);
   });
 
-  it("reuses a session while it outlives the token asked for, and never shortens a token by reuse", async () => {
-    await mint({ region: "us-east-1", ttlSeconds: 3600 }); // no cached session outlives an hour-long token
+  it("makes one AssumeRole for 20 default-TTL requests of a key, each expiresAt clamped to the session's expiry", async () => {
+    const answers = [];
+    for (let i = 0; i < 20; i += 1) answers.push(JSON.parse((await mint({ region: "us-east-1" })).body) as { issuedAt: string; expiresAt: string; expiresInSeconds: number });
     expect(sts.calls).toHaveLength(1);
-    await mint({ region: "us-east-1", ttlSeconds: 300 });
-    await mint({ ttlSeconds: 300 });
-    expect(sts.calls).toHaveLength(1);
-    const full = JSON.parse((await mint({ region: "us-east-1", ttlSeconds: 3600 })).body) as { expiresInSeconds: number };
-    expect(sts.calls).toHaveLength(2);
-    expect(full.expiresInSeconds).toBeGreaterThan(3500);
+    const sessionEnd = Date.parse(answers[0]?.expiresAt ?? "");
+    for (const answer of answers) {
+      expect(Date.parse(answer.expiresAt)).toBe(sessionEnd);
+      expect(answer.expiresInSeconds).toBe(Math.floor((sessionEnd - Date.parse(answer.issuedAt)) / 1000));
+    }
   });
 
   it("caps the TTL at one hour (role chaining) even when the server allows twelve", async () => {

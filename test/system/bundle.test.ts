@@ -1,9 +1,11 @@
 import { pathToFileURL } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { KeyAdmin } from "../../lambda/admin/keys-admin.js";
 import type { FunctionUrlEvent, FunctionUrlResult } from "../../lambda/http/events.js";
-import { MantleEmulator } from "../../lambda/local/mantle-emulator.js";
-import { SsmFake } from "../fakes/ssm-fake.js";
+import type { MantleEmulator } from "../../lambda/local/mantle-emulator.js";
+import type { SsmFake } from "../fakes/ssm-fake.js";
+import { useFixture } from "../support/fixture.js";
+import { DEFAULT_PARAMETER_PREFIX } from "../../lambda/config.js";
 import { bundleEnv, synthesizeBundle } from "../support/bundle.js";
 import { functionUrlEvent } from "../support/events.js";
 import { ssmStore } from "../support/ssm.js";
@@ -15,6 +17,7 @@ interface MintedBody {
   expiresAt: string;
 }
 
+const fixture = useFixture({ ssm: true, emulator: { now: () => emulatorNow } });
 let ssm: SsmFake;
 let emulator: MantleEmulator;
 let handler: (event: FunctionUrlEvent) => Promise<FunctionUrlResult>;
@@ -23,16 +26,10 @@ let emulatorNow = Date.now();
 
 beforeAll(async () => {
   const { apiBundle } = await synthesizeBundle();
-  ssm = await SsmFake.start();
-  emulator = await MantleEmulator.start({ now: () => emulatorNow });
-  ({ key } = await new KeyAdmin(ssmStore(ssm), "/mantle-vend").create({ name: "bundle-test" }));
+  ({ ssm, emulator } = fixture);
+  ({ key } = await new KeyAdmin(ssmStore(ssm), DEFAULT_PARAMETER_PREFIX).create({ name: "bundle-test" }));
   Object.assign(process.env, bundleEnv({ ssmUrl: ssm.url, mantleEndpoint: emulator.endpointTemplate }));
   ({ handler } = (await import(pathToFileURL(apiBundle).href)) as { handler: typeof handler });
-});
-
-afterAll(async () => {
-  await emulator?.close();
-  await ssm?.close();
 });
 
 async function mint(body?: string): Promise<MintedBody> {

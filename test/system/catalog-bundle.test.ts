@@ -2,17 +2,20 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { KeyAdmin } from "../../lambda/admin/keys-admin.js";
 import { MANTLE_REGIONS } from "../../lambda/regions.js";
 import type { FunctionUrlEvent, FunctionUrlResult } from "../../lambda/http/events.js";
-import { MantleEmulator } from "../../lambda/local/mantle-emulator.js";
-import { SsmFake } from "../fakes/ssm-fake.js";
+import type { MantleEmulator } from "../../lambda/local/mantle-emulator.js";
+import type { SsmFake } from "../fakes/ssm-fake.js";
+import { useFixture } from "../support/fixture.js";
+import { DEFAULT_PARAMETER_PREFIX } from "../../lambda/config.js";
 import { bundleEnv, synthesizeBundle, type SynthesizedBundle } from "../support/bundle.js";
 import { functionUrlEvent } from "../support/events.js";
 import { ssmStore } from "../support/ssm.js";
 
 let bundles: SynthesizedBundle;
+const fixture = useFixture({ ssm: true, emulator: true });
 let ssm: SsmFake;
 let emulator: MantleEmulator;
 let key: string;
@@ -20,16 +23,10 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   bundles = await synthesizeBundle();
-  ssm = await SsmFake.start();
-  emulator = await MantleEmulator.start();
-  ({ key } = await new KeyAdmin(ssmStore(ssm), "/mantle-vend").create({ name: "catalog-bundle" }));
+  ({ ssm, emulator } = fixture);
+  ({ key } = await new KeyAdmin(ssmStore(ssm), DEFAULT_PARAMETER_PREFIX).create({ name: "catalog-bundle" }));
   env = bundleEnv({ ssmUrl: ssm.url, mantleEndpoint: emulator.endpointTemplate });
   Object.assign(process.env, env);
-});
-
-afterAll(async () => {
-  await emulator?.close();
-  await ssm?.close();
 });
 
 /** A fresh container: a new Node process that imports the bundle and handles one event. */

@@ -1,10 +1,9 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { DependencyError } from "../../lambda/errors.js";
-import { EMULATOR_CREDENTIALS, MantleEmulator } from "../../lambda/local/mantle-emulator.js";
-import { SsmFake } from "../fakes/ssm-fake.js";
+import { DependencyUnavailableError } from "../../lambda/errors.js";
+import { EMULATOR_CREDENTIALS } from "../../lambda/local/mantle-emulator.js";
 import { functionUrlEvent } from "../support/events.js";
-import { startService } from "../support/service.js";
+import { startFixture } from "../support/fixture.js";
 import { ssmStore } from "../support/ssm.js";
 
 const captured: string[] = [];
@@ -24,18 +23,19 @@ function capture(): () => void {
 beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = "DEBUG";
   const restore = capture();
-  const ssm = await SsmFake.start();
-  const emulator = await MantleEmulator.start();
   let credentialsFail = false;
-  const service = await startService({
-    emulator,
-    store: ssmStore(ssm),
-    pollIntervalMs: 60_000,
-    credentials: async () => {
-      if (credentialsFail) throw new DependencyError("no credentials");
-      return EMULATOR_CREDENTIALS;
-    },
+  const fixture = await startFixture({
+    ssm: true,
+    service: ({ ssm }) => ({
+      store: ssm && ssmStore(ssm),
+      pollIntervalMs: 60_000,
+      credentials: async () => {
+        if (credentialsFail) throw new DependencyUnavailableError("no credentials");
+        return EMULATOR_CREDENTIALS;
+      },
+    }),
   });
+  const { ssm, service } = fixture;
   try {
     const { key } = await service.createKey({ name: "logged-key" });
     const secret = key.slice(key.lastIndexOf("_") + 1);
@@ -70,9 +70,7 @@ beforeAll(async () => {
     await send({ method: "POST", path: "/v1/tokens", key }); // fail closed
   } finally {
     restore();
-    await service.close();
-    await emulator.close();
-    await ssm.close();
+    await fixture.close();
     delete process.env.POWERTOOLS_LOG_LEVEL;
   }
 });

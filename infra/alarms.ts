@@ -1,0 +1,66 @@
+import { Duration } from "aws-cdk-lib";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
+import type * as sns from "aws-cdk-lib/aws-sns";
+import { Construct } from "constructs";
+
+/** Share of function-URL requests answered 5xx that raises the API alarm, in percent. */
+export const API_5XX_PERCENT_THRESHOLD = 5;
+/** Below this many requests in a period the 5xx share is noise, not an outage. */
+const API_MIN_REQUESTS = 10;
+const PERIOD = Duration.minutes(5);
+
+/**
+ * The two alarms an operator needs: the scheduled refresh failing (its invocation fails only
+ * when every region failed), and the API answering 5xx to a real share of its callers. The
+ * API alarm reads the function URL's own metrics (Url5xxCount / UrlRequestCount), which count
+ * the handler's 502/503/500 answers as well as Lambda's crashes, timeouts and throttles; the
+ * function's Errors metric would miss the handler's answers, which never throw.
+ */
+export class VendorAlarms extends Construct {
+  public readonly refreshErrors: cloudwatch.Alarm;
+  public readonly api5xx: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: { apiFunction: lambda.IFunction; refreshFunction: lambda.IFunction; topic?: sns.ITopic }) {
+    super(scope, id);
+    this.refreshErrors = props.refreshFunction.metricErrors({ period: PERIOD, statistic: cloudwatch.Stats.SUM }).createAlarm(this, "RefreshErrors", {
+      alarmDescription: "mantle-vend: the scheduled catalog refresh failed in every region (catalogs go stale)",
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    const urlMetric = (metricName: string): cloudwatch.Metric =>
+      new cloudwatch.Metric({
+        namespace: "AWS/Lambda",
+        metricName,
+        dimensionsMap: { FunctionName: props.apiFunction.functionName },
+        statistic: cloudwatch.Stats.SUM,
+        period: PERIOD,
+      });
+    const share = new cloudwatch.MathExpression({
+      expression: `IF(requests >= ${API_MIN_REQUESTS}, 100 * errors / requests, 0)`,
+      usingMetrics: { errors: urlMetric("Url5xxCount"), requests: urlMetric("UrlRequestCount") },
+      label: "5xx share of function URL requests (%)",
+      period: PERIOD,
+    });
+    this.api5xx = share.createAlarm(this, "Api5xxRate", {
+      alarmDescription: `mantle-vend: more than ${API_5XX_PERCENT_THRESHOLD} % of function URL requests answered 5xx in 2 of 3 five-minute periods`,
+      threshold: API_5XX_PERCENT_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    if (props.topic !== undefined) {
+      const action = new actions.SnsAction(props.topic);
+      for (const alarm of [this.refreshErrors, this.api5xx]) {
+        alarm.addAlarmAction(action);
+        alarm.addOkAction(action);
+      }
+    }
+  }
+}

@@ -1,0 +1,42 @@
+import type { ServedModel } from "../catalog/index.js";
+
+/** The bodies the API answers with: what the client's types (client/src/types.ts) must accept. */
+
+export interface HealthBody {
+  status: "ok";
+  version: string;
+}
+
+export interface RegionsBody {
+  defaultRegion: string | null;
+  regions: Array<{ region: string; baseUrl: string }>;
+}
+
+export interface TokenBody {
+  token: string;
+  tokenType: "bearer";
+  region: string;
+  baseUrl: string;
+  issuedAt: string;
+  expiresAt: string;
+  expiresInSeconds: number;
+}
+
+/**
+ * An interface as a plain object type: the client's catalog types carry an index signature
+ * for fields it does not know yet, and only object types (not interfaces) are assignable to one.
+ */
+type Plain<T> = { [K in keyof T]: T[K] };
+
+export type CatalogBody = {
+  region: string;
+  baseUrl: string;
+  checkedAt: string;
+  changedAt: string;
+  stale: boolean;
+  models: Array<Plain<ServedModel>>;
+};
+
+export interface ErrorBody {
+  error: { code: string; message: string; requestId: string };
+}

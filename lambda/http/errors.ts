@@ -1,0 +1,77 @@
+import { DependencyUnavailableError, ServiceError } from "../errors.js";
+import { CatalogUnavailableError, UpstreamError } from "../catalog/index.js";
+import { KeyStoreUnavailableError, UnknownKeyError } from "../keys/index.js";
+import { describeError, type Log } from "../logger.js";
+import type { FunctionUrlResult } from "./events.js";
+import { jsonResponse } from "./responses.js";
+
+/** The error codes of the HTTP contract, keyed by the status that carries them. */
+export const ERROR_CODES = {
+  400: "bad_request",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  405: "method_not_allowed",
+  413: "payload_too_large",
+  429: "rate_limited",
+  500: "internal",
+  502: "upstream_error",
+  503: "unavailable",
+} as const;
+
+export type ErrorStatus = keyof typeof ERROR_CODES;
+
+/** A request that does not parse: malformed JSON, wrong types, unknown fields, a region not served. */
+export class BadRequestError extends ServiceError {
+  constructor(message: string) {
+    super(message);
+    this.name = "BadRequestError";
+  }
+}
+
+/**
+ * An answer the HTTP layer decided itself (routing, size limits, rate limits, region
+ * permissions), or the mapped form of a feature's error. Its message is shown to the caller.
+ */
+export class HttpError extends Error {
+  readonly status: ErrorStatus;
+  readonly headers: Record<string, string>;
+
+  constructor(status: ErrorStatus, message: string, headers: Record<string, string> = {}) {
+    super(message);
+    this.name = "HttpError";
+    this.status = status;
+    this.headers = headers;
+  }
+
+  get code(): string {
+    return ERROR_CODES[this.status];
+  }
+}
+
+const RETRY_SHORTLY = "try again shortly";
+
+/**
+ * The one mapping from what went wrong to what the caller sees. Anything unforeseen is a
+ * 500 with no detail; a dependency's own failure is logged here by class and message only.
+ */
+export function toHttpError(error: unknown, log: Log): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error instanceof BadRequestError) return new HttpError(400, error.message);
+  if (error instanceof UnknownKeyError) return new HttpError(401, error.message, { "www-authenticate": "Bearer" });
+  if (error instanceof UpstreamError) return new HttpError(502, error.message);
+  if (error instanceof KeyStoreUnavailableError || error instanceof CatalogUnavailableError) {
+    return new HttpError(503, `${error.message}; ${RETRY_SHORTLY}`);
+  }
+  if (error instanceof DependencyUnavailableError) {
+    log.warn("dependency unavailable", describeError(error));
+    return new HttpError(503, `a dependency of the service is unavailable; ${RETRY_SHORTLY}`);
+  }
+  log.error("unexpected error", describeError(error));
+  return new HttpError(500, "internal error");
+}
+
+/** The contract's envelope: `{"error":{"code","message","requestId"}}`. */
+export function errorResponse(error: HttpError, requestId: string): FunctionUrlResult {
+  return jsonResponse(error.status, { error: { code: error.code, message: error.message, requestId } }, requestId, error.headers);
+}

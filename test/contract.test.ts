@@ -1,0 +1,137 @@
+/**
+ * Server and client are two packages that must agree on the same rules. Each table below is
+ * fed to both sides; the types at the bottom make the compiler hold the server's answers to
+ * the client's types, so a field renamed on one side fails `tsc` before it fails a user.
+ */
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
+import { REASONING_MARKERS, isReasoningModel } from "../lambda/catalog/index.js";
+import { isRegionName, keyIdOf as serverKeyIdOf } from "../lambda/guards.js";
+import type { CatalogBody, ErrorBody, RegionsBody, TokenBody } from "../lambda/http/index.js";
+import { REGION_PATTERN as clientRegionPattern, keyIdOf as clientKeyIdOf } from "../client/src/guards.js";
+import { inferReasoning, resolveSecrets } from "../client/src/openclaw.js";
+import { redact } from "../client/src/errors.js";
+import { parseCatalog, parseRegionsResponse, parseTokenResponse } from "../client/src/responses.js";
+import { MantleVendClient } from "../client/src/client.js";
+import type { Catalog, RegionsResponse, TokenResponse } from "../client/src/types.js";
+import { functionUrlEvent } from "./support/events.js";
+import { startService, type TestService } from "./support/service.js";
+
+describe("both sides infer reasoning from the model id by the same markers", () => {
+  it.each<[string, boolean]>([
+    ["moonshotai.kimi-k2-thinking", true],
+    ["deepseek.reasoner-v1", true],
+    ["acme.reasoning-large", true],
+    ["deepseek.r1", true],
+    ["deepseek.r2-distill", true],
+    ["openai.gpt-oss-120b", true],
+    ["openai.gpt-oss-safeguard-120b", true],
+    ["openai.gpt-oss-20b", false],
+    ["deepseek.v3.2", false],
+    ["mistral.devstral-2-123b", false],
+    ["qwen.qwen3-32b", false],
+  ])("%s → %s", (id, reasoning) => {
+    expect(isReasoningModel(id)).toBe(reasoning);
+    expect(inferReasoning(id)).toBe(reasoning);
+  });
+
+  it.each(REASONING_MARKERS.map((marker) => [marker]))("the server's marker %s is one the client knows", (marker) => {
+    expect(inferReasoning(`vendor.${marker}-x`)).toBe(true);
+  });
+});
+
+describe("both sides accept the same region names", () => {
+  it.each<[string, boolean]>([
+    ["us-east-1", true],
+    ["ap-southeast-3", true],
+    ["eu-south-1", true],
+    ["us-gov-west-1", true],
+    ["US-EAST-1", false],
+    ["us-east", false],
+    ["us-east-123", false],
+    ["useast1", false],
+    ["us-east-1/", false],
+    ["../us-east-1", false],
+    ["", false],
+  ])("%j → %s", async (region, valid) => {
+    expect(isRegionName(region)).toBe(valid);
+    expect(clientRegionPattern.test(region)).toBe(valid);
+    // The OpenClaw resolver decides by the same rule which ids it asks the server about.
+    const answer = await resolveSecrets({ protocolVersion: 1, provider: "mantle-vend", ids: [region] }, async () => ({
+      token: "bedrock-api-key-x",
+      tokenType: "bearer",
+      region,
+      baseUrl: "",
+      issuedAt: "",
+      expiresAt: "",
+      expiresInSeconds: 0,
+    }));
+    expect(Object.hasOwn(answer.values, region)).toBe(valid);
+  });
+});
+
+describe("both sides read the same API key format, and the client redacts every key the server accepts", () => {
+  const secret = "A".repeat(42) + "_";
+  it.each<[string, string | undefined]>([
+    [`mvk_0123456789abcdef_${secret}`, "0123456789abcdef"],
+    [`mvk_0123456789abcdef_${"-".repeat(43)}`, "0123456789abcdef"],
+    [`mvk_0123456789ABCDEF_${secret}`, undefined],
+    [`mvk_0123456789abcde_${secret}`, undefined],
+    [`mvk_0123456789abcdef_${secret}A`, undefined],
+    [`mvk_0123456789abcdef_${secret.slice(1)}`, undefined],
+    [`mvk_0123456789abcdef_${"A".repeat(42)}=`, undefined],
+    [`xyz_0123456789abcdef_${secret}`, undefined],
+  ])("%s → %s", (key, keyId) => {
+    expect(serverKeyIdOf(key)).toBe(keyId);
+    expect(clientKeyIdOf(key)).toBe(keyId);
+    if (keyId !== undefined) expect(redact(`key ${key} here`)).not.toContain(secret);
+  });
+});
+
+describe("the client parses every answer the server gives, keeping every field", () => {
+  let service: TestService;
+  let key: string;
+  beforeAll(async () => {
+    service = await startService();
+    ({ key } = await service.createKey());
+  });
+  afterAll(() => service.close());
+
+  const call = async (init: Parameters<typeof functionUrlEvent>[0]): Promise<unknown> => {
+    const result = await service.api(functionUrlEvent({ key, ...init }));
+    expect(result.statusCode).toBe(200);
+    return JSON.parse(result.body);
+  };
+
+  it("POST /v1/tokens", async () => {
+    const body = await call({ method: "POST", path: "/v1/tokens", body: '{"region":"us-west-2"}' });
+    expect(parseTokenResponse(body)).toEqual(body);
+  });
+
+  it("GET /v1/regions", async () => {
+    const body = await call({ path: "/v1/regions" });
+    expect(parseRegionsResponse(body)).toEqual(body);
+  });
+
+  it("GET /v1/models", async () => {
+    const body = await call({ path: "/v1/models", query: "region=us-east-1" });
+    expect(parseCatalog(body)).toEqual(body);
+  });
+
+  it("an error envelope becomes a MantleVendError with the server's status, code and request id", async () => {
+    const url = await service.listen();
+    const client = new MantleVendClient({ url, apiKey: `mvk_0123456789abcdef_${"A".repeat(43)}`, maxRetries: 0 });
+    const error = await client.getToken().catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ status: 401, code: "unauthorized", message: "missing or invalid API key" });
+    const last = service.events.at(-1);
+    expect(error).toMatchObject({ requestId: last?.requestContext.requestId });
+  });
+});
+
+describe("the server's answer types are assignable to the client's", () => {
+  it("holds at compile time", () => {
+    expectTypeOf<TokenBody>().toExtend<TokenResponse>();
+    expectTypeOf<RegionsBody>().toExtend<RegionsResponse>();
+    expectTypeOf<CatalogBody>().toExtend<Catalog>();
+    expectTypeOf<ErrorBody["error"]>().toExtend<{ code: string; message: string; requestId?: string }>();
+  });
+});
