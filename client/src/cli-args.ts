@@ -1,9 +1,9 @@
 import { UsageError } from "./exit-codes.js";
 
-export const COMMANDS = ["token", "env", "exec", "models", "openclaw-config", "openclaw-resolver", "proxy", "help"] as const;
+export const COMMANDS = ["token", "env", "exec", "models", "openclaw-config", "openclaw-resolver", "proxy", "setup", "help"] as const;
 export type Command = (typeof COMMANDS)[number];
 
-const STRING_FLAGS = new Set(["url", "region", "proxy", "port", "host"]);
+const STRING_FLAGS = new Set(["url", "region", "proxy", "port", "host", "model"]);
 const BOOLEAN_FLAGS = new Set(["json", "no-cache", "secret-ref", "help", "version", "allow-insecure-http", "require-key"]);
 const GLOBAL_FLAGS = ["url", "region", "help", "allow-insecure-http"];
 
@@ -16,13 +16,14 @@ export const COMMAND_FLAGS: Record<Command, readonly string[]> = {
   "openclaw-config": ["secret-ref", "proxy"],
   "openclaw-resolver": [],
   proxy: ["port", "host", "require-key"],
+  setup: ["proxy", "model"],
   help: [],
 };
 
 export interface ParsedArgs {
   command: Command | undefined;
   flags: Map<string, string | true>;
-  /** `exec`: the command and its arguments; `help`: the topic. */
+  /** `exec`: the command and its arguments; `help`: the topic; `setup`: the tool. */
   rest: string[];
 }
 
@@ -73,6 +74,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     if (command === undefined) {
       if (!(COMMANDS as readonly string[]).includes(arg)) throw new UsageError(`unknown command "${arg}"`);
       command = arg as Command;
+      continue;
+    }
+    if (command === "setup" && rest.length === 0) {
+      rest.push(arg); // the tool; its flags may follow it
       continue;
     }
     if (command === "exec" || command === "help") {

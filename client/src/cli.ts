@@ -1,14 +1,14 @@
 #!/usr/bin/env node
-import { lstatSync, realpathSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { lstatSync, realpathSync, writeSync } from "node:fs";
 import { MantleVendClient } from "./client.js";
 import { readApiKeyFile } from "./api-key-file.js";
 import { parseArgs, type Command, type ParsedArgs } from "./cli-args.js";
 import { MantleVendError, redact } from "./errors.js";
-import { runCommand } from "./exec.js";
 import { ConfigError, EXIT, UsageError } from "./exit-codes.js";
 import { openClawConfig, parseResolverRequest, resolveSecrets, type OpenClawConfigMode } from "./openclaw.js";
 import { isLoopbackHost } from "./loopback.js";
+import { findSetupTool, SETUP_TOOLS } from "./setup/index.js";
+import { shellQuote } from "./shell.js";
 import { FileTokenCache } from "./token-cache.js";
 import { normaliseServiceUrl } from "./transport.js";
 import type { Catalog, MantleVendClientOptions } from "./types.js";
@@ -28,6 +28,9 @@ Commands:
   openclaw-resolver                    OpenClaw exec secret provider (JSON on stdin and stdout)
   proxy [--port 8788] [--host 127.0.0.1] [--require-key]
                                        local proxy to Mantle that adds the token to every request
+  setup <tool> [--proxy URL] [--model ID]
+                                       print a ready config for a coding agent or gateway
+                                       (${SETUP_TOOLS.map((t) => t.name).join(", ")})
 
 Options for every command:
   --url URL              the service URL (default: $MANTLE_VEND_URL)
@@ -52,9 +55,25 @@ interface Settings {
   keyFromFile: boolean;
 }
 
-const stdout = (text: string): void => {
-  process.stdout.write(text);
-};
+/**
+ * Writes to fd 1 directly: `process.stdout` loads Node's stream (and for a pipe, net) modules, a large
+ * share of a `mantle-vend token` run that a tool starts before every request. A reader that went
+ * away (`mantle-vend models | head -1`) is not an error; a non-blocking pipe that is full falls back
+ * to the stream, which waits for it.
+ */
+function stdout(text: string): void {
+  const bytes = Buffer.from(text, "utf8");
+  let offset = 0;
+  try {
+    while (offset < bytes.length) offset += writeSync(1, bytes, offset);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EPIPE") return;
+    if (code !== "EAGAIN") throw error;
+    process.stdout.on("error", () => undefined);
+    process.stdout.write(bytes.subarray(offset));
+  }
+}
 const stderr = (line: string): void => {
   process.stderr.write(`mantle-vend: ${redact(line)}\n`);
 };
@@ -116,11 +135,6 @@ function client(s: Settings, options: { cache: boolean } & Partial<MantleVendCli
   });
 }
 
-/** `'…'` with embedded single quotes escaped, for POSIX shells. */
-function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
 /** Longest cell printed: a catalog is data from elsewhere, and a terminal is not the place for megabytes. */
 const MAX_CELL_CHARS = 80;
 
@@ -162,9 +176,9 @@ function modelsTable(catalog: Catalog): string {
   return `${[header, ...rows].map(line).join("\n")}\n`;
 }
 
-/** The real path of this very script: what OpenClaw runs as the resolver (no shell, no symlink). */
-function resolverCommand(): string {
-  const path = realpathSync(fileURLToPath(import.meta.url));
+/** The real path of the CLI being run: what tools run for a token (OpenClaw wants no shell, no symlink). */
+function cliPath(): string {
+  const path = realpathSync(process.argv[1] ?? "");
   const stat = lstatSync(path);
   if (!stat.isFile() || (stat.mode & 0o022) !== 0 || (stat.mode & 0o100) === 0) {
     stderr(`warning: ${path} must be a regular executable file that is not group/world-writable for OpenClaw to run it (chmod 755)`);
@@ -183,6 +197,21 @@ async function readStdin(limit = 1024 * 1024): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/** `--proxy URL`, normalised; a usage error for anything but an http(s) URL. */
+function proxyFlag(args: ParsedArgs): string | undefined {
+  const proxy = args.flags.get("proxy");
+  if (typeof proxy !== "string") return undefined;
+  try {
+    return normaliseServiceUrl(proxy);
+  } catch {
+    throw new UsageError(`--proxy needs an http(s) URL, got ${JSON.stringify(proxy)}`);
+  }
+}
+
+/** The flags a command a tool runs needs to reach the same service as this one. */
+function serviceArgs(s: Settings): string[] {
+  return [...(s.urlFromFlag ? ["--url", s.url] : []), ...(s.allowInsecureHttp ? ["--allow-insecure-http"] : [])];
+}
 
 interface CommandHandler {
   /** What `mantle-vend <command> --help` prints. */
@@ -233,6 +262,7 @@ The token is fixed when the command starts: long-running commands outlive it (us
       const token = await client(s, { cache: !args.flags.has("no-cache") }).getToken();
       // The child gets the short-lived token, never the long-lived API key that minted it.
       const { MANTLE_VEND_API_KEY: _apiKey, MANTLE_VEND_API_KEY_FILE: _apiKeyFile, ...childEnv } = env;
+      const { runCommand } = await import("./exec.js");
       return runCommand(args.rest, { ...childEnv, AWS_BEARER_TOKEN_BEDROCK: token.token, AWS_REGION: token.region }, stderr);
     },
   },
@@ -263,22 +293,14 @@ models.providers["amazon-bedrock-mantle"]:
   --proxy URL    baseUrl is the mantle-vend proxy at URL, which adds the token itself
 `,
     async run(args, env) {
-      const proxy = args.flags.get("proxy");
-      if (args.flags.has("secret-ref") && proxy !== undefined) throw new UsageError("--secret-ref and --proxy exclude each other");
-      let proxyUrl: string | undefined;
-      if (typeof proxy === "string") {
-        try {
-          proxyUrl = normaliseServiceUrl(proxy);
-        } catch {
-          throw new UsageError(`--proxy needs an http(s) URL, got ${JSON.stringify(proxy)}`);
-        }
-      }
+      if (args.flags.has("secret-ref") && args.flags.has("proxy")) throw new UsageError("--secret-ref and --proxy exclude each other");
+      const proxyUrl = proxyFlag(args);
       const s = settings(args, env);
       const catalog = await client(s, { cache: false }).listModels();
       let mode: OpenClawConfigMode = { kind: "env" };
       if (proxyUrl !== undefined) mode = { kind: "proxy", url: proxyUrl };
       else if (args.flags.has("secret-ref")) {
-        mode = { kind: "secret-ref", command: resolverCommand(), args: ["openclaw-resolver", ...(s.urlFromFlag ? ["--url", s.url] : []), ...(s.allowInsecureHttp ? ["--allow-insecure-http"] : [])], keyFile: s.keyFromFile };
+        mode = { kind: "secret-ref", command: cliPath(), args: ["openclaw-resolver", ...serviceArgs(s)], keyFile: s.keyFromFile };
       }
       stdout(`${JSON.stringify(openClawConfig(catalog, mode), null, 2)}\n`);
       return EXIT.OK;
@@ -345,6 +367,46 @@ Without --require-key it has no authentication of its own: keep it on loopback.
       return EXIT.OK;
     },
   },
+  setup: {
+    help: `Usage: mantle-vend setup <tool> [--proxy URL] [--model ID] [--url URL] [--region REGION]
+
+Prints, on stdout, a ready configuration in the tool's own format for working through mantle-vend, and
+on stderr one line saying where it goes and how to start. Tools:
+${SETUP_TOOLS.map((t) => `  ${t.name.padEnd(12)} ${t.summary}`).join("\n")}
+Each tool gets its own refreshing-token mechanism where it has one (a command it runs for a token), else
+the proxy; --proxy URL sends every tool through the mantle-vend proxy at URL. --model picks the default
+model (else the first of the region's catalog that the tool can call). Nothing printed holds the API
+key: export MANTLE_VEND_URL and MANTLE_VEND_API_KEY (or MANTLE_VEND_API_KEY_FILE) where the tool runs.
+`,
+    async run(args, env) {
+      const name = args.rest[0];
+      const tool = name === undefined ? undefined : findSetupTool(name);
+      if (tool === undefined) {
+        const tools = SETUP_TOOLS.map((t) => t.name).join(", ");
+        throw new UsageError(name === undefined ? `setup needs a tool: one of ${tools}` : `unknown tool "${name}" for setup: one of ${tools}`);
+      }
+      const proxy = proxyFlag(args)?.replace(/\/v1$/, "");
+      const model = args.flags.get("model");
+      const s = settings(args, env);
+      const catalog = await client(s, { cache: false }).listModels();
+      const path = cliPath();
+      const output = tool.build({
+        catalog,
+        region: catalog.region,
+        proxy,
+        model: typeof model === "string" ? model : undefined,
+        tokenCommand: (mode) => ({
+          path,
+          args: ["token", "--region", catalog.region, ...serviceArgs(s), ...(mode === "fresh" ? ["--no-cache"] : [])],
+        }),
+        resolverCommand: { path, args: ["openclaw-resolver", ...serviceArgs(s)] },
+        keyFile: s.keyFromFile,
+      });
+      stdout(output.text);
+      stderr(output.hint);
+      return EXIT.OK;
+    },
+  },
 };
 
 function helpFor(topic: string | undefined): string {
@@ -397,12 +459,6 @@ function describe(error: unknown): string {
   if (error instanceof Error && (error.name === "ConfigError" || error.name === "UsageError")) return error.message;
   return `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
 }
-
-// `mantle-vend models | head -1`: a reader that goes away is not an error.
-process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-  if (error.code === "EPIPE") process.exit(process.exitCode ?? EXIT.OK);
-  throw error;
-});
 
 run(process.argv.slice(2)).then(
   (code) => {

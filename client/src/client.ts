@@ -6,6 +6,7 @@ import { defaultSleep, type RetryPolicy } from "./retry.js";
 import { Transport } from "./transport.js";
 import type {
   Catalog,
+  FetchLike,
   GetTokenOptions,
   MantleVendClientOptions,
   RegionsResponse,
@@ -67,10 +68,13 @@ export class MantleVendClient {
     if (typeof apiKey !== "string" || apiKey.trim() === "" || /\s/.test(apiKey)) {
       throw new MantleVendError({ status: 0, code: "invalid_options", message: "the API key is missing or contains whitespace" });
     }
-    const fetchImpl = options.fetch ?? globalThis.fetch;
-    if (typeof fetchImpl !== "function") {
+    // `in`, not a read: Node loads its fetch implementation on first read, which a client that only
+    // serves cached tokens (a `mantle-vend token` process) never needs.
+    if (options.fetch === undefined && !("fetch" in globalThis)) {
       throw new MantleVendError({ status: 0, code: "invalid_options", message: "no fetch implementation: use Node 20+ or pass `fetch`" });
     }
+    const given = options.fetch;
+    const fetchImpl: FetchLike = given ?? ((input, init) => globalThis.fetch(input, init));
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     const retry: RetryPolicy = {

@@ -9,6 +9,9 @@ import { routeForProxy, type ProxyRoute } from "./proxy-routing.js";
 
 type ForwardRoute = Extract<ProxyRoute, { kind: "forward" }>;
 
+/** How one attempt at Mantle ended; see send(). */
+type Sent = { kind: "sent" } | { kind: "unreachable" } | { kind: "unauthorized"; answer: IncomingMessage; dropped: Promise<unknown> };
+
 /** A proxied request only goes out with a token that has at least this much life left. */
 export const PROXY_MIN_TOKEN_SECONDS = 60;
 
@@ -114,16 +117,36 @@ export function createProxy(options: Omit<ProxyOptions, "port" | "requireKey"> &
       req.resume();
       return;
     }
-    const first = await tokenOrFail(res, req, () => client.getToken({ ...region, minValiditySeconds: PROXY_MIN_TOKEN_SECONDS }));
-    if (first === undefined || (await send(req, res, routed, first)) === "sent") return;
+    // Every attempt asks under the same cache key, so a retry's fresh token serves the next request too.
+    const token = (): Promise<TokenResponse | undefined> => tokenOrFail(res, req, () => client.getToken({ ...region, minValiditySeconds: PROXY_MIN_TOKEN_SECONDS }));
+    const first = await token();
+    if (first === undefined) return;
+    const held = heldBody(req, routed);
+    const sent = await send(req, res, routed, held, first, true);
+    if (sent.kind === "sent") return;
+    if (sent.kind === "unauthorized") {
+      // Mantle refused a token before its expiry (the signing credentials expired first,
+      // docs/operations.md). The request was held whole: it goes again, once, if the service hands out
+      // a different token (two tokens minted in one second are the same string), so the caller never
+      // sees the 401.
+      const body = await readSmall(sent.answer);
+      await sent.dropped;
+      const fresh = await token();
+      if (fresh === undefined) return;
+      if (fresh.token === first.token) {
+        if (body !== undefined) pass(res, sent.answer, body);
+        else fail(res, 401, "upstream_unauthorized", "Mantle refused the token and the service has no other one yet");
+        return;
+      }
+      if ((await send(req, res, routed, held, fresh, false)).kind === "unreachable") unreachable(res, fresh);
+      return;
+    }
     // The token's Mantle root refused the connection, before any of the body was read. The cached
     // token may name an address that is gone (a local server that came back elsewhere, say): drop it
     // and try once more with a fresh one before answering 502.
     await client.invalidate(first.region).catch(() => undefined);
-    const fresh = await tokenOrFail(res, req, () => client.getToken({ region: first.region, minValiditySeconds: PROXY_MIN_TOKEN_SECONDS }));
-    if (fresh !== undefined && (await send(req, res, routed, fresh)) === "unreachable") {
-      fail(res, 502, "upstream_error", `cannot reach Mantle at ${new URL(fresh.baseUrl).host}`);
-    }
+    const fresh = await token();
+    if (fresh !== undefined && (await send(req, res, routed, held, fresh, true)).kind === "unreachable") unreachable(res, fresh);
   }
 
   /**
@@ -158,9 +181,10 @@ export function createProxy(options: Omit<ProxyOptions, "port" | "requireKey"> &
 
   /**
    * Forwards one request, to its routed path, with `token`. "unreachable" means the connection to Mantle could not be
-   * made, before any of the request body was consumed; every other failure is answered here.
+   * made, before any of the request body was consumed; "unauthorized" (only when `retry401` and the request is held
+   * whole) is Mantle's 401, not yet answered, with the dropped token's invalidation; every other outcome is answered here.
    */
-  function send(req: IncomingMessage, res: ServerResponse, routed: ForwardRoute, token: TokenResponse): Promise<"sent" | "unreachable"> {
+  function send(req: IncomingMessage, res: ServerResponse, routed: ForwardRoute, held: Buffer[] | undefined, token: TokenResponse, retry401: boolean): Promise<Sent> {
     const root = new URL(token.baseUrl.replace(/\/v1\/?$/, ""));
     const secure = root.protocol === "https:";
     const headers = requestHeaders(req);
@@ -181,33 +205,40 @@ export function createProxy(options: Omit<ProxyOptions, "port" | "requireKey"> &
       upstream.once("socket", (socket) => {
         const start = (): void => {
           connected = true;
-          // What routing read to find the model goes first; it stays in hand for a retry.
+          // A body held whole is written from hand, so it can go again; otherwise what routing read to
+          // find the model goes first and the rest streams on.
+          if (held !== undefined) {
+            for (const chunk of held) upstream.write(chunk);
+            upstream.end();
+            return;
+          }
           for (const chunk of routed.peeked?.chunks ?? []) upstream.write(chunk);
-          if (routed.peeked?.complete === true) upstream.end();
-          else req.pipe(upstream);
+          req.pipe(upstream);
         };
         if (socket.connecting) socket.once("connect", start);
         else start();
       });
       upstream.on("response", (answer) => {
-        // A token can die before its expiry (the signing credentials expired first, docs/operations.md): drop it so the
-        // next request gets a new one. This request's answer still goes back as it is.
-        if (answer.statusCode === 401) void client.invalidate(token.region).catch(() => undefined);
-        res.writeHead(answer.statusCode ?? 502, answer.statusMessage, responseHeaders(answer));
-        res.flushHeaders();
-        answer.pipe(res);
-        answer.on("error", () => res.destroy());
-        settled("sent");
+        // A dead token is dropped so the next request gets a new one.
+        if (answer.statusCode === 401) {
+          const dropped = client.invalidate(token.region).catch(() => undefined);
+          if (retry401 && held !== undefined) {
+            settled({ kind: "unauthorized", answer, dropped });
+            return;
+          }
+        }
+        pass(res, answer);
+        settled({ kind: "sent" });
       });
       upstream.on("error", (error) => {
         log(`proxy: upstream ${root.host}: ${describe(error)}`);
         if (!connected && !res.headersSent) {
-          settled("unreachable");
+          settled({ kind: "unreachable" });
           return;
         }
         if (!res.headersSent) fail(res, 502, "upstream_error", `cannot reach Mantle at ${root.host}`);
         else res.destroy();
-        settled("sent");
+        settled({ kind: "sent" });
       });
       // The caller went away: stop the upstream request (and its stream) too.
       res.on("close", () => {
@@ -244,6 +275,43 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         server.closeAllConnections();
       }),
   };
+}
+
+/** The body of a request the proxy holds whole (read by routing, or a GET/HEAD without one), which can be sent again. */
+function heldBody(req: IncomingMessage, routed: ForwardRoute): Buffer[] | undefined {
+  if (routed.peeked?.complete === true) return routed.peeked.chunks;
+  return req.method === "GET" || req.method === "HEAD" ? [] : undefined;
+}
+
+function unreachable(res: ServerResponse, token: TokenResponse): void {
+  fail(res, 502, "upstream_error", `cannot reach Mantle at ${new URL(token.baseUrl).host}`);
+}
+
+/** Mantle's answer to the caller: status and headers, then its body as it streams (or `body`, already read). */
+function pass(res: ServerResponse, answer: IncomingMessage, body?: Buffer): void {
+  res.writeHead(answer.statusCode ?? 502, answer.statusMessage, responseHeaders(answer));
+  res.flushHeaders();
+  if (body !== undefined) {
+    res.end(body);
+    return;
+  }
+  answer.pipe(res);
+  answer.on("error", () => res.destroy());
+}
+
+/** A response body of at most 64 KiB (an error's), or undefined when it is longer. */
+async function readSmall(answer: IncomingMessage, limit = 64 * 1024): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of answer) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      answer.resume();
+      return undefined;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
 }
 
 /** Incoming headers as a raw [name, value, …] list, minus hop-by-hop and credential headers. */

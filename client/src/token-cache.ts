@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from "node:crypto";
 import {
   chmodSync,
   closeSync,
@@ -22,6 +21,19 @@ import type { StoredToken, TokenStore } from "./types.js";
 const FORMAT_VERSION = 1;
 const MAX_FILE_BYTES = 64 * 1024;
 const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+let tempCounter = 0;
+
+/**
+ * FNV-1a, 64 bits, as 16 hex digits: names cache files. Not node:crypto, whose loading alone was a
+ * fifth of a `mantle-vend token` run (tools run it before every request). Names only need to differ
+ * and not give the key away: 64 bits of a hash say nothing usable about a 256-bit secret, and only
+ * the user can list the 0700 directory.
+ */
+export function fnv1a64(text: string): string {
+  let hash = 0xcbf29ce484222325n;
+  for (const byte of Buffer.from(text, "utf8")) hash = BigInt.asUintN(64, (hash ^ BigInt(byte)) * 0x100000001b3n);
+  return hash.toString(16).padStart(16, "0");
+}
 
 /** `$XDG_CACHE_HOME/mantle-vend` (when absolute, as the XDG spec requires), else `~/.cache/mantle-vend`. */
 export function defaultCacheDir(env: Record<string, string | undefined> = process.env): string {
@@ -61,14 +73,13 @@ export class FileTokenCache implements TokenStore {
   constructor(options: FileTokenCacheOptions) {
     this.dir = options.dir ?? defaultCacheDir();
     this.url = options.url;
-    this.keyHash = createHash("sha256").update(`mantle-vend token cache\n${options.apiKey}`, "utf8").digest("hex");
+    this.keyHash = fnv1a64(`mantle-vend token cache\n${options.apiKey}`);
     this.uid = typeof process.getuid === "function" ? process.getuid() : undefined;
   }
 
   /** The file that holds the token of `region` (`""` = the server's default region). */
   pathFor(region: string): string {
-    const digest = createHash("sha256").update(`${this.url}\n${this.keyHash}\n${region === "" ? "@default" : region}`, "utf8").digest("hex");
-    return join(this.dir, `token-${digest.slice(0, 40)}.json`);
+    return join(this.dir, `token-${fnv1a64(`${this.url}\n${this.keyHash}\n${region === "" ? "@default" : region}`)}.json`);
   }
 
   load(region: string): StoredToken | undefined {
@@ -86,7 +97,8 @@ export class FileTokenCache implements TokenStore {
   save(region: string, entry: StoredToken): void {
     if (!this.ensureDir()) return;
     const target = this.pathFor(region);
-    const temp = join(this.dir, `.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
+    // O_EXCL below refuses a name that exists: pid, time and a counter tell live writers apart.
+    const temp = join(this.dir, `.tmp-${process.pid}-${Date.now().toString(36)}-${(tempCounter++).toString(36)}`);
     const body = `${JSON.stringify({ v: FORMAT_VERSION, requestedAt: entry.requestedAt, token: entry.token })}\n`;
     const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW, 0o600);
     try {

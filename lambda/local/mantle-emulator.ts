@@ -10,7 +10,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
@@ -148,9 +148,16 @@ const DEFAULT_CATALOG: readonly EmulatorModel[] = [
 
 /**
  * `GET <emulator url>/_emulator/calls` lists the calls the emulator answered ({@link EmulatorCall}):
- * a status other than 401 means the bearer token was verified. Not a Mantle route.
+ * a status other than 401 means the bearer token was verified. With `?fingerprints=1` each also
+ * carries `token`, a fingerprint of its bearer token (never the token), so a test can tell tokens
+ * apart. Not a Mantle route.
  */
 export const CALLS_PATH = "/_emulator/calls";
+/**
+ * `POST <emulator url>/_emulator/faults` with `{"expireFirstTokenAfter": n}`: see
+ * {@link MantleEmulator.expireFirstTokenAfter}. For tests of other processes; not a Mantle route.
+ */
+export const FAULTS_PATH = "/_emulator/faults";
 const TOKEN_PREFIX = "bedrock-api-key-";
 const TOKEN_HOST = "bedrock.amazonaws.com";
 const SERVICE = "bedrock";
@@ -413,6 +420,12 @@ function nonUtf8ModelList(): Buffer {
   ]);
 }
 
+/** The first 12 hex digits of the bearer token's sha256: tells tokens apart without showing one. */
+function fingerprintOf(req: IncomingMessage): string | undefined {
+  const token = bearerFrom(req);
+  return token === undefined ? undefined : createHash("sha256").update(token, "utf8").digest("hex").slice(0, 12);
+}
+
 function bearerFrom(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
   const m = typeof header === "string" ? /^Bearer +(\S+) *$/i.exec(header) : null;
@@ -440,6 +453,10 @@ export class MantleEmulator {
   private readonly pause: (ms: number) => Promise<void>;
   private readonly callLog: EmulatorCall[] = [];
   private readonly holdListeners = new Set<(region: string) => void>();
+  /** The bearer fingerprint of each call in {@link callLog}, same index. */
+  private readonly tokenLog: Array<string | undefined> = [];
+  /** The token that dies after some inference requests, once armed by {@link expireFirstTokenAfter}. */
+  private dying: { fingerprint: string | undefined; requestsLeft: number } | undefined;
   private now: () => number;
   private gzip: boolean;
   private nextId = 1;
@@ -508,6 +525,27 @@ export class MantleEmulator {
 
   resetCalls(): void {
     this.callLog.length = 0;
+    this.tokenLog.length = 0;
+  }
+
+  /**
+   * The next valid token the emulator sees answers `requests` inference requests, then is refused as
+   * expired (also on other routes): what Mantle does to a token whose signing credentials expired
+   * before its `X-Amz-Expires`. Lets a test of a long-running tool kill its first token mid-turn.
+   */
+  expireFirstTokenAfter(requests: number): void {
+    this.dying = { fingerprint: undefined, requestsLeft: requests };
+  }
+
+  /** True when the dying token has had its requests (counting this one if it is an inference request). */
+  private diesNow(fingerprint: string, method: string): boolean {
+    const dying = this.dying;
+    if (dying === undefined) return false;
+    dying.fingerprint ??= fingerprint;
+    if (dying.fingerprint !== fingerprint) return false;
+    if (dying.requestsLeft <= 0) return true;
+    if (method === "POST") dying.requestsLeft--;
+    return false;
   }
 
   /** Stops listening and destroys every open socket, including keep-alive and hung ones. */
@@ -537,10 +575,13 @@ export class MantleEmulator {
     try {
       if (method === "GET" && pathname === CALLS_PATH) {
         // For tests of other processes (npm start --offline): what this emulator answered, token checks included.
-        const body = Buffer.from(JSON.stringify({ calls: this.callLog }), "utf8");
+        const fingerprints = new URL(req.url ?? "/", "http://emulator").searchParams.get("fingerprints") === "1";
+        const calls = fingerprints ? this.callLog.map((call, i) => ({ ...call, token: this.tokenLog[i] })) : this.callLog;
+        const body = Buffer.from(JSON.stringify({ calls }), "utf8");
         ctx.res.writeHead(200, { "content-type": "application/json", "content-length": body.length }).end(body);
         return;
       }
+      if (method === "POST" && pathname === FAULTS_PATH) return await this.setFaults(ctx);
       if (!MANTLE_REGIONS.includes(region)) {
         return this.sendJson(ctx, 404, openAiError("Unknown region.", "invalid_request_error", "not_found"));
       }
@@ -552,6 +593,9 @@ export class MantleEmulator {
       if (!auth.ok) {
         const reason = bearerFrom(req) === undefined ? "missing bearer token" : auth.reason;
         return this.sendJson(ctx, 401, openAiError(`Authentication failed: ${reason}.`, "invalid_request_error", "invalid_api_key"));
+      }
+      if (this.diesNow(fingerprintOf(req) ?? "", method)) {
+        return this.sendJson(ctx, 401, openAiError("Authentication failed: token has expired.", "invalid_request_error", "invalid_api_key"));
       }
       const called = parseApiPath(path);
       if (path !== "/v1/models" && called === undefined) {
@@ -582,6 +626,21 @@ export class MantleEmulator {
 
   private record(ctx: RequestContext, status: number): void {
     this.callLog.push({ region: ctx.region, method: ctx.method, path: ctx.path, status });
+    this.tokenLog.push(fingerprintOf(ctx.req));
+  }
+
+  private async setFaults(ctx: RequestContext): Promise<void> {
+    const body = await this.readJson(ctx);
+    const after = body?.["expireFirstTokenAfter"];
+    const send = (status: number, value: unknown): void => {
+      const text = Buffer.from(JSON.stringify(value), "utf8");
+      ctx.res.writeHead(status, { "content-type": "application/json", "content-length": text.length }).end(text);
+    };
+    if (body === undefined || Object.keys(body).some((k) => k !== "expireFirstTokenAfter") || !Number.isInteger(after) || (after as number) < 0) {
+      return send(400, openAiError("Body must be {\"expireFirstTokenAfter\": <integer >= 0>}.", "invalid_request_error", "invalid_request"));
+    }
+    this.expireFirstTokenAfter(after as number);
+    send(200, { expireFirstTokenAfter: after });
   }
 
   private send(ctx: RequestContext, status: number, body: Buffer, contentType: string): void {

@@ -76,21 +76,36 @@ function toolsOf(api: ModelApi, tools: unknown): ToolSpec[] {
   return specs;
 }
 
-/** The tool result a conversation ends with, in each API's own form. */
-function endingToolResult(api: ModelApi, items: readonly unknown[]): string | undefined {
-  const last = items.at(-1);
-  if (!isRecord(last)) return undefined;
+/** The tool result an item carries, in each API's own form. */
+function toolResultOf(api: ModelApi, item: Record<string, unknown>): string | undefined {
   switch (api) {
     case "chat-completions":
-      return last["role"] === "tool" ? contentText(last["content"]) : undefined;
+      return item["role"] === "tool" ? contentText(item["content"]) : undefined;
     case "responses":
-      return last["type"] === "function_call_output" ? contentText(last["output"]) : undefined;
+      return item["type"] === "function_call_output" ? contentText(item["output"]) : undefined;
     case "messages": {
-      const blocks = last["role"] === "user" && Array.isArray(last["content"]) ? (last["content"] as unknown[]) : [];
+      const blocks = item["role"] === "user" && Array.isArray(item["content"]) ? (item["content"] as unknown[]) : [];
       const result = blocks.find((b) => isRecord(b) && b["type"] === "tool_result");
       return isRecord(result) ? contentText(result["content"]) : undefined;
     }
   }
+}
+
+/**
+ * The tool result that answers the conversation's last model step, if one does. User-side text after
+ * it does not hide it: agents append context of their own behind tool results (OpenClaw does).
+ */
+function endingToolResult(api: ModelApi, items: readonly unknown[]): string | undefined {
+  for (let i = items.length - 1; i >= 0; i--) {
+    const item = items[i];
+    if (!isRecord(item)) return undefined;
+    const result = toolResultOf(api, item);
+    if (result !== undefined) return result;
+    // Only the user's (or the system's) own messages may follow a tool result.
+    const role = item["role"];
+    if (role !== "user" && role !== "system" && role !== "developer") return undefined;
+  }
+  return undefined;
 }
 
 /** The conversation of a request body, or a reason it is not one. */
@@ -155,11 +170,36 @@ function sampleValue(schema: unknown): unknown {
   }
 }
 
-/** A tool call when tools are offered and no result came back yet (the tool named in the prompt, else the first); text otherwise. */
+const DIRECTIVE = "mantle-emulator: call ";
+
+/**
+ * `mantle-emulator: call <tool> <base64url of the JSON arguments>` in a prompt, naming an offered tool:
+ * how a test of a real agent makes the emulator run a command of its choosing. base64url because
+ * agents quote, escape or wrap the user's text in their own formats. The last such line wins.
+ */
+function directedCall(conversation: Conversation): Turn | undefined {
+  const at = conversation.prompt.lastIndexOf(DIRECTIVE);
+  if (at === -1) return undefined;
+  const [, name = "", encoded = ""] = /^(\S+) ([A-Za-z0-9_-]+)/.exec(conversation.prompt.slice(at + DIRECTIVE.length)) ?? [];
+  if (!conversation.tools.some((t) => t.name === name)) return undefined;
+  try {
+    const args: unknown = JSON.parse(Buffer.from(encoded, "base64url").toString("utf8"));
+    return isRecord(args) ? { kind: "tool", name, arguments: JSON.stringify(args) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A tool call when tools are offered and no result came back yet (the one a directive names, else
+ * the tool named in the prompt, else the first); text otherwise.
+ */
 export function planTurn(conversation: Conversation, greeting: string): Turn {
   if (conversation.toolResult !== undefined) {
     return { kind: "text", text: `The tool returned: ${conversation.toolResult.slice(0, 200)}` };
   }
+  const directed = directedCall(conversation);
+  if (directed !== undefined) return directed;
   const tool = conversation.tools.find((t) => conversation.prompt.includes(t.name)) ?? conversation.tools[0];
   if (tool === undefined) return { kind: "text", text: greeting };
   return { kind: "tool", name: tool.name, arguments: JSON.stringify(sampleArguments(tool.schema)) };

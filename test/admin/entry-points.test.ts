@@ -53,10 +53,10 @@ describe("the admin bin runs its main whatever the path it was started by", () =
 });
 
 describe("npm ci builds the client and links its bin", () => {
-  it("node_modules/.bin/mantle-vend leads to client/dist/cli.js: npm links a bin only if its file exists, so prepare ran first", () => {
+  it("node_modules/.bin/mantle-vend leads to client/dist/cli.cjs: npm links a bin only if its file exists, so prepare ran first", () => {
     const link = join(REPO, "node_modules", ".bin", "mantle-vend");
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
-    expect(realpathSync(link)).toBe(realpathSync(join(REPO, "client", "dist", "cli.js")));
+    expect(realpathSync(link)).toBe(realpathSync(join(REPO, "client", "dist", "cli.cjs")));
     const scripts = (JSON.parse(readFileSync(join(REPO, "client", "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
     expect(scripts["prepare"]).toBe("npm run build");
   });

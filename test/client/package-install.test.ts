@@ -68,9 +68,9 @@ describe("npm pack -w client builds the package it packs", () => {
   it("is named mantle-vend-client-<version>.tgz and carries the built library, its types and the CLI", () => {
     expect(tarball.endsWith(`mantle-vend-client-${VERSION}.tgz`)).toBe(true);
     const paths = packed.files.map((f) => f.path);
-    expect(paths).toEqual(expect.arrayContaining(["dist/index.js", "dist/index.d.ts", "dist/cli.js", "README.md", "LICENSE", "package.json"]));
-    for (const path of paths) expect(path, path).toMatch(/^(dist\/[\w.-]+\.(js|d\.ts)|README\.md|LICENSE|package\.json)$/);
-    expect((packed.files.find((f) => f.path === "dist/cli.js")?.mode ?? 0) & 0o111).not.toBe(0);
+    expect(paths).toEqual(expect.arrayContaining(["dist/index.js", "dist/index.d.ts", "dist/cli.cjs", "README.md", "LICENSE", "package.json"]));
+    for (const path of paths) expect(path, path).toMatch(/^(dist\/[\w.-]+\.(c?js|d\.ts)|README\.md|LICENSE|package\.json)$/);
+    expect((packed.files.find((f) => f.path === "dist/cli.cjs")?.mode ?? 0) & 0o111).not.toBe(0);
   });
 
   it("is publish-ready: files, exports, bin, engines, license, no dependencies, not private", () => {
@@ -81,7 +81,7 @@ describe("npm pack -w client builds the package it packs", () => {
       license: "Apache-2.0",
       type: "module",
       engines: { node: ">=20" },
-      bin: { "mantle-vend": "dist/cli.js" },
+      bin: { "mantle-vend": "dist/cli.cjs" },
       exports: { ".": { types: "./dist/index.d.ts", import: "./dist/index.js" } },
       files: ["dist", "README.md", "LICENSE"],
       publishConfig: { access: "public" },
@@ -95,10 +95,10 @@ describe("npm pack -w client builds the package it packs", () => {
 });
 
 describe("npm install -g ./mantle-vend-client-<v>.tgz gives a working mantle-vend on PATH", () => {
-  it("links mantle-vend into the prefix's bin, to the installed dist/cli.js", () => {
+  it("links mantle-vend into the prefix's bin, to the installed dist/cli.cjs", () => {
     const bin = join(prefix, "bin", "mantle-vend");
     expect(lstatSync(bin).isSymbolicLink()).toBe(true);
-    expect(realpathSync(bin)).toBe(realpathSync(join(prefix, "lib", "node_modules", "@mantle-vend", "client", "dist", "cli.js")));
+    expect(realpathSync(bin)).toBe(realpathSync(join(prefix, "lib", "node_modules", "@mantle-vend", "client", "dist", "cli.cjs")));
   });
 
   it("runs from PATH outside any checkout: --version, token, models, env", async () => {
@@ -119,7 +119,7 @@ describe("npm install -g ./mantle-vend-client-<v>.tgz gives a working mantle-ven
     const config = await runProcess(join(prefix, "bin", "mantle-vend"), ["openclaw-config", "--secret-ref"], { env: hostEnv({ MANTLE_VEND_URL: serverUrl, MANTLE_VEND_API_KEY: key }) });
     expect(config.code, config.stderr).toBe(0);
     const command = (JSON.parse(config.stdout) as { secrets: { providers: Record<string, { command: string }> } }).secrets.providers["mantle-vend"]?.command;
-    expect(command).toBe(realpathSync(join(prefix, "lib", "node_modules", "@mantle-vend", "client", "dist", "cli.js")));
+    expect(command).toBe(realpathSync(join(prefix, "lib", "node_modules", "@mantle-vend", "client", "dist", "cli.cjs")));
     const mode = statSync(command as string).mode & 0o777;
     expect(mode & 0o022).toBe(0);
     expect(mode & 0o100).not.toBe(0);

@@ -28,9 +28,9 @@ describe("the published package holds only dist/, README.md, LICENSE and package
     expect(pack?.name).toBe("@mantle-vend/client");
     expect(pack?.version).toBe(VERSION);
     const paths = pack!.files.map((f) => f.path);
-    for (const path of paths) expect(path, path).toMatch(/^(dist\/[\w.-]+\.(js|d\.ts)|README\.md|LICENSE|package\.json)$/);
-    expect(paths).toEqual(expect.arrayContaining(["dist/index.js", "dist/index.d.ts", "dist/cli.js", "README.md", "LICENSE", "package.json"]));
-    expect(pack!.files.find((f) => f.path === "dist/cli.js")!.mode & 0o111).not.toBe(0);
+    for (const path of paths) expect(path, path).toMatch(/^(dist\/[\w./-]+\.(js|cjs|d\.ts)|README\.md|LICENSE|package\.json)$/);
+    expect(paths).toEqual(expect.arrayContaining(["dist/index.js", "dist/index.d.ts", "dist/cli.cjs", "README.md", "LICENSE", "package.json"]));
+    expect(pack!.files.find((f) => f.path === "dist/cli.cjs")!.mode & 0o111).not.toBe(0);
   });
 
   it("has zero runtime dependencies and the version the code reports", () => {

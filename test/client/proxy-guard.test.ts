@@ -263,12 +263,11 @@ describe("the upstream request is built from the token, never from the caller's 
     expect(JSON.stringify(headers)).not.toContain("sk-caller");
   });
 
-  it("after a Mantle 401 the token is dropped: the next request fetches and sends a fresh one", async () => {
+  it("after a Mantle 401 the token is dropped and the request (held whole: a GET) goes again with a fresh one", async () => {
     const p = await proxy();
     mantle401s = 1;
     const tokensBefore = tokenRequests();
     const start = mantle.requests.length;
-    expect((await raw(`${p.url}${FORWARDED}`)).status).toBe(401);
     expect((await raw(`${p.url}${FORWARDED}`)).status).toBe(200);
     const [first, second] = mantle.requests.slice(start);
     expect(tokenRequests() - tokensBefore).toBe(2);

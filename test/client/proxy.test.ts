@@ -186,6 +186,36 @@ describe("the proxy replaces a token once it expires", () => {
     }
   });
 
+  it("a token Mantle refuses before its expiry (401) is dropped and the request, held whole, goes again with a new token", async () => {
+    // Tokens are signed to the second: the replacement must come from a later one to differ.
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+    emulator.setNow(() => Date.now());
+    const own = new MantleVendClient({ url: serverUrl, apiKey, region: "us-east-1", now: () => Date.now() });
+    const ownProxy = await startProxy({ client: own, port: 0 });
+    try {
+      // Warm: the catalog the proxy routes by, and the proxy's first token.
+      expect((await fetch(`${ownProxy.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: chat(false) })).status).toBe(200);
+      const firstToken = (await own.getToken()).token;
+      emulator.expireFirstTokenAfter(0);
+      vi.setSystemTime(Date.now() + 2_000);
+      const before = tokenRequests();
+      const from = emulator.calls.length;
+      const response = await fetch(`${ownProxy.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: chat(false) });
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { object: string }).object).toBe("chat.completion");
+      expect(emulator.calls.slice(from).map((c) => c.status)).toEqual([401, 200]);
+      expect(tokenRequests() - before).toBe(1);
+      expect((await own.getToken()).token).not.toBe(firstToken);
+      // A second one is not: a refused token whose replacement is the same string comes back as the 401.
+      emulator.expireFirstTokenAfter(0);
+      const refusedAgain = await fetch(`${ownProxy.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: chat(false) });
+      expect(refusedAgain.status).toBe(401);
+      expect(emulator.calls.slice(-1).map((c) => c.status)).toEqual([401]);
+    } finally {
+      await ownProxy.close();
+    }
+  });
+
   it("never sends a token with less than 60 s left: with 60 s server TTLs every request gets a new token", async () => {
     const short = await startService({ emulator, env: { MANTLE_VEND_DEFAULT_TTL_SECONDS: "60" } });
     const shortUrl = await short.listen();

@@ -82,6 +82,10 @@ const EXAMPLES: Record<string, Example> = {
     why: "the construct inside your own stack, deployed with cdk deploy; test/infra synthesizes it with these props",
   },
   "README.md › Layout #1": { skip: "not a command", why: "the repository's layout" },
+  "README.md › Tests #1": {
+    skip: "run by this suite itself",
+    why: "npm test is what runs this suite; CI (.ci/run) runs all three after npm ci; npm run test:agents needs the real coding agents (installed as root into .agents/, each run in its own network namespace)",
+  },
   "client/README.md › Install #1": { run: "shell", expect: [/^mantle-vend-client-0\.1\.0\.tgz$/m, /added 1 package/] },
   "client/README.md › Install #2": {
     skip: "not published yet",

@@ -79,7 +79,7 @@ describe("npm start keeps the emulator on the same address across restarts of on
     const cached = await runCli(["token", "--json", "--region", "us-west-2"], cliEnv);
     expect(cached.code, cached.stderr).toBe(0);
     const token = JSON.parse(cached.stdout) as { token: string; baseUrl: string };
-    const proxy = start(process.execPath, [join(REPO, "client", "dist", "cli.js"), "proxy", "--port", "0"], { cwd: scratch, env: cliEnv });
+    const proxy = start(process.execPath, [join(REPO, "client", "dist", "cli.cjs"), "proxy", "--port", "0"], { cwd: scratch, env: cliEnv });
     running.push(proxy);
     const proxyUrl = (await proxy.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/))[1] as string;
 

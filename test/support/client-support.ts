@@ -14,7 +14,7 @@ import { promisify } from "node:util";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const CLIENT_DIR = join(ROOT, "client");
-export const CLI = join(CLIENT_DIR, "dist", "cli.js");
+export const CLI = join(CLIENT_DIR, "dist", "cli.cjs");
 
 const run = promisify(execFile);
 
@@ -223,7 +223,7 @@ export function runProcess(
   });
 }
 
-/** `node client/dist/cli.js …` with exactly `env`. */
+/** `node client/dist/cli.cjs …` with exactly `env`. */
 export function runCli(args: readonly string[], env: Record<string, string>, input?: string): Promise<CliResult> {
   return runProcess(process.execPath, [CLI, ...args], { env, ...(input === undefined ? {} : { input }) });
 }

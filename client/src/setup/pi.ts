@@ -1,0 +1,57 @@
+import { PROXY_API_KEY_PLACEHOLDER } from "../openclaw.js";
+import { chooseModels, endpointFor, json, shellCommand, type ApiFamily, type ModelRoute, startCondition, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
+
+/** The provider ids `setup pi` declares: one for the OpenAI APIs, one for Anthropic Messages. */
+export const PI_PROVIDER_ID = "mantle-vend";
+export const PI_ANTHROPIC_PROVIDER_ID = "mantle-vend-anthropic";
+
+const PI_API: Record<ApiFamily, string> = {
+  "chat-completions": "openai-completions",
+  responses: "openai-responses",
+  messages: "anthropic-messages",
+};
+
+function piModel(context: SetupContext, route: ModelRoute, api: ApiFamily): Record<string, unknown> {
+  return {
+    id: route.id,
+    name: route.id,
+    api: PI_API[api],
+    baseUrl: endpointFor(context, route),
+    reasoning: route.reasoning,
+    input: route.input,
+    // Unknown limits stay out: pi then applies its own defaults.
+    ...(route.contextWindow === null ? {} : { contextWindow: route.contextWindow }),
+    ...(route.maxOutputTokens === null ? {} : { maxTokens: route.maxOutputTokens }),
+    cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+  };
+}
+
+/**
+ * pi's models.json. pi resolves `"apiKey": "!<command>"` before every request, so the command is the
+ * cached `mantle-vend token` (cheap on a warm cache); with `--proxy` it is a placeholder. Each model
+ * carries its own API and base URL; Anthropic models need `authHeader` to send `Authorization`.
+ */
+function build(context: SetupContext): SetupOutput {
+  const { usable, chosen } = chooseModels(context, "pi", ["chat-completions", "responses", "messages"]);
+  const apiKey = context.proxy === undefined ? `!${shellCommand(context.tokenCommand("cached"))}` : PROXY_API_KEY_PLACEHOLDER;
+  const openai: Record<string, unknown>[] = [];
+  const anthropic: Record<string, unknown>[] = [];
+  for (const route of usable) {
+    if (route.apis.includes("chat-completions")) openai.push(piModel(context, route, "chat-completions"));
+    else if (route.apis.includes("responses")) openai.push(piModel(context, route, "responses"));
+    else anthropic.push(piModel(context, route, "messages"));
+  }
+  // pi wants a provider-level baseUrl and api; each model's own still win.
+  const provider = (models: Record<string, unknown>[]): Record<string, unknown> => ({ baseUrl: models[0]?.["baseUrl"], api: models[0]?.["api"], apiKey, models });
+  const providers: Record<string, unknown> = {};
+  if (openai.length > 0) providers[PI_PROVIDER_ID] = provider(openai);
+  if (anthropic.length > 0) providers[PI_ANTHROPIC_PROVIDER_ID] = { ...provider(anthropic), authHeader: true };
+  const chosenProvider = chosen.apis.includes("chat-completions") || chosen.apis.includes("responses") ? PI_PROVIDER_ID : PI_ANTHROPIC_PROVIDER_ID;
+  const env = startCondition(context);
+  return {
+    text: json({ providers }),
+    hint: `save as ~/.pi/agent/models.json and run \`PI_OFFLINE=1 PI_TELEMETRY=0 pi --model ${chosenProvider}/${chosen.id}\` ${env}`,
+  };
+}
+
+export const pi: SetupTool = { name: "pi", summary: "pi coding agent (models.json)", build };

@@ -1,0 +1,178 @@
+/**
+ * One tool run, inside its own network and mount namespaces (started by namespace.ts through
+ * `unshare -n -m`): loopback up, /etc/resolv.conf pointing at a DNS stub on 127.0.0.1:53 that logs
+ * every query, `npm start --offline` and (for proxy mode) `mantle-vend proxy` on their default ports,
+ * `mantle-vend setup <tool>` written where the tool reads it, then the tool under
+ * `strace -f -e trace=connect,execve` (no -s, no data syscalls: request bytes, and so tokens, never
+ * reach the trace).
+ *
+ * Usage: node --import tsx sandbox.ts <run dir>, with <run dir>/job.json; writes <run dir>/result.json.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { createSocket } from "node:dgram";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { CLI, ROOT } from "../../support/client-support.js";
+import { start, type Started } from "../../support/process.js";
+import { answerNxdomain, queryName } from "./dns.js";
+import { SERVER_URL, type Job, type RunResult } from "./job.js";
+
+const runDir = process.argv[2];
+if (runDir === undefined) throw new Error("usage: sandbox.ts <run dir>");
+const job = JSON.parse(readFileSync(join(runDir, "job.json"), "utf8")) as Job;
+const dnsQueries: string[] = [];
+const started: Started[] = [];
+
+async function dnsStub(): Promise<() => void> {
+  const udp = createSocket("udp4");
+  udp.on("message", (message, peer) => {
+    dnsQueries.push(queryName(message));
+    udp.send(answerNxdomain(message), peer.port, peer.address);
+  });
+  await new Promise<void>((resolve) => udp.bind(53, "127.0.0.1", resolve));
+  const tcp = createServer((socket) =>
+    socket.once("data", (data) => {
+      // DNS over TCP: a two-byte length, then the message.
+      const message = data.subarray(2);
+      dnsQueries.push(queryName(message));
+      const answer = answerNxdomain(message);
+      const length = Buffer.alloc(2);
+      length.writeUInt16BE(answer.length);
+      socket.end(Buffer.concat([length, answer]));
+    }),
+  );
+  await new Promise<void>((resolve) => tcp.listen(53, "127.0.0.1", resolve));
+  return () => {
+    udp.close();
+    tcp.close();
+  };
+}
+
+function isolate(): void {
+  execFileSync("ip", ["link", "set", "lo", "up"]);
+  // Programs that look up root's home in /etc/passwd (an exec'd resolver gets no HOME) find the run's.
+  mkdirSync(job.home, { recursive: true });
+  execFileSync("mount", ["--bind", job.home, "/root"]);
+  const resolv = join(runDir as string, "resolv.conf");
+  writeFileSync(resolv, "nameserver 127.0.0.1\noptions attempts:1 timeout:1\n");
+  // A private mount namespace (unshare -m): the host's file stays as it is.
+  execFileSync("mount", ["--bind", resolv, "/etc/resolv.conf"]);
+}
+
+function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  return {
+    PATH: `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
+    HOME: job.home,
+    LANG: "C.UTF-8",
+    AWS_EC2_METADATA_DISABLED: "true",
+    npm_config_update_notifier: "false",
+    ...extra,
+  };
+}
+
+/** The offline server's API key and its emulator's URL. */
+async function startServer(): Promise<{ apiKey: string; emulator: string }> {
+  const server = start("npm", ["start", "--", "--offline", "--port", "8787", "--data-dir", join(job.home, "server-data")], {
+    cwd: ROOT,
+    env: baseEnv({ ...job.serverEnv, POWERTOOLS_LOG_LEVEL: "SILENT" }),
+  });
+  started.push(server);
+  const [apiKey] = await server.waitFor(/mvk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/);
+  const [, emulator = ""] = await server.waitFor(/Mantle emulator at (http:\/\/127\.0\.0\.1:\d+)/);
+  await server.waitFor(/listening on http:\/\/127\.0\.0\.1:8787/);
+  return { apiKey, emulator };
+}
+
+/** Runs the CLI to completion; returns stdout and stderr. */
+function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The tool under strace, bounded by the job's timeout (the whole process group is killed). */
+function runTool(env: NodeJS.ProcessEnv, out: string): Promise<{ code: number | null; timedOut: boolean; ms: number }> {
+  const began = Date.now();
+  return new Promise((resolve) => {
+    // connect: where it tried to go; execve: which commands it ran (strace cuts strings at 32 bytes and
+    // prints no environment, and the API key is never in argv).
+    const child = spawn("strace", ["-f", "-qq", "-e", "trace=connect,execve", "-o", join(out, "strace.txt"), "--", ...job.command], {
+      cwd: job.cwd,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+    }, job.timeoutMs);
+    // "exit", not "close": a killed tool's stray children may hold its output pipes open.
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        writeFileSync(join(out, "stdout.txt"), stdout);
+        writeFileSync(join(out, "stderr.txt"), stderr);
+        resolve({ code, timedOut, ms: Date.now() - began });
+      }, 200);
+    });
+  });
+}
+
+async function main(): Promise<RunResult> {
+  isolate();
+  const stopDns = await dnsStub();
+  try {
+    mkdirSync(job.cwd, { recursive: true });
+    const { apiKey, emulator } = await startServer();
+    const mantleEnv = { MANTLE_VEND_URL: SERVER_URL, MANTLE_VEND_API_KEY: apiKey, XDG_CACHE_HOME: join(job.home, ".cache") };
+    if (job.proxy) {
+      const proxy = start(process.execPath, [CLI, "proxy", "--region", job.region], { cwd: job.home, env: baseEnv(mantleEnv) });
+      started.push(proxy);
+      await proxy.waitFor(/listening on http:\/\/127\.0\.0\.1:8788/);
+    }
+    const setup = await cli(["setup", job.tool, "--region", job.region, ...job.setupArgs], baseEnv(mantleEnv));
+    if (setup.code !== 0) return { phase: "setup", setupStderr: setup.stderr, dnsQueries };
+    mkdirSync(dirname(job.configPath), { recursive: true });
+    writeFileSync(job.configPath, setup.stdout);
+    for (const [path, text] of Object.entries(job.files)) {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, text);
+    }
+    for (const [path, target] of Object.entries(job.links)) {
+      mkdirSync(dirname(path), { recursive: true });
+      symlinkSync(target, path);
+    }
+    // Armed last: the server's own catalog fetch during setup must not be the token that dies.
+    if (Object.keys(job.emulatorFaults).length > 0) {
+      const answer = await fetch(`${emulator}/_emulator/faults`, { method: "POST", body: JSON.stringify(job.emulatorFaults) });
+      if (!answer.ok) throw new Error(`the emulator refused the faults: ${answer.status} ${await answer.text()}`);
+    }
+    const tool = await runTool(baseEnv({ ...job.env, ...mantleEnv, PATH: `${job.pathPrefix}${baseEnv({}).PATH as string}` }), runDir as string);
+    // What the emulator answered, and whether each bearer token verified (401 = it did not).
+    const calls = (await (await fetch(`${emulator}/_emulator/calls?fingerprints=1`)).json()) as unknown;
+    return { phase: "done", setupStderr: setup.stderr, dnsQueries, exitCode: tool.code, timedOut: tool.timedOut, ms: tool.ms, calls };
+  } finally {
+    for (const child of started.reverse()) await child.stop().catch(() => undefined);
+    stopDns();
+  }
+}
+
+main().then(
+  (result) => writeFileSync(join(runDir, "result.json"), JSON.stringify(result)),
+  (error: unknown) => {
+    writeFileSync(join(runDir, "result.json"), JSON.stringify({ phase: "error", error: String(error), dnsQueries } satisfies RunResult));
+  },
+);
