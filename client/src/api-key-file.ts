@@ -1,5 +1,6 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync } from "node:fs";
 import { MantleVendError } from "./errors.js";
+import { readOpenFile } from "./read-open-file.js";
 
 const MAX_KEY_FILE_BYTES = 4096;
 
@@ -28,14 +29,7 @@ export function readApiKeyFile(path: string, label = "the API key file"): string
       throw refuse(`must not be readable or writable by group or others (chmod 600 ${JSON.stringify(path)})`);
     }
     if (stat.size > MAX_KEY_FILE_BYTES) throw refuse("is too large to hold an API key");
-    const buffer = Buffer.alloc(stat.size);
-    let offset = 0;
-    while (offset < buffer.length) {
-      const read = readSync(fd, buffer, offset, buffer.length - offset, offset);
-      if (read === 0) break;
-      offset += read;
-    }
-    const key = buffer.subarray(0, offset).toString("utf8").trim();
+    const key = readOpenFile(fd, stat.size).toString("utf8").trim();
     if (key === "" || /\s/.test(key)) throw refuse("must hold the API key alone on one line");
     return key;
   } finally {

@@ -315,26 +315,19 @@ async function readSmall(answer: IncomingMessage, limit = 64 * 1024): Promise<Bu
 }
 
 /** Incoming headers as a raw [name, value, …] list, minus hop-by-hop and credential headers. */
-function requestHeaders(req: IncomingMessage): string[] {
-  const named = connectionTokens(req.headers.connection);
-  const out: string[] = [];
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-    const name = req.rawHeaders[i] as string;
-    const lower = name.toLowerCase();
-    if (DROP_REQUEST.has(lower) || named.has(lower)) continue;
-    out.push(name, req.rawHeaders[i + 1] as string);
-  }
-  return out;
-}
+const requestHeaders = (req: IncomingMessage): string[] => passedHeaders(req, DROP_REQUEST);
 
-function responseHeaders(answer: IncomingMessage): string[] {
-  const named = connectionTokens(answer.headers.connection);
+const responseHeaders = (answer: IncomingMessage): string[] => passedHeaders(answer, DROP_RESPONSE);
+
+/** A message's raw [name, value, …] header list less the `drop` names and those its `connection` header names. */
+function passedHeaders(message: IncomingMessage, drop: ReadonlySet<string>): string[] {
+  const named = connectionTokens(message.headers.connection);
   const out: string[] = [];
-  for (let i = 0; i + 1 < answer.rawHeaders.length; i += 2) {
-    const name = answer.rawHeaders[i] as string;
+  for (let i = 0; i + 1 < message.rawHeaders.length; i += 2) {
+    const name = message.rawHeaders[i] as string;
     const lower = name.toLowerCase();
-    if (DROP_RESPONSE.has(lower) || named.has(lower)) continue;
-    out.push(name, answer.rawHeaders[i + 1] as string);
+    if (drop.has(lower) || named.has(lower)) continue;
+    out.push(name, message.rawHeaders[i + 1] as string);
   }
   return out;
 }

@@ -7,7 +7,6 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
-  readSync,
   renameSync,
   rmSync,
   unlinkSync,
@@ -17,6 +16,7 @@ import { homedir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { parseTokenResponse } from "./responses.js";
 import type { StoredToken, TokenStore } from "./types.js";
+import { readOpenFile } from "./read-open-file.js";
 
 const FORMAT_VERSION = 1;
 const MAX_FILE_BYTES = 64 * 1024;
@@ -136,14 +136,7 @@ export class FileTokenCache implements TokenStore {
       if (!stat.isFile() || stat.size > MAX_FILE_BYTES) return undefined;
       if (this.uid !== undefined && stat.uid !== this.uid) return undefined;
       if ((stat.mode & 0o077) !== 0) return undefined;
-      const buffer = Buffer.alloc(stat.size);
-      let offset = 0;
-      while (offset < buffer.length) {
-        const read = readSync(fd, buffer, offset, buffer.length - offset, offset);
-        if (read === 0) break;
-        offset += read;
-      }
-      return buffer.subarray(0, offset).toString("utf8");
+      return readOpenFile(fd, stat.size).toString("utf8");
     } finally {
       closeSync(fd);
     }
