@@ -40,7 +40,8 @@ Options for every command:
 
 The API key is read from $MANTLE_VEND_API_KEY, or from the file $MANTLE_VEND_API_KEY_FILE names (mode 0600,
 owned by you); never from the command line. Plain http:// is refused for hosts other than loopback unless
---allow-insecure-http (or MANTLE_VEND_ALLOW_INSECURE_HTTP=1) is given.
+--allow-insecure-http (or MANTLE_VEND_ALLOW_INSECURE_HTTP=1) is given. A failed request (unreachable,
+timeout, 429, 5xx) is retried with backoff, 3 times unless MANTLE_VEND_RETRIES says otherwise (0 to 10).
 Exit codes: 0 ok, 1 server error, 2 usage, 3 missing/bad configuration, 4 server unreachable,
 5 API key rejected (401), 6 region not allowed (403); exec passes its command's status through.
 `;
@@ -53,6 +54,8 @@ interface Settings {
   allowInsecureHttp: boolean;
   /** The key came from MANTLE_VEND_API_KEY_FILE. */
   keyFromFile: boolean;
+  /** Retries of a failed request (network error, timeout, 429, 5xx) from MANTLE_VEND_RETRIES; unset = the library's default. */
+  retries: number | undefined;
 }
 
 /**
@@ -91,7 +94,25 @@ function settings(args: ParsedArgs, env: NodeJS.ProcessEnv): Settings {
   const apiKey = apiKeyFrom(env);
   const flagRegion = args.flags.get("region");
   const region = typeof flagRegion === "string" ? flagRegion : env["AWS_REGION"] !== undefined && env["AWS_REGION"] !== "" ? env["AWS_REGION"] : undefined;
-  return { url, apiKey, region, urlFromFlag: typeof flagUrl === "string", allowInsecureHttp: allowInsecureHttp(args, env), keyFromFile: nonEmpty(env["MANTLE_VEND_API_KEY_FILE"]) };
+  return {
+    url,
+    apiKey,
+    region,
+    urlFromFlag: typeof flagUrl === "string",
+    allowInsecureHttp: allowInsecureHttp(args, env),
+    keyFromFile: nonEmpty(env["MANTLE_VEND_API_KEY_FILE"]),
+    retries: retriesFrom(env),
+  };
+}
+
+const MAX_RETRIES = 10;
+
+/** MANTLE_VEND_RETRIES: 0 fails at the first error, for a script that would rather retry itself. */
+function retriesFrom(env: NodeJS.ProcessEnv): number | undefined {
+  const value = env["MANTLE_VEND_RETRIES"]?.trim() ?? "";
+  if (value === "") return undefined;
+  if (!/^\d{1,2}$/.test(value) || Number(value) > MAX_RETRIES) throw new ConfigError(`MANTLE_VEND_RETRIES must be a whole number from 0 to ${MAX_RETRIES}`);
+  return Number(value);
 }
 
 const nonEmpty = (value: string | undefined): value is string => value !== undefined && value.trim() !== "";
@@ -129,6 +150,7 @@ function client(s: Settings, options: { cache: boolean } & Partial<MantleVendCli
     url: s.url,
     apiKey: s.apiKey,
     allowInsecureHttp: s.allowInsecureHttp,
+    ...(s.retries === undefined ? {} : { maxRetries: s.retries }),
     ...(s.region === undefined ? {} : { region: s.region }),
     ...(store === undefined ? {} : { store }),
     ...rest,

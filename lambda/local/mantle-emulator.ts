@@ -88,6 +88,11 @@ export interface EmulatorStartOptions {
   credentials?: EmulatorCredentials[];
   now?: () => number;
   catalogs?: Record<string, EmulatorModel[]>;
+  /**
+   * Wait between streamed events: 0 by default, which still writes each event in its own turn
+   * of the event loop (a separate network write, what clients must cope with) without making
+   * anyone wait; a test that needs a visible gap sets it and paces it with `pause`.
+   */
   streamChunkDelayMs?: number;
   /**
    * How the emulator waits between streamed events and between the bytes of a "slow" body
@@ -468,7 +473,7 @@ export class MantleEmulator {
     this.endpointTemplate = `${url}/{region}`;
     this.credentials = opts.credentials ?? [EMULATOR_CREDENTIALS];
     this.now = opts.now ?? Date.now;
-    this.streamChunkDelayMs = opts.streamChunkDelayMs ?? 25;
+    this.streamChunkDelayMs = opts.streamChunkDelayMs ?? 0;
     this.pause = opts.pause ?? sleep;
     this.gzip = opts.gzip ?? false;
     for (const [region, models] of Object.entries(opts.catalogs ?? {})) this.setCatalog(region, models);
@@ -762,7 +767,6 @@ export class MantleEmulator {
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
     res.flushHeaders();
     for (const [i, frame] of frames.entries()) {
-      // Delays make each event a separate network write, which is what clients must cope with.
       if (i > 0) await this.pause(this.streamChunkDelayMs);
       if (res.destroyed) return;
       res.write(frame);

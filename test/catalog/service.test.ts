@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { FunctionUrlResult } from "../../lambda/http/events.js";
 import type { CatalogBody } from "../../lambda/http/index.js";
 import type { FailureMode, MantleEmulator } from "../../lambda/local/mantle-emulator.js";
@@ -8,6 +8,7 @@ import { startFixture } from "../support/fixture.js";
 import { deadlineOnHold, startService, type TestService } from "../support/service.js";
 import { ssmStore } from "../support/ssm.js";
 import { ManualClock } from "../support/clock.js";
+import { tracked, turnsUntil } from "../support/fake-time.js";
 import type { ParameterStore } from "../../lambda/store/types.js";
 import { CatalogStore } from "../../lambda/catalog/store.js";
 
@@ -376,7 +377,7 @@ describe("a catalog request ends within its deadline, well inside the function's
     expect(result.statusCode).toBe(200);
     expect(elapsed).toBeLessThanOrEqual(slow.config.requestDeadlineMs + 1_800);
     expect(elapsed).toBeLessThan(10_000);
-    await vi.waitFor(() => expect(ssm.value(INDEX)).toBeDefined());
+    await turnsUntil(() => ssm.value(INDEX) !== undefined);
   });
 
   it("a deadline spent by the time Mantle answers: the catalog is served and no store write starts", async () => {
@@ -393,12 +394,11 @@ describe("a catalog request ends within its deadline, well inside the function's
   it("a store read that never answers ends at the deadline with 503", async () => {
     const { service: slow, store, clock } = await slowed({ ssmMs: 0, mantleMs: 0, hang: true });
     await warm(slow);
-    const pending = ask(slow);
+    const pending = tracked(ask(slow));
     await store.touched;
     clock.advance(slow.config.requestDeadlineMs);
-    const result = await Promise.race([pending, new Promise<"hung">((resolve) => setTimeout(() => resolve("hung"), 2_000).unref())]);
-    expect(result, "the request was still waiting on the store").not.toBe("hung");
-    if (result !== "hung") expect(result.statusCode).toBe(503);
+    await turnsUntil(() => pending.settled());
+    expect((await pending.promise).statusCode).toBe(503);
   });
 
   it("overrides whose first read never answers: the catalog is served by the deadline, with the rules alone", async () => {
@@ -417,11 +417,9 @@ describe("a catalog request ends within its deadline, well inside the function's
     let answered: FunctionUrlResult | undefined;
     void ask(slowService).then((result) => (answered = result));
     // The catalog's own path is done once its write is stored; only then is the deadline passed, on the injected clock.
-    await vi.waitFor(() => expect(ssm.value(INDEX)).toBeDefined());
-    for (let i = 0; i < 20 && answered === undefined; i += 1) {
-      clock.advance(slowService.config.requestDeadlineMs);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    await turnsUntil(() => ssm.value(INDEX) !== undefined);
+    clock.advance(slowService.config.requestDeadlineMs);
+    await turnsUntil(() => answered !== undefined);
     expect(answered?.statusCode).toBe(200);
     expect(JSON.parse(answered?.body ?? "{}").models.map((m: { id: string }) => m.id)).toEqual(["deepseek.v3.2", "moonshotai.kimi-k2-thinking", "openai.gpt-oss-120b"]);
   });

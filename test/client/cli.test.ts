@@ -645,6 +645,25 @@ describe("proxy --require-key prints its own secret once and serves only callers
     }, 15_000);
 });
 
+describe("MANTLE_VEND_RETRIES sets how often a failed request is retried", () => {
+  it("0: a failing server is asked once, and its error is the answer (exit 1)", async () => {
+    const failing = await startStub((_req, res) => sendJson(res, 503, { error: { code: "unavailable", message: "try later", requestId: "r-1" } }));
+    try {
+      const result = await runCli(["token", "--no-cache"], env(freshCacheHome(), { MANTLE_VEND_URL: failing.url, MANTLE_VEND_RETRIES: "0" }));
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr).toContain("try later");
+      expect(failing.requests).toHaveLength(1);
+    } finally {
+      await failing.close();
+    }
+  });
+
+  it.each(["-1", "11", "1.5", "three"])("%s is refused with exit 3 before any request", async (value) => {
+    const result = await runCli(["token", "--no-cache"], env(freshCacheHome(), { MANTLE_VEND_RETRIES: value }));
+    expect([result.code, result.stdout, result.stderr]).toEqual([3, "", "mantle-vend: MANTLE_VEND_RETRIES must be a whole number from 0 to 10\n"]);
+  });
+});
+
 describe("failures are one clear line on stderr with a distinct exit code", () => {
   async function closedPort(): Promise<number> {
     const server = createServer();
@@ -681,7 +700,7 @@ describe("failures are one clear line on stderr with a distinct exit code", () =
       [[], { MANTLE_VEND_ALLOW_INSECURE_HTTP: "1" }],
     ] as const) {
       const result = await runProcess("unshare", ["-rn", process.execPath, CLI, "token", "--no-cache", ...args], {
-        env: env(freshCacheHome(), { MANTLE_VEND_URL: insecure, ...extra }),
+        env: env(freshCacheHome(), { MANTLE_VEND_URL: insecure, MANTLE_VEND_RETRIES: "0", ...extra }),
       });
       expect(result.code, result.stderr).toBe(4);
     }
@@ -689,7 +708,8 @@ describe("failures are one clear line on stderr with a distinct exit code", () =
 
   it("exit 4: the server cannot be reached", async () => {
     const url = `http://127.0.0.1:${await closedPort()}`;
-    const result = await runCli(["token"], env(freshCacheHome(), { MANTLE_VEND_URL: url }));
+    // No retries: their backoff would be real time in the CLI's own process.
+    const result = await runCli(["token"], env(freshCacheHome(), { MANTLE_VEND_URL: url, MANTLE_VEND_RETRIES: "0" }));
     expect(result.code).toBe(4);
     expect(result.stderr).toBe(`mantle-vend: cannot reach ${url}: ECONNREFUSED\n`);
   });

@@ -25,7 +25,7 @@ async function post(path: string, body: unknown, headers: Record<string, string>
   return { status: res.status, json: text.startsWith("{") ? JSON.parse(text) : text };
 }
 
-const fixture = useFixture({ emulator: { streamChunkDelayMs: 0 }, service: true });
+const fixture = useFixture({ emulator: true, service: true });
 
 beforeAll(async () => {
   ({ emulator, service } = fixture);

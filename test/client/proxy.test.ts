@@ -36,7 +36,7 @@ function rawRequest(
   });
 }
 
-const fixture = useFixture({ emulator: { streamChunkDelayMs: 0 }, service: true });
+const fixture = useFixture({ emulator: true, service: true });
 
 beforeAll(async () => {
   ({ emulator, service } = fixture);

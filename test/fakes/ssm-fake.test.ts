@@ -11,10 +11,11 @@ import {
   type Parameter,
 } from "@aws-sdk/client-ssm";
 import { ConfiguredRetryStrategy } from "@smithy/core/retry";
-import { setTimeout as sleep } from "node:timers/promises";
+import { setImmediate } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SsmFake } from "./ssm-fake.js";
 import { timingOutSsmClient } from "../support/ssm.js";
+import { FakeTime, tracked } from "../support/fake-time.js";
 
 // Belt and braces: no credential or region lookup may reach out of the machine.
 process.env.AWS_EC2_METADATA_DISABLED = "true";
@@ -22,8 +23,8 @@ process.env.AWS_EC2_METADATA_DISABLED = "true";
 let fake: SsmFake;
 const clients: SSMClient[] = [];
 
-function client(options: { maxAttempts?: number; requestTimeout?: number; throwOnRequestTimeout?: boolean } = {}): SSMClient {
-  const { maxAttempts = 1, requestTimeout, throwOnRequestTimeout } = options;
+function client(options: { maxAttempts?: number; requestTimeout?: number; throwOnRequestTimeout?: boolean; warn?: (message: string) => void } = {}): SSMClient {
+  const { maxAttempts = 1, requestTimeout, throwOnRequestTimeout, warn = () => {} } = options;
   const c = new SSMClient({
     endpoint: fake.url,
     region: "eu-west-1",
@@ -31,8 +32,8 @@ function client(options: { maxAttempts?: number; requestTimeout?: number; throwO
     // The SDK's retries without their backoff delay: what is retried matters here, not when.
     retryStrategy: new ConfiguredRetryStrategy(maxAttempts, 0),
     ...(requestTimeout === undefined ? {} : { requestHandler: { requestTimeout, throwOnRequestTimeout } }),
-    // Quiet: the SDK warns on a breached requestTimeout when it does not throw.
-    logger: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+    // Quiet unless a test listens: the SDK warns on a breached requestTimeout when it does not throw.
+    logger: { debug: () => {}, info: () => {}, warn: (message: unknown) => warn(String(message)), error: () => {} },
   });
   clients.push(c);
   return c;
@@ -415,12 +416,20 @@ describe("injected faults as the SDK surfaces them", () => {
   it("requestTimeout alone only warns: the held answer still arrives", async () => {
     fake.seed("/slow", "v");
     fake.inject({ kind: "hang", times: 1 });
-    const pending = client({ requestTimeout: 1 }).send(new GetParameterCommand({ Name: "/slow" }));
-    await held(1);
-    await sleep(5); // past the 1 ms timeout, which only warns
-    fake.release();
-    const out = await pending;
-    expect(out.Parameter?.Value).toBe("v");
+    const warnings: string[] = [];
+    // The SDK's 1 ms requestTimeout is a global setTimeout: it passes on fake time.
+    const time = FakeTime.install();
+    try {
+      const pending = tracked(client({ requestTimeout: 1, warn: (message) => warnings.push(message) }).send(new GetParameterCommand({ Name: "/slow" })));
+      await time.settle(() => fake.held === 1);
+      await time.advance(() => warnings.length > 0);
+      fake.release();
+      await time.settle(() => pending.settled());
+      expect((await pending.promise).Parameter?.Value).toBe("v");
+      expect(warnings).toEqual([expect.stringContaining("exceeded the configured 1 ms requestTimeout")]);
+    } finally {
+      time.restore();
+    }
   });
 
   it("down: the socket is destroyed without an answer and the SDK sees a network error", async () => {
@@ -500,7 +509,7 @@ describe("call counting", () => {
     const waited = fake.idle().then(() => {
       idle = true;
     });
-    await sleep(0);
+    await setImmediate();
     expect(idle).toBe(false);
     fake.release();
     await waited;

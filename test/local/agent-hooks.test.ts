@@ -52,7 +52,7 @@ describe("a tool result answers the turn even when the agent appends its own use
 describe("POST /_emulator/faults {expireFirstTokenAfter: n}: the next token seen answers n inference requests, then is refused as expired", () => {
   let emulator: MantleEmulator;
   beforeAll(async () => {
-    emulator = await MantleEmulator.start({ streamChunkDelayMs: 0 });
+    emulator = await MantleEmulator.start();
   });
   afterAll(async () => {
     await emulator.close();

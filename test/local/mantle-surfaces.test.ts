@@ -9,7 +9,7 @@ import { sampleArguments } from "../../lambda/local/mantle-wire.js";
 import { useFixture } from "../support/fixture.js";
 
 const REGION = "us-east-1";
-const fixture = useFixture({ emulator: { streamChunkDelayMs: 0 } });
+const fixture = useFixture({ emulator: true });
 let emu: MantleEmulator;
 let token: string;
 

@@ -9,6 +9,7 @@ import type { StsFake } from "../fakes/sts-fake.js";
 import { useFixture } from "../support/fixture.js";
 import { bundleEnv, synthesizeBundle } from "../support/bundle.js";
 import { functionUrlEvent } from "../support/events.js";
+import { FakeTime, tracked } from "../support/fake-time.js";
 import { ssmStore } from "../support/ssm.js";
 
 const ROLE_ARN = "arn:aws:iam::123456789012:role/mantle-vend-token";
@@ -117,14 +118,26 @@ describe("attribution mode signs each key's tokens with its own STS session", ()
     expect(verdict.ok).toBe(false);
   });
 
-  it("answers 503 when STS throttles or fails, and never leaks the failure", async () => {
+  it.each([
+    ["throttles", 2, "throttle"],
+    ["fails", 2, "5xx"],
+    ["denies the role", 1, "access-denied"],
+  ] as const)("answers 503 when STS %s (attempts: %i), and never leaks the failure", async (_label, attempts, fault) => {
     sts.setSessionSeconds(120); // too short to reuse: every request needs a new session
-    for (const fault of ["throttle", "5xx", "access-denied"] as const) {
-      sts.inject(fault);
-      const result = await mint({ region: "us-east-1" });
+    sts.inject(fault);
+    // The SDK's retry pause runs on fake time, so a throttled AssumeRole costs no real wait.
+    const time = FakeTime.install();
+    try {
+      const pending = tracked(mint({ region: "us-east-1" }));
+      await time.settle(() => sts.calls.length === 1);
+      await time.advance(() => pending.settled());
+      const result = await pending.promise;
       expect(result.statusCode).toBe(503);
       expect(JSON.parse(result.body).error.code).toBe("unavailable");
       expect(result.body).not.toMatch(/Rate exceeded|AccessDenied|sts:/);
+      expect(sts.calls).toHaveLength(attempts);
+    } finally {
+      time.restore();
     }
   });
 
