@@ -120,9 +120,27 @@ describe("GET /v1/models through the proxy answers the curated team catalog in t
 });
 
 describe("the proxy reads the catalog once per max-age, however many requests it routes", () => {
-  it("one GET /v1/models for all of this file's requests", async () => {
-    await post("/v1/responses", { model: "openai.gpt-5.5", input: "again" });
-    expect(catalogReads()).toBe(1);
+  it("one GET /v1/models for a proxy's many routed requests of every kind", async () => {
+    const client = new MantleVendClient({ url: serverUrl, apiKey: (await service.createKey()).key, region: REGION });
+    const own = await startProxy({ client, port: 0 });
+    try {
+      const before = catalogReads();
+      const calls: [string, unknown][] = [
+        ["/v1/responses", { model: "openai.gpt-5.5", input: "hi" }],
+        ["/v1/chat/completions", { model: "openai.gpt-oss-120b", messages: [{ role: "user", content: "hi" }] }],
+        ["/v1/responses", { model: "openai.gpt-oss-120b", input: "hi" }],
+        ["/openai/v1/responses", { model: "no.such-model", input: "hi" }],
+        ["/v1/responses", { model: "openai.gpt-5.5", input: "again" }],
+      ];
+      for (const [path, body] of calls) {
+        const res = await fetch(`${own.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+        await res.arrayBuffer();
+      }
+      expect((await fetch(`${own.url}/v1/models`)).status).toBe(200);
+      expect(catalogReads() - before).toBe(1);
+    } finally {
+      await own.close();
+    }
   });
 });
 

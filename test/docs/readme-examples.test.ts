@@ -223,7 +223,8 @@ describe("every example in the docs is classified", () => {
 });
 
 for (const file of DOCS) {
-  describe(`${file}: its examples work as a reader types them, in order, in one terminal`, () => {
+  // A reader's terminal session is a sequence: each block builds on the ones above it, so its order is the test.
+  describe(`${file}: its examples work as a reader types them, in order, in one terminal`, { shuffle: false }, () => {
     // Each file is read on its own machine: its own terminal, global npm prefix and background servers.
     const session = () => join(scratch, file.replace(/\W/g, "_"));
     const prefix = () => join(session(), "global");

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { KeyAdmin } from "../../lambda/admin/keys-admin.js";
 import { MANTLE_REGIONS } from "../../lambda/regions.js";
 import type { FunctionUrlEvent, FunctionUrlResult } from "../../lambda/http/events.js";
@@ -42,10 +42,16 @@ async function inNewContainer(event: FunctionUrlEvent): Promise<FunctionUrlResul
 
 const modelsEvent = (region: string): FunctionUrlEvent => functionUrlEvent({ path: "/v1/models", query: `region=${region}`, key });
 
+// Each test starts from a store without catalogs and a fresh call log: none relies on another having run.
+beforeEach(() => {
+  for (const name of ssm.names("/mantle-vend/catalogs/")) ssm.delete(name);
+  emulator.resetCalls();
+  ssm.resetCalls();
+});
+
 describe("the deployed bundles share one catalog through SSM", () => {
   it("the first request fetches live and stores; a second container serves from SSM without calling Mantle", async () => {
-    const { handler } = (await import(pathToFileURL(bundles.apiBundle).href)) as { handler: (e: FunctionUrlEvent) => Promise<FunctionUrlResult> };
-    const first = await handler(modelsEvent("us-west-2"));
+    const first = await inNewContainer(modelsEvent("us-west-2"));
     expect(first.statusCode).toBe(200);
     expect(emulator.count({ region: "us-west-2", path: "/v1/models" })).toBe(1);
     expect(ssm.names("/mantle-vend/catalogs/")).toContain("/mantle-vend/catalogs/us-west-2");
@@ -60,12 +66,15 @@ describe("the deployed bundles share one catalog through SSM", () => {
   });
 
   it("the refresh function refreshes every region concurrently and logs one summary line", async () => {
+    // us-west-2 is in the store before the refresh, as the API left it: the refresh finds it unchanged.
+    expect((await inNewContainer(modelsEvent("us-west-2"))).statusCode).toBe(200);
+    expect(ssm.names("/mantle-vend/catalogs/")).toContain("/mantle-vend/catalogs/us-west-2");
+    emulator.resetCalls();
     const lines: string[] = [];
     const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
       lines.push(String(chunk));
       return true;
     });
-    emulator.resetCalls();
     emulator.setFailure("eu-south-1", "http500");
     emulator.setCatalog("us-east-2", [{ id: "openai.gpt-oss-20b" }]);
     let summary: { regions: number; refreshed: string[]; changed: string[]; failed: string[] };
@@ -79,7 +88,7 @@ describe("the deployed bundles share one catalog through SSM", () => {
     expect(summary.regions).toBe(12);
     expect(summary.failed).toEqual(["eu-south-1"]);
     expect(summary.refreshed).toHaveLength(11);
-    // us-west-2 was stored by the API before; every other region is new to the store.
+    // Every region but us-west-2 is new to the store.
     expect(summary.changed).toEqual(MANTLE_REGIONS.filter((r) => r !== "us-west-2" && r !== "eu-south-1"));
     for (const region of MANTLE_REGIONS) expect(emulator.count({ region, path: "/v1/models" })).toBe(1);
     const logged = lines.join("").split("\n").filter((l) => l.includes('"catalog refresh"')).map((l) => JSON.parse(l) as Record<string, unknown>);
