@@ -1,5 +1,6 @@
 import { Validations } from "aws-cdk-lib";
 import type { IConstruct } from "constructs";
+import { parameterPaths } from "../lambda/store/index.js";
 
 interface Acknowledgement {
   id: string;
@@ -19,7 +20,7 @@ function parameterReads(prefix: string): Acknowledgement[] {
         "service's own parameter prefix.",
     },
     {
-      id: `AwsSolutions-IAM5[Resource::${SSM_SCOPE}${prefix}/catalogs/*]`,
+      id: `AwsSolutions-IAM5[Resource::${SSM_SCOPE}${parameterPaths(prefix).catalogs}/*]`,
       reason:
         "Catalogs are one index and a variable number of shards per region " +
         "(<prefix>/catalogs/<region>[/<i>]), and stale shards are deleted; writes are confined to the catalogs path.",

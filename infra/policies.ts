@@ -3,6 +3,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import type * as logs from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import { ATTRIBUTION_MAX_SESSION_SECONDS } from "../lambda/config.js";
+import { parameterPaths } from "../lambda/store/index.js";
 
 // Pseudo parameters (not Stack.of(this).region) keep the ARNs, and so the cdk-nag finding
 // ids acknowledged in nag.ts, identical whether or not the stack has a concrete environment.
@@ -11,7 +12,7 @@ const parameterArn = (name: string): string => `arn:${Aws.PARTITION}:ssm:${Aws.R
 /** The Mantle actions of AmazonBedrockMantleInferenceAccess that take a project resource. */
 const MANTLE_PROJECT_ACTIONS = ["bedrock-mantle:CreateInference", "bedrock-mantle:Get*", "bedrock-mantle:List*"];
 
-/** Reads of the service's own parameters: keys (SecureStrings), the keys version, catalogs. */
+/** Reads of the service's own parameters: keys (SecureStrings), the config version, catalogs, overrides. */
 export function readParametersStatements(prefix: string): iam.PolicyStatement[] {
   const underPrefix = parameterArn(`${prefix}/*`);
   return [
@@ -57,7 +58,7 @@ export function writeCatalogsStatement(prefix: string): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid: "WriteCatalogs",
     actions: ["ssm:PutParameter", "ssm:DeleteParameter"],
-    resources: [parameterArn(`${prefix}/catalogs/*`)],
+    resources: [parameterArn(`${parameterPaths(prefix).catalogs}/*`)],
   });
 }
 

@@ -10,7 +10,8 @@ import {
   TOKEN_MAX_TTL_SECONDS,
   TOKEN_MIN_TTL_SECONDS,
 } from "../lambda/config.js";
-import { MANTLE_REGIONS, REGION_PATTERN } from "../lambda/regions.js";
+import { MANTLE_REGIONS } from "../lambda/regions.js";
+import { isRegionName } from "../lambda/rules.js";
 
 /** The functions refuse a catalog TTL above 7 days at start-up (lambda/config.ts). */
 const MAX_REFRESH_INTERVAL_MINUTES = MAX_CATALOG_TTL_SECONDS / 60;
@@ -121,7 +122,7 @@ function validateRegions(regions: string[]): string[] {
   const seen = new Set<string>();
   for (const region of regions) {
     requireLiteral("regions", region);
-    if (!REGION_PATTERN.test(region)) fail(`"${region}" is not a valid AWS region name`);
+    if (!isRegionName(region)) fail(`"${region}" is not a valid AWS region name`);
     if (seen.has(region)) fail(`region "${region}" is listed twice`);
     seen.add(region);
   }

@@ -1,6 +1,7 @@
 import { ConfigError } from "./errors.js";
-import { DEFAULT_MANTLE_ENDPOINT, MANTLE_REGIONS, REGION_PATTERN } from "./regions.js";
-import type { RateLimit } from "./keys/index.js";
+import { DEFAULT_MANTLE_ENDPOINT, MANTLE_REGIONS } from "./regions.js";
+import { isRegionName } from "./rules.js";
+import type { RateLimit } from "./grants/index.js";
 
 export interface Config {
   parameterPrefix: string;
@@ -99,7 +100,7 @@ function parsePrefix(value: string): string {
 function parseRegions(value: string | undefined): string[] {
   if (value === undefined || value.trim() === "") return [...MANTLE_REGIONS];
   const regions = [...new Set(value.split(",").map((region) => region.trim()).filter((r) => r !== ""))];
-  const bad = regions.filter((region) => !REGION_PATTERN.test(region));
+  const bad = regions.filter((region) => !isRegionName(region));
   if (bad.length > 0 || regions.length === 0) {
     throw new ConfigError(`MANTLE_VEND_REGIONS must be a comma-separated list of AWS regions, got "${value}"`);
   }

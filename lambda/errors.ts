@@ -1,9 +1,9 @@
 /**
- * The service's own errors. Features throw these (or their feature-specific subclasses in
- * keys/, catalog/, http/) and never think in HTTP statuses: lambda/http/errors.ts is the one
- * place that turns each kind into a status and an envelope. Messages are written for the
- * caller and never carry a token, a key or internal detail; the underlying failure, when
- * there is one, travels as `cause` (logged by class and message only).
+ * The service's own errors. Features throw these (or their feature-specific subclasses) and never
+ * think in HTTP statuses: lambda/http/errors.ts is the one place that turns each kind into a status
+ * and an envelope. Messages are written for the caller and never carry a token, a key or internal
+ * detail; the underlying failure, when there is one, travels as `cause` (logged by class and message
+ * only).
  */
 export class ServiceError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -17,6 +17,49 @@ export class ConfigError extends ServiceError {
   constructor(message: string) {
     super(message);
     this.name = "ConfigError";
+  }
+}
+
+/** A command line that cannot be run as given (the admin CLI, `npm start`): the message says what to fix. */
+export class UsageError extends ServiceError {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** The request itself is wrong: malformed, wrong types, unknown fields, a region the service does not serve. */
+export class InvalidRequestError extends ServiceError {
+  constructor(message: string) {
+    super(message);
+    this.name = "InvalidRequestError";
+  }
+}
+
+/** No valid credential: every refusal of this kind gets the same answer, so it tells a guesser nothing. */
+export class UnauthenticatedError extends ServiceError {
+  constructor(message: string) {
+    super(message);
+    this.name = "UnauthenticatedError";
+  }
+}
+
+/** The principal is known but its grant does not allow this. */
+export class ForbiddenError extends ServiceError {
+  constructor(message: string) {
+    super(message);
+    this.name = "ForbiddenError";
+  }
+}
+
+/** The principal asked more often than its grant allows; it may ask again after `retryAfterSeconds`. */
+export class RateLimitedError extends ServiceError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+    this.name = "RateLimitedError";
   }
 }
 

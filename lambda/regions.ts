@@ -15,5 +15,3 @@ export const MANTLE_REGIONS: readonly string[] = [
 ];
 
 export const DEFAULT_MANTLE_ENDPOINT = "https://bedrock-mantle.{region}.api.aws";
-
-export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;

@@ -1,10 +1,11 @@
 import { createApi, type Api } from "./http/index.js";
 import { CatalogService, CatalogStore, liveModelsFromMantle, OverridesCache, OverridesStore, type Fetch, type Overrides, type Sleep, type TimeoutSignal } from "./catalog/index.js";
-import { KeyCache, type KeyCacheOptions, RateLimiter } from "./keys/index.js";
+import { Grants, RateLimiter, type Authenticate } from "./grants/index.js";
+import { authenticateKey, loadKeys, type KeyRecords } from "./keys/index.js";
 import type { Log } from "./logger.js";
-import { mantleRoot } from "./allowlist.js";
-import type { ParameterStore } from "./store/index.js";
-import type { CredentialSource } from "./tokens/index.js";
+import { mantleRoot } from "./mantle-urls.js";
+import { parameterPaths, VersionedSnapshot, type ParameterStore, type VersionedSnapshotOptions } from "./store/index.js";
+import { TokenIssuer, type CredentialSource } from "./tokens/index.js";
 import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
 
@@ -28,13 +29,14 @@ export interface CatalogOptions {
 
 export interface ServiceOptions extends CatalogOptions {
   version: string;
-  /** Key cache polling; defaults to the Lambda behaviour (60 s ± 10 %, in the background). */
-  keyPolling?: Pick<KeyCacheOptions, "pollIntervalMs" | "blockingPoll" | "random">;
+  /** Config version polling; defaults to the Lambda behaviour (60 s ± 10 %, in the background). */
+  configPolling?: Pick<VersionedSnapshotOptions<KeyRecords>, "pollIntervalMs" | "blockingPoll" | "random">;
 }
 
 export interface Service {
   api: Api;
-  keys: KeyCache;
+  /** The keys every request is authenticated against, kept fresh by the config version poll. */
+  keys: VersionedSnapshot<KeyRecords>;
   catalogs: CatalogService;
 }
 
@@ -45,7 +47,7 @@ export interface Service {
 export function createCatalogs(options: CatalogOptions, overrides?: { current(): Promise<Overrides> }): CatalogService {
   const { config, store, log } = options;
   const clock = options.clock ?? Date.now;
-  const catalogStore = new CatalogStore(store, config.parameterPrefix, { retryDelayMs: options.catalogRetryDelayMs });
+  const catalogStore = new CatalogStore(store, parameterPaths(config.parameterPrefix), { retryDelayMs: options.catalogRetryDelayMs });
   const root = (region: string): string => mantleRoot(config, region);
   const live = liveModelsFromMantle({
     credentials: options.credentials,
@@ -68,14 +70,21 @@ export function createCatalogs(options: CatalogOptions, overrides?: { current():
 export function createService(options: ServiceOptions): Service {
   const { config, store, credentials, log } = options;
   const clock = options.clock ?? Date.now;
-  const overrides = new OverridesCache(new OverridesStore(store, config.parameterPrefix, options.catalogRetryDelayMs), clock, log);
-  const keys = new KeyCache(store, clock, log, {
-    prefix: config.parameterPrefix,
+  const paths = parameterPaths(config.parameterPrefix);
+  const overrides = new OverridesCache(new OverridesStore(store, paths, options.catalogRetryDelayMs), clock, log);
+  const keys = new VersionedSnapshot(store, clock, log, {
+    what: "key store",
+    versionParameter: paths.configVersion,
+    load: () => loadKeys(store, paths, log),
     maxAgeMs: config.keyCacheMaxAgeSeconds * 1000,
-    ...options.keyPolling,
-    onVersionChange: () => overrides.reload(),
+    ...options.configPolling,
+    // The overrides change under the same version, so they reload here at no extra poll.
+    onChange: () => overrides.reload(),
   });
+  const authenticate: Authenticate = async (credential) => authenticateKey(await keys.current(), credential, clock());
   const catalogs = createCatalogs(options, overrides);
-  const api = createApi({ config, keys, catalogs, limiter: new RateLimiter(clock), credentials, clock, log, version: options.version });
+  const grants = new Grants(config, new RateLimiter(clock));
+  const tokens = new TokenIssuer(config, grants, credentials);
+  const api = createApi({ config, authenticate, grants, tokens, catalogs, clock, log, version: options.version });
   return { api, keys, catalogs };
 }

@@ -4,8 +4,7 @@
  * the client's types, so a field renamed on one side fails `tsc` before it fails a user.
  */
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
-import { REASONING_MARKERS, isReasoningModel } from "../lambda/catalog/index.js";
-import { isRegionName, keyIdOf as serverKeyIdOf } from "../lambda/guards.js";
+import { REASONING_MARKERS, isReasoningModel, isRegionName, keyIdOf as serverKeyIdOf } from "../lambda/rules.js";
 import type { CatalogBody, ErrorBody, RegionsBody, TokenBody } from "../lambda/http/index.js";
 import { REGION_PATTERN as clientRegionPattern, keyIdOf as clientKeyIdOf } from "../client/src/guards.js";
 import { inferReasoning, resolveSecrets } from "../client/src/openclaw.js";

@@ -1,9 +1,11 @@
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { checkOverrideEntry, checkOverrideKey, MODALITIES, MODEL_APIS, MODEL_ROUTES, OverridesError, type OverrideEntry } from "../catalog/index.js";
+import { checkOverrideEntry, checkOverrideKey, MODALITIES, MODEL_APIS, MANTLE_ROUTES, OverridesError, type OverrideEntry } from "../catalog/index.js";
 import { DEFAULT_PARAMETER_PREFIX } from "../config.js";
-import { isKeyId, isRegionName } from "../guards.js";
-import { isUsable, type KeyRecord, type RateLimit } from "../keys/index.js";
+import { UsageError } from "../errors.js";
+import { isKeyId, isRegionName } from "../rules.js";
+import type { RateLimit } from "../grants/index.js";
+import { isUsable, type KeyRecord } from "../keys/index.js";
 import { FileParameterStore, SsmParameterStore, type ParameterStore } from "../store/index.js";
 import { KeyAdmin } from "./keys-admin.js";
 import { ModelsAdmin } from "./models-admin.js";
@@ -160,7 +162,7 @@ const MODEL_COMMANDS: Record<string, Command<ModelsAdmin>> = {
     },
   },
   set: {
-    help: `  models set <id|prefix*> [--hide | --show] [--apis ${MODEL_APIS.join(",")}] [--route ${MODEL_ROUTES.join("|")}]
+    help: `  models set <id|prefix*> [--hide | --show] [--apis ${MODEL_APIS.join(",")}] [--route ${MANTLE_ROUTES.join("|")}]
              [--context-window N] [--max-output-tokens N] [--reasoning true|false] [--input ${MODALITIES.join(",")}] [--add]
              merges into the entry for a model id or an id prefix ending in * (quote it in the shell)`,
     async run(admin, options, args) {
@@ -196,7 +198,6 @@ const USAGE = `${Object.values(GROUPS)
 target: --local [--data-dir .mantle-vend]  the local server's file store
         otherwise SSM under --prefix (default ${DEFAULT_PARAMETER_PREFIX}), default AWS credential chain`;
 
-class UsageError extends Error {}
 
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals, tokens } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, tokens: true });

@@ -1,5 +1,6 @@
-import { generateKey, keyParameter, keysPath, keysVersionParameter, newKeysVersion, parseKeyRecord, type KeyRecord, type RateLimit } from "../keys/index.js";
-import type { ParameterStore } from "../store/index.js";
+import type { RateLimit } from "../grants/index.js";
+import { generateKey, parseKeyRecord, type KeyRecord } from "../keys/index.js";
+import { bumpConfigVersion, parameterPaths, type ParameterPaths, type ParameterStore } from "../store/index.js";
 import { TOKEN_MAX_TTL_SECONDS } from "../config.js";
 
 export interface CreateKeyOptions {
@@ -15,13 +16,17 @@ export interface KeySummary {
   record: KeyRecord;
 }
 
-/** Key administration over any parameter store; every write also bumps keys-version. */
+/** Key administration over any parameter store; every write also bumps the config version. */
 export class KeyAdmin {
+  private readonly paths: ParameterPaths;
+
   constructor(
     private readonly store: ParameterStore,
-    private readonly prefix: string,
+    prefix: string,
     private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    this.paths = parameterPaths(prefix);
+  }
 
   /** Returns the new key: the only time its secret exists outside the caller's hands. */
   async create(options: CreateKeyOptions): Promise<{ key: string; keyId: string }> {
@@ -41,7 +46,7 @@ export class KeyAdmin {
   }
 
   async show(keyId: string): Promise<KeyRecord> {
-    const text = await this.store.get(keyParameter(this.prefix, keyId));
+    const text = await this.store.get(this.paths.key(keyId));
     const record = text === undefined ? undefined : parseKeyRecord(text);
     if (record === undefined) throw new Error(`no key ${keyId}`);
     return record;
@@ -67,7 +72,7 @@ export class KeyAdmin {
   }
 
   async list(): Promise<KeySummary[]> {
-    const base = keysPath(this.prefix);
+    const base = this.paths.keys;
     return (await this.store.getByPath(base)).flatMap(({ name, value }) => {
       const record = parseKeyRecord(value);
       return record === undefined ? [] : [{ keyId: name.slice(base.length + 1), record }];
@@ -81,7 +86,7 @@ export class KeyAdmin {
   }
 
   private async write(keyId: string, record: KeyRecord): Promise<void> {
-    await this.store.put(keyParameter(this.prefix, keyId), JSON.stringify(record), { secure: true });
-    await this.store.put(keysVersionParameter(this.prefix), newKeysVersion());
+    await this.store.put(this.paths.key(keyId), JSON.stringify(record), { secure: true });
+    await bumpConfigVersion(this.store, this.paths);
   }
 }

@@ -1,17 +1,18 @@
 import { checkOverrideKey, mergeOverride, OverridesError, OverridesStore, removeOverride, type OverrideEntry, type Overrides } from "../catalog/index.js";
-import { keysVersionParameter, newKeysVersion } from "../keys/index.js";
-import type { ParameterStore } from "../store/index.js";
+import { bumpConfigVersion, parameterPaths, type ParameterPaths, type ParameterStore } from "../store/index.js";
 
-/** Overrides administration over any parameter store; every write also bumps keys-version, which running services poll. */
+/** Overrides administration over any parameter store; every write also bumps the config version, which running services poll. */
 export class ModelsAdmin {
   private readonly overrides: OverridesStore;
+  private readonly paths: ParameterPaths;
 
   constructor(
     private readonly store: ParameterStore,
-    private readonly prefix: string,
+    prefix: string,
     private readonly clock: () => number = Date.now,
   ) {
-    this.overrides = new OverridesStore(store, prefix);
+    this.paths = parameterPaths(prefix);
+    this.overrides = new OverridesStore(store, this.paths);
   }
 
   async list(): Promise<Overrides> {
@@ -19,7 +20,7 @@ export class ModelsAdmin {
       return await this.overrides.read();
     } catch (error) {
       if (!(error instanceof OverridesError)) throw error;
-      throw new Error(`${error.message}; services ignore it until it is replaced (delete ${this.prefix}/catalog-overrides to start over)`);
+      throw new Error(`${error.message}; services ignore it until it is replaced (delete ${this.paths.catalogOverrides} to start over)`);
     }
   }
 
@@ -40,6 +41,6 @@ export class ModelsAdmin {
 
   private async write(overrides: Overrides): Promise<void> {
     await this.overrides.write(overrides, new Date(this.clock()));
-    await this.store.put(keysVersionParameter(this.prefix), newKeysVersion());
+    await bumpConfigVersion(this.store, this.paths);
   }
 }

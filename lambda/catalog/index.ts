@@ -8,10 +8,10 @@ export {
   UpstreamError,
   UpstreamTooLargeError,
 } from "./errors.js";
-export { REASONING_MARKERS, isReasoningModel, type Catalog, type CatalogModel } from "./models.js";
+export type { Catalog, CatalogModel } from "./models.js";
 export { CatalogService, type LiveModels, type RefreshOutcome, type ServedCatalog, type Sleep } from "./service.js";
 export { CatalogStore } from "./store.js";
-export { OverridesCache, OverridesStore, overridesParameter } from "./overrides-store.js";
+export { OverridesCache, OverridesStore } from "./overrides-store.js";
 export {
   checkOverrideEntry,
   checkOverrideKey,
@@ -29,9 +29,9 @@ export {
   FAMILY_RULES_CHECKED,
   MODALITIES,
   MODEL_APIS,
-  MODEL_ROUTES,
+  MANTLE_ROUTES,
   type Modality,
   type ModelApi,
-  type ModelRoute,
+  type MantleRoute,
 } from "./routes.js";
 export { fetchUpstreamModels, liveModelsFromMantle, type Fetch, type LiveModelsOptions, type TimeoutSignal } from "./upstream.js";

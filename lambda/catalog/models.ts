@@ -1,4 +1,5 @@
 import { isRecord } from "../guards.js";
+import { isReasoningModel } from "../rules.js";
 import { CatalogError, CatalogTooLargeError } from "./errors.js";
 
 /** One model as the service serves it (`GET /v1/models`, docs/http-api.md). */
@@ -42,14 +43,6 @@ const MAX_CREATED_AHEAD_SECONDS = 86_400;
 const SANE_ID = /^[\x21-\x7e]+$/;
 // owned_by is shown in tables and logs: printable ASCII, spaces allowed, nothing else.
 const SANE_OWNER = /^[\x20-\x7e]+$/;
-
-export const REASONING_MARKERS: readonly string[] = ["thinking", "reasoner", "reasoning", "deepseek.r", "gpt-oss-120b", "gpt-oss-safeguard-120b"];
-
-/** Mantle does not say which models reason, so it is inferred from the id. */
-export function isReasoningModel(id: string): boolean {
-  const lower = id.toLowerCase();
-  return REASONING_MARKERS.some((marker) => lower.includes(marker));
-}
 
 /**
  * The models of an upstream `GET /v1/models` body. Strict about the list shape and the

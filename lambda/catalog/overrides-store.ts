@@ -3,8 +3,9 @@ import { CatalogError, InconsistentCatalogError, OverridesError } from "./errors
 import { checkOverrides, NO_OVERRIDES, type Overrides } from "./overrides.js";
 import { isShardCount, ShardedDocument, type ShardIndex } from "./sharded.js";
 import { describeError, type Log } from "../logger.js";
-import type { ParameterStore } from "../store/index.js";
+import type { ParameterPaths, ParameterStore } from "../store/index.js";
 import type { Clock } from "../clock.js";
+import { SingleFlight } from "../single-flight.js";
 
 /*
  * Storage format, under the parameter prefix P, sharded like a catalog (docs/catalog.md):
@@ -18,8 +19,6 @@ interface OverridesIndex extends ShardIndex {
   v: 1;
   updatedAt: string;
 }
-
-export const overridesParameter = (prefix: string): string => `${prefix.replace(/\/+$/, "")}/catalog-overrides`;
 
 function parseIndex(raw: string): OverridesIndex {
   let parsed: unknown;
@@ -40,8 +39,8 @@ function parseIndex(raw: string): OverridesIndex {
 export class OverridesStore {
   private readonly document: ShardedDocument<OverridesIndex>;
 
-  constructor(store: ParameterStore, prefix: string, retryDelayMs?: number) {
-    this.document = new ShardedDocument(store, overridesParameter(prefix), "catalog overrides", parseIndex, retryDelayMs);
+  constructor(store: ParameterStore, paths: ParameterPaths, retryDelayMs?: number) {
+    this.document = new ShardedDocument(store, paths.catalogOverrides, "catalog overrides", parseIndex, retryDelayMs);
   }
 
   /** The stored overrides (none stored: empty); throws a CatalogError when they cannot be trusted. */
@@ -77,7 +76,7 @@ export class OverridesCache {
   private overrides: Overrides = NO_OVERRIDES;
   private loaded = false;
   private retryAt: number | undefined;
-  private inflight: Promise<void> | undefined;
+  private readonly loads = new SingleFlight<void, "load">();
 
   constructor(
     private readonly store: OverridesStore,
@@ -95,10 +94,7 @@ export class OverridesCache {
 
   /** Reads the document again; concurrent callers share one read. Never throws. */
   reload(): Promise<void> {
-    this.inflight ??= this.load().finally(() => {
-      this.inflight = undefined;
-    });
-    return this.inflight;
+    return this.loads.run("load", () => this.load());
   }
 
   private async load(): Promise<void> {

@@ -6,13 +6,14 @@
 import { createHash } from "node:crypto";
 import { isRecord } from "../guards.js";
 import { OverridesError } from "./errors.js";
-import { compareIds, isReasoningModel, MAX_MODEL_ID_LENGTH, type CatalogModel } from "./models.js";
-import { familyTraits, MODALITIES, MODEL_APIS, MODEL_ROUTES, type Modality, type ModelApi, type ModelRoute } from "./routes.js";
+import { compareIds, MAX_MODEL_ID_LENGTH, type CatalogModel } from "./models.js";
+import { isReasoningModel } from "../rules.js";
+import { familyTraits, MODALITIES, MODEL_APIS, MANTLE_ROUTES, type Modality, type ModelApi, type MantleRoute } from "./routes.js";
 
 export interface OverrideEntry {
   hidden?: boolean;
   apis?: ModelApi[];
-  route?: ModelRoute;
+  route?: MantleRoute;
   contextWindow?: number;
   maxOutputTokens?: number;
   reasoning?: boolean;
@@ -50,7 +51,7 @@ export function checkOverrideKey(key: string): string {
 }
 
 const isPrefixKey = (key: string): boolean => key.endsWith("*");
-const isModelRoute = (value: unknown): value is ModelRoute => MODEL_ROUTES.some((route) => route === value);
+const isMantleRoute = (value: unknown): value is MantleRoute => MANTLE_ROUTES.some((route) => route === value);
 
 function listOf<T extends string>(value: unknown, allowed: readonly T[], field: string): T[] {
   if (!Array.isArray(value) || value.length === 0 || !value.every((v): v is T => allowed.some((a) => a === v))) {
@@ -82,7 +83,7 @@ export function checkOverrideEntry(key: string, raw: unknown): OverrideEntry {
   if (raw["apis"] !== undefined) entry.apis = listOf(raw["apis"], MODEL_APIS, "apis");
   if (raw["route"] !== undefined) {
     const route = raw["route"];
-    if (!isModelRoute(route)) throw new OverridesError(`route must be one of ${MODEL_ROUTES.join(", ")}`);
+    if (!isMantleRoute(route)) throw new OverridesError(`route must be one of ${MANTLE_ROUTES.join(", ")}`);
     entry.route = route;
   }
   if (raw["contextWindow"] !== undefined) entry.contextWindow = tokenLimit(raw["contextWindow"], "contextWindow");

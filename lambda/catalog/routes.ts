@@ -10,8 +10,8 @@
 export const MODEL_APIS = ["chat-completions", "responses", "messages"] as const;
 export type ModelApi = (typeof MODEL_APIS)[number];
 
-export const MODEL_ROUTES = ["/v1", "/openai/v1", "/anthropic"] as const;
-export type ModelRoute = (typeof MODEL_ROUTES)[number];
+export const MANTLE_ROUTES = ["/v1", "/openai/v1", "/anthropic"] as const;
+export type MantleRoute = (typeof MANTLE_ROUTES)[number];
 
 export const MODALITIES = ["text", "image"] as const;
 export type Modality = (typeof MODALITIES)[number];
@@ -19,7 +19,7 @@ export type Modality = (typeof MODALITIES)[number];
 /** What the rules say about one model; `null` limits are unknown. */
 export interface ModelTraits {
   apis: ModelApi[];
-  route: ModelRoute;
+  route: MantleRoute;
   contextWindow: number | null;
   maxOutputTokens: number | null;
   input: Modality[];
@@ -42,7 +42,7 @@ const TEXT_IMAGE: Modality[] = ["text", "image"];
 function rule(
   prefix: string,
   apis: ModelApi[],
-  route: ModelRoute,
+  route: MantleRoute,
   contextWindow: number | null,
   maxOutputTokens: number | null,
   input: Modality[],
@@ -113,7 +113,7 @@ export function familyTraits(id: string): ModelTraits {
 }
 
 /** The request path (below the Mantle root) of each API on each prefix that can serve it. */
-export function apiPath(route: ModelRoute, api: ModelApi): string {
+export function apiPath(route: MantleRoute, api: ModelApi): string {
   switch (api) {
     case "chat-completions":
       return `${route}/chat/completions`;
@@ -125,8 +125,8 @@ export function apiPath(route: ModelRoute, api: ModelApi): string {
 }
 
 /** The prefix and API a request path calls, e.g. `/openai/v1/responses` → `/openai/v1` + responses. */
-export function parseApiPath(path: string): { route: ModelRoute; api: ModelApi } | undefined {
-  for (const route of MODEL_ROUTES) {
+export function parseApiPath(path: string): { route: MantleRoute; api: ModelApi } | undefined {
+  for (const route of MANTLE_ROUTES) {
     for (const api of MODEL_APIS) {
       if ((api === "messages") === (route === "/anthropic") && apiPath(route, api) === path) return { route, api };
     }

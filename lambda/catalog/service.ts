@@ -6,6 +6,7 @@ import { CatalogError, CatalogTooLargeError, CatalogUnavailableError, UpstreamEr
 import { DependencyUnavailableError, type ServiceError } from "../errors.js";
 import { describeError, type Log } from "../logger.js";
 import type { Clock } from "../clock.js";
+import { SingleFlight } from "../single-flight.js";
 
 /** Lists a region's models live from Mantle within `timeoutMs`; throws on any failure. */
 export type LiveModels = (region: string, timeoutMs: number) => Promise<CatalogModel[]>;
@@ -79,7 +80,7 @@ export interface RefreshOutcome {
 export class CatalogService {
   private readonly held = new Map<string, Held>();
   private readonly failed = new Map<string, Failed>();
-  private readonly loading = new Map<string, Promise<Held>>();
+  private readonly loading = new SingleFlight<Held>();
   private readonly views = new Map<string, View>();
   private readonly recheckMs: number;
   private readonly deadlineMs: number;
@@ -103,7 +104,7 @@ export class CatalogService {
     if (held === undefined && failed !== undefined && this.clock() < failed.retryAt) throw failed.error;
     // The overrides are part of the answer's work, so the catalog and they share one deadline.
     const deadline = this.clock() + this.deadlineMs;
-    const chosen = held !== undefined && this.clock() < held.recheckAt ? held : await this.singleFlight(region);
+    const chosen = held !== undefined && this.clock() < held.recheckAt ? held : await this.loading.run(region, () => this.load(region));
     const view = this.view(region, chosen.catalog, await this.overridesBy(deadline));
     if ("error" in view) throw view.error;
     const dueAt = Date.parse(chosen.catalog.checkedAt) + this.options.ttlMs;
@@ -148,15 +149,6 @@ export class CatalogService {
     const stored = await this.readStored(region);
     const { changed } = await this.fetchAndStore(region, stored, "must");
     return { region, changed };
-  }
-
-  private singleFlight(region: string): Promise<Held> {
-    let pending = this.loading.get(region);
-    if (pending === undefined) {
-      pending = this.load(region).finally(() => this.loading.delete(region));
-      this.loading.set(region, pending);
-    }
-    return pending;
   }
 
   private async load(region: string): Promise<Held> {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { setTimeout as defaultSleep } from "node:timers/promises";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { CatalogError, InconsistentCatalogError } from "./errors.js";
-import type { ParameterStore } from "../store/index.js";
+import { shardParameter, type ParameterStore } from "../store/index.js";
 
 /*
  * A document too large for one parameter (docs/catalog.md): an index parameter N holding JSON
@@ -51,7 +51,7 @@ export class ShardedDocument<I extends ShardIndex> {
   ) {}
 
   shardName(i: number): string {
-    return `${this.name}/${i}`;
+    return shardParameter(this.name, i);
   }
 
   /**

@@ -1,8 +1,9 @@
-import { isRecord, isRegionName, isSha256Hex, isTimestamp } from "../guards.js";
+import { isRecord, isSha256Hex, isTimestamp } from "../guards.js";
+import { isRegionName } from "../rules.js";
 import { CatalogError } from "./errors.js";
 import { canonicalModelsJson, sameModels, type Catalog, type CatalogModel } from "./models.js";
 import { isShardCount, sha256Hex, ShardedDocument } from "./sharded.js";
-import type { ParameterStore } from "../store/index.js";
+import type { ParameterPaths, ParameterStore } from "../store/index.js";
 
 export { MAX_SHARDS, SHARD_MAX_CHARS } from "./sharded.js";
 
@@ -51,22 +52,20 @@ export interface CatalogWriteResult {
 
 /** A region's catalog in the parameter store: one index parameter plus gzip+base64 shards. */
 export class CatalogStore {
-  private readonly prefix: string;
   private readonly retryDelayMs: number | undefined;
   private readonly sleep: ((ms: number) => Promise<void>) | undefined;
 
   constructor(
     private readonly store: ParameterStore,
-    prefix: string,
+    private readonly paths: ParameterPaths,
     options: CatalogStoreOptions = {},
   ) {
-    this.prefix = prefix.replace(/\/+$/, "");
     this.retryDelayMs = options.retryDelayMs;
     this.sleep = options.sleep;
   }
 
   indexName(region: string): string {
-    return `${this.prefix}/catalogs/${checkRegion(region)}`;
+    return this.paths.catalog(checkRegion(region));
   }
 
   shardName(region: string, i: number): string {

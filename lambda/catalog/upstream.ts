@@ -1,4 +1,5 @@
-import { catalogSubject, mintToken, type CredentialSource } from "../tokens/index.js";
+import { catalogSubject } from "../grants/index.js";
+import { mintToken, type CredentialSource } from "../tokens/index.js";
 import { CatalogError } from "./errors.js";
 import { MAX_UPSTREAM_BYTES, parseUpstreamModels, type CatalogModel } from "./models.js";
 import type { LiveModels } from "./service.js";

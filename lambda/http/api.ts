@@ -2,24 +2,24 @@ import { randomUUID } from "node:crypto";
 import { errorResponse, HttpError, toHttpError } from "./errors.js";
 import { jsonResponse } from "./responses.js";
 import type { CatalogService } from "../catalog/index.js";
-import type { KeyCache, RateLimiter, Caller } from "../keys/index.js";
+import { RegionNotAllowedError, type Authenticate, type Grants, type Principal } from "../grants/index.js";
 import type { Log } from "../logger.js";
-import { baseUrl, defaultRegionFor, regionsFor } from "../allowlist.js";
+import { baseUrl } from "../mantle-urls.js";
 import { route, type RouteName } from "./router.js";
-import { effectiveTtl, keySubject, mintToken, type CredentialSource } from "../tokens/index.js";
+import type { TokenIssuer } from "../tokens/index.js";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
 import type { FunctionUrlEvent, FunctionUrlResult } from "./events.js";
-import { bodyBytes, bodyText, header, MAX_BODY_BYTES, parseModelsQuery, parseTokenRequest } from "./requests.js";
+import { bearerCredential, bodyBytes, bodyText, header, MAX_BODY_BYTES, parseModelsQuery, parseTokenRequest } from "./requests.js";
 import { etagMatches } from "./conditional.js";
-import type { CatalogBody, HealthBody, RegionsBody, TokenBody } from "./bodies.js";
+import type { CatalogBody, HealthBody, RegionsBody } from "./bodies.js";
 
 export interface ApiDependencies {
   config: Config;
-  keys: KeyCache;
+  authenticate: Authenticate;
+  grants: Grants;
+  tokens: TokenIssuer;
   catalogs: CatalogService;
-  limiter: RateLimiter;
-  credentials: CredentialSource;
   clock: Clock;
   log: Log;
   version: string;
@@ -28,10 +28,10 @@ export interface ApiDependencies {
 /** What one request log line records; never a token, key, secret or hash. */
 interface RequestFacts {
   route?: RouteName;
-  keyId?: string;
-  keyName?: string;
+  principal?: string;
   region?: string;
   ttlSeconds?: number;
+  [field: string]: string | number | undefined;
 }
 
 /** No route takes more than a region in its query; anything this long is not a real client. */
@@ -39,9 +39,12 @@ const MAX_QUERY_CHARS = 1024;
 
 export type Api = (event: FunctionUrlEvent) => Promise<FunctionUrlResult>;
 
-/** The HTTP API (docs/http-api.md) as a function of a function-URL event. */
+/**
+ * The HTTP API (docs/http-api.md) as a function of a function-URL event: it parses, routes, and
+ * maps errors; what a principal may do is the grants' answer and a token is the issuer's.
+ */
 export function createApi(deps: ApiDependencies): Api {
-  const { config, log, clock } = deps;
+  const { config, log, clock, grants } = deps;
 
   async function serve(event: FunctionUrlEvent, requestId: string, facts: RequestFacts): Promise<FunctionUrlResult> {
     const matched = route(event.requestContext?.http?.method ?? "", event.rawPath ?? "");
@@ -49,39 +52,28 @@ export function createApi(deps: ApiDependencies): Api {
     if (bodyBytes(event) > MAX_BODY_BYTES) throw new HttpError(413, `request body exceeds ${MAX_BODY_BYTES} bytes`);
     if (matched.name === "health") return jsonResponse(200, { status: "ok", version: deps.version } satisfies HealthBody, requestId);
 
-    const caller = await deps.keys.authenticate(header(event, "authorization"));
-    facts.keyId = caller.keyId;
-    facts.keyName = caller.record.name;
-    const admission = deps.limiter.take(caller.keyId, caller.record.rateLimit ?? config.rateLimit);
-    if (!admission.admitted) {
-      throw new HttpError(429, "rate limit exceeded for this key", { "retry-after": String(admission.retryAfterSeconds) });
-    }
-
+    const principal = await deps.authenticate(bearerCredential(event));
+    Object.assign(facts, principal.logFields, { principal: principal.id });
+    grants.admit(principal);
     if ((event.rawQueryString ?? "").length > MAX_QUERY_CHARS) throw new HttpError(400, "query string too long");
 
     switch (matched.name) {
       case "regions":
-        return jsonResponse(200, listRegions(caller), requestId);
-      case "tokens":
-        return jsonResponse(200, await issueToken(event, caller, facts), requestId);
+        return jsonResponse(200, listRegions(principal), requestId);
+      case "tokens": {
+        const issued = await deps.tokens.issue(principal, parseTokenRequest(bodyText(event)));
+        facts.region = issued.body.region;
+        facts.ttlSeconds = issued.ttlSeconds;
+        return jsonResponse(200, issued.body, requestId);
+      }
       case "models":
-        return listModels(event, caller, requestId, facts);
+        return listModels(event, principal, requestId, facts);
     }
   }
 
-  /** The caller's region choice, checked against what the key may use (400 before 403). */
-  function regionFor(requested: string | undefined, caller: Caller, allowed: string[], facts: RequestFacts): string {
-    const region = requested ?? defaultRegionFor(config, caller);
+  async function listModels(event: FunctionUrlEvent, principal: Principal, requestId: string, facts: RequestFacts): Promise<FunctionUrlResult> {
+    const region = grants.region(principal, parseModelsQuery(event.rawQueryString ?? "").region);
     facts.region = region;
-    if (region === undefined || !allowed.includes(region)) {
-      throw new HttpError(403, region === undefined ? "this key may not use any region" : `this key may not use ${region}`);
-    }
-    return region;
-  }
-
-  async function listModels(event: FunctionUrlEvent, caller: Caller, requestId: string, facts: RequestFacts): Promise<FunctionUrlResult> {
-    const requested = parseModelsQuery(event.rawQueryString ?? "", config).region;
-    const region = regionFor(requested, caller, regionsFor(config, caller), facts);
     const served = await deps.catalogs.get(region);
     const headers = { etag: served.etag, "cache-control": `private, max-age=${served.maxAgeSeconds}` };
     if (etagMatches(header(event, "if-none-match"), served.etag)) {
@@ -92,29 +84,10 @@ export function createApi(deps: ApiDependencies): Api {
     return jsonResponse(200, body, requestId, headers);
   }
 
-  function listRegions(caller: Caller): RegionsBody {
+  function listRegions(principal: Principal): RegionsBody {
     return {
-      defaultRegion: defaultRegionFor(config, caller) ?? null,
-      regions: regionsFor(config, caller).map((region) => ({ region, baseUrl: baseUrl(config, region) })),
-    };
-  }
-
-  async function issueToken(event: FunctionUrlEvent, caller: Caller, facts: RequestFacts): Promise<TokenBody> {
-    const request = parseTokenRequest(bodyText(event), config);
-    const allowed = regionsFor(config, caller);
-    const region = regionFor(request.region, caller, allowed, facts);
-    const ttlSeconds = effectiveTtl(request.ttlSeconds, config, caller);
-    facts.ttlSeconds = ttlSeconds;
-    const credentials = await deps.credentials(keySubject(caller, allowed), ttlSeconds);
-    const minted = await mintToken(credentials, region, ttlSeconds);
-    return {
-      token: minted.token,
-      tokenType: "bearer",
-      region,
-      baseUrl: baseUrl(config, region),
-      issuedAt: minted.issuedAt.toISOString(),
-      expiresAt: minted.expiresAt.toISOString(),
-      expiresInSeconds: Math.max(0, Math.floor((minted.expiresAt.getTime() - minted.issuedAt.getTime()) / 1000)),
+      defaultRegion: grants.defaultRegion(principal) ?? null,
+      regions: grants.regions(principal).map((region) => ({ region, baseUrl: baseUrl(config, region) })),
     };
   }
 
@@ -126,6 +99,8 @@ export function createApi(deps: ApiDependencies): Api {
     try {
       result = await serve(event, requestId, facts);
     } catch (error) {
+      // A refused region is worth a log line's field: it says what the principal asked for.
+      if (error instanceof RegionNotAllowedError && error.region !== undefined) facts.region = error.region;
       result = errorResponse(toHttpError(error, log), requestId);
     }
     log.info("request", { requestId, ...facts, status: result.statusCode, latencyMs: clock() - started });

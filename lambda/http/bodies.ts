@@ -12,15 +12,7 @@ export interface RegionsBody {
   regions: Array<{ region: string; baseUrl: string }>;
 }
 
-export interface TokenBody {
-  token: string;
-  tokenType: "bearer";
-  region: string;
-  baseUrl: string;
-  issuedAt: string;
-  expiresAt: string;
-  expiresInSeconds: number;
-}
+export type { TokenBody } from "../tokens/index.js";
 
 /**
  * An interface as a plain object type: the client's catalog types carry an index signature

@@ -1,6 +1,6 @@
-import { DependencyUnavailableError, ServiceError } from "../errors.js";
+import { DependencyUnavailableError, ForbiddenError, InvalidRequestError, RateLimitedError, UnauthenticatedError } from "../errors.js";
 import { CatalogUnavailableError, UpstreamError } from "../catalog/index.js";
-import { KeyStoreUnavailableError, UnknownKeyError } from "../keys/index.js";
+import { SnapshotUnavailableError } from "../store/index.js";
 import { describeError, type Log } from "../logger.js";
 import type { FunctionUrlResult } from "./events.js";
 import { jsonResponse } from "./responses.js";
@@ -21,17 +21,9 @@ export const ERROR_CODES = {
 
 export type ErrorStatus = keyof typeof ERROR_CODES;
 
-/** A request that does not parse: malformed JSON, wrong types, unknown fields, a region not served. */
-export class BadRequestError extends ServiceError {
-  constructor(message: string) {
-    super(message);
-    this.name = "BadRequestError";
-  }
-}
-
 /**
- * An answer the HTTP layer decided itself (routing, size limits, rate limits, region
- * permissions), or the mapped form of a feature's error. Its message is shown to the caller.
+ * An answer the HTTP layer decided itself (routing, size limits), or the mapped form of a feature's
+ * error. Its message is shown to the caller.
  */
 export class HttpError extends Error {
   readonly status: ErrorStatus;
@@ -57,10 +49,12 @@ const RETRY_SHORTLY = "try again shortly";
  */
 export function toHttpError(error: unknown, log: Log): HttpError {
   if (error instanceof HttpError) return error;
-  if (error instanceof BadRequestError) return new HttpError(400, error.message);
-  if (error instanceof UnknownKeyError) return new HttpError(401, error.message, { "www-authenticate": "Bearer" });
+  if (error instanceof InvalidRequestError) return new HttpError(400, error.message);
+  if (error instanceof UnauthenticatedError) return new HttpError(401, error.message, { "www-authenticate": "Bearer" });
+  if (error instanceof ForbiddenError) return new HttpError(403, error.message);
+  if (error instanceof RateLimitedError) return new HttpError(429, error.message, { "retry-after": String(error.retryAfterSeconds) });
   if (error instanceof UpstreamError) return new HttpError(502, error.message);
-  if (error instanceof KeyStoreUnavailableError || error instanceof CatalogUnavailableError) {
+  if (error instanceof SnapshotUnavailableError || error instanceof CatalogUnavailableError) {
     return new HttpError(503, `${error.message}; ${RETRY_SHORTLY}`);
   }
   if (error instanceof DependencyUnavailableError) {

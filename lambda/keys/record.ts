@@ -1,27 +1,18 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { isRecord, isRegionName, isSha256Hex, isTimestamp } from "../guards.js";
-import type { RateLimit } from "./ratelimit.js";
+import { parseGrant, type Grant } from "../grants/index.js";
+import { isRecord, isSha256Hex, isTimestamp } from "../guards.js";
 
-/** What an admin stores for an API key; the secret itself is never stored. */
-export interface KeyRecord {
+/** What an admin stores for an API key: its grant and its own fields; the secret itself is never stored. */
+export interface KeyRecord extends Grant {
   name: string;
   sha256: string;
-  regions: string[];
-  maxTtlSeconds: number;
   createdAt: string;
   expiresAt?: string;
   disabled?: boolean;
-  rateLimit?: RateLimit;
   /** After a rotation, the old secret's hash keeps working until previousExpiresAt. */
   previousSha256?: string;
   previousExpiresAt?: string;
   rotatedAt?: string;
-}
-
-/** A key that passed authentication, as the rest of the request sees it. */
-export interface Caller {
-  keyId: string;
-  record: KeyRecord;
 }
 
 export interface NewKey {
@@ -43,12 +34,6 @@ export function digestKey(key: string): Buffer {
 
 export function hashKey(key: string): string {
   return digestKey(key).toString("hex");
-}
-
-/** The API key from an `Authorization: Bearer …` header, or undefined when absent or malformed. */
-export function bearerKey(authorization: string | undefined): string | undefined {
-  const match = /^Bearer +(\S+) *$/i.exec(authorization ?? "");
-  return match?.[1];
 }
 
 /** Compared in place of a hash that is absent, so every comparison does the same work. */
@@ -91,29 +76,21 @@ export function parseKeyRecord(text: string): KeyRecord | undefined {
     return undefined;
   }
   if (!isRecord(value)) return undefined;
-  const { name, sha256, regions, maxTtlSeconds, createdAt } = value;
-  if (typeof name !== "string" || !isSha256Hex(sha256) || typeof createdAt !== "string") return undefined;
-  if (!Array.isArray(regions)) return undefined;
-  const allowed: string[] = [];
-  for (const region of regions) {
-    if (region !== "*" && !isRegionName(region)) return undefined;
-    allowed.push(region);
-  }
-  if (typeof maxTtlSeconds !== "number" || !Number.isInteger(maxTtlSeconds) || maxTtlSeconds <= 0) return undefined;
-  const record: KeyRecord = { name, sha256, regions: allowed, maxTtlSeconds, createdAt };
+  const { name, sha256, createdAt } = value;
+  const grant = parseGrant(value);
+  if (typeof name !== "string" || !isSha256Hex(sha256) || typeof createdAt !== "string" || grant === undefined) return undefined;
+  const record: KeyRecord = { name, sha256, ...grant, createdAt };
 
-  const { expiresAt, disabled, rateLimit, previousSha256, previousExpiresAt, rotatedAt } = value;
+  const { expiresAt, disabled, previousSha256, previousExpiresAt, rotatedAt } = value;
   const optionalValid =
     absentOr(expiresAt, isTimestamp) &&
     absentOr(disabled, isBoolean) &&
-    absentOr(rateLimit, isRateLimit) &&
     absentOr(previousSha256, isSha256Hex) &&
     absentOr(previousExpiresAt, isTimestamp) &&
     absentOr(rotatedAt, isString);
   if (!optionalValid) return undefined;
   if (expiresAt !== undefined) record.expiresAt = expiresAt;
   if (disabled !== undefined) record.disabled = disabled;
-  if (rateLimit !== undefined) record.rateLimit = { perSecond: rateLimit.perSecond, burst: rateLimit.burst };
   if (previousSha256 !== undefined) record.previousSha256 = previousSha256;
   if (previousExpiresAt !== undefined) record.previousExpiresAt = previousExpiresAt;
   if (rotatedAt !== undefined) record.rotatedAt = rotatedAt;
@@ -127,15 +104,3 @@ function absentOr<T>(value: unknown, valid: (candidate: unknown) => candidate is
 
 const isBoolean = (value: unknown): value is boolean => typeof value === "boolean";
 const isString = (value: unknown): value is string => typeof value === "string";
-
-function isRateLimit(value: unknown): value is RateLimit {
-  if (!isRecord(value)) return false;
-  const { perSecond, burst } = value;
-  return typeof perSecond === "number" && perSecond > 0 && typeof burst === "number" && Number.isInteger(burst) && burst >= 1;
-}
-
-export const keysPath = (prefix: string): string => `${prefix}/keys`;
-export const keyParameter = (prefix: string, keyId: string): string => `${prefix}/keys/${keyId}`;
-export const keysVersionParameter = (prefix: string): string => `${prefix}/keys-version`;
-/** A fresh value for keys-version: every admin write of keys or catalog overrides sets one. */
-export const newKeysVersion = (): string => randomBytes(12).toString("base64url");

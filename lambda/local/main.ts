@@ -82,7 +82,7 @@ const { api } = createService({
   log: createLogger(),
   version: pkg.version,
   // The file store is cheap to read: check it on every request so admin changes show at once.
-  keyPolling: { pollIntervalMs: 0, blockingPoll: true },
+  configPolling: { pollIntervalMs: 0, blockingPoll: true },
 });
 const server = createLocalServer(api);
 try {

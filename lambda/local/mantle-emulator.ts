@@ -15,14 +15,14 @@ import { gzipSync } from "node:zlib";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { MANTLE_REGIONS } from "../regions.js";
-import { apiPath, familyTraits, parseApiPath, type ModelApi, type ModelRoute } from "../catalog/index.js";
+import { isRecord } from "../guards.js";
+import { apiPath, familyTraits, parseApiPath, type ModelApi, type MantleRoute } from "../catalog/index.js";
 import {
   anthropicMessage,
   anthropicStream,
   chatCompletion,
   chatStream,
   countWords,
-  isRecord,
   planTurn,
   readConversation,
   responseObject,
@@ -60,7 +60,7 @@ export interface EmulatorModel {
 
 /** The one path prefix that serves a model, and the APIs it answers there. */
 export interface ModelServing {
-  readonly route: ModelRoute;
+  readonly route: MantleRoute;
   readonly apis: readonly ModelApi[];
 }
 
@@ -388,7 +388,7 @@ function servingOf(model: EmulatorModel): ModelServing {
 }
 
 /** Mantle's refusal of a served model on this path, or undefined when the path serves it. */
-function routeRefusal(model: string, serving: ModelServing, route: ModelRoute, api: ModelApi): { message: string; code: string } | undefined {
+function routeRefusal(model: string, serving: ModelServing, route: MantleRoute, api: ModelApi): { message: string; code: string } | undefined {
   if (api === "messages" && !serving.apis.includes("messages")) {
     return { message: `The model '${model}' does not support the '${apiPath(route, api)}' API`, code: "invalid_request_error" };
   }
@@ -733,7 +733,7 @@ export class MantleEmulator {
    * One inference call, checked as Mantle checks it: the model must be served in this region
    * (404), on this prefix and with this API (400), then answered in the API's own shapes.
    */
-  private async inference(ctx: RequestContext, route: ModelRoute, api: ModelApi): Promise<void> {
+  private async inference(ctx: RequestContext, route: MantleRoute, api: ModelApi): Promise<void> {
     const fail = (status: number, type: string, code: string, message: string): void =>
       this.sendJson(ctx, status, api === "messages" ? anthropicError(message, type) : openAiError(message, type, code));
     const body = await this.readJson(ctx);

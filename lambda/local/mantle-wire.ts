@@ -7,6 +7,7 @@
  * once a tool result comes back, so agents can run a whole tool turn offline.
  */
 import type { ModelApi } from "../catalog/index.js";
+import { isRecord } from "../guards.js";
 
 export interface ToolSpec {
   readonly name: string;
@@ -36,10 +37,6 @@ export interface Reply {
   readonly created: number;
   readonly model: string;
   readonly promptTokens: number;
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 export function countWords(text: string): number {

@@ -3,6 +3,7 @@ import { constants } from "node:fs";
 import { link, lstat, mkdir, open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { storeCall } from "./errors.js";
 import type { Parameter, ParameterStore } from "./types.js";
 
 /** How long a writer waits for another process's lock before it gives up with a clear error. */
@@ -23,7 +24,8 @@ export interface FileStoreOptions {
  * Every call reads the file, so an admin's change is visible to a running server at
  * once. Writers in any process are serialised by an exclusive lock file; each writes a
  * temporary file of its own (random name, created exclusively) and renames it in, so a
- * reader never sees half a file. No path in the data dir is followed if it is a symlink.
+ * reader never sees half a file. No path in the data dir is followed if it is a symlink. Every
+ * failure leaves as a StoreUnavailableError, as the SSM store's do.
  */
 export class FileParameterStore implements ParameterStore {
   private readonly file: string;
@@ -42,34 +44,42 @@ export class FileParameterStore implements ParameterStore {
     this.clock = options.clock ?? Date.now;
   }
 
-  async get(name: string): Promise<string | undefined> {
-    return (await this.read())[name];
+  get(name: string): Promise<string | undefined> {
+    return storeCall(`read ${name}`, async () => (await this.read())[name]);
   }
 
-  async getMany(names: readonly string[]): Promise<Parameter[]> {
-    const all = await this.read();
-    return names.flatMap((name) => (all[name] === undefined ? [] : [{ name, value: all[name] }]));
+  getMany(names: readonly string[]): Promise<Parameter[]> {
+    return storeCall(`read ${names.length} parameters`, async () => {
+      const all = await this.read();
+      return names.flatMap((name) => (all[name] === undefined ? [] : [{ name, value: all[name] }]));
+    });
   }
 
-  async getByPath(path: string): Promise<Parameter[]> {
+  getByPath(path: string): Promise<Parameter[]> {
     const prefix = path.endsWith("/") ? path : `${path}/`;
-    const all = await this.read();
-    return Object.keys(all)
-      .filter((name) => name.startsWith(prefix))
-      .sort()
-      .map((name) => ({ name, value: all[name] as string }));
+    return storeCall(`list ${path}`, async () => {
+      const all = await this.read();
+      return Object.keys(all)
+        .filter((name) => name.startsWith(prefix))
+        .sort()
+        .map((name) => ({ name, value: all[name] as string }));
+    });
   }
 
   put(name: string, value: string): Promise<void> {
-    return this.update((all) => {
-      all[name] = value;
-    });
+    return storeCall(`write ${name}`, () =>
+      this.update((all) => {
+        all[name] = value;
+      }),
+    );
   }
 
   delete(name: string): Promise<void> {
-    return this.update((all) => {
-      delete all[name];
-    });
+    return storeCall(`delete ${name}`, () =>
+      this.update((all) => {
+        delete all[name];
+      }),
+    );
   }
 
   private async read(): Promise<Readonly<Record<string, string>>> {

@@ -1,4 +1,8 @@
-/** The ParameterStore interface and its two implementations: SSM in Lambda, a JSON file locally. */
+/** The ParameterStore interface, its SSM and file implementations, the parameter names, and the polled config version. */
+export { bumpConfigVersion } from "./config-version.js";
+export { StoreUnavailableError } from "./errors.js";
 export { FileParameterStore } from "./file.js";
+export { parameterPaths, shardParameter, type ParameterPaths } from "./paths.js";
 export { SsmParameterStore } from "./ssm.js";
 export type { Parameter, ParameterStore, PutOptions } from "./types.js";
+export { SnapshotUnavailableError, VersionedSnapshot, type VersionedSnapshotOptions } from "./versioned-snapshot.js";

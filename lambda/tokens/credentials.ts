@@ -3,7 +3,8 @@ import type { STSClient } from "@aws-sdk/client-sts";
 import { DependencyUnavailableError } from "../errors.js";
 import type { Clock } from "../clock.js";
 import { ATTRIBUTION_MAX_SESSION_SECONDS } from "../config.js";
-import type { CredentialSource, SigningCredentials, SigningSubject } from "./mint.js";
+import type { SigningSubject } from "../grants/index.js";
+import type { CredentialSource, SigningCredentials } from "./mint.js";
 
 /**
  * The default AWS credential chain (the execution role's environment credentials in
@@ -39,28 +40,6 @@ export function sessionReuseSeconds(ttlSeconds: number): number {
   return Math.min(ttlSeconds, Math.max(SESSION_REUSE_FLOOR_SECONDS, ttlSeconds * SESSION_REUSE_SHARE));
 }
 
-const MANTLE_ACTIONS = [
-  "bedrock-mantle:CallWithBearerToken",
-  "bedrock-mantle:CreateInference",
-  "bedrock-mantle:Get*",
-  "bedrock-mantle:List*",
-];
-
-/** The session policy: the token role's Mantle permissions, narrowed to the subject's regions. */
-export function sessionPolicy(regions: readonly string[]): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Action: MANTLE_ACTIONS,
-        Resource: "*",
-        Condition: { StringEquals: { "aws:RequestedRegion": [...regions] } },
-      },
-    ],
-  });
-}
-
 /**
  * Per-key attribution: each subject signs with its own STS session of the token role, so
  * CloudTrail names the key (RoleSessionName, SourceIdentity) on every Mantle call, and the
@@ -84,7 +63,7 @@ export function attributionCredentialSource(options: {
           RoleSessionName: subject.sessionName,
           SourceIdentity: subject.sourceIdentity,
           DurationSeconds: ATTRIBUTION_MAX_SESSION_SECONDS,
-          Policy: sessionPolicy(subject.regions),
+          Policy: subject.policy,
         }),
       );
       const c = out.Credentials;
@@ -97,7 +76,7 @@ export function attributionCredentialSource(options: {
     }
   };
   return async (subject, ttlSeconds) => {
-    const cacheKey = `${subject.sessionName}|${subject.regions.join(",")}`;
+    const cacheKey = `${subject.sessionName}|${subject.policy}`;
     const cached = sessions.get(cacheKey);
     const needUntil = options.clock() + sessionReuseSeconds(ttlSeconds) * 1000;
     if (cached !== undefined) {

@@ -1,12 +1,4 @@
-/** Minting Mantle bearer tokens and the credential sources that sign them. */
+/** Issuing Mantle bearer tokens to principals: minting, the credential sources that sign them. */
 export { attributionCredentialSource, defaultCredentialSource, staticCredentialSource } from "./credentials.js";
-export {
-  catalogSubject,
-  effectiveTtl,
-  keySubject,
-  mintToken,
-  type CredentialSource,
-  type MintedToken,
-  type SigningCredentials,
-  type SigningSubject,
-} from "./mint.js";
+export { TokenIssuer, type Issued, type TokenBody, type TokenRequest } from "./issue.js";
+export { mintToken, type CredentialSource, type MintedToken, type SigningCredentials } from "./mint.js";

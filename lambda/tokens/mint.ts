@@ -1,7 +1,6 @@
 import { getToken } from "@aws/bedrock-token-generator";
-import { ATTRIBUTION_MAX_SESSION_SECONDS, TOKEN_MIN_TTL_SECONDS, type Config } from "../config.js";
 import { DependencyUnavailableError } from "../errors.js";
-import type { Caller } from "../keys/index.js";
+import type { SigningSubject } from "../grants/index.js";
 
 export interface SigningCredentials {
   accessKeyId: string;
@@ -11,44 +10,13 @@ export interface SigningCredentials {
   expiration?: Date;
 }
 
-/** Who a token is signed for: names its STS session in attribution mode, ignored otherwise. */
-export interface SigningSubject {
-  sessionName: string;
-  sourceIdentity: string;
-  regions: string[];
-}
-
 /** Yields the credentials a token is signed with; throws DependencyUnavailableError when none can be had. */
 export type CredentialSource = (subject: SigningSubject, ttlSeconds: number) => Promise<SigningCredentials>;
-
-/** STS session names and source identities allow only these characters. */
-const sanitize = (text: string): string => text.replace(/[^\w+=,.@-]/g, "-");
-
-export function keySubject(caller: Caller, regions: string[]): SigningSubject {
-  return {
-    sessionName: sanitize(`mvk-${caller.keyId}-${caller.record.name}`).slice(0, 64),
-    sourceIdentity: `mvk-${caller.keyId}`,
-    regions,
-  };
-}
-
-export function catalogSubject(region: string): SigningSubject {
-  return { sessionName: `mantle-vend-catalog-${region}`, sourceIdentity: "mantle-vend-catalog", regions: [region] };
-}
 
 export interface MintedToken {
   token: string;
   issuedAt: Date;
   expiresAt: Date;
-}
-
-/**
- * The TTL a token request gets: the asked (or default) value, clamped to the smaller
- * of the server's and the key's maximum. Validation of the lower bound happened already.
- */
-export function effectiveTtl(requested: number | undefined, config: Config, caller: Caller): number {
-  const max = Math.max(TOKEN_MIN_TTL_SECONDS, Math.min(maxTokenTtl(config), caller.record.maxTtlSeconds));
-  return Math.min(requested ?? config.defaultTtlSeconds, max);
 }
 
 /**
@@ -62,11 +30,6 @@ export async function mintToken(credentials: SigningCredentials, region: string,
   let expiresAt = new Date(signedAt.getTime() + expiresInSeconds * 1000);
   if (credentials.expiration !== undefined && credentials.expiration < expiresAt) expiresAt = credentials.expiration;
   return { token, issuedAt: signedAt, expiresAt };
-}
-
-/** The server's ceiling: role chaining caps attribution-mode sessions, and so tokens, at one hour. */
-export function maxTokenTtl(config: Config): number {
-  return config.tokenRoleArn === undefined ? config.maxTtlSeconds : Math.min(config.maxTtlSeconds, ATTRIBUTION_MAX_SESSION_SECONDS);
 }
 
 const TOKEN_PREFIX = "bedrock-api-key-";

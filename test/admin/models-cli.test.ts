@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { OverridesStore } from "../../lambda/catalog/overrides-store.js";
 import { useAdminCli } from "../support/admin.js";
 import { ssmStore } from "../support/ssm.js";
+import { parameterPaths } from "../../lambda/store/index.js";
 
 const cli = useAdminCli();
 const admin = (args: string[], env: Record<string, string> = {}) => cli.outcome(args, env);
@@ -16,7 +17,7 @@ describe("models set / list / unset edit the overrides in SSM and bump keys-vers
     const v1 = version();
     expect((await admin(["models", "set", "openai.gpt-5.*", "--context-window", "400000", "--reasoning", "true"], ssmEnv())).code).toBe(0);
     expect(version()).not.toBe(v1);
-    expect(await new OverridesStore(ssmStore(cli.ssm), "/mantle-vend").read()).toEqual({
+    expect(await new OverridesStore(ssmStore(cli.ssm), parameterPaths("/mantle-vend")).read()).toEqual({
       "openai.gpt-5.*": { apis: ["chat-completions", "responses"], contextWindow: 400000, reasoning: true },
     });
     const listed = await admin(["models", "list"], ssmEnv());

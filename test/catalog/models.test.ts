@@ -3,11 +3,11 @@ import { CatalogError } from "../../lambda/catalog/errors.js";
 import {
   MAX_SERVED_CATALOG_BYTES,
   MAX_UPSTREAM_BYTES,
-  isReasoningModel,
   parseUpstreamModels,
   sameModels,
   type CatalogModel,
 } from "../../lambda/catalog/models.js";
+import { isReasoningModel } from "../../lambda/rules.js";
 import { NO_OVERRIDES, servedEtag, serveModels, type ServedModel } from "../../lambda/catalog/overrides.js";
 
 const ROOT = "https://bedrock-mantle.us-east-1.api.aws";

@@ -15,6 +15,7 @@ import { startFixture, useFixture } from "../support/fixture.js";
 import { functionUrlEvent } from "../support/events.js";
 import { startService, type TestService } from "../support/service.js";
 import { ssmStore } from "../support/ssm.js";
+import { parameterPaths } from "../../lambda/store/index.js";
 
 const ROOT = "https://bedrock-mantle.us-east-1.api.aws";
 const model = (id: string): CatalogModel => ({ id, name: id, ownedBy: null, created: null, reasoning: false });
@@ -164,7 +165,7 @@ describe("a running service picks up an override change on its next key-version 
     expect(await ids()).toEqual(["openai.gpt-oss-120b"]);
     // A writer that bypassed the CLI: a valid shard set whose document breaks the rules.
     const store = ssmStore(ssm);
-    await new OverridesStore(store, "/mantle-vend").write(NO_OVERRIDES, new Date());
+    await new OverridesStore(store, parameterPaths("/mantle-vend")).write(NO_OVERRIDES, new Date());
     await store.put("/mantle-vend/catalog-overrides/0", "not base64 gzip at all");
     await store.put("/mantle-vend/keys-version", "bumped");
     service.clock.advanceSeconds(61);
@@ -196,9 +197,9 @@ describe("the overrides document is sharded like catalogs when it outgrows one p
     const store = ssmStore(fixture.ssm);
     const overrides: Record<string, { contextWindow: number; apis: ["chat-completions"] }> = {};
     for (let i = 0; i < 400; i++) overrides[`vendor${i}.model-${(i * 7919).toString(36)}-${i}`] = { contextWindow: 1000 + i * 17, apis: ["chat-completions"] };
-    await new OverridesStore(store, "/mantle-vend").write(overrides, new Date());
+    await new OverridesStore(store, parameterPaths("/mantle-vend")).write(overrides, new Date());
     const index = JSON.parse((await store.get("/mantle-vend/catalog-overrides")) ?? "{}") as { parts: number };
     expect(index.parts).toBeGreaterThan(1);
-    expect(await new OverridesStore(store, "/mantle-vend").read()).toEqual(checkOverrides(overrides));
+    expect(await new OverridesStore(store, parameterPaths("/mantle-vend")).read()).toEqual(checkOverrides(overrides));
   });
 });

@@ -11,6 +11,7 @@ import { ManualClock } from "../support/clock.js";
 import { tracked, turnsUntil } from "../support/fake-time.js";
 import type { ParameterStore } from "../../lambda/store/types.js";
 import { CatalogStore } from "../../lambda/catalog/store.js";
+import { parameterPaths } from "../../lambda/store/index.js";
 
 // Short enough that twice the TTL stays inside the key cache's 900 s maximum age, so an
 // SSM outage in these tests hits the catalog path, not authentication.
@@ -428,7 +429,7 @@ describe("a catalog request ends within its deadline, well inside the function's
 describe("served catalogs are bounded: sane times and a size cap below Lambda's response limit", () => {
   it("clamps a stored checkedAt in the future to now, so max-age never exceeds the TTL", async () => {
     const future = "9999-01-01T00:00:00.000Z";
-    await new CatalogStore(ssmStore(ssm), "/mantle-vend").write("us-west-2", {
+    await new CatalogStore(ssmStore(ssm), parameterPaths("/mantle-vend")).write("us-west-2", {
       checkedAt: future,
       changedAt: future,
       models: [{ id: "a.b", name: "a.b", ownedBy: null, created: null, reasoning: false }],

@@ -8,6 +8,7 @@ import { CatalogStore, SHARD_MAX_CHARS } from "../../lambda/catalog/store.js";
 import { SsmParameterStore } from "../../lambda/store/ssm.js";
 import type { Parameter, ParameterStore, PutOptions } from "../../lambda/store/types.js";
 import { SsmFake } from "../fakes/ssm-fake.js";
+import { parameterPaths, StoreUnavailableError } from "../../lambda/store/index.js";
 
 process.env.AWS_EC2_METADATA_DISABLED = "true";
 
@@ -48,7 +49,7 @@ beforeEach(() => {
 
 // ---------------------------------------------------------------- helpers
 
-const newStore = (store: ParameterStore = ssm): CatalogStore => new CatalogStore(store, prefix, { retryDelayMs: 0 });
+const newStore = (store: ParameterStore = ssm): CatalogStore => new CatalogStore(store, parameterPaths(prefix), { retryDelayMs: 0 });
 const indexName = (region = REGION): string => `${prefix}/catalogs/${region}`;
 const shardName = (i: number, region = REGION): string => `${prefix}/catalogs/${region}/${i}`;
 const catalog = (models: CatalogModel[], checkedAt = T0, changedAt = checkedAt): Catalog => ({ checkedAt, changedAt, models });
@@ -231,7 +232,7 @@ describe("a catalog round-trips through SSM", () => {
 
 describe("the stored layout follows docs/catalog.md", () => {
   it("stores the index at <prefix>/catalogs/<region> and shards at /0../n-1, nothing else", async () => {
-    await new CatalogStore(ssm, `${prefix}/`, { retryDelayMs: 0 }).write(REGION, catalog(FIVE_HUNDRED));
+    await new CatalogStore(ssm, parameterPaths(`${prefix}/`), { retryDelayMs: 0 }).write(REGION, catalog(FIVE_HUNDRED));
     const { parts } = storedIndex();
     expect(fake.names(`${prefix}/`)).toEqual([indexName(), ...Array.from({ length: parts }, (_, i) => shardName(i))].sort());
   });
@@ -440,7 +441,7 @@ describe("a reader racing a writer retries once and then sees the new version", 
       await write.done;
     };
 
-    const read = new CatalogStore(reader, prefix, { retryDelayMs: 300, sleep }).read(REGION);
+    const read = new CatalogStore(reader, parameterPaths(prefix), { retryDelayMs: 300, sleep }).read(REGION);
     expect(await read).toEqual(catalog(OTHER_FIVE_HUNDRED, T1));
     expect(slept).toEqual([300]);
     expect(reader.count("get")).toBe(2);
@@ -529,12 +530,13 @@ describe("a region without an index has no catalog", () => {
   });
 });
 
-describe("store failures propagate unchanged, never as a catalog error", () => {
-  it("a throttled GetParameter rejects with the SDK's ThrottlingException", async () => {
+describe("store failures propagate as the store's own error (the SDK's as its cause), never as a catalog error", () => {
+  it("a throttled GetParameter rejects with StoreUnavailableError caused by the SDK's ThrottlingException", async () => {
     await newStore().write(REGION, catalog(EIGHT));
     fake.inject({ action: "GetParameter", kind: "throttle", times: 1 });
     const error = await failure(newStore().read(REGION));
-    expect(error.name).toBe("ThrottlingException");
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error.cause as Error).name).toBe("ThrottlingException");
     expect(error).not.toBeInstanceOf(CatalogError);
   });
 
@@ -546,7 +548,8 @@ describe("store failures propagate unchanged, never as a catalog error", () => {
 
     const error = await failure(store.write(REGION, catalog(FIVE_HUNDRED, T1), previous));
 
-    expect(error.name).toBe("InternalServerError");
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error.cause as Error).name).toBe("InternalServerError");
     expect(await store.read(REGION)).toEqual(catalog(EIGHT, T0));
   });
 });

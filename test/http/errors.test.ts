@@ -1,16 +1,28 @@
 import { describe, expect, it } from "vitest";
 import { CatalogError, CatalogTooLargeError, CatalogUnavailableError, OverridesError, UpstreamError, UpstreamTooLargeError } from "../../lambda/catalog/index.js";
-import { DependencyUnavailableError } from "../../lambda/errors.js";
-import { BadRequestError, HttpError, toHttpError } from "../../lambda/http/errors.js";
-import { KeyStoreUnavailableError, UnknownKeyError } from "../../lambda/keys/index.js";
+import { DependencyUnavailableError, InvalidRequestError, RateLimitedError } from "../../lambda/errors.js";
+import { RegionNotAllowedError, type Principal } from "../../lambda/grants/index.js";
+import { HttpError, toHttpError } from "../../lambda/http/errors.js";
+import { UnknownKeyError } from "../../lambda/keys/index.js";
+import { SnapshotUnavailableError, StoreUnavailableError } from "../../lambda/store/index.js";
 import type { Log } from "../../lambda/logger.js";
 
 const quiet: Log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const key: Principal = {
+  id: "key:0123456789abcdef",
+  kind: "key",
+  name: "ci",
+  grant: { regions: ["us-west-2"], maxTtlSeconds: 3600 },
+  session: { sessionName: "mvk-0123456789abcdef-ci", sourceIdentity: "mvk-0123456789abcdef" },
+  logFields: {},
+};
 
 describe("toHttpError is the one place a domain error becomes a status", () => {
   it.each<[string, unknown, number, string]>([
-    ["a bad request", new BadRequestError("ttlSeconds must be an integer"), 400, "ttlSeconds must be an integer"],
+    ["a bad request", new InvalidRequestError("ttlSeconds must be an integer"), 400, "ttlSeconds must be an integer"],
     ["an unknown key", new UnknownKeyError(), 401, "missing or invalid API key"],
+    ["a region the grant does not allow", new RegionNotAllowedError(key, "eu-west-1"), 403, "this key may not use eu-west-1"],
+    ["a principal over its rate", new RateLimitedError("rate limit exceeded for this key", 2), 429, "rate limit exceeded for this key"],
     ["Mantle failing with nothing cached", new UpstreamError("us-east-1", { cause: new Error("503") }), 502, "Mantle did not return a model list for us-east-1"],
     [
       "Mantle's list too large to serve, with nothing cached",
@@ -18,7 +30,8 @@ describe("toHttpError is the one place a domain error becomes a status", () => {
       502,
       "Mantle's model list for us-east-1: the model list is too large to serve: 5000000 bytes as JSON, over the 4194304-byte cap that keeps answers under Lambda's 6 MB response limit",
     ],
-    ["the key store out of reach", new KeyStoreUnavailableError(), 503, "the key store cannot be reached; try again shortly"],
+    ["the key store out of reach", new SnapshotUnavailableError("key store"), 503, "the key store cannot be reached; try again shortly"],
+    ["the parameter store failing", new StoreUnavailableError("read /mantle-vend/keys-version", { cause: new Error("ThrottlingException") }), 503, "a dependency of the service is unavailable; try again shortly"],
     ["the catalog out of reach", new CatalogUnavailableError(), 503, "the model catalog cannot be read right now; try again shortly"],
     ["any other dependency", new DependencyUnavailableError("AssumeRole failed for arn:aws:iam::123456789012:role/x"), 503, "a dependency of the service is unavailable; try again shortly"],
     // Untrusted stored data is the service's fault, never the caller's: no detail leaves.
@@ -36,8 +49,12 @@ describe("toHttpError is the one place a domain error becomes a status", () => {
     expect(toHttpError(new UnknownKeyError(), quiet).headers).toEqual({ "www-authenticate": "Bearer" });
   });
 
+  it("answers 429 with retry-after in whole seconds", () => {
+    expect(toHttpError(new RateLimitedError("rate limit exceeded for this key", 3), quiet).headers).toEqual({ "retry-after": "3" });
+  });
+
   it("passes an HttpError through with its headers", () => {
-    const own = new HttpError(429, "rate limit exceeded for this key", { "retry-after": "2" });
+    const own = new HttpError(405, "/v1/tokens accepts POST only", { allow: "POST" });
     expect(toHttpError(own, quiet)).toBe(own);
   });
 

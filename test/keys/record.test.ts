@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { keyIdOf } from "../../lambda/guards.js";
-import { bearerKey, digestKey, digestMatches, generateKey, hashKey, isUsable, parseKeyRecord, recordAccepts } from "../../lambda/keys/record.js";
+import { keyIdOf } from "../../lambda/rules.js";
+import { digestKey, digestMatches, generateKey, hashKey, isUsable, parseKeyRecord, recordAccepts } from "../../lambda/keys/record.js";
 
 describe("key format", () => {
   it("is mvk_<16 hex keyId>_<43 base64url secret>, and only its hash is returned for storage", () => {
@@ -21,17 +21,6 @@ describe("key format", () => {
     "rejects the malformed key %j",
     (key) => expect(keyIdOf(key)).toBeUndefined(),
   );
-});
-
-describe("bearer header parsing", () => {
-  it.each([
-    ["Bearer abc", "abc"],
-    ["bearer abc", "abc"],
-    ["Basic abc", undefined],
-    ["Bearer", undefined],
-    ["Bearer a b", undefined],
-    [undefined, undefined],
-  ])("%j → %j", (header, expected) => expect(bearerKey(header)).toBe(expected));
 });
 
 describe("hash comparison", () => {

@@ -85,7 +85,7 @@ export async function startService(options: ServiceOptions = {}): Promise<TestSe
     log: createLogger(),
     version: "test",
     clock: clock.now,
-    keyPolling: { pollIntervalMs: options.pollIntervalMs ?? 0, blockingPoll: options.pollIntervalMs === undefined, random: () => 0.5 },
+    configPolling: { pollIntervalMs: options.pollIntervalMs ?? 0, blockingPoll: options.pollIntervalMs === undefined, random: () => 0.5 },
     upstreamTimeoutMs: options.upstreamTimeoutMs ?? 1_000,
     catalogRetryDelayMs: 0,
     sleep: clock.sleep,

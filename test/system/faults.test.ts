@@ -30,6 +30,7 @@ import { FakeTime, tracked } from "../support/fake-time.js";
 import { functionUrlEvent } from "../support/events.js";
 import { deadlineOnHold, startService, type TestService } from "../support/service.js";
 import { FakeTimeoutHandler, ssmStore, timingOutSsmClient } from "../support/ssm.js";
+import { parameterPaths } from "../../lambda/store/index.js";
 
 const PREFIX = "/mantle-vend";
 const REGION = "us-west-2";
@@ -180,7 +181,7 @@ const catalogParameters = (region = REGION): Record<string, string | undefined> 
 
 /** The region's stored catalog as any reader sees it (throws when it is inconsistent), through a healthy client. */
 function readStored(region = REGION): Promise<Catalog | undefined> {
-  return new CatalogStore(ssmStore(ssm), PREFIX, { retryDelayMs: 0 }).read(region);
+  return new CatalogStore(ssmStore(ssm), parameterPaths(PREFIX), { retryDelayMs: 0 }).read(region);
 }
 
 /** Every key still authenticates. */

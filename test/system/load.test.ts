@@ -11,7 +11,7 @@ import { pathToFileURL } from "node:url";
 import autocannon from "autocannon";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KeyAdmin } from "../../lambda/admin/keys-admin.js";
-import { keyParameter } from "../../lambda/keys/record.js";
+import { parameterPaths } from "../../lambda/store/index.js";
 import { FileParameterStore } from "../../lambda/store/file.js";
 import type { ParameterStore } from "../../lambda/store/types.js";
 import { credentialFreeEnv } from "../support/process.js";
@@ -54,8 +54,8 @@ beforeAll(async () => {
   const limited = await admin.create({ name: "load-limited" });
   keys.limited = limited.key;
   // KeyAdmin has no rate-limit option: the record is written as an operator would edit it.
-  const record = JSON.parse((await store.get(keyParameter(PREFIX, limited.keyId))) as string) as Record<string, unknown>;
-  await store.put(keyParameter(PREFIX, limited.keyId), JSON.stringify({ ...record, rateLimit: { perSecond: 1, burst: 2 } }), { secure: true });
+  const record = JSON.parse((await store.get(parameterPaths(PREFIX).key(limited.keyId))) as string) as Record<string, unknown>;
+  await store.put(parameterPaths(PREFIX).key(limited.keyId), JSON.stringify({ ...record, rateLimit: { perSecond: 1, burst: 2 } }), { secure: true });
   keys.wrongSecret = `${keys.valid.slice(0, -1)}${keys.valid.endsWith("A") ? "B" : "A"}`;
   keys.unknown = `mvk_${"f".repeat(16)}_${"A".repeat(43)}`;
 

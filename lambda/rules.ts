@@ -1,0 +1,33 @@
+/**
+ * The rules the client applies too (client/src/rules.ts): what a region name, an API key and a
+ * reasoning model look like. test/contract.test.ts feeds both sides the same tables, so a change
+ * here that the client does not follow fails there first.
+ */
+
+/** An AWS region name such as `us-east-1`; whether it is served is the allowlist's business. */
+export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+
+export function isRegionName(value: unknown): value is string {
+  return typeof value === "string" && REGION_PATTERN.test(value);
+}
+
+/** `mvk_<keyId>_<secret>`: keyId is 16 lowercase hex chars, the secret 32 random bytes in base64url. */
+export const API_KEY_PATTERN = /^mvk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+const KEY_ID_PATTERN = /^[0-9a-f]{16}$/;
+
+export function isKeyId(value: unknown): value is string {
+  return typeof value === "string" && KEY_ID_PATTERN.test(value);
+}
+
+/** The keyId of a well-formed API key, or undefined. */
+export function keyIdOf(key: string): string | undefined {
+  return API_KEY_PATTERN.exec(key)?.[1];
+}
+
+/** Mantle does not say which models reason, so it is inferred from the id, ignoring case. */
+export const REASONING_MARKERS: readonly string[] = ["thinking", "reasoner", "reasoning", "deepseek.r", "gpt-oss-120b", "gpt-oss-safeguard-120b"];
+
+export function isReasoningModel(id: string): boolean {
+  const lower = id.toLowerCase();
+  return REASONING_MARKERS.some((marker) => lower.includes(marker));
+}

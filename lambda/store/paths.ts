@@ -1,0 +1,38 @@
+/**
+ * Every parameter name the service uses, built in one place from the prefix (docs/operations.md,
+ * "What lives in Parameter Store"). Region and key id are checked by their callers; nothing here
+ * lets a caller's text reach a name unchecked.
+ */
+export interface ParameterPaths {
+  readonly prefix: string;
+  /**
+   * One value every admin write replaces (keys, catalog overrides): running services poll it and
+   * reload what they hold when it changes. Its name predates the overrides.
+   */
+  readonly configVersion: string;
+  /** The folder of the API key records. */
+  readonly keys: string;
+  key(keyId: string): string;
+  /** A region's catalog index; its shards are `<index>/<i>`. */
+  catalog(region: string): string;
+  /** The folder of every region's catalog. */
+  readonly catalogs: string;
+  /** The catalog overrides' index; its shards are `<index>/<i>`. */
+  readonly catalogOverrides: string;
+}
+
+export function parameterPaths(prefix: string): ParameterPaths {
+  const base = prefix.replace(/\/+$/, "");
+  return {
+    prefix: base,
+    configVersion: `${base}/keys-version`,
+    keys: `${base}/keys`,
+    key: (keyId) => `${base}/keys/${keyId}`,
+    catalog: (region) => `${base}/catalogs/${region}`,
+    catalogs: `${base}/catalogs`,
+    catalogOverrides: `${base}/catalog-overrides`,
+  };
+}
+
+/** A sharded document's i-th shard. */
+export const shardParameter = (index: string, i: number): string => `${index}/${i}`;
