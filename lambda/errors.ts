@@ -63,10 +63,17 @@ export class RateLimitedError extends ServiceError {
   }
 }
 
-/** A dependency (credentials, parameter store, STS) could not be reached or answered badly. */
+/** The services the service depends on, as metrics and logs name them. */
+export type Dependency = "ssm" | "sts" | "dynamodb" | "jwks" | "mantle";
+
+/** A dependency (credentials, parameter store, STS, Mantle) could not be reached or answered badly. */
 export class DependencyUnavailableError extends ServiceError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** Which one, when known. */
+  readonly dependency: Dependency | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; dependency?: Dependency }) {
     super(message, options);
     this.name = "DependencyUnavailableError";
+    this.dependency = options?.dependency;
   }
 }

@@ -49,7 +49,9 @@ export class UpstreamError extends ServiceError {
 /** Neither the parameter store nor Mantle (for want of credentials) can produce a catalog, and none is held. */
 export class CatalogUnavailableError extends DependencyUnavailableError {
   constructor(options?: { cause?: unknown }) {
-    super("the model catalog cannot be read right now", options);
+    const cause = options?.cause;
+    // The store unless the cause says otherwise (credentials for the live fetch, say).
+    super("the model catalog cannot be read right now", { ...options, dependency: cause instanceof DependencyUnavailableError ? cause.dependency : "ssm" });
     this.name = "CatalogUnavailableError";
   }
 }

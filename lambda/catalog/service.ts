@@ -157,7 +157,7 @@ export class CatalogService {
     let storeFailed = false;
     try {
       const read = await this.within(this.readStored(region), deadline);
-      if (read === TIMED_OUT) throw new DependencyUnavailableError("the stored catalog was not read before the request deadline");
+      if (read === TIMED_OUT) throw new DependencyUnavailableError("the stored catalog was not read before the request deadline", { dependency: "ssm" });
       stored = read;
     } catch (error) {
       storeFailed = true;
@@ -210,7 +210,7 @@ export class CatalogService {
     deadline = Number.POSITIVE_INFINITY,
   ): Promise<{ held: Held; changed: boolean }> {
     const remaining = deadline - this.clock();
-    if (remaining <= 0) throw new DependencyUnavailableError("the request deadline passed before Mantle could be asked");
+    if (remaining <= 0) throw new DependencyUnavailableError("the request deadline passed before Mantle could be asked", { dependency: "mantle" });
     const models = await this.live(region, remaining);
     const now = new Date(this.clock()).toISOString();
     const changed = previous === undefined || !sameModels(previous.models, models);

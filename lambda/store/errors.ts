@@ -10,7 +10,7 @@ import { describeError } from "../logger.js";
 export class StoreUnavailableError extends DependencyUnavailableError {
   constructor(action: string, options: { cause: unknown }) {
     const { errorName, errorMessage } = describeError(options.cause);
-    super(`the parameter store could not ${action}: ${errorName}: ${errorMessage}`, options);
+    super(`the parameter store could not ${action}: ${errorName}: ${errorMessage}`, { ...options, dependency: "ssm" });
     this.name = "StoreUnavailableError";
   }
 }

@@ -26,7 +26,7 @@ export interface VersionedSnapshotOptions<T> {
 /** The snapshot is past its maximum age and the store cannot be read: fail closed. */
 export class SnapshotUnavailableError extends DependencyUnavailableError {
   constructor(what: string, options?: { cause?: unknown }) {
-    super(`the ${what} cannot be reached`, options);
+    super(`the ${what} cannot be reached`, { ...options, dependency: "ssm" });
     this.name = "SnapshotUnavailableError";
   }
 }

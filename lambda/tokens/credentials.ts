@@ -16,7 +16,7 @@ export function defaultCredentialSource(): CredentialSource {
     try {
       return await provider();
     } catch (error) {
-      throw new DependencyUnavailableError("signing credentials are unavailable", { cause: error });
+      throw new DependencyUnavailableError("signing credentials are unavailable", { cause: error, dependency: "sts" });
     }
   };
 }
@@ -72,7 +72,7 @@ export function attributionCredentialSource(options: {
       }
       return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
     } catch (error) {
-      throw new DependencyUnavailableError("the token role could not be assumed", { cause: error });
+      throw new DependencyUnavailableError("the token role could not be assumed", { cause: error, dependency: "sts" });
     }
   };
   return async (subject, ttlSeconds) => {

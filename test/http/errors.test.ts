@@ -64,3 +64,15 @@ describe("toHttpError is the one place a domain error becomes a status", () => {
     expect(toHttpError(new UpstreamError("us-west-2", { cause }), quiet).message).not.toContain("ECONNREFUSED");
   });
 });
+
+describe("a dependency's failure says which dependency failed, for metrics and logs", () => {
+  it.each<[string, DependencyUnavailableError, string | undefined]>([
+    ["the parameter store", new StoreUnavailableError("read /p/keys-version", { cause: new Error("x") }), "ssm"],
+    ["keys past their age with the store out of reach", new SnapshotUnavailableError("key store"), "ssm"],
+    ["a catalog the store cannot give", new CatalogUnavailableError(), "ssm"],
+    ["a catalog Mantle could not give for want of STS", new CatalogUnavailableError({ cause: new DependencyUnavailableError("x", { dependency: "sts" }) }), "sts"],
+    ["an unnamed one", new DependencyUnavailableError("x"), undefined],
+  ])("%s → %s", (_what, error, dependency) => {
+    expect(error.dependency).toBe(dependency);
+  });
+});

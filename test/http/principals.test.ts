@@ -6,6 +6,7 @@ import { loadConfig } from "../../lambda/config.js";
 import { UnauthenticatedError } from "../../lambda/errors.js";
 import { Grants, RateLimiter, stsName, type Authenticate, type Principal } from "../../lambda/grants/index.js";
 import { createApi, type Api } from "../../lambda/http/index.js";
+import type { Log } from "../../lambda/logger.js";
 import { EMULATOR_CREDENTIALS, MantleEmulator, verifyBearerToken } from "../../lambda/local/mantle-emulator.js";
 import { createCatalogs } from "../../lambda/service.js";
 import { FileParameterStore } from "../../lambda/store/index.js";
@@ -43,7 +44,12 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "mantle-vend-principals-"));
   const config = loadConfig({ MANTLE_VEND_MANTLE_ENDPOINT: emulator.endpointTemplate, MANTLE_VEND_REGIONS: "us-east-1,us-west-2" });
   const credentials = staticCredentialSource(EMULATOR_CREDENTIALS);
-  const log = { debug: () => undefined, warn: () => undefined, error: () => undefined, info: (message: string, fields?: object) => void logged.push({ message, ...fields }) };
+  const log: Log = {
+    debug: () => undefined,
+    warn: () => undefined,
+    error: () => undefined,
+    info: (message, ...extra) => void logged.push({ message: String(message), ...extra.find((item) => typeof item === "object") }),
+  };
   const store = new FileParameterStore(dir);
   const grants = new Grants(config, new RateLimiter(clock.now));
   api = createApi({
