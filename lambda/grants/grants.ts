@@ -1,6 +1,6 @@
 import { ATTRIBUTION_MAX_SESSION_SECONDS, TOKEN_MIN_TTL_SECONDS, type Config } from "../config.js";
 import { InvalidRequestError, RateLimitedError } from "../errors.js";
-import type { RateLimit } from "./grant.js";
+import type { Grant, RateLimit } from "./grant.js";
 import { RegionNotAllowedError } from "./errors.js";
 import type { RateLimiter } from "./limiter.js";
 import type { Principal } from "./principal.js";
@@ -64,6 +64,11 @@ export class Grants {
   admit(principal: Principal): void {
     const admission = this.limiter.take(principal.id, this.rateLimit(principal));
     if (!admission.admitted) throw new RateLimitedError(`rate limit exceeded for this ${principal.kind}`, admission.retryAfterSeconds);
+  }
+
+  /** The grant as it applies here: the regions it may use, the TTL ceiling and the rate limit in force. */
+  effective(principal: Principal): Required<Pick<Grant, "regions" | "maxTtlSeconds" | "rateLimit">> {
+    return { regions: this.regions(principal), maxTtlSeconds: this.ttlSeconds(principal, Number.MAX_SAFE_INTEGER), rateLimit: this.rateLimit(principal) };
   }
 
   /** The STS session the principal's tokens are signed with in attribution mode, narrowed to its grant. */

@@ -12,7 +12,7 @@ import type { Config } from "../config.js";
 import type { FunctionUrlEvent, FunctionUrlResult } from "./events.js";
 import { bearerCredential, bodyBytes, bodyText, header, MAX_BODY_BYTES, parseModelsQuery, parseTokenRequest } from "./requests.js";
 import { etagMatches } from "./conditional.js";
-import type { CatalogBody, HealthBody, RegionsBody } from "./bodies.js";
+import type { CatalogBody, HealthBody, RegionsBody, WhoamiBody } from "./bodies.js";
 
 export interface ApiDependencies {
   config: Config;
@@ -68,6 +68,8 @@ export function createApi(deps: ApiDependencies): Api {
       }
       case "models":
         return listModels(event, principal, requestId, facts);
+      case "whoami":
+        return jsonResponse(200, whoami(principal), requestId);
     }
   }
 
@@ -89,6 +91,10 @@ export function createApi(deps: ApiDependencies): Api {
       defaultRegion: grants.defaultRegion(principal) ?? null,
       regions: grants.regions(principal).map((region) => ({ region, baseUrl: baseUrl(config, region) })),
     };
+  }
+
+  function whoami(principal: Principal): WhoamiBody {
+    return { principal: principal.id, kind: principal.kind, name: principal.name, grant: grants.effective(principal), mintsToday: null };
   }
 
   return async (event) => {

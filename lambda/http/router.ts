@@ -1,6 +1,6 @@
 import { HttpError } from "./errors.js";
 
-export type RouteName = "health" | "regions" | "tokens" | "models";
+export type RouteName = "health" | "regions" | "tokens" | "models" | "whoami";
 
 interface Route {
   name: RouteName;
@@ -12,6 +12,7 @@ const ROUTES: Record<string, Route> = {
   "/v1/regions": { name: "regions", method: "GET" },
   "/v1/tokens": { name: "tokens", method: "POST" },
   "/v1/models": { name: "models", method: "GET" },
+  "/v1/whoami": { name: "whoami", method: "GET" },
 };
 
 /** Resolves a request to a route, or throws the 404/405 the contract orders first. */

@@ -59,6 +59,32 @@ describe("GET /v1/regions", () => {
   });
 });
 
+describe("GET /v1/whoami", () => {
+  it("names the key as a principal and its grant as it applies here: regions resolved, TTL ceiling and rate limit in force", async () => {
+    const { key: scoped, keyId } = await service.createKey({ name: "scoped", regions: ["eu-west-1", "ap-south-1"], maxTtlSeconds: 43_200 });
+    const response = await call({ path: "/v1/whoami", key: scoped });
+    expect(response.status).toBe(200);
+    expect(response.json).toEqual({
+      principal: `key:${keyId}`,
+      kind: "key",
+      name: "scoped",
+      grant: { regions: ["eu-west-1"], maxTtlSeconds: 3600, rateLimit: { perSecond: 10, burst: 100 } },
+      mintsToday: null,
+    });
+  });
+
+  it("gives a key's own rate limit and TTL ceiling when they are tighter", async () => {
+    const { key: tight } = await service.createKey({ maxTtlSeconds: 600, rateLimit: { perSecond: 2, burst: 5 } });
+    const response = await call({ path: "/v1/whoami", key: tight });
+    expect(response.json["grant"]).toMatchObject({ maxTtlSeconds: 600, rateLimit: { perSecond: 2, burst: 5 } });
+  });
+
+  it("is authenticated like every /v1 route", async () => {
+    expectEnvelope(await call({ path: "/v1/whoami" }), 401, "unauthorized");
+    expectEnvelope(await call({ method: "POST", path: "/v1/whoami", key }), 405, "method_not_allowed");
+  });
+});
+
 describe("POST /v1/tokens", () => {
   it("mints a token for the default region with the default TTL, which Mantle accepts", async () => {
     const response = await call({ method: "POST", path: "/v1/tokens", key });
