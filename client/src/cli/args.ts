@@ -1,96 +1,77 @@
-import { UsageError } from "./exit-codes.js";
+import type { Command, ParsedArgs } from "./command.js";
+import { UsageError } from "./errors.js";
+import { FLAGS, flagSpec, GLOBAL_FLAGS, isFlag, type Flag } from "./flags.js";
 
-export const COMMANDS = ["token", "env", "exec", "models", "openclaw-config", "openclaw-resolver", "proxy", "setup", "help"] as const;
-export type Command = (typeof COMMANDS)[number];
-
-const STRING_FLAGS = new Set(["url", "region", "proxy", "port", "host", "model"]);
-const BOOLEAN_FLAGS = new Set(["json", "no-cache", "secret-ref", "help", "version", "allow-insecure-http", "require-key"]);
-const GLOBAL_FLAGS = ["url", "region", "help", "allow-insecure-http"];
-
-/** Flags each command accepts besides the global ones (--url, --region, --help). */
-export const COMMAND_FLAGS: Record<Command, readonly string[]> = {
-  token: ["json", "no-cache"],
-  env: ["no-cache"],
-  exec: ["no-cache"],
-  models: ["json"],
-  "openclaw-config": ["secret-ref", "proxy"],
-  "openclaw-resolver": [],
-  proxy: ["port", "host", "require-key"],
-  setup: ["proxy", "model"],
-  help: [],
-};
-
-export interface ParsedArgs {
-  command: Command | undefined;
-  flags: Map<string, string | true>;
-  /** `exec`: the command and its arguments; `help`: the topic; `setup`: the tool. */
-  rest: string[];
-}
+const SHORT_FLAGS: ReadonlyMap<string, Flag> = new Map(
+  Object.entries(FLAGS).flatMap(([name, spec]) => ("short" in spec && isFlag(name) ? [[`-${spec.short}`, name] as const] : [])),
+);
 
 /**
- * Parses `mantle-vend [global flags] <command> [flags] [-- cmd…]`. Flags may come before or after the
- * command; `--name=value` and `--name value` both work. For `exec`, everything after `--` (or after the
- * first argument that is not a flag) is the command to run, untouched.
+ * Parses `mantle-vend [global flags] <command> [flags] [operands]` by the command table. Flags may come
+ * before or after the command; `--name=value` and `--name value` both work. A command that takes the
+ * rest (exec) gets everything after `--`, or from its first word that is not a flag, untouched.
  */
-export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const flags = new Map<string, string | true>();
+export function parseArgs(argv: readonly string[], commands: readonly Command[]): ParsedArgs {
+  const flags = new Map<Flag, string | true>();
   let command: Command | undefined;
-  const rest: string[] = [];
+  const operands: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === "--") {
-      rest.push(...argv.slice(i + 1));
+      operands.push(...argv.slice(i + 1));
       break;
     }
-    if (arg === "-h") {
-      flags.set("help", true);
-      continue;
-    }
-    if (arg === "-V") {
-      flags.set("version", true);
+    const short = SHORT_FLAGS.get(arg);
+    if (short !== undefined) {
+      flags.set(short, true);
       continue;
     }
     if (arg.startsWith("--")) {
       const eq = arg.indexOf("=");
       const name = arg.slice(2, eq === -1 ? undefined : eq);
-      if (STRING_FLAGS.has(name)) {
-        let value: string | undefined;
-        if (eq !== -1) value = arg.slice(eq + 1);
-        else {
-          value = argv[i + 1];
-          i++;
-        }
-        if (value === undefined || value === "") throw new UsageError(`--${name} needs a value`);
-        flags.set(name, value);
-      } else if (BOOLEAN_FLAGS.has(name)) {
+      const spec = flagSpec(name);
+      if (spec === undefined || !isFlag(name)) throw new UsageError(`unknown option --${name}`);
+      if (spec.value === undefined) {
         if (eq !== -1) throw new UsageError(`--${name} takes no value`);
         flags.set(name, true);
-      } else {
-        throw new UsageError(`unknown option --${name}`);
+        continue;
       }
+      const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
+      if (value === undefined || value === "") throw new UsageError(`--${name} needs a value`);
+      flags.set(name, value);
       continue;
     }
     if (arg.startsWith("-") && arg !== "-") throw new UsageError(`unknown option ${arg}`);
     if (command === undefined) {
-      if (!(COMMANDS as readonly string[]).includes(arg)) throw new UsageError(`unknown command "${arg}"`);
-      command = arg as Command;
+      command = commands.find((c) => c.name === arg);
+      if (command === undefined) throw new UsageError(`unknown command "${arg}"`);
       continue;
     }
-    if (command === "setup" && rest.length === 0) {
-      rest.push(arg); // the tool; its flags may follow it
-      continue;
-    }
-    if (command === "exec" || command === "help") {
-      rest.push(...argv.slice(i));
+    const take = command.operands?.take;
+    if (take === "rest") {
+      operands.push(...argv.slice(i));
       break;
+    }
+    if (take === "one" && operands.length === 0) {
+      operands.push(arg);
+      continue;
     }
     throw new UsageError(`unexpected argument "${arg}"`);
   }
-  if (command !== undefined && !flags.has("help")) {
-    const allowed = new Set([...GLOBAL_FLAGS, ...COMMAND_FLAGS[command]]);
-    for (const name of flags.keys()) {
-      if (!allowed.has(name)) throw new UsageError(`${command} does not take --${name}`);
-    }
+  if (command !== undefined && !flags.has("help")) checkFlags(command, flags);
+  return { command, flags, operands };
+}
+
+/** Only the command's own and the global flags, and one at most of each group. */
+function checkFlags(command: Command, flags: ReadonlyMap<Flag, string | true>): void {
+  const allowed = new Set<string>(GLOBAL_FLAGS);
+  for (const entry of command.flags) {
+    const group = typeof entry === "string" ? [entry] : entry;
+    for (const name of group) allowed.add(name);
+    const given = group.filter((name) => flags.has(name));
+    if (given.length > 1) throw new UsageError(`${given.map((name) => `--${name}`).join(" and ")} exclude each other`);
   }
-  return { command, flags, rest };
+  for (const name of flags.keys()) {
+    if (!allowed.has(name)) throw new UsageError(`${command.name} does not take --${name}`);
+  }
 }

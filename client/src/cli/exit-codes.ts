@@ -17,19 +17,3 @@ export const EXIT = {
   CANNOT_EXECUTE: 126,
   COMMAND_NOT_FOUND: 127,
 } as const;
-
-/** A bad command line (exit 2). */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
-
-/** Missing or malformed configuration (exit 3). */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
-}

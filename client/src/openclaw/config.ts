@@ -1,25 +1,15 @@
-import { MantleVendError, redact } from "./errors.js";
-import { isRecord } from "./guards.js";
-import type { Catalog, CatalogModel, TokenResponse } from "./types.js";
+import { PROXY_API_KEY_PLACEHOLDER } from "../proxy/placeholder.js";
+import { mantleRoot } from "../mantle-root.js";
+import type { Catalog, CatalogModel } from "../types.js";
 
 /** OpenClaw's provider for Bedrock Mantle; it reads AWS_BEARER_TOKEN_BEDROCK and AWS_REGION by itself. */
 export const OPENCLAW_PROVIDER_ID = "amazon-bedrock-mantle";
 /** The name of the exec secret provider `openclaw-config --secret-ref` declares. */
 export const OPENCLAW_SECRET_PROVIDER_ID = "mantle-vend";
-/** The apiKey a `--proxy` config carries: not a secret, the proxy replaces it with a real token. */
-export const PROXY_API_KEY_PLACEHOLDER = "mantle-vend-proxy";
 /** The environment an exec secret provider passes to the resolver. */
 export const RESOLVER_PASS_ENV = ["PATH", "MANTLE_VEND_URL", "MANTLE_VEND_API_KEY"] as const;
 /** The same when the key is in a file: the gateway's environment then holds only the file's path. */
 export const RESOLVER_PASS_ENV_KEY_FILE = ["PATH", "MANTLE_VEND_URL", "MANTLE_VEND_API_KEY_FILE"] as const;
-
-const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
-const REASONING_MARKERS = ["thinking", "reasoner", "reasoning", "deepseek.r", "gpt-oss-120b", "gpt-oss-safeguard-120b"];
-
-/** The catalog's reasoning rule (docs/catalog.md), used only when a catalog entry carries no `reasoning` field. */
-export function inferReasoning(modelId: string): boolean {
-  return REASONING_MARKERS.some((marker) => modelId.includes(marker));
-}
 
 export type OpenClawConfigMode =
   /** apiKey is an env SecretRef to AWS_BEARER_TOKEN_BEDROCK (run the gateway under `mantle-vend exec`). */
@@ -82,7 +72,7 @@ export function openClawConfig(catalog: Catalog, mode: OpenClawConfigMode): Open
         id: model.id,
         name: model.id,
         api,
-        reasoning: typeof model.reasoning === "boolean" ? model.reasoning : inferReasoning(model.id),
+        reasoning: model.reasoning,
         input: model.input.includes("image") ? ["text", "image"] : ["text"],
         cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
         contextWindow,
@@ -101,7 +91,7 @@ export function openClawConfig(catalog: Catalog, mode: OpenClawConfigMode): Open
       break;
     case "proxy":
       // The proxy serves the OpenAI surface under /v1: a URL given with or without it yields one /v1.
-      baseUrl = `${mode.url.replace(/\/+$/, "").replace(/\/v1$/, "")}/v1`;
+      baseUrl = `${mantleRoot(mode.url)}/v1`;
       apiKey = PROXY_API_KEY_PLACEHOLDER;
       break;
   }
@@ -126,72 +116,4 @@ export function openClawConfig(catalog: Catalog, mode: OpenClawConfigMode): Open
     };
   }
   return config;
-}
-
-// --- exec secret-provider protocol -------------------------------------------
-
-export interface ResolverRequest {
-  protocolVersion: 1;
-  provider: string;
-  ids: string[];
-}
-
-export interface ResolverResponse {
-  protocolVersion: 1;
-  values: Record<string, string>;
-  errors?: Record<string, { code: string; message: string }>;
-}
-
-/** Parses OpenClaw's request; throws an Error with a one-line reason when it is not one. */
-export function parseResolverRequest(text: string): ResolverRequest {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new Error("the request on stdin is not JSON");
-  }
-  if (!isRecord(value) || value["protocolVersion"] !== 1) throw new Error("the request must have protocolVersion 1");
-  const ids = value["ids"];
-  if (!Array.isArray(ids) || !ids.every((id) => typeof id === "string")) throw new Error("the request's ids must be an array of strings");
-  return { protocolVersion: 1, provider: typeof value["provider"] === "string" ? value["provider"] : "", ids: ids as string[] };
-}
-
-/**
- * Answers each id with a token: an id is a region, or `default` for the default region. Ids that are
- * not regions, or regions the server will not serve this key (400/403/404), are NOT_FOUND; a failure to
- * get an answer at all is UNAVAILABLE (UNAUTHORIZED for a rejected key).
- */
-export async function resolveSecrets(
-  request: ResolverRequest,
-  getToken: (region: string | undefined) => Promise<TokenResponse>,
-): Promise<ResolverResponse> {
-  const values: Record<string, string> = {};
-  const errors: Record<string, { code: string; message: string }> = {};
-  const ids = [...new Set(request.ids)];
-  await Promise.all(
-    ids.map(async (id) => {
-      if (id !== "default" && !REGION_PATTERN.test(id)) {
-        errors[id] = { code: "NOT_FOUND", message: `"${id.slice(0, 64)}" is not a region (ids are regions such as us-east-1, or "default")` };
-        return;
-      }
-      try {
-        values[id] = (await getToken(id === "default" ? undefined : id)).token;
-      } catch (error) {
-        errors[id] = resolverError(id, error);
-      }
-    }),
-  );
-  const response: ResolverResponse = { protocolVersion: 1, values };
-  if (Object.keys(errors).length > 0) response.errors = errors;
-  return response;
-}
-
-function resolverError(id: string, error: unknown): { code: string; message: string } {
-  if (!(error instanceof MantleVendError)) return { code: "UNAVAILABLE", message: `could not get a token for ${id}` };
-  const message = redact(error.message);
-  if (error.status === 400 || error.status === 403 || error.status === 404) {
-    return { code: "NOT_FOUND", message: `mantle-vend does not serve ${id} for this key: ${message}` };
-  }
-  if (error.status === 401) return { code: "UNAUTHORIZED", message: `the mantle-vend API key was rejected: ${message}` };
-  return { code: "UNAVAILABLE", message: `could not get a token for ${id}: ${message}` };
 }

@@ -3,10 +3,10 @@
  * prefixes serves a model, what the proxy does with a request for it, and the answers it
  * gives itself. Mantle refuses a model on the wrong prefix; the catalog says the right one.
  */
-import { isRecord } from "./guards.js";
-import type { Catalog, CatalogModel, ModelApi } from "./types.js";
-
-export type MantleRoute = "/v1" | "/openai/v1" | "/anthropic";
+import { isRecord } from "../guards.js";
+import { mantleRoot, mantleRouteOf, type MantleRoute } from "../mantle-root.js";
+import type { Catalog, CatalogModel, ModelApi } from "../types.js";
+import type { ProxyAnswer } from "./answer.js";
 
 /** Each API on each prefix that can serve it, as a request path below the Mantle root. */
 const API_PATHS: ReadonlyArray<{ route: MantleRoute; api: ModelApi; path: string }> = [
@@ -26,12 +26,23 @@ function pathOf(route: MantleRoute, api: ModelApi): string | undefined {
   return API_PATHS.find((p) => p.route === route && p.api === api)?.path;
 }
 
-/** A model's prefix: its base URL below the region's Mantle root (the catalog's `baseUrl` minus `/v1`). */
+/** A model's route: its base URL below the region's Mantle root; undefined for a model served elsewhere. */
 export function modelRoute(catalog: Catalog, model: CatalogModel): MantleRoute | undefined {
-  const root = catalog.baseUrl.replace(/\/v1\/?$/, "");
-  if (!model.baseUrl.startsWith(root)) return undefined;
-  const route = model.baseUrl.slice(root.length).replace(/\/+$/, "");
-  return route === "/v1" || route === "/openai/v1" || route === "/anthropic" ? route : undefined;
+  return mantleRoot(model.baseUrl) === mantleRoot(catalog.baseUrl) ? mantleRouteOf(model.baseUrl) : undefined;
+}
+
+const indexes = new WeakMap<Catalog, ReadonlyMap<string, CatalogModel>>();
+
+/** A catalog's models by id, built once per catalog (catalogs are frozen). */
+function modelsById(catalog: Catalog): ReadonlyMap<string, CatalogModel> {
+  let index = indexes.get(catalog);
+  if (index === undefined) {
+    const byId = new Map<string, CatalogModel>();
+    for (const model of catalog.models) if (!byId.has(model.id)) byId.set(model.id, model);
+    index = byId;
+    indexes.set(catalog, index);
+  }
+  return index;
 }
 
 /** The `model` of a JSON request body, or undefined when it is not JSON or names none. */
@@ -46,21 +57,24 @@ export function requestModel(body: Buffer): string | undefined {
   return typeof model === "string" && model !== "" ? model : undefined;
 }
 
-export type RouteDecision =
-  /** Send it on to this path (query included), which may be the one it came with. */
-  | { kind: "forward"; path: string }
-  /** Answer it from the proxy. */
-  | { kind: "answer"; status: number; body: string };
+/** Send a request on to this path below the Mantle root (query included), which may be the one it came with. */
+export interface Forwarding {
+  readonly kind: "forward";
+  readonly path: string;
+}
+
+/** What the proxy does with a request: forward it, or answer it itself. */
+export type ProxyDecision = Forwarding | ProxyAnswer;
 
 /**
  * What to do with a call of `pathname` for `modelId`: forward it unchanged when the catalog
  * does not know the model; refuse it (400, in the called API's own error shape, naming where
  * the model is served) when the model lacks the called API; else move it to the model's prefix.
  */
-export function decideRoute(catalog: Catalog, pathname: string, search: string, modelId: string): RouteDecision {
-  const unchanged: RouteDecision = { kind: "forward", path: `${pathname}${search}` };
+export function proxyDecision(catalog: Catalog, pathname: string, search: string, modelId: string): ProxyDecision {
+  const unchanged: Forwarding = { kind: "forward", path: `${pathname}${search}` };
   const called = calledApi(pathname);
-  const model = catalog.models.find((m) => m.id === modelId);
+  const model = modelsById(catalog).get(modelId);
   const route = model === undefined ? undefined : modelRoute(catalog, model);
   if (called === undefined || model === undefined || route === undefined) return unchanged;
   if (!model.apis.includes(called.api)) return { kind: "answer", status: 400, body: unsupportedApi(called.api, model, route) };
@@ -79,13 +93,23 @@ function unsupportedApi(api: ModelApi, model: CatalogModel, route: MantleRoute):
   return JSON.stringify({ error: { message, type: "invalid_request_error", param: "model", code: "unsupported_api" } });
 }
 
-/** The team catalog in the OpenAI list shape of `GET /v1/models`, for discovery-based gateways. */
+const modelLists = new WeakMap<Catalog, string>();
+
+/**
+ * The team catalog in the OpenAI list shape of `GET /v1/models`, for discovery-based gateways. A
+ * catalog is frozen, so its list is written once per catalog, not once per request.
+ */
 export function openAiModelList(catalog: Catalog): string {
-  const data = catalog.models.map((m) => ({
-    id: m.id,
-    object: "model",
-    created: m.created ?? 0,
-    owned_by: typeof m.ownedBy === "string" && m.ownedBy !== "" ? m.ownedBy : (m.id.split(".")[0] ?? "mantle"),
-  }));
-  return JSON.stringify({ object: "list", data });
+  let list = modelLists.get(catalog);
+  if (list === undefined) {
+    const data = catalog.models.map((m) => ({
+      id: m.id,
+      object: "model",
+      created: m.created ?? 0,
+      owned_by: typeof m.ownedBy === "string" && m.ownedBy !== "" ? m.ownedBy : (m.id.split(".")[0] ?? "mantle"),
+    }));
+    list = JSON.stringify({ object: "list", data });
+    modelLists.set(catalog, list);
+  }
+  return list;
 }

@@ -4,12 +4,12 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultCacheDir, FileTokenCache } from "../../client/src/token-cache.js";
-import { normaliseServiceUrl } from "../../client/src/transport.js";
-import { EMULATOR_CREDENTIALS, verifyBearerToken } from "../../lambda/local/mantle-emulator.js";
-import { buildClient, catalogFixture, CLI, runCli, runProcess, sendJson, startStub, type Stub } from "../support/client-support.js";
-import { functionUrlEvent } from "../support/events.js";
-import { useFixture } from "../support/fixture.js";
+import { defaultCacheDir, FileTokenCache } from "../../../client/src/token-cache.js";
+import { normaliseServiceUrl } from "../../../client/src/transport.js";
+import { EMULATOR_CREDENTIALS, verifyBearerToken } from "../../../lambda/local/mantle-emulator.js";
+import { buildClient, catalogFixture, CLI, runCli, runProcess, sendJson, startStub, type Stub } from "../../support/client-support.js";
+import { functionUrlEvent } from "../../support/events.js";
+import { useFixture } from "../../support/fixture.js";
 
 /** Whether `unshare -rn` (a private network namespace, loopback only) works on this machine. */
 const hasNetworkNamespaces = spawnSync("unshare", ["-rn", "true"]).status === 0;

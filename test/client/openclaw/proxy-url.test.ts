@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openClawConfig } from "../../client/src/openclaw.js";
-import type { Catalog } from "../../client/src/types.js";
-import { buildClient, catalogFixture, runCli, sendJson, startStub, type Stub } from "../support/client-support.js";
+import { openClawConfig } from "../../../client/src/openclaw/config.js";
+import type { Catalog } from "../../../client/src/types.js";
+import { buildClient, catalogFixture, runCli, sendJson, startStub, type Stub } from "../../support/client-support.js";
 
 const catalog: Catalog = {
   region: "us-east-1",

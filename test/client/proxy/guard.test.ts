@@ -4,10 +4,10 @@
  */
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { MantleVendClient } from "../../client/src/client.js";
-import { startProxy, type RunningProxy } from "../../client/src/proxy.js";
-import { mantleRootRefusal } from "../../client/src/proxy-guard.js";
-import { catalogFixture, sendJson, startStub, type Stub } from "../support/client-support.js";
+import { MantleVendClient } from "../../../client/src/client.js";
+import { startProxy, type RunningProxy } from "../../../client/src/proxy/server.js";
+import { allowedBaseUrls as canonicalRoots, mantleRootRefusal } from "../../../client/src/proxy/allowed-roots.js";
+import { catalogFixture, sendJson, startStub, type Stub } from "../../support/client-support.js";
 
 const API_KEY = "mvk_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq";
 
@@ -221,7 +221,7 @@ describe("the proxy sends a token only to a Mantle root the service's allowlist 
   });
 
   it("plain http is refused unless the root is loopback (offline mode keeps working)", () => {
-    const allowed = ["http://gateway.invalid/us-east-1/v1", "https://bedrock-mantle.us-east-1.api.aws/v1", "http://127.0.0.1:9/us-east-1/v1", "http://[::1]:9/x/v1", "http://localhost:9/v1"];
+    const allowed = canonicalRoots(["http://gateway.invalid/us-east-1/v1", "https://bedrock-mantle.us-east-1.api.aws/v1", "http://127.0.0.1:9/us-east-1/v1", "http://[::1]:9/x/v1", "http://localhost:9/v1"]);
     expect(mantleRootRefusal("http://gateway.invalid/us-east-1/v1", allowed)).toMatch(/https/);
     expect(mantleRootRefusal("https://bedrock-mantle.us-east-1.api.aws/v1", allowed)).toBeUndefined();
     expect(mantleRootRefusal("https://bedrock-mantle.us-east-1.api.aws/v1/", allowed)).toBeUndefined();

@@ -1,12 +1,12 @@
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { gunzipSync } from "node:zlib";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { MantleVendClient } from "../../client/src/client.js";
-import { startProxy, type RunningProxy } from "../../client/src/proxy.js";
-import { EMULATOR_CREDENTIALS, MantleEmulator, verifyBearerToken } from "../../lambda/local/mantle-emulator.js";
-import { useFixture } from "../support/fixture.js";
-import { startService, type TestService } from "../support/service.js";
-import { startSseGate } from "../support/sse-gate.js";
+import { MantleVendClient } from "../../../client/src/client.js";
+import { startProxy, type RunningProxy } from "../../../client/src/proxy/server.js";
+import { EMULATOR_CREDENTIALS, MantleEmulator, verifyBearerToken } from "../../../lambda/local/mantle-emulator.js";
+import { useFixture } from "../../support/fixture.js";
+import { startService, type TestService } from "../../support/service.js";
+import { startSseGate } from "../../support/sse-gate.js";
 
 let emulator: MantleEmulator;
 let service: TestService;

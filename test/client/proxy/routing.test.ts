@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MantleVendClient } from "../../client/src/client.js";
-import { startProxy, type RunningProxy } from "../../client/src/proxy.js";
-import { ModelsAdmin } from "../../lambda/admin/models-admin.js";
-import type { MantleEmulator } from "../../lambda/local/mantle-emulator.js";
-import { useFixture } from "../support/fixture.js";
-import type { TestService } from "../support/service.js";
+import { MantleVendClient } from "../../../client/src/client.js";
+import { startProxy, type RunningProxy } from "../../../client/src/proxy/server.js";
+import { ModelsAdmin } from "../../../lambda/admin/models-admin.js";
+import type { MantleEmulator } from "../../../lambda/local/mantle-emulator.js";
+import { useFixture } from "../../support/fixture.js";
+import type { TestService } from "../../support/service.js";
 
 let emulator: MantleEmulator;
 let service: TestService;

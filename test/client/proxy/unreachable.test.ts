@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { MantleVendClient } from "../../client/src/client.js";
-import { startProxy, type RunningProxy } from "../../client/src/proxy.js";
-import { MantleEmulator } from "../../lambda/local/mantle-emulator.js";
-import { sendJson, startStub, type Stub } from "../support/client-support.js";
-import { REFUSED_PORT } from "../support/ports.js";
-import { startService, type TestService } from "../support/service.js";
+import { MantleVendClient } from "../../../client/src/client.js";
+import { startProxy, type RunningProxy } from "../../../client/src/proxy/server.js";
+import { MantleEmulator } from "../../../lambda/local/mantle-emulator.js";
+import { sendJson, startStub, type Stub } from "../../support/client-support.js";
+import { REFUSED_PORT } from "../../support/ports.js";
+import { startService, type TestService } from "../../support/service.js";
 
 let emulator: MantleEmulator;
 let service: TestService;

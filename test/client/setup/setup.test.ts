@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildClient, CLI, runCli } from "../support/client-support.js";
-import { startService, type TestService } from "../support/service.js";
+import { buildClient, CLI, runCli } from "../../support/client-support.js";
+import { startService, type TestService } from "../../support/service.js";
 
 let service: TestService;
 let serverUrl: string;
