@@ -6,7 +6,6 @@ import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { MantleVendClient } from "../../../client/src/client.js";
 import { startProxy, type RunningProxy } from "../../../client/src/proxy/server.js";
-import { allowedBaseUrls as canonicalRoots, mantleRootRefusal } from "../../../client/src/proxy/allowed-roots.js";
 import { catalogFixture, sendJson, startStub, type Stub } from "../../support/client-support.js";
 
 const API_KEY = "mvk_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq";
@@ -218,18 +217,6 @@ describe("the proxy sends a token only to a Mantle root the service's allowlist 
     allowedBaseUrls = [`${elsewhere.url}/v1`, mantleBaseUrl()];
     const p = await proxy();
     expect((await raw(`${p.url}${FORWARDED}`)).status).toBe(200);
-  });
-
-  it("plain http is refused unless the root is loopback (offline mode keeps working)", () => {
-    const allowed = canonicalRoots(["http://gateway.invalid/us-east-1/v1", "https://bedrock-mantle.us-east-1.api.aws/v1", "http://127.0.0.1:9/us-east-1/v1", "http://[::1]:9/x/v1", "http://localhost:9/v1"]);
-    expect(mantleRootRefusal("http://gateway.invalid/us-east-1/v1", allowed)).toMatch(/https/);
-    expect(mantleRootRefusal("https://bedrock-mantle.us-east-1.api.aws/v1", allowed)).toBeUndefined();
-    expect(mantleRootRefusal("https://bedrock-mantle.us-east-1.api.aws/v1/", allowed)).toBeUndefined();
-    expect(mantleRootRefusal("https://bedrock-mantle.us-west-2.api.aws/v1", allowed)).toMatch(/allowlist/);
-    expect(mantleRootRefusal("http://127.0.0.1:9/us-east-1/v1", allowed)).toBeUndefined();
-    expect(mantleRootRefusal("http://[::1]:9/x/v1", allowed)).toBeUndefined();
-    expect(mantleRootRefusal("http://localhost:9/v1", allowed)).toBeUndefined();
-    expect(mantleRootRefusal("not a url", allowed)).toMatch(/not a URL/);
   });
 
   it("a non-https, non-loopback baseUrl is refused with 502 even when the allowlist names it", async () => {
