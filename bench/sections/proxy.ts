@@ -9,7 +9,7 @@ import { DEFAULT_PARAMETER_PREFIX } from "../../lambda/config.js";
 import { EMULATOR_CREDENTIALS } from "../../lambda/local/index.js";
 import { FileParameterStore } from "../../lambda/store/index.js";
 import { buildClient, CLI } from "../../test/support/client-support.js";
-import { BENCH_DIR, cleanEnv, cpuSecondsOf, log, percentile, round, startChild, stopChild, waitForStderr, type Figure } from "../lib.js";
+import { BENCH_DIR, cleanEnv, cpuSecondsOf, log, median, percentile, round, startChild, stopChild, waitForStderr, type Figure } from "../lib.js";
 
 const REGION = "us-east-1";
 const LISTENING = /listening on (http:\/\/127\.0\.0\.1:\d+)/;
@@ -99,7 +99,7 @@ async function load(url: string, headers: Record<string, string>, body: string, 
  * Throughput: autocannon from this process, alternating slices, counted requests, and the CPU each
  * forwarder's process spent per request.
  */
-export async function benchProxy(options: ProxyBenchOptions = { iterations: 2_000, durationSeconds: 8, slices: 4, warmupSeconds: 2, connections: 10 }): Promise<Figure[]> {
+export async function benchProxy(options: ProxyBenchOptions = { iterations: 2_000, durationSeconds: 12, slices: 12, warmupSeconds: 2, connections: 10 }): Promise<Figure[]> {
   await buildClient();
   const dataDir = await mkdtemp(join(tmpdir(), "mantle-vend-bench-proxy-"));
   const { key } = await new KeyAdmin(new FileParameterStore(dataDir), DEFAULT_PARAMETER_PREFIX).create({ name: "proxy-bench" });
@@ -151,16 +151,22 @@ export async function benchProxy(options: ProxyBenchOptions = { iterations: 2_00
     };
     const loaded: Path[] = ["proxy", "floor", "direct"];
     for (const path of loaded) await load(urls[path], auth[path], chat(false), options.connections, options.warmupSeconds, pids[path]);
+    // Short slices in a rotating order: whatever else the shared machine does hits all three alike.
     const slice = options.durationSeconds / options.slices;
+    const roundRatios: number[] = [];
     for (let i = 0; i < options.slices; i++) {
+      const round: Partial<Record<Path, Load>> = {};
       for (let j = 0; j < loaded.length; j++) {
         const path = loaded[(i + j) % loaded.length] as Path;
         const one = await load(urls[path], auth[path], chat(false), options.connections, slice, pids[path]);
+        round[path] = one;
         const sum = measured[path];
         sum.requests += one.requests;
         sum.seconds += one.seconds;
         sum.cpuSeconds = sum.cpuSeconds === undefined || one.cpuSeconds === undefined ? undefined : sum.cpuSeconds + one.cpuSeconds;
       }
+      const [ours, theirs] = [round.proxy, round.floor];
+      if (ours !== undefined && theirs !== undefined) roundRatios.push(ours.requests / ours.seconds / (theirs.requests / theirs.seconds));
     }
     const rps = (path: Path): number => measured[path].requests / measured[path].seconds;
     const cpuPerRequestUs = (path: Path): number | undefined => {
@@ -189,6 +195,7 @@ export async function benchProxy(options: ProxyBenchOptions = { iterations: 2_00
         detail: {
           "proxy requests": measured.proxy.requests,
           "floor requests": measured.floor.requests,
+          "median of the rounds' ratios": round(median(roundRatios)),
           "upstream called directly, req/s": Math.round(rps("direct")),
           slices: options.slices,
         },

@@ -8,7 +8,7 @@ import { answer, pass } from "./answer.js";
 import { heldBody } from "./body.js";
 import { credential } from "./steps/credential.js";
 import { refusal, type Guard } from "./steps/refusal.js";
-import { retry } from "./steps/retry.js";
+import { retry, settled } from "./steps/retry.js";
 import { route } from "./steps/route.js";
 import { send, type Connection } from "./steps/send.js";
 
@@ -33,6 +33,7 @@ export async function forward(req: IncomingMessage, res: ServerResponse, proxyin
   const held = heldBody(req, routed.peeked);
   const attempt = { req, res, routed, held };
   const sent = await send({ ...attempt, credential: first, holdUnauthorized: true }, proxying);
+  if (settled(sent)) return;
   await retry(sent, first, {
     credential: () => credential(source, proxying.log),
     send: (next, holdUnauthorized) => send({ ...attempt, credential: next, holdUnauthorized }, proxying),

@@ -50,6 +50,7 @@ export function headerValue(message: IncomingMessage, name: string): string | un
 }
 
 function connectionTokens(value: string | undefined): Set<string> | undefined {
-  if (value === undefined) return undefined;
+  // What almost every caller sends: names no header but itself, which is dropped anyway.
+  if (value === undefined || /^\s*(keep-alive|close)\s*$/i.test(value)) return undefined;
   return new Set(value.split(",").map((t) => t.trim().toLowerCase()).filter((t) => t !== ""));
 }

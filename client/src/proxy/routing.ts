@@ -45,6 +45,24 @@ function modelsById(catalog: Catalog): ReadonlyMap<string, CatalogModel> {
   return index;
 }
 
+/** Characters a URL parser leaves as they are, in a path and in a query of an http URL. */
+const PLAIN_PATH = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*$/;
+const PLAIN_QUERY = /^[A-Za-z0-9\-._~!$&()*+,;=:@/?%]*$/;
+
+/**
+ * A request target's path and query as a URL parser reads them (`new URL(target, base)`'s pathname
+ * and search). A plain target, the usual API call, is split as it is, which is what the parser would
+ * make of it; anything else (escapes, dot segments, other characters) goes through the parser.
+ */
+export function splitTarget(target: string): { pathname: string; search: string } {
+  const q = target.indexOf("?");
+  const pathname = q === -1 ? target : target.slice(0, q);
+  const query = q === -1 ? "" : target.slice(q + 1);
+  if (PLAIN_PATH.test(pathname) && !pathname.startsWith("//") && !pathname.includes("/.") && PLAIN_QUERY.test(query)) return { pathname, search: query === "" ? "" : `?${query}` };
+  const url = new URL(target, "http://proxy");
+  return { pathname: url.pathname, search: url.search };
+}
+
 /** The `model` of a JSON request body, or undefined when it is not JSON or names none. */
 export function requestModel(body: Buffer): string | undefined {
   let value: unknown;

@@ -18,13 +18,15 @@ export interface Retrying {
   pass(answer: IncomingMessage, body: Buffer): void;
 }
 
+/** Whether an attempt leaves nothing more to do: answered, and not with a 401 (or broken beyond help). */
+export function settled(sent: Sent): boolean {
+  return sent.kind === "failed" || (sent.kind === "answered" && sent.status !== 401);
+}
+
 export async function retry(sent: Sent, first: Credential, r: Retrying): Promise<void> {
-  if (sent.kind === "failed") return;
+  if (settled(sent)) return;
   // A dead token is dropped so the next request gets a new one.
-  if (sent.kind === "answered") {
-    if (sent.status === 401) await r.drop(first.token.region);
-    return;
-  }
+  if (sent.kind === "answered") return r.drop(first.token.region);
   // "unauthorized": Mantle refused a token before its expiry (the signing credentials expired first,
   // docs/operations.md); the request goes again if the service hands out a different token (two minted
   // in one second are the same string), so the caller never sees the 401.

@@ -3,7 +3,7 @@ import type { IncomingMessage } from "node:http";
 import type { Catalog } from "../../types.js";
 import type { ProxyAnswer } from "../answer.js";
 import { peekBody, type PeekedBody } from "../body.js";
-import { calledApi, openAiModelList, proxyDecision, requestModel, type Forwarding } from "../routing.js";
+import { calledApi, openAiModelList, proxyDecision, requestModel, splitTarget, type Forwarding } from "../routing.js";
 
 /** Request bodies up to this size are read for their `model`; larger ones go on unread (docs/catalog.md). */
 export const MAX_ROUTED_BODY_BYTES = 1024 * 1024;
@@ -18,7 +18,7 @@ export type Routed = Forwarding & { readonly peeked?: PeekedBody };
  */
 export async function route(req: IncomingMessage, catalog: () => Promise<Catalog>, log: (line: string) => void): Promise<Routed | ProxyAnswer> {
   const target = req.url ?? "/";
-  const url = new URL(target, "http://proxy");
+  const url = splitTarget(target);
   if (req.method === "GET" && url.pathname === "/v1/models") {
     try {
       return { kind: "answer", status: 200, body: openAiModelList(await catalog()) };
@@ -33,7 +33,7 @@ export async function route(req: IncomingMessage, catalog: () => Promise<Catalog
     return { kind: "forward", path: target };
   }
   const peeked = await peekBody(req, MAX_ROUTED_BODY_BYTES);
-  const model = peeked.complete ? requestModel(Buffer.concat(peeked.chunks)) : undefined;
+  const model = peeked.complete ? requestModel(peeked.chunks.length === 1 ? (peeked.chunks[0] as Buffer) : Buffer.concat(peeked.chunks)) : undefined;
   if (model === undefined) return { kind: "forward", path: target, peeked };
   let known: Catalog;
   try {
@@ -45,3 +45,4 @@ export async function route(req: IncomingMessage, catalog: () => Promise<Catalog
   const decision = proxyDecision(known, url.pathname, url.search, model);
   return decision.kind === "forward" ? { ...decision, peeked } : decision;
 }
+

@@ -1,4 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
+import { splitTarget } from "../../../../client/src/proxy/routing.js";
 import { MAX_ROUTED_BODY_BYTES, route } from "../../../../client/src/proxy/steps/route.js";
 import type { Catalog } from "../../../../client/src/types.js";
 import { incoming, parsedCatalog } from "../../../support/incoming.js";
@@ -68,5 +70,41 @@ describe("what is not read for a model goes on unchanged and unread", () => {
     expect(await route(post("/v1/responses", { model: "openai.gpt-5.5" }, { "content-encoding": "gzip" }), known, () => undefined)).toEqual({ kind: "forward", path: "/v1/responses" });
     const large = post("/v1/responses", { model: "openai.gpt-5.5" }, { "content-length": String(MAX_ROUTED_BODY_BYTES + 1) });
     expect(await route(large, known, () => undefined)).toMatchObject({ kind: "forward", path: "/v1/responses", peeked: { complete: false, chunks: [] } });
+  });
+});
+
+describe("a request target is read as a URL parser reads it, without parsing the usual one", () => {
+  const chars = [..."/?#%.:@!$&'()*+,;=-_~ab09AZ\\\"<>`{}|^[]é"];
+  const target = fc.array(fc.constantFrom(...chars), { maxLength: 24 }).map((cs) => `/${cs.join("")}`);
+
+  it("splitTarget(t) is new URL(t, base)'s pathname and search, for any target (and fails where it fails)", () => {
+    const parsed = (t: string): unknown => {
+      try {
+        const url = new URL(t, "http://proxy");
+        return { pathname: url.pathname, search: url.search };
+      } catch (error) {
+        return error instanceof TypeError ? "invalid" : error;
+      }
+    };
+    const split = (t: string): unknown => {
+      try {
+        return splitTarget(t);
+      } catch (error) {
+        return error instanceof TypeError ? "invalid" : error;
+      }
+    };
+    fc.assert(
+      fc.property(target, (t) => {
+        expect(split(t)).toEqual(parsed(t));
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it("the usual targets, and the ones a parser changes", () => {
+    expect(splitTarget("/v1/chat/completions")).toEqual({ pathname: "/v1/chat/completions", search: "" });
+    expect(splitTarget("/v1/responses?trace=1&x=%20")).toEqual({ pathname: "/v1/responses", search: "?trace=1&x=%20" });
+    expect(splitTarget("/v1/./models")).toEqual({ pathname: "/v1/models", search: "" });
+    expect(splitTarget("//evil.example/v1/models")).toEqual({ pathname: "/v1/models", search: "" });
   });
 });
