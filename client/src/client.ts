@@ -265,7 +265,7 @@ export class MantleVendClient {
 }
 
 /** `cache-control: max-age=N` in ms; 0 when absent or when the answer must not be reused. */
-export function maxAgeMs(cacheControl: string | null): number {
+function maxAgeMs(cacheControl: string | null): number {
   if (cacheControl === null) return 0;
   const directives = cacheControl.toLowerCase().split(",").map((d) => d.trim());
   if (directives.some((d) => d === "no-store" || d === "no-cache")) return 0;

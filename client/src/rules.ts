@@ -20,7 +20,12 @@ export function isRegionName(value: string): boolean {
 }
 
 /** `mvk_<keyId>_<secret>`: keyId is 16 lowercase hex chars, the secret 43 base64url chars. */
-const API_KEY_PATTERN = /^mvk_([0-9a-f]{16})_[A-Za-z0-9_-]{43}$/;
+const KEY_ID = "[0-9a-f]{16}";
+const SECRET_CHAR = "[A-Za-z0-9_-]";
+const API_KEY_PATTERN = new RegExp(`^mvk_(${KEY_ID})_${SECRET_CHAR}{43}$`);
+
+/** Whatever looks like an API key inside a text, its key id captured: any secret length, so a cut or padded key is found too. */
+export const API_KEYS_IN_TEXT = new RegExp(`mvk_(${KEY_ID})_${SECRET_CHAR}+`, "g");
 
 /** `mvk_<keyId>_<secret>` → keyId; undefined for anything else. The key id is not secret. */
 export function keyIdOf(apiKey: string): string | undefined {

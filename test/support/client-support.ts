@@ -88,7 +88,7 @@ export function fakeTokenAnswer(region = "us-east-1", nowMs = Date.now(), ttlSec
 
 // --- catalog ---------------------------------------------------------------------
 
-export interface CatalogModelFixture {
+interface CatalogModelFixture {
   id: string;
   name: string;
   ownedBy: string | null;

@@ -5,11 +5,11 @@ import type { Catalog, CatalogModel } from "../types.js";
 /** OpenClaw's provider for Bedrock Mantle; it reads AWS_BEARER_TOKEN_BEDROCK and AWS_REGION by itself. */
 export const OPENCLAW_PROVIDER_ID = "amazon-bedrock-mantle";
 /** The name of the exec secret provider `openclaw-config --secret-ref` declares. */
-export const OPENCLAW_SECRET_PROVIDER_ID = "mantle-vend";
+const OPENCLAW_SECRET_PROVIDER_ID = "mantle-vend";
 /** The environment an exec secret provider passes to the resolver. */
-export const RESOLVER_PASS_ENV = ["PATH", "MANTLE_VEND_URL", "MANTLE_VEND_API_KEY"] as const;
+const RESOLVER_PASS_ENV = ["PATH", "MANTLE_VEND_URL", "MANTLE_VEND_API_KEY"] as const;
 /** The same when the key is in a file: the gateway's environment then holds only the file's path. */
-export const RESOLVER_PASS_ENV_KEY_FILE = ["PATH", "MANTLE_VEND_URL", "MANTLE_VEND_API_KEY_FILE"] as const;
+const RESOLVER_PASS_ENV_KEY_FILE = ["PATH", "MANTLE_VEND_URL", "MANTLE_VEND_API_KEY_FILE"] as const;
 
 export type OpenClawConfigMode =
   /** apiKey is an env SecretRef to AWS_BEARER_TOKEN_BEDROCK (run the gateway under `mantle-vend exec`). */
@@ -20,7 +20,7 @@ export type OpenClawConfigMode =
   | { kind: "proxy"; url: string };
 
 /** OpenClaw's API families that mantle-vend's models map to. */
-export type OpenClawApi = "openai-completions" | "openai-responses";
+type OpenClawApi = "openai-completions" | "openai-responses";
 
 export interface OpenClawModel {
   id: string;
@@ -34,8 +34,8 @@ export interface OpenClawModel {
 }
 
 /** What OpenClaw is told when the catalog does not know a model's limits. */
-export const FALLBACK_CONTEXT_WINDOW = 32_000;
-export const FALLBACK_MAX_TOKENS = 4_096;
+const FALLBACK_CONTEXT_WINDOW = 32_000;
+const FALLBACK_MAX_TOKENS = 4_096;
 
 /**
  * The OpenClaw API a model is called through in a mode, or undefined when that mode cannot

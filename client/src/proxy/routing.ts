@@ -27,7 +27,7 @@ function pathOf(route: MantleRoute, api: ModelApi): string | undefined {
 }
 
 /** A model's route: its base URL below the region's Mantle root; undefined for a model served elsewhere. */
-export function modelRoute(catalog: Catalog, model: CatalogModel): MantleRoute | undefined {
+function modelRoute(catalog: Catalog, model: CatalogModel): MantleRoute | undefined {
   return mantleRoot(model.baseUrl) === mantleRoot(catalog.baseUrl) ? mantleRouteOf(model.baseUrl) : undefined;
 }
 

@@ -81,7 +81,7 @@ function endpointOf(model: CatalogModel): ModelEndpoint {
 }
 
 /** Every catalog model with its endpoint, in catalog order. */
-export function modelEndpoints(catalog: Catalog): ModelEndpoint[] {
+function modelEndpoints(catalog: Catalog): ModelEndpoint[] {
   return catalog.models.map(endpointOf);
 }
 
