@@ -24,14 +24,14 @@ export interface Proxying extends Connection {
 export async function forward(req: IncomingMessage, res: ServerResponse, proxying: Proxying): Promise<void> {
   const refused = refusal(req, proxying.guard());
   if (refused !== undefined) return answer(req, res, refused);
-  const routed = await route(req, proxying.catalog, proxying.log);
-  if (routed.kind === "answer") return answer(req, res, routed);
+  const forwarding = await route(req, proxying.catalog, proxying.log);
+  if (forwarding.kind === "answer") return answer(req, res, forwarding);
   // Every attempt asks under the same cache key, so a retry's fresh token serves the next request too.
   const source = { token: proxying.token, rootRefusal: proxying.rootRefusal };
   const first = await credential(source, proxying.log);
   if (first.kind === "answer") return answer(req, res, first);
-  const held = heldBody(req, routed.peeked);
-  const attempt = { req, res, routed, held };
+  const held = heldBody(req, forwarding.peeked);
+  const attempt = { req, res, forwarding, held };
   const sent = await send({ ...attempt, credential: first, holdUnauthorized: true }, proxying);
   if (settled(sent)) return;
   await retry(sent, first, {

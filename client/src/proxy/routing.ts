@@ -7,6 +7,7 @@ import { isRecord } from "../guards.js";
 import { mantleRoot, mantleRouteOf, type MantleRoute } from "../mantle-root.js";
 import type { Catalog, CatalogModel, ModelApi } from "../types.js";
 import type { ProxyAnswer } from "./answer.js";
+import type { PeekedBody } from "./body.js";
 
 /** Each API on each prefix that can serve it, as a request path below the Mantle root. */
 const API_PATHS: ReadonlyArray<{ route: MantleRoute; api: ModelApi; path: string }> = [
@@ -75,10 +76,14 @@ export function requestModel(body: Buffer): string | undefined {
   return typeof model === "string" && model !== "" ? model : undefined;
 }
 
-/** Send a request on to this path below the Mantle root (query included), which may be the one it came with. */
+/**
+ * Send a request on to this path below the Mantle root (query included), which may be the one it came
+ * with; `peeked` is the body the route step read for the model, sent first.
+ */
 export interface Forwarding {
   readonly kind: "forward";
   readonly path: string;
+  readonly peeked?: PeekedBody;
 }
 
 /** What the proxy does with a request: forward it, or answer it itself. */

@@ -1,19 +1,8 @@
 /** Step 3, credential: a token for the request, and the Mantle root it is sent to, if the service lists that root. */
 import { MantleVendError } from "../../errors.js";
-import { mantleRoot } from "../../mantle-root.js";
 import type { TokenResponse } from "../../types.js";
 import { describeError, errorAnswer, type ProxyAnswer } from "../answer.js";
-
-/** Where a token's requests go: its Mantle root, parsed once per token. */
-export interface Upstream {
-  readonly secure: boolean;
-  readonly hostname: string;
-  readonly port: number | undefined;
-  /** `host[:port]`, the Host header Mantle gets. */
-  readonly host: string;
-  /** The root's own path (the emulator serves each region below one), without a trailing slash. */
-  readonly pathPrefix: string;
-}
+import { upstreamOf, type Upstream } from "../upstream.js";
 
 export interface Credential {
   readonly kind: "credential";
@@ -49,18 +38,4 @@ export async function credential(source: CredentialSource, log: (line: string) =
     return errorAnswer(502, "upstream_not_allowed", refusal);
   }
   return { kind: "credential", token, upstream: upstreamOf(token) };
-}
-
-const upstreams = new WeakMap<TokenResponse, Upstream>();
-
-/** The token's Mantle root (its `baseUrl` minus `/v1`), parsed once per token the client hands out. */
-export function upstreamOf(token: TokenResponse): Upstream {
-  let upstream = upstreams.get(token);
-  if (upstream === undefined) {
-    const root = new URL(mantleRoot(token.baseUrl));
-    const port = root.port === "" ? undefined : Number(root.port);
-    upstream = { secure: root.protocol === "https:", hostname: root.hostname.replace(/^\[|\]$/g, ""), port, host: root.host, pathPrefix: root.pathname.replace(/\/+$/, "") };
-    upstreams.set(token, upstream);
-  }
-  return upstream;
 }

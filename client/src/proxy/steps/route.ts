@@ -2,21 +2,18 @@
 import type { IncomingMessage } from "node:http";
 import type { Catalog } from "../../types.js";
 import type { ProxyAnswer } from "../answer.js";
-import { peekBody, type PeekedBody } from "../body.js";
+import { peekBody } from "../body.js";
 import { calledApi, openAiModelList, proxyDecision, requestModel, splitTarget, type Forwarding } from "../routing.js";
 
 /** Request bodies up to this size are read for their `model`; larger ones go on unread (docs/catalog.md). */
 export const MAX_ROUTED_BODY_BYTES = 1024 * 1024;
-
-/** Where a request goes, and the body bytes routing already read from it. */
-export type Routed = Forwarding & { readonly peeked?: PeekedBody };
 
 /**
  * `GET /v1/models` is answered with the team catalog; a JSON POST to an API path is read for its
  * `model` and routed by the catalog. Any other request, and any request the catalog cannot be had for,
  * goes on unchanged.
  */
-export async function route(req: IncomingMessage, catalog: () => Promise<Catalog>, log: (line: string) => void): Promise<Routed | ProxyAnswer> {
+export async function route(req: IncomingMessage, catalog: () => Promise<Catalog>, log: (line: string) => void): Promise<Forwarding | ProxyAnswer> {
   const target = req.url ?? "/";
   const url = splitTarget(target);
   if (req.method === "GET" && url.pathname === "/v1/models") {

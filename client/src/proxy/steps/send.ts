@@ -1,10 +1,9 @@
 /** Step 4, send: one attempt at Mantle with a credential, its answer passed to the caller as it streams. */
-import { request as httpRequest, type Agent as HttpAgent, type IncomingMessage, type ServerResponse } from "node:http";
-import { request as httpsRequest, type Agent as HttpsAgent } from "node:https";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { describeError, errorAnswer, pass, answer as reply } from "../answer.js";
-import { requestHeaders } from "../headers.js";
+import type { Forwarding } from "../routing.js";
+import { upstreamRequest, type Agents } from "../upstream.js";
 import type { Credential } from "./credential.js";
-import type { Routed } from "./route.js";
 
 /** How an attempt ended. Only "unauthorized" and "unreachable" leave the caller unanswered. */
 export type Sent =
@@ -20,7 +19,7 @@ export type Sent =
 export interface Attempt {
   req: IncomingMessage;
   res: ServerResponse;
-  routed: Routed;
+  forwarding: Forwarding;
   /** The whole body, when the proxy holds it (see heldBody); else it streams from `req`. */
   held: Buffer | undefined;
   credential: Credential;
@@ -29,23 +28,13 @@ export interface Attempt {
 }
 
 export interface Connection {
-  agents: { http: HttpAgent; https: HttpsAgent };
+  agents: Agents;
   log: (line: string) => void;
 }
 
-export function send({ req, res, routed, held, credential, holdUnauthorized }: Attempt, { agents, log }: Connection): Promise<Sent> {
+export function send({ req, res, forwarding, held, credential, holdUnauthorized }: Attempt, { agents, log }: Connection): Promise<Sent> {
   const { upstream, token } = credential;
-  const headers = requestHeaders(req);
-  // With a raw header list node adds no Host of its own.
-  headers.push("host", upstream.host, "authorization", `Bearer ${token.token}`);
-  const out = (upstream.secure ? httpsRequest : httpRequest)({
-    hostname: upstream.hostname,
-    port: upstream.port,
-    method: req.method,
-    path: `${upstream.pathPrefix}${routed.path}`,
-    headers,
-    agent: upstream.secure ? agents.https : agents.http,
-  });
+  const out = upstreamRequest(req, forwarding.path, token, agents);
   let connected = false;
   return new Promise((settled) => {
     // The body flows only once a connection exists, so a refused connection leaves it unread.
@@ -54,7 +43,7 @@ export function send({ req, res, routed, held, credential, holdUnauthorized }: A
         connected = true;
         if (held !== undefined) out.end(held);
         else {
-          for (const chunk of routed.peeked?.chunks ?? []) out.write(chunk);
+          for (const chunk of forwarding.peeked?.chunks ?? []) out.write(chunk);
           req.pipe(out);
         }
       };

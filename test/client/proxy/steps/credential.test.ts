@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { MantleVendError } from "../../../../client/src/errors.js";
-import { credential, upstreamOf, type CredentialSource } from "../../../../client/src/proxy/steps/credential.js";
+import { credential, type CredentialSource } from "../../../../client/src/proxy/steps/credential.js";
+import { upstreamOf } from "../../../../client/src/proxy/upstream.js";
 import type { TokenResponse } from "../../../../client/src/types.js";
 import { fakeTokenAnswer } from "../../../support/client-support.js";
 import { parseTokenResponse } from "../../../../client/src/responses.js";

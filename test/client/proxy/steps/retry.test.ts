@@ -1,7 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import { describe, expect, it } from "vitest";
 import type { ProxyAnswer } from "../../../../client/src/proxy/answer.js";
-import { upstreamOf, type Credential } from "../../../../client/src/proxy/steps/credential.js";
+import type { Credential } from "../../../../client/src/proxy/steps/credential.js";
+import { upstreamOf } from "../../../../client/src/proxy/upstream.js";
 import { retry, type Retrying } from "../../../../client/src/proxy/steps/retry.js";
 import type { Sent } from "../../../../client/src/proxy/steps/send.js";
 import { parseTokenResponse } from "../../../../client/src/responses.js";

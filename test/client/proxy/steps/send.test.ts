@@ -3,7 +3,8 @@ import { Agent as HttpsAgent } from "node:https";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { heldBody, peekBody } from "../../../../client/src/proxy/body.js";
-import { upstreamOf, type Credential } from "../../../../client/src/proxy/steps/credential.js";
+import type { Credential } from "../../../../client/src/proxy/steps/credential.js";
+import { upstreamOf } from "../../../../client/src/proxy/upstream.js";
 import { send, type Sent } from "../../../../client/src/proxy/steps/send.js";
 import { parseTokenResponse } from "../../../../client/src/responses.js";
 import { fakeTokenAnswer, startStub, type Stub } from "../../../support/client-support.js";
@@ -50,8 +51,8 @@ async function through(
   front = createServer((req, res) => {
     void (async () => {
       const peeked = init.hold ? await peekBody(req, 1024 * 1024) : undefined;
-      const routed = { kind: "forward" as const, path: init.routedPath ?? req.url ?? "/", ...(peeked === undefined ? {} : { peeked }) };
-      sent = await send({ req, res, routed, held: heldBody(req, peeked), credential, holdUnauthorized: init.holdUnauthorized ?? true }, { agents, log: () => undefined });
+      const forwarding = { kind: "forward" as const, path: init.routedPath ?? req.url ?? "/", ...(peeked === undefined ? {} : { peeked }) };
+      sent = await send({ req, res, forwarding, held: heldBody(req, peeked), credential, holdUnauthorized: init.holdUnauthorized ?? true }, { agents, log: () => undefined });
       if (sent.kind === "unauthorized" || sent.kind === "unreachable") {
         req.resume();
         res.writeHead(299).end(sent.kind);
