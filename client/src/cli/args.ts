@@ -1,6 +1,6 @@
 import type { Command, ParsedArgs } from "./command.js";
 import { UsageError } from "./errors.js";
-import { FLAGS, flagSpec, GLOBAL_FLAGS, isFlag, type Flag } from "./flags.js";
+import { FLAGS, GLOBAL_FLAGS, isFlag, type Flag, type FlagSpec } from "./flags.js";
 
 const SHORT_FLAGS: ReadonlyMap<string, Flag> = new Map(
   Object.entries(FLAGS).flatMap(([name, spec]) => ("short" in spec && isFlag(name) ? [[`-${spec.short}`, name] as const] : [])),
@@ -29,8 +29,8 @@ export function parseArgs(argv: readonly string[], commands: readonly Command[])
     if (arg.startsWith("--")) {
       const eq = arg.indexOf("=");
       const name = arg.slice(2, eq === -1 ? undefined : eq);
-      const spec = flagSpec(name);
-      if (spec === undefined || !isFlag(name)) throw new UsageError(`unknown option --${name}`);
+      if (!isFlag(name)) throw new UsageError(`unknown option --${name}`);
+      const spec: FlagSpec = FLAGS[name];
       if (spec.value === undefined) {
         if (eq !== -1) throw new UsageError(`--${name} takes no value`);
         flags.set(name, true);

@@ -1,6 +1,6 @@
 /** Every flag of `mantle-vend`: the parser reads values by this table and help prints its lines. */
 
-interface FlagSpec {
+export interface FlagSpec {
   /** The value's placeholder for a flag that takes one (`--url URL`); absent for a switch. */
   readonly value?: string;
   /** Shown in place of the placeholder, as the value used when the flag is absent. */
@@ -30,10 +30,6 @@ export type Flag = keyof typeof FLAGS;
 
 /** Flags every command takes. */
 export const GLOBAL_FLAGS: readonly Flag[] = ["url", "region", "allow-insecure-http", "help"];
-
-export function flagSpec(name: string): FlagSpec | undefined {
-  return Object.hasOwn(FLAGS, name) ? FLAGS[name as Flag] : undefined;
-}
 
 export function isFlag(name: string): name is Flag {
   return Object.hasOwn(FLAGS, name);

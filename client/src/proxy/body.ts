@@ -45,8 +45,14 @@ export function peekBody(req: IncomingMessage, limit: number): Promise<PeekedBod
  * or a GET/HEAD, which has none. Undefined for a body that streams on.
  */
 export function heldBody(req: IncomingMessage, peeked: PeekedBody | undefined): Buffer | undefined {
-  if (peeked?.complete === true) return peeked.chunks.length === 1 ? (peeked.chunks[0] as Buffer) : Buffer.concat(peeked.chunks);
+  if (peeked?.complete === true) return joined(peeked.chunks);
   return req.method === "GET" || req.method === "HEAD" ? Buffer.alloc(0) : undefined;
+}
+
+/** The chunks as one buffer; a single chunk as it is, without a copy. */
+export function joined(chunks: readonly Buffer[]): Buffer {
+  const first = chunks[0];
+  return chunks.length === 1 && first !== undefined ? first : Buffer.concat(chunks);
 }
 
 /** An answer body of at most `limit` bytes (an error's), or undefined when it is longer. */

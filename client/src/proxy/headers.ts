@@ -44,7 +44,8 @@ function passedHeaders(message: IncomingMessage, drop: ReadonlySet<string>): str
 export function headerValue(message: IncomingMessage, name: string): string | undefined {
   const raw = message.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    if ((raw[i] as string).length === name.length && (raw[i] as string).toLowerCase() === name) return raw[i + 1];
+    const key = raw[i];
+    if (key !== undefined && key.length === name.length && key.toLowerCase() === name) return raw[i + 1];
   }
   return undefined;
 }

@@ -2,7 +2,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Catalog } from "../../types.js";
 import type { ProxyAnswer } from "../answer.js";
-import { peekBody } from "../body.js";
+import { joined, peekBody } from "../body.js";
 import { calledApi, openAiModelList, proxyDecision, requestModel, splitTarget, type Forwarding } from "../routing.js";
 
 /** Request bodies up to this size are read for their `model`; larger ones go on unread (docs/catalog.md). */
@@ -30,7 +30,7 @@ export async function route(req: IncomingMessage, catalog: () => Promise<Catalog
     return { kind: "forward", path: target };
   }
   const peeked = await peekBody(req, MAX_ROUTED_BODY_BYTES);
-  const model = peeked.complete ? requestModel(peeked.chunks.length === 1 ? (peeked.chunks[0] as Buffer) : Buffer.concat(peeked.chunks)) : undefined;
+  const model = peeked.complete ? requestModel(joined(peeked.chunks)) : undefined;
   if (model === undefined) return { kind: "forward", path: target, peeked };
   let known: Catalog;
   try {
