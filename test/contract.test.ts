@@ -5,13 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { REASONING_MARKERS, isReasoningModel, isRegionName, keyIdOf as serverKeyIdOf } from "../lambda/rules.js";
-import type { CatalogBody, ErrorBody, RegionsBody, TokenBody } from "../lambda/http/index.js";
+import type { CatalogBody, ErrorBody, RegionsBody, TokenBody, WhoamiBody } from "../lambda/http/index.js";
 import { REASONING_MARKERS as CLIENT_REASONING_MARKERS, inferReasoning, isRegionName as clientIsRegionName, keyIdOf as clientKeyIdOf } from "../client/src/rules.js";
 import { resolveSecrets } from "../client/src/openclaw/resolver.js";
 import { redact } from "../client/src/errors.js";
-import { parseCatalog, parseRegionsResponse, parseTokenResponse } from "../client/src/responses.js";
+import { parseCatalog, parseRegionsResponse, parseTokenResponse, parseWhoami } from "../client/src/responses.js";
 import { MantleVendClient } from "../client/src/client.js";
-import type { Catalog, RegionsResponse, TokenResponse } from "../client/src/types.js";
+import type { Catalog, RegionsResponse, TokenResponse, WhoamiResponse } from "../client/src/types.js";
 import { functionUrlEvent } from "./support/events.js";
 import { startService, type TestService } from "./support/service.js";
 
@@ -135,6 +135,11 @@ describe("the client parses every answer the server gives, keeping every field",
     expect(parseRegionsResponse(body)).toEqual(body);
   });
 
+  it("GET /v1/whoami", async () => {
+    const body = await call({ path: "/v1/whoami" });
+    expect(parseWhoami(body)).toEqual(body);
+  });
+
   it("GET /v1/models", async () => {
     const body = await call({ path: "/v1/models", query: "region=us-east-1" });
     expect(parseCatalog(body)).toEqual(body);
@@ -155,6 +160,7 @@ describe("the server's answer types are assignable to the client's", () => {
     expectTypeOf<TokenBody>().toExtend<TokenResponse>();
     expectTypeOf<RegionsBody>().toExtend<RegionsResponse>();
     expectTypeOf<CatalogBody>().toExtend<Catalog>();
+    expectTypeOf<WhoamiBody>().toExtend<WhoamiResponse>();
     expectTypeOf<ErrorBody["error"]>().toExtend<{ code: string; message: string; requestId?: string }>();
   });
 });

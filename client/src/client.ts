@@ -1,7 +1,7 @@
 import { readApiKeyFile } from "./api-key-file.js";
 import { MantleVendError } from "./errors.js";
 import { tokenTimes, type TokenTimes } from "./refresh-window.js";
-import { parseCatalog, parseRegionsResponse, parseTokenResponse } from "./responses.js";
+import { parseCatalog, parseRegionsResponse, parseTokenResponse, parseWhoami } from "./responses.js";
 import { defaultSleep, type RetryPolicy } from "./retry.js";
 import { SingleFlight } from "./single-flight.js";
 import { Transport } from "./transport.js";
@@ -14,6 +14,7 @@ import type {
   StoredToken,
   TokenResponse,
   TokenStore,
+  WhoamiResponse,
 } from "./types.js";
 
 /** After a failed refresh, a still-valid token is served this long before the next attempt. */
@@ -135,6 +136,12 @@ export class MantleVendClient {
   async regions(): Promise<RegionsResponse> {
     const answer = await this.transport.request({ method: "GET", path: "/v1/regions" });
     return parseRegionsResponse(answer.json);
+  }
+
+  /** Who the credential is (`key:<keyId>`, or an identity) and what its grant allows here. */
+  async whoami(): Promise<WhoamiResponse> {
+    const answer = await this.transport.request({ method: "GET", path: "/v1/whoami" });
+    return parseWhoami(answer.json);
   }
 
   /**

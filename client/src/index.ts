@@ -10,6 +10,7 @@ export type {
   CatalogModel,
   FetchLike,
   GetTokenOptions,
+  Grant,
   MantleVendClientOptions,
   ModelApi,
   RegionInfo,
@@ -17,4 +18,5 @@ export type {
   StoredToken,
   TokenResponse,
   TokenStore,
+  WhoamiResponse,
 } from "./types.js";

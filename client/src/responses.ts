@@ -1,7 +1,7 @@
 import { MantleVendError } from "./errors.js";
 import { isNonEmptyString, isRecord, isTimestamp } from "./guards.js";
 import { inferReasoning } from "./rules.js";
-import type { Catalog, CatalogModel, ModelApi, RegionInfo, RegionsResponse, TokenResponse } from "./types.js";
+import type { Catalog, CatalogModel, ModelApi, RegionInfo, RegionsResponse, TokenResponse, WhoamiResponse } from "./types.js";
 
 function invalid(what: string): MantleVendError {
   return new MantleVendError({ status: 200, code: "invalid_response", message: `the service's ${what} answer has an unexpected shape` });
@@ -36,6 +36,30 @@ export function parseRegionsResponse(value: unknown): RegionsResponse {
   const defaultRegion = value["defaultRegion"] ?? null;
   if (defaultRegion !== null && !isNonEmptyString(defaultRegion)) throw invalid("regions");
   return { ...value, defaultRegion, regions };
+}
+
+/** Checks `GET /v1/whoami`'s answer; unknown extra fields are kept. */
+export function parseWhoami(value: unknown): WhoamiResponse {
+  if (!isRecord(value) || !isRecord(value["grant"])) throw invalid("whoami");
+  const { principal, kind, name, mintsToday } = value;
+  const grant = value["grant"];
+  const { regions, maxTtlSeconds, rateLimit } = grant;
+  if (
+    !isNonEmptyString(principal) ||
+    (kind !== "key" && kind !== "identity") ||
+    typeof name !== "string" ||
+    !(mintsToday === null || (typeof mintsToday === "number" && Number.isInteger(mintsToday) && mintsToday >= 0)) ||
+    !Array.isArray(regions) ||
+    !regions.every(isNonEmptyString) ||
+    typeof maxTtlSeconds !== "number" ||
+    !isRecord(rateLimit) ||
+    typeof rateLimit["perSecond"] !== "number" ||
+    typeof rateLimit["burst"] !== "number"
+  ) {
+    throw invalid("whoami");
+  }
+  const limit = { ...rateLimit, perSecond: rateLimit["perSecond"], burst: rateLimit["burst"] };
+  return { ...value, principal, kind, name, mintsToday, grant: { ...grant, regions, maxTtlSeconds, rateLimit: limit } };
 }
 
 /**

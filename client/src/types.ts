@@ -23,6 +23,30 @@ export interface RegionsResponse {
   regions: RegionInfo[];
 }
 
+/** What a principal may do, as the server applies it (docs/grants.md); fields the client does not know are kept. */
+export interface Grant {
+  /** The allowlisted regions it may use. */
+  regions: string[];
+  /** The TTL ceiling in force. */
+  maxTtlSeconds: number;
+  /** The rate limit in force, per container. */
+  rateLimit: { perSecond: number; burst: number };
+  [extra: string]: unknown;
+}
+
+/** The server's answer to `GET /v1/whoami`: who the credential is and its grant. */
+export interface WhoamiResponse {
+  /** `key:<keyId>` or `identity:<policy>:<subject>`. */
+  principal: string;
+  kind: "key" | "identity";
+  /** The key's or the identity policy's name. */
+  name: string;
+  grant: Grant;
+  /** Tokens minted today (UTC) across the fleet; null when the deployment keeps no count. */
+  mintsToday: number | null;
+  [extra: string]: unknown;
+}
+
 /** The API families Mantle serves (docs/http-api.md, "Model fields"). */
 export type ModelApi = "chat-completions" | "responses" | "messages";
 
