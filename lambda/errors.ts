@@ -52,14 +52,34 @@ export class ForbiddenError extends ServiceError {
   }
 }
 
+/**
+ * Response headers a refusal carries besides its own: the fleet limits' RateLimit-Policy and
+ * RateLimit fields (draft-ietf-httpapi-ratelimit-headers), decided where the limit is.
+ */
+export type LimitHeaders = Readonly<Record<string, string>>;
+
 /** The principal asked more often than its grant allows; it may ask again after `retryAfterSeconds`. */
 export class RateLimitedError extends ServiceError {
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
+    readonly headers: LimitHeaders = {},
   ) {
     super(message);
     this.name = "RateLimitedError";
+  }
+}
+
+/** The principal minted its day's quota of tokens; the quota resets at `resetsAt` (the next UTC midnight). */
+export class QuotaExceededError extends ServiceError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    readonly resetsAt: Date,
+    readonly headers: LimitHeaders = {},
+  ) {
+    super(message);
+    this.name = "QuotaExceededError";
   }
 }
 
