@@ -419,6 +419,9 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 function reply(res: ServerResponse, status: number, body: JsonObject): void {
   if (res.destroyed || res.writableEnded) return;
+  // No Date header: clients here run on fake time, and the SDK would "correct" a skew against the
+  // real clock by retrying errors (ConditionalCheckFailedException included) after a pause.
+  res.sendDate = false;
   const payload = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/x-amz-json-1.0", "content-length": Buffer.byteLength(payload), "x-amzn-requestid": randomUUID() });
   res.end(payload);
