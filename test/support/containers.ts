@@ -47,8 +47,9 @@ export class Container {
     });
   }
 
-  static async start(bundle: string, env: Record<string, string>, nowMs: number): Promise<Container> {
-    const child = fork(RUNNER, [bundle, String(nowMs)], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe", "ipc"], execArgv: [] });
+  /** `fakeTimers`: setTimeout runs on the container's clock too (for the SDK's timeouts; no fetch then). */
+  static async start(bundle: string, env: Record<string, string>, nowMs: number, fakeTimers = false): Promise<Container> {
+    const child = fork(RUNNER, [bundle, String(nowMs), fakeTimers ? "timers" : "date"], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe", "ipc"], execArgv: [] });
     let err = "";
     child.stderr?.on("data", (chunk: Buffer) => (err += chunk.toString()));
     await new Promise<void>((resolve, reject) => {

@@ -24,6 +24,7 @@ let emulatorNow = START;
 const fixture = useFixture({ ssm: true, emulator: { now: () => emulatorNow } });
 let dynamo: DynamoDbFake;
 let apiBundle: string;
+let refreshBundle: string;
 let env: Record<string, string>;
 const containers: Container[] = [];
 /** Every container's output, kept when it stops, for the metrics' tests. */
@@ -31,7 +32,7 @@ const outputs: string[] = [];
 const keys: Record<"limited" | "quota" | "plain" | "open" | "closed", string> = { limited: "", quota: "", plain: "", open: "", closed: "" };
 
 beforeAll(async () => {
-  ({ apiBundle } = await synthesizeBundle());
+  ({ apiBundle, refreshBundle } = await synthesizeBundle());
   dynamo = await DynamoDbFake.start();
   dynamo.createTable(TABLE);
   const admin = new KeyAdmin(ssmStore(fixture.ssm), DEFAULT_PARAMETER_PREFIX);
@@ -60,8 +61,8 @@ beforeEach(() => {
   dynamo.resetCalls();
 });
 
-async function fleet(count: number, extra: Record<string, string> = {}, now = START): Promise<Container[]> {
-  const started = await Promise.all(Array.from({ length: count }, () => Container.start(apiBundle, { ...env, ...extra }, now)));
+async function fleet(count: number, extra: Record<string, string> = {}, now = START, fakeTimers = false): Promise<Container[]> {
+  const started = await Promise.all(Array.from({ length: count }, () => Container.start(apiBundle, { ...env, ...extra }, now, fakeTimers)));
   containers.push(...started);
   return started;
 }
@@ -187,8 +188,9 @@ describe("when the limits table fails, open admits and counts DependencyErrors, 
   let open: Container;
   let closed: Container;
   beforeAll(async () => {
-    [open] = (await fleet(1)) as [Container];
-    [closed] = (await fleet(1, { MANTLE_VEND_LIMITS_FAILURE: "closed" })) as [Container];
+    // The SDK's timeouts and retry pauses run on the containers' clocks, moved by the test.
+    [open] = (await fleet(1, {}, START, true)) as [Container];
+    [closed] = (await fleet(1, { MANTLE_VEND_LIMITS_FAILURE: "closed" }, START, true)) as [Container];
   });
 
   /** One token request while the fault lasts, the container's time moved on until it answers. */
@@ -229,5 +231,112 @@ describe("when the limits table fails, open admits and counts DependencyErrors, 
     for (const line of [...failures(open), ...failures(closed)]) expect(line["dependency"]).toBe("dynamodb");
     expect(open.stderr()).toMatch(/"message":"limits table unavailable; failing open"/);
     expect(closed.stderr()).toMatch(/"message":"limits table unavailable; failing closed"/);
+  });
+});
+
+/** §14's metrics and the dimension sets each is published with (Powertools adds its constant `service`). */
+const METRICS: Record<string, string[][]> = {
+  TokensMinted: [["service"]],
+  Refused: [["service", "reason"]],
+  ServerErrors: [["service"]],
+  DependencyErrors: [["service", "dependency"]],
+  CatalogAgeSeconds: [["service", "region"], ["service"]],
+  CatalogRefreshFailures: [["service", "region"]],
+  ColdStart: [["service"]],
+};
+const DIMENSION_VALUES: Record<string, readonly string[]> = {
+  reason: ["unauthenticated", "forbidden", "rate_limited", "quota_exceeded", "bad_request", "not_found"],
+  dependency: ["ssm", "sts", "dynamodb", "jwks", "mantle"],
+};
+
+describe("the bundles' EMF lines carry exactly §14's metrics and dimensions, never a principal", () => {
+  let lines: EmfLine[];
+  let refreshLines: EmfLine[];
+
+  beforeAll(async () => {
+    // Many keys, each refused and served a few ways: the combinations must not grow with them.
+    const admin = new KeyAdmin(ssmStore(fixture.ssm), DEFAULT_PARAMETER_PREFIX);
+    const many = await Promise.all(Array.from({ length: 30 }, (_, i) => admin.create({ name: `many-${i}`, regions: ["us-west-2"] })));
+    const [container] = await fleet(1, {}, Date.parse("2026-11-28T10:00:00Z"));
+    if (container === undefined) throw new Error("no container");
+    await at(Date.parse("2026-11-28T10:00:00Z"), [container]);
+    for (const { key } of many) {
+      await mint(container, key);
+      await container.invoke(functionUrlEvent({ method: "POST", path: "/v1/tokens", key, body: '{"region":"eu-west-1"}' }));
+      await container.invoke(functionUrlEvent({ method: "POST", path: "/v1/tokens", key, body: "{bad" }));
+      await container.invoke(functionUrlEvent({ path: "/v1/nope", key }));
+    }
+    // The refresh function, across all 12 regions, two of them failing.
+    fixture.emulator.setFailure("eu-south-1", "http500");
+    fixture.emulator.setFailure("sa-east-1", "http500");
+    const refresh = await Container.start(refreshBundle, env, Date.parse("2026-11-28T10:00:00Z"));
+    try {
+      // The refresh answers a summary, not a function-URL result: only its output matters here.
+      await refresh.invoke(functionUrlEvent());
+    } finally {
+      fixture.emulator.setFailure("eu-south-1", null);
+      fixture.emulator.setFailure("sa-east-1", null);
+      refreshLines = emfLines(refresh.stdout());
+      await refresh.stop();
+    }
+    lines = [...outputs, ...containers.map((each) => each.stdout())].flatMap(emfLines);
+  });
+
+  it("publishes only §14's metrics, in namespace MantleVend, each with its own dimension sets", () => {
+    expect(lines.length).toBeGreaterThan(100);
+    for (const line of [...lines, ...refreshLines]) {
+      for (const directive of line._aws.CloudWatchMetrics) {
+        expect(directive.Namespace).toBe("MantleVend");
+        for (const metric of directive.Metrics) {
+          expect(Object.keys(METRICS)).toContain(metric.Name);
+          expect(directive.Dimensions).toEqual(METRICS[metric.Name]);
+        }
+      }
+      expect(line["service"]).toBe("mantle-vend");
+      if ("reason" in line) expect(DIMENSION_VALUES.reason).toContain(line["reason"]);
+      if ("dependency" in line) expect(DIMENSION_VALUES.dependency).toContain(line["dependency"]);
+    }
+    const names = new Set(lines.flatMap((line) => line._aws.CloudWatchMetrics.flatMap((directive) => directive.Metrics.map((metric) => metric.Name))));
+    expect([...names].sort()).toEqual(["ColdStart", "DependencyErrors", "Refused", "ServerErrors", "TokensMinted"]);
+  });
+
+  it("keeps principals, key ids and policies in metadata, never in a dimension", () => {
+    const refused = lines.filter((line) => "Refused" in line && line["principal"] !== undefined);
+    expect(refused.length).toBeGreaterThan(30);
+    for (const line of lines) {
+      const dimensions = line._aws.CloudWatchMetrics.flatMap((directive) => directive.Dimensions.flat());
+      expect(dimensions).not.toContain("principal");
+      expect(dimensions).not.toContain("keyId");
+      expect(dimensions).not.toContain("policy");
+      for (const dimension of dimensions) expect(String(line[dimension])).not.toMatch(/^key:|^identity:|^[0-9a-f]{16}$/);
+    }
+    expect(refused[0]?.["principal"]).toMatch(/^key:[0-9a-f]{16}$/);
+    expect(refused[0]?.["keyId"]).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it("the refresh function publishes each region's catalog age and failures", () => {
+    const ages = refreshLines.filter((line) => "CatalogAgeSeconds" in line);
+    const failures = refreshLines.filter((line) => "CatalogRefreshFailures" in line);
+    expect(failures.map((line) => line["region"]).sort()).toHaveLength(12);
+    expect(failures.filter((line) => line["CatalogRefreshFailures"] === 1).map((line) => line["region"]).sort()).toEqual(["eu-south-1", "sa-east-1"]);
+    // The failing regions were never stored, so their age is unknown: the ten others report theirs.
+    expect(ages.map((line) => line["region"]).sort()).toHaveLength(10);
+    for (const line of ages) expect(line["CatalogAgeSeconds"]).toBe(0);
+    expect(refreshLines.some((line) => "ColdStart" in line)).toBe(true);
+  });
+
+  it("makes at most 40 metric and dimension combinations for 12 regions, whatever the number of keys", () => {
+    const combinations = new Set<string>();
+    for (const line of [...lines, ...refreshLines]) {
+      for (const directive of line._aws.CloudWatchMetrics) {
+        for (const metric of directive.Metrics) {
+          for (const set of directive.Dimensions) combinations.add(JSON.stringify([metric.Name, ...set.map((name) => `${name}=${String(line[name])}`)]));
+        }
+      }
+    }
+    // Everything that could ever be published: every reason and dependency, every region's age and failures.
+    const possible = 1 + DIMENSION_VALUES.reason.length + 1 + DIMENSION_VALUES.dependency.length + (12 + 1) + 12 + 1;
+    expect(combinations.size).toBeLessThanOrEqual(possible);
+    expect(possible).toBeLessThanOrEqual(40);
   });
 });
