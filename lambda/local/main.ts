@@ -8,6 +8,7 @@ import { loadConfig } from "../config.js";
 import { defaultCredentialSource, staticCredentialSource, type CredentialSource } from "../tokens/index.js";
 import { createLogger } from "../logger.js";
 import { createService } from "../service.js";
+import { FileCounters } from "../limits/index.js";
 import { FileParameterStore } from "../store/index.js";
 import { emulatorPortFile, readEmulatorPort, saveEmulatorPort } from "./emulator-port.js";
 import { createLocalServer } from "./server.js";
@@ -81,6 +82,8 @@ const { api } = createService({
   credentials,
   log: createLogger(),
   version: pkg.version,
+  // The fleet's counters in the data dir: limits, quotas and `usage --local` work offline.
+  counters: new FileCounters(dataDir),
   // The file store is cheap to read: check it on every request so admin changes show at once.
   configPolling: { pollIntervalMs: 0, blockingPoll: true },
 });

@@ -244,7 +244,7 @@ const METRICS: Record<string, string[][]> = {
   CatalogRefreshFailures: [["service", "region"]],
   ColdStart: [["service"]],
 };
-const DIMENSION_VALUES: Record<string, readonly string[]> = {
+const DIMENSION_VALUES: { reason: readonly string[]; dependency: readonly string[] } = {
   reason: ["unauthenticated", "forbidden", "rate_limited", "quota_exceeded", "bad_request", "not_found"],
   dependency: ["ssm", "sts", "dynamodb", "jwks", "mantle"],
 };
