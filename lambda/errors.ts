@@ -84,7 +84,8 @@ export class QuotaExceededError extends ServiceError {
 }
 
 /** The services the service depends on, as metrics and logs name them. */
-export type Dependency = "ssm" | "sts" | "dynamodb" | "jwks" | "mantle";
+export const DEPENDENCIES = ["ssm", "sts", "dynamodb", "jwks", "mantle"] as const;
+export type Dependency = (typeof DEPENDENCIES)[number];
 
 /** A dependency (credentials, parameter store, STS, Mantle) could not be reached or answered badly. */
 export class DependencyUnavailableError extends ServiceError {

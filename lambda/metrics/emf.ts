@@ -1,8 +1,6 @@
 import { MetricUnit, Metrics } from "@aws-lambda-powertools/metrics";
 import type { Dependency } from "../errors.js";
-import type { RequestOutcome, ServiceMetrics } from "./metrics.js";
-
-export const METRICS_NAMESPACE = "MantleVend";
+import { METRICS_NAMESPACE, type RequestOutcome, type ServiceMetrics } from "./metrics.js";
 
 /**
  * Powertools Metrics in CloudWatch's embedded metric format: each count is its own EMF line, written

@@ -1,7 +1,11 @@
 import type { Dependency } from "../errors.js";
 
+/** The namespace of the service's CloudWatch metrics. */
+export const METRICS_NAMESPACE = "MantleVend";
+
 /** Why a request was refused, as the `Refused` metric's `reason` dimension names it (SPEC §14). */
-export type RefusalReason = "unauthenticated" | "forbidden" | "rate_limited" | "quota_exceeded" | "bad_request" | "not_found";
+export const REFUSAL_REASONS = ["unauthenticated", "forbidden", "rate_limited", "quota_exceeded", "bad_request", "not_found"] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 /** One answered request, as the HTTP layer knows it when it answers. */
 export interface RequestOutcome {
