@@ -23,12 +23,18 @@ function entries(parsed: unknown): Record<string, Entry> {
 const keyOf = (counter: Counter): string => `${counter.pk} ${counter.sk}`;
 
 /**
- * The fleet's counters for `npm start`: `<data-dir>/limits.json`, shared by the local server and
- * `mantle-vend-admin usage --local`, with the table's semantics (a capped increment is atomic across
- * processes; expired counters are dropped on the next write).
+ * The fleet's counters for `npm start`, kept in `<data-dir>/limits.json` so they survive a restart and
+ * `mantle-vend-admin usage --local` can read them. The process counts in memory (loaded from the file
+ * at first use), so a token request costs no file write of its own; the changes are written behind,
+ * one write at a time, each adding this process's changes to what the file holds under its lock. One
+ * local server per data dir counts exactly; two sharing one each enforce caps on their own counts.
  */
 export class FileCounters implements CounterStore, UsageSource {
   private readonly file: JsonFile<Entry>;
+  private state: Promise<Map<string, Entry>> | undefined;
+  /** Changes not yet in the file: per counter, the count to add and the attributes to set. */
+  private pending = new Map<string, Entry>();
+  private flushing: Promise<void> | undefined;
 
   constructor(
     dir: string,
@@ -38,45 +44,78 @@ export class FileCounters implements CounterStore, UsageSource {
     this.file = new JsonFile(dir, "limits.json", entries, options);
   }
 
-  increment(request: CountRequest): Promise<number | undefined> {
-    return this.call("count a request", () =>
-      this.file.update((all) => {
-        const now = this.clock() / 1000;
-        for (const [name, entry] of Object.entries(all)) if (entry.expiresAt < now) delete all[name];
-        const key = keyOf(request.counter);
-        const entry = all[key] ?? { count: 0, expiresAt: request.expiresAtSeconds };
-        if (request.cap !== undefined && entry.count >= request.cap) return undefined;
-        const next: Entry = { ...entry, count: entry.count + 1 };
-        for (const [name, value] of Object.entries(request.attributes ?? {})) {
-          if (name === NAME && typeof value === "string") next.name = value;
-          if (name === QUOTA) {
-            if (typeof value === "number") next.quota = value;
-            else delete next.quota;
-          }
+  async increment(request: CountRequest): Promise<number | undefined> {
+    const state = await this.load();
+    const key = keyOf(request.counter);
+    const entry = state.get(key) ?? { count: 0, expiresAt: request.expiresAtSeconds };
+    if (request.cap !== undefined && entry.count >= request.cap) return undefined;
+    const next = withAttributes({ ...entry, count: entry.count + 1 }, request.attributes);
+    state.set(key, next);
+    this.change(key, 1, next);
+    return next.count;
+  }
+
+  async decrement(counter: Counter): Promise<void> {
+    const state = await this.load();
+    const key = keyOf(counter);
+    const entry = state.get(key);
+    if (entry === undefined) return;
+    entry.count -= 1;
+    this.change(key, -1, entry);
+  }
+
+  /** A day's usage as the file holds it, after this process's own changes are written. */
+  async day(day: string): Promise<UsageRow[]> {
+    await this.settled();
+    const prefix = `day#${day} `;
+    const all = await this.call(`read the usage of ${day}`, () => this.file.read());
+    return Object.entries(all)
+      .filter(([key]) => key.startsWith(prefix))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([key, entry]) => ({ principal: key.slice(prefix.length), name: entry.name ?? "", mints: entry.count, quota: entry.quota ?? null }));
+  }
+
+  /** Resolves once every change made so far is in the file (or its write failed). */
+  async settled(): Promise<void> {
+    while (this.flushing !== undefined) await this.flushing;
+  }
+
+  private load(): Promise<Map<string, Entry>> {
+    this.state ??= this.call("read the counters", async () => new Map(Object.entries(await this.file.read())));
+    // A failed first read is tried again on the next request.
+    this.state.catch(() => (this.state = undefined));
+    return this.state;
+  }
+
+  private change(key: string, delta: number, entry: Entry): void {
+    const before = this.pending.get(key);
+    this.pending.set(key, { ...entry, count: (before?.count ?? 0) + delta });
+    this.flushing ??= this.flush();
+  }
+
+  /** Writes the pending changes, then any that came meanwhile; a failed write keeps them for the next. */
+  private async flush(): Promise<void> {
+    try {
+      while (this.pending.size > 0) {
+        const batch = this.pending;
+        this.pending = new Map();
+        try {
+          await this.file.update((all) => {
+            const now = this.clock() / 1000;
+            for (const [key, entry] of Object.entries(all)) if (entry.expiresAt < now) delete all[key];
+            for (const [key, change] of batch) {
+              const stored = all[key];
+              all[key] = { ...change, count: (stored?.count ?? 0) + change.count };
+            }
+          });
+        } catch {
+          for (const [key, change] of batch) this.change(key, change.count, change);
+          return;
         }
-        all[key] = next;
-        return next.count;
-      }),
-    );
-  }
-
-  decrement(counter: Counter): Promise<void> {
-    return this.call("give back a count", () =>
-      this.file.update((all) => {
-        const entry = all[keyOf(counter)];
-        if (entry !== undefined) entry.count -= 1;
-      }),
-    );
-  }
-
-  day(day: string): Promise<UsageRow[]> {
-    return this.call(`read the usage of ${day}`, async () => {
-      const prefix = `day#${day} `;
-      return Object.entries(await this.file.read())
-        .filter(([key]) => key.startsWith(prefix))
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([key, entry]) => ({ principal: key.slice(prefix.length), name: entry.name ?? "", mints: entry.count, quota: entry.quota ?? null }));
-    });
+      }
+    } finally {
+      this.flushing = undefined;
+    }
   }
 
   private async call<T>(action: string, run: () => Promise<T>): Promise<T> {
@@ -86,4 +125,16 @@ export class FileCounters implements CounterStore, UsageSource {
       throw new LimitsUnavailableError(action, { cause: error });
     }
   }
+}
+
+function withAttributes(entry: Entry, attributes: CountRequest["attributes"] = {}): Entry {
+  const next = { ...entry };
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === NAME && typeof value === "string") next.name = value;
+    if (name === QUOTA) {
+      if (typeof value === "number") next.quota = value;
+      else delete next.quota;
+    }
+  }
+  return next;
 }

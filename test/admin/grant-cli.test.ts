@@ -117,6 +117,7 @@ describe("usage lists each principal's mints of a day and its quota, from the ta
     for (let i = 0; i < 3; i += 1) await counters.increment({ counter: { pk: "day#2026-11-25", sk: "key:aaaa" }, expiresAtSeconds: 4e9, attributes: { name: "alpha", quota: 10 } });
     await counters.increment({ counter: { pk: "day#2026-11-25", sk: "key:bbbb" }, expiresAtSeconds: 4e9, attributes: { name: "beta", quota: null } });
     await counters.increment({ counter: { pk: "day#2026-11-24", sk: "key:cccc" }, expiresAtSeconds: 4e9, attributes: { name: "old", quota: null } });
+    await counters.settled();
     const { stdout } = await cli.run(["usage", "--day", "2026-11-25", ...local(dir)]);
     expect(stdout).toBe("PRINCIPAL  NAME   MINTS  QUOTA\nkey:aaaa   alpha  3      10\nkey:bbbb   beta   1      -\n");
   });
