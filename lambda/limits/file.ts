@@ -22,12 +22,16 @@ function entries(parsed: unknown): Record<string, Entry> {
 
 const keyOf = (counter: Counter): string => `${counter.pk} ${counter.sk}`;
 
+/** At most one write of the file per this many ms: under load the writes would crowd the file I/O every request does. */
+const WRITE_EVERY_MS = 250;
+
 /**
  * The fleet's counters for `npm start`, kept in `<data-dir>/limits.json` so they survive a restart and
  * `mantle-vend-admin usage --local` can read them. The process counts in memory (loaded from the file
  * at first use), so a token request costs no file write of its own; the changes are written behind,
- * one write at a time, each adding this process's changes to what the file holds under its lock. One
- * local server per data dir counts exactly; two sharing one each enforce caps on their own counts.
+ * at most every WRITE_EVERY_MS, each write adding this process's changes to what the file holds under
+ * its lock. One local server per data dir counts exactly; two sharing one each enforce caps on their
+ * own counts.
  */
 export class FileCounters implements CounterStore, UsageSource {
   private readonly file: JsonFile<Entry>;
@@ -35,6 +39,9 @@ export class FileCounters implements CounterStore, UsageSource {
   /** Changes not yet in the file: per counter, the count to add and the attributes to set. */
   private pending = new Map<string, Entry>();
   private flushing: Promise<void> | undefined;
+  private lastWriteAt = Number.NEGATIVE_INFINITY;
+  /** The write of changes that came within WRITE_EVERY_MS of the last one. */
+  private later: NodeJS.Timeout | undefined;
 
   constructor(
     dir: string,
@@ -75,9 +82,14 @@ export class FileCounters implements CounterStore, UsageSource {
       .map(([key, entry]) => ({ principal: key.slice(prefix.length), name: entry.name ?? "", mints: entry.count, quota: entry.quota ?? null }));
   }
 
-  /** Resolves once every change made so far is in the file (or its write failed). */
+  /** Writes every change made so far now, and resolves once it is in the file (or its write failed). */
   async settled(): Promise<void> {
-    while (this.flushing !== undefined) await this.flushing;
+    for (let writes = 0; writes < 100 && (this.flushing !== undefined || this.pending.size > 0); writes += 1) {
+      clearTimeout(this.later);
+      this.later = undefined;
+      this.flushing ??= this.flush();
+      await this.flushing;
+    }
   }
 
   private load(): Promise<Map<string, Entry>> {
@@ -90,31 +102,45 @@ export class FileCounters implements CounterStore, UsageSource {
   private change(key: string, delta: number, entry: Entry): void {
     const before = this.pending.get(key);
     this.pending.set(key, { ...entry, count: (before?.count ?? 0) + delta });
-    this.flushing ??= this.flush();
+    this.schedule();
   }
 
-  /** Writes the pending changes, then any that came meanwhile; a failed write keeps them for the next. */
+  /** Starts a write now, or once WRITE_EVERY_MS has passed since the last one began. */
+  private schedule(): void {
+    if (this.flushing !== undefined || this.later !== undefined || this.pending.size === 0) return;
+    const wait = this.lastWriteAt + WRITE_EVERY_MS - performance.now();
+    if (wait <= 0) {
+      this.flushing = this.flush();
+      return;
+    }
+    this.later = setTimeout(() => {
+      this.later = undefined;
+      this.schedule();
+    }, wait);
+  }
+
+  /** Writes the pending changes; a failed write keeps them for the next. */
   private async flush(): Promise<void> {
+    this.lastWriteAt = performance.now();
+    const batch = this.pending;
+    this.pending = new Map();
     try {
-      while (this.pending.size > 0) {
-        const batch = this.pending;
-        this.pending = new Map();
-        try {
-          await this.file.update((all) => {
-            const now = this.clock() / 1000;
-            for (const [key, entry] of Object.entries(all)) if (entry.expiresAt < now) delete all[key];
-            for (const [key, change] of batch) {
-              const stored = all[key];
-              all[key] = { ...change, count: (stored?.count ?? 0) + change.count };
-            }
-          });
-        } catch {
-          for (const [key, change] of batch) this.change(key, change.count, change);
-          return;
+      await this.file.update((all) => {
+        const now = this.clock() / 1000;
+        for (const [key, entry] of Object.entries(all)) if (entry.expiresAt < now) delete all[key];
+        for (const [key, change] of batch) {
+          const stored = all[key];
+          all[key] = { ...change, count: (stored?.count ?? 0) + change.count };
         }
+      });
+    } catch {
+      for (const [key, change] of batch) {
+        const newer = this.pending.get(key);
+        this.pending.set(key, { ...(newer ?? change), count: change.count + (newer?.count ?? 0) });
       }
     } finally {
       this.flushing = undefined;
+      this.schedule();
     }
   }
 

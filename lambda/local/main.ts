@@ -76,6 +76,7 @@ const config = loadConfig({
   ...(emulator === undefined ? {} : { MANTLE_VEND_MANTLE_ENDPOINT: emulator.endpointTemplate }),
 });
 const store = new FileParameterStore(dataDir);
+const counters = new FileCounters(dataDir);
 const { api } = createService({
   config,
   store,
@@ -83,7 +84,7 @@ const { api } = createService({
   log: createLogger(),
   version: pkg.version,
   // The fleet's counters in the data dir: limits, quotas and `usage --local` work offline.
-  counters: new FileCounters(dataDir),
+  counters,
   // The file store is cheap to read: check it on every request so admin changes show at once.
   configPolling: { pollIntervalMs: 0, blockingPoll: true },
 });
@@ -124,6 +125,8 @@ const stop = (): void => {
   server.close();
   server.closeAllConnections();
   void emulator?.close();
+  // The last counts are written before the process ends.
+  void counters.settled();
 };
 process.once("SIGINT", stop);
 process.once("SIGTERM", stop);
