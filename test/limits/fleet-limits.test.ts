@@ -83,6 +83,21 @@ describe("a daily quota counts exactly the tokens issued", () => {
   });
 });
 
+describe("a window this container was refused in is refused again without a call, until it ends", () => {
+  it("counts the fleet window (cap 1 a second for 0.5/s, burst 10) once, then answers 429 from memory", async () => {
+    const { key } = await service.createKey({ rateLimit: { perSecond: 0.5, burst: 10 } });
+    expect((await mint(key)).statusCode).toBe(200);
+    const refused = await mint(key);
+    expect(refused.statusCode).toBe(429);
+    expect(JSON.parse(refused.body).error.code).toBe("rate_limited");
+    const calls = counters.calls;
+    expect((await mint(key)).statusCode).toBe(429);
+    expect(counters.calls).toBe(calls);
+    clock.advance(1000);
+    expect((await mint(key)).statusCode).toBe(200);
+  });
+});
+
 describe("/v1/whoami tells the principal its grant and the day's mints", () => {
   it("shows models, quota and mintsToday as counted", async () => {
     const { key, keyId } = await service.createKey({ name: "team", models: ["openai.*"], mintsPerDay: 5 });
