@@ -9,6 +9,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Faults, Holds, readBody, type FaultSpec as WireFaultSpec } from "./wire.js";
 
 // ---------------------------------------------------------------- types
 
@@ -18,13 +19,7 @@ export type Item = Record<string, AttributeValue>;
 
 export type FaultKind = "throttle" | "5xx" | "down" | "hang" | "pass";
 
-export interface FaultSpec {
-  /** Only requests for this action ("UpdateItem"); every action when omitted. */
-  action?: string;
-  kind: FaultKind;
-  /** How many matching requests to hit; until clearFaults() when omitted. */
-  times?: number;
-}
+export type FaultSpec = WireFaultSpec<FaultKind>;
 
 /** One request as received; status 0 = not answered (held, or "down"). */
 export interface Call {
@@ -408,15 +403,6 @@ const ACTIONS: Readonly<Record<string, (input: JsonObject, table: Table) => Json
 
 // ---------------------------------------------------------------- HTTP plumbing
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
 function reply(res: ServerResponse, status: number, body: JsonObject): void {
   if (res.destroyed || res.writableEnded) return;
   // No Date header: clients here run on fake time, and the SDK would "correct" a skew against the
@@ -433,9 +419,8 @@ export class DynamoDbFake {
   readonly url: string;
   private readonly tables = new Map<string, Table>();
   private readonly log: Call[] = [];
-  private faults: Array<{ action?: string; kind: FaultKind; remaining: number }> = [];
-  private readonly releases = new Set<() => void>();
-  private readonly holdListeners = new Set<(invocationId: string) => void>();
+  private readonly faults = new Faults<FaultKind>();
+  private readonly holds = new Holds();
 
   private constructor(private readonly server: Server) {
     this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -485,27 +470,26 @@ export class DynamoDbFake {
   }
 
   inject(spec: FaultSpec): void {
-    this.faults.push({ action: spec.action, kind: spec.kind, remaining: spec.times ?? Number.POSITIVE_INFINITY });
+    this.faults.inject(spec);
   }
 
   clearFaults(): void {
-    this.faults = [];
+    this.faults.clear();
   }
 
   /** How many requests a "hang" fault holds now. */
   get held(): number {
-    return this.releases.size;
+    return this.holds.size;
   }
 
   /** Lets every held request answer normally. */
   release(): void {
-    for (const release of [...this.releases]) release();
+    this.holds.release();
   }
 
   /** Told of each request a "hang" fault holds, with the SDK's invocation id. */
   onHold(listener: (invocationId: string) => void): () => void {
-    this.holdListeners.add(listener);
-    return () => this.holdListeners.delete(listener);
+    return this.holds.onHold(listener);
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -528,17 +512,16 @@ export class DynamoDbFake {
     };
     const fail = (error: DynamoError): void => answer(error.status, { __type: `com.amazonaws.dynamodb.v20120810#${error.code}`, message: error.message });
 
-    const fault = this.faults.find((f) => f.remaining > 0 && (f.action === undefined || f.action === action));
-    if (fault !== undefined) fault.remaining -= 1;
-    if (fault?.kind === "down") {
+    const fault = this.faults.take(action);
+    if (fault === "down") {
       req.socket.destroy();
       return;
     }
-    if (fault?.kind === "throttle") {
+    if (fault === "throttle") {
       return fail(new DynamoError(400, "ProvisionedThroughputExceededException", "The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API."));
     }
-    if (fault?.kind === "5xx") return fail(new DynamoError(500, "InternalServerError", "Internal server error"));
-    if (fault?.kind === "hang") await this.hold(req, res);
+    if (fault === "5xx") return fail(new DynamoError(500, "InternalServerError", "Internal server error"));
+    if (fault === "hang") await this.holds.hold(req, res);
 
     if (req.headers.authorization === undefined) return fail(new DynamoError(400, "MissingAuthenticationTokenException", "Request is missing Authentication Token"));
     const handler = ACTIONS[action];
@@ -552,21 +535,5 @@ export class DynamoDbFake {
       if (error instanceof DynamoError) return fail(error);
       fail(new DynamoError(500, "InternalServerError", error instanceof Error ? error.message : String(error)));
     }
-  }
-
-  private hold(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (res.destroyed) return Promise.resolve();
-    const held = new Promise<void>((resolve) => {
-      const release = (): void => {
-        this.releases.delete(release);
-        res.off("close", release);
-        resolve();
-      };
-      this.releases.add(release);
-      res.once("close", release);
-    });
-    const invocationId = req.headers["amz-sdk-invocation-id"];
-    for (const listener of this.holdListeners) listener(typeof invocationId === "string" ? invocationId : "");
-    return held;
   }
 }
