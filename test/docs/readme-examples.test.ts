@@ -76,7 +76,7 @@ const EXAMPLES: Record<string, Example> = {
       /^usage: mantle-vend-admin keys/m,
       /"defaultRegion":"us-west-2"/,
       /"models":\["openai\.\*"\],"mintsPerDay":100\},"mintsToday":0/,
-      /^PRINCIPAL\s+NAME\s+MINTS\s+QUOTA$/m,
+      /PRINCIPAL\s+NAME\s+MINTS\s+QUOTA$/m,
       /^[0-9a-f]{16}\s+laptop\s+us-west-2\s/m,
       /^status\s+active$/m,
       /^mvk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/m,
