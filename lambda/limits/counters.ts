@@ -4,6 +4,9 @@ export interface Counter {
   sk: string;
 }
 
+/** The abort signal of an admission's deadline, made on first use. */
+export type Deadline = () => AbortSignal;
+
 /** A counter that also says who it is for, so `usage` can show it. */
 export interface CountRequest {
   counter: Counter;
@@ -20,10 +23,14 @@ export interface CountRequest {
  * `npm start`'s data dir. Failures leave as LimitsUnavailableError (dependency "dynamodb").
  */
 export interface CounterStore {
-  /** Adds one unless the count has reached the cap; the new count, or undefined when refused. `signal` ends a call still running at the deadline. */
-  increment(request: CountRequest, signal?: AbortSignal): Promise<number | undefined>;
+  /**
+   * Adds one unless the count has reached the cap; the new count, or undefined when refused.
+   * `deadline()` gives the signal that ends a call still running at the admission's deadline; a store
+   * that makes no network call never asks for it (and so starts no timer).
+   */
+  increment(request: CountRequest, deadline?: Deadline): Promise<number | undefined>;
   /** Takes one back: a request that was counted but issued no token. */
-  decrement(counter: Counter, signal?: AbortSignal): Promise<void>;
+  decrement(counter: Counter, deadline?: Deadline): Promise<void>;
 }
 
 /** One principal's mints on one UTC day, as `mantle-vend-admin usage` lists them. */

@@ -1,5 +1,5 @@
 import { QueryCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { COUNT, EXPIRES_AT, NAME, QUOTA, type Counter, type CounterStore, type CountRequest, type UsageRow, type UsageSource } from "./counters.js";
+import { COUNT, EXPIRES_AT, NAME, QUOTA, type Counter, type CounterStore, type CountRequest, type Deadline, type UsageRow, type UsageSource } from "./counters.js";
 import { LimitsUnavailableError } from "./errors.js";
 
 const isConditionFailure = (error: unknown): boolean => error instanceof Error && error.name === "ConditionalCheckFailedException";
@@ -17,7 +17,7 @@ export class DynamoDbCounters implements CounterStore, UsageSource {
     private readonly table: string,
   ) {}
 
-  async increment(request: CountRequest, signal?: AbortSignal): Promise<number | undefined> {
+  async increment(request: CountRequest, deadline?: Deadline): Promise<number | undefined> {
     const names: Record<string, string> = { "#count": COUNT, "#expiresAt": EXPIRES_AT };
     const values: Record<string, AttributeValue> = { ":one": { N: "1" }, ":expiresAt": { N: String(request.expiresAtSeconds) } };
     const set = ["#expiresAt = if_not_exists(#expiresAt, :expiresAt)"];
@@ -49,7 +49,7 @@ export class DynamoDbCounters implements CounterStore, UsageSource {
           ExpressionAttributeValues: values,
           ReturnValues: "UPDATED_NEW",
         }),
-        { abortSignal: signal },
+        { abortSignal: deadline?.() },
       );
       const count = Number(out.Attributes?.[COUNT]?.N);
       if (!Number.isSafeInteger(count)) throw new Error("UpdateItem returned no count");
@@ -60,7 +60,7 @@ export class DynamoDbCounters implements CounterStore, UsageSource {
     }
   }
 
-  async decrement(counter: Counter, signal?: AbortSignal): Promise<void> {
+  async decrement(counter: Counter, deadline?: Deadline): Promise<void> {
     try {
       const client = await this.client();
       await client.send(
@@ -72,7 +72,7 @@ export class DynamoDbCounters implements CounterStore, UsageSource {
           ExpressionAttributeNames: { "#count": COUNT },
           ExpressionAttributeValues: { ":minusOne": { N: "-1" } },
         }),
-        { abortSignal: signal },
+        { abortSignal: deadline?.() },
       );
     } catch (error) {
       if (isConditionFailure(error)) return;

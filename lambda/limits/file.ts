@@ -48,7 +48,7 @@ export class FileCounters implements CounterStore, UsageSource {
     private readonly clock: () => number = Date.now,
     options: JsonFileOptions = {},
   ) {
-    this.file = new JsonFile(dir, "limits.json", entries, options);
+    this.file = new JsonFile(dir, "limits.json", entries, { durable: false, ...options });
   }
 
   async increment(request: CountRequest): Promise<number | undefined> {

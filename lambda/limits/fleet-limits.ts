@@ -2,7 +2,7 @@ import { DependencyUnavailableError, QuotaExceededError, RateLimitedError, type 
 import type { Principal, RateLimit } from "../grants/index.js";
 import { describeError, type Log } from "../logger.js";
 import type { Clock } from "../clock.js";
-import { dayCounter, NAME, QUOTA, rateCounter, USAGE_RETENTION_SECONDS, type CounterStore } from "./counters.js";
+import { dayCounter, NAME, QUOTA, rateCounter, USAGE_RETENTION_SECONDS, type CounterStore, type Deadline } from "./counters.js";
 import { rateLimitHeaders, type LimitState } from "./headers.js";
 import { nextUtcMidnight, rateWindow, secondsUntil, utcDay, windowStart } from "./window.js";
 
@@ -97,11 +97,11 @@ export class FleetLimits {
     if (this.spentWindow.get(principal.id) === String(start)) throw rateRefusal();
     if (quota !== undefined && this.spentDay.get(principal.id) === dayKey) throw quotaRefusal();
 
-    const signal = this.timeoutSignal(this.options.budgetMs);
+    const deadline = this.deadline();
     let rate: number | undefined;
     let mints: number | undefined;
     try {
-      rate = await this.store.increment({ counter: rateCounter(principal.id, start), cap: window.cap, expiresAtSeconds: start + window.widthSeconds + 60 }, signal);
+      rate = await this.store.increment({ counter: rateCounter(principal.id, start), cap: window.cap, expiresAtSeconds: start + window.widthSeconds + 60 }, deadline);
       if (rate === undefined) {
         this.spentWindow.set(principal.id, String(start));
         throw rateRefusal();
@@ -114,7 +114,7 @@ export class FleetLimits {
           expiresAtSeconds: Math.floor(midnight / 1000) + USAGE_RETENTION_SECONDS,
           attributes: { [NAME]: principal.name, [QUOTA]: quota ?? null },
         },
-        signal,
+        deadline,
       );
       if (mints === undefined) {
         this.spentDay.set(principal.id, dayKey);
@@ -138,7 +138,7 @@ export class FleetLimits {
 
   private async release(principalId: string, day: string): Promise<void> {
     try {
-      await this.store.decrement(dayCounter(principalId, day), this.timeoutSignal(this.options.budgetMs));
+      await this.store.decrement(dayCounter(principalId, day), this.deadline());
       const seen = this.seen.get(principalId);
       if (seen?.day === day) seen.count = Math.max(0, seen.count - 1);
     } catch (error) {
@@ -147,6 +147,13 @@ export class FleetLimits {
       this.options.onDependencyError(error);
       this.log.warn("limits: could not give back a count", { ...describeError(error), principal: principalId });
     }
+  }
+
+  /** The signal of a budget starting now, made (and its timer started) only if a store asks for it. */
+  private deadline(): Deadline {
+    let signal: AbortSignal | undefined;
+    const startedAt = this.clock();
+    return () => (signal ??= this.timeoutSignal(Math.max(0, this.options.budgetMs - (this.clock() - startedAt))));
   }
 
   private failed(error: DependencyUnavailableError): void {

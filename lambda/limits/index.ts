@@ -1,5 +1,5 @@
 /** Fleet-wide rate limits, daily quotas and usage (SPEC §14): counted in DynamoDB, or in a file for npm start. */
-export { type Counter, type CounterStore, type CountRequest, type UsageRow, type UsageSource } from "./counters.js";
+export { type Counter, type CounterStore, type CountRequest, type Deadline, type UsageRow, type UsageSource } from "./counters.js";
 export { DynamoDbCounters } from "./dynamodb.js";
 export { LimitsUnavailableError } from "./errors.js";
 export { FileCounters } from "./file.js";
