@@ -27,7 +27,7 @@ export interface Grant {
 }
 
 /** More patterns than this is a list of models better written as prefixes. */
-export const MAX_MODEL_PATTERNS = 50;
+const MAX_MODEL_PATTERNS = 50;
 /** A quota this large is a typo, not a plan (about 11,500 tokens a second all day). */
 export const MAX_MINTS_PER_DAY = 1_000_000_000;
 
@@ -73,7 +73,7 @@ export function isRateLimit(value: unknown): value is RateLimit {
   return typeof perSecond === "number" && perSecond > 0 && Number.isFinite(perSecond) && typeof burst === "number" && Number.isInteger(burst) && burst >= 1;
 }
 
-export function isMintsPerDay(value: unknown): value is number {
+function isMintsPerDay(value: unknown): value is number {
   return typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= MAX_MINTS_PER_DAY;
 }
 
@@ -93,6 +93,6 @@ export function modelsProblem(models: readonly string[]): string | undefined {
 }
 
 /** What is wrong with a whole grant beyond its field types, or undefined. */
-export function grantProblem(grant: Grant): string | undefined {
+function grantProblem(grant: Grant): string | undefined {
   return grant.models === undefined ? undefined : modelsProblem(grant.models);
 }
