@@ -22,7 +22,7 @@ export interface Fixture {
   close(): Promise<void>;
 }
 
-export const LIMITS_TABLE = "mantle-vend-limits";
+const LIMITS_TABLE = "mantle-vend-limits";
 
 export async function startFixture(): Promise<Fixture> {
   const ssm = await SsmFake.start();

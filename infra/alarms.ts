@@ -12,7 +12,7 @@ export const API_5XX_PERCENT_THRESHOLD = 5;
 const API_MIN_REQUESTS = 10;
 const PERIOD = Duration.minutes(5);
 /** Dependency failures in a five-minute period that make an outage, not a blip a retry absorbed. */
-export const DEPENDENCY_ERRORS_THRESHOLD = 5;
+const DEPENDENCY_ERRORS_THRESHOLD = 5;
 
 /**
  * The alarms an operator needs: the scheduled refresh failing (its invocation fails only

@@ -1,10 +1,9 @@
 import { Duration } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import { DEPENDENCIES } from "../lambda/errors.js";
-import { METRICS_NAMESPACE } from "../lambda/metrics/metrics.js";
+import { METRICS_NAMESPACE, REFUSAL_REASONS } from "../lambda/metrics/index.js";
 
-export { DEPENDENCIES };
-export { REFUSAL_REASONS } from "../lambda/metrics/metrics.js";
+export { DEPENDENCIES, REFUSAL_REASONS };
 
 /** Powertools' constant `service` dimension, on every metric the functions publish. */
 const SERVICE = { service: "mantle-vend" };

@@ -1,7 +1,7 @@
 import { readApiKeyFile } from "./api-key-file.js";
 import { MantleVendError } from "./errors.js";
 import { tokenTimes, type TokenTimes } from "./refresh-window.js";
-import { parseCatalog, parseRegionsResponse, parseTokenResponse } from "./responses.js";
+import { parseCatalog, parseRegionsResponse, parseTokenResponse, parseWhoamiResponse } from "./responses.js";
 import { defaultSleep, type RetryPolicy } from "./retry.js";
 import { SingleFlight } from "./single-flight.js";
 import { Transport } from "./transport.js";
@@ -11,6 +11,7 @@ import type {
   GetTokenOptions,
   MantleVendClientOptions,
   RegionsResponse,
+  WhoamiResponse,
   StoredToken,
   TokenResponse,
   TokenStore,
@@ -135,6 +136,12 @@ export class MantleVendClient {
   async regions(): Promise<RegionsResponse> {
     const answer = await this.transport.request({ method: "GET", path: "/v1/regions" });
     return parseRegionsResponse(answer.json);
+  }
+
+  /** Who the credential is and its grant as it applies (`GET /v1/whoami`): regions, TTL, rate limit, models, quota. */
+  async whoami(): Promise<WhoamiResponse> {
+    const answer = await this.transport.request({ method: "GET", path: "/v1/whoami" });
+    return parseWhoamiResponse(answer.json);
   }
 
   /**

@@ -14,6 +14,7 @@ export type {
   ModelApi,
   RegionInfo,
   RegionsResponse,
+  WhoamiResponse,
   StoredToken,
   TokenResponse,
   TokenStore,

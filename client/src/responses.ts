@@ -1,7 +1,7 @@
 import { MantleVendError } from "./errors.js";
 import { isNonEmptyString, isRecord, isTimestamp } from "./guards.js";
 import { inferReasoning } from "./rules.js";
-import type { Catalog, CatalogModel, ModelApi, RegionInfo, RegionsResponse, TokenResponse } from "./types.js";
+import type { Catalog, CatalogModel, ModelApi, RegionInfo, RegionsResponse, TokenResponse, WhoamiResponse } from "./types.js";
 
 function invalid(what: string): MantleVendError {
   return new MantleVendError({ status: 200, code: "invalid_response", message: `the service's ${what} answer has an unexpected shape` });
@@ -98,5 +98,44 @@ function callFields(model: Record<string, unknown>, catalogBaseUrl: string): Pic
     contextWindow: limit(contextWindow),
     maxOutputTokens: limit(maxOutputTokens),
     input: isStringList(input) ? input : ["text"],
+  };
+}
+
+/** Checks `GET /v1/whoami`'s answer; unknown extra fields are kept. */
+export function parseWhoamiResponse(value: unknown): WhoamiResponse {
+  if (!isRecord(value) || !isRecord(value["grant"])) throw invalid("whoami");
+  const { principal, kind, name, mintsToday } = value;
+  const grant = value["grant"];
+  const { regions, maxTtlSeconds, rateLimit, models, mintsPerDay } = grant;
+  const stringList = (list: unknown): list is string[] => Array.isArray(list) && list.every((item) => typeof item === "string");
+  if (
+    !isNonEmptyString(principal) ||
+    (kind !== "key" && kind !== "identity") ||
+    typeof name !== "string" ||
+    !stringList(regions) ||
+    typeof maxTtlSeconds !== "number" ||
+    !isRecord(rateLimit) ||
+    typeof rateLimit["perSecond"] !== "number" ||
+    typeof rateLimit["burst"] !== "number" ||
+    (models !== undefined && !stringList(models)) ||
+    (mintsPerDay !== undefined && typeof mintsPerDay !== "number") ||
+    (mintsToday !== null && typeof mintsToday !== "number")
+  ) {
+    throw invalid("whoami");
+  }
+  return {
+    ...value,
+    principal,
+    kind,
+    name,
+    grant: {
+      ...grant,
+      regions,
+      maxTtlSeconds,
+      rateLimit: { ...rateLimit, perSecond: rateLimit["perSecond"], burst: rateLimit["burst"] },
+      ...(models === undefined ? {} : { models }),
+      ...(mintsPerDay === undefined ? {} : { mintsPerDay }),
+    },
+    mintsToday,
   };
 }

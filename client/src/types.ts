@@ -23,6 +23,24 @@ export interface RegionsResponse {
   regions: RegionInfo[];
 }
 
+/** `GET /v1/whoami`: who the credential is and its grant as it applies (docs/grants.md). */
+export interface WhoamiResponse {
+  principal: string;
+  kind: "key" | "identity";
+  name: string;
+  grant: {
+    regions: string[];
+    maxTtlSeconds: number;
+    rateLimit: { perSecond: number; burst: number };
+    /** The models it may call (ids or prefixes ending in `*`); absent: every model. */
+    models?: string[];
+    /** Its daily token quota; absent: none. */
+    mintsPerDay?: number;
+  };
+  /** Tokens minted today (UTC), as the answering container last counted them; null without fleet limits. */
+  mintsToday: number | null;
+}
+
 /** The API families Mantle serves (docs/http-api.md, "Model fields"). */
 export type ModelApi = "chat-completions" | "responses" | "messages";
 

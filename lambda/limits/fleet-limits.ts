@@ -20,7 +20,7 @@ export interface Admission {
 }
 
 /** What the table's failure does: admit and count the failure (`open`) or answer 503 (`closed`). */
-export type FailureMode = "open" | "closed";
+type FailureMode = "open" | "closed";
 
 export interface FleetLimitsOptions {
   failure: FailureMode;

@@ -14,7 +14,7 @@ import { Faults, Holds, readBody, type FaultSpec as WireFaultSpec } from "./wire
 // ---------------------------------------------------------------- types
 
 /** One attribute value in DynamoDB's JSON: `{"S": "x"}`, `{"N": "1"}`, … */
-export type AttributeValue = Record<string, unknown>;
+type AttributeValue = Record<string, unknown>;
 export type Item = Record<string, AttributeValue>;
 
 export type FaultKind = "throttle" | "5xx" | "down" | "hang" | "pass";

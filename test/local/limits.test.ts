@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO } from "../support/checkout.js";
+import { buildClient, runCli } from "../support/client-support.js";
 import { npmStart, type LocalServer } from "../support/local-server.js";
 import { credentialFreeEnv } from "../support/process.js";
 
@@ -20,6 +21,7 @@ const admin = (args: string[]) => promisify(execFile)(join(REPO, "bin/mantle-ven
 
 beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), "mantle-vend-local-limits-"));
+  await buildClient();
   server = await npmStart(["--port", "0", "--offline", "--data-dir", dataDir()], { env: env() });
   await server.firstKey();
 });
@@ -43,5 +45,18 @@ describe("npm start counts in its file store: quotas, limits and usage work offl
     expect(whoami).toMatchObject({ mintsToday: 2, grant: { mintsPerDay: 2 } });
     const usage = (await admin(["usage"])).stdout;
     expect(usage).toMatch(new RegExp(`^key:${key.slice(4, 20)}\\s+offline-quota\\s+2\\s+2$`, "m"));
+  });
+});
+
+describe("the CLI says when a spent quota resets", () => {
+  it("mantle-vend token: the first mints, the second exits non-zero with the reset time and the code", async () => {
+    const key = (await admin(["keys", "create", "--name", "cli-quota", "--mints-per-day", "1"])).stdout.trim();
+    const cliEnv = { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: join(scratch, "home"), XDG_CACHE_HOME: join(scratch, "cache"), MANTLE_VEND_URL: server.url, MANTLE_VEND_API_KEY: key, MANTLE_VEND_RETRIES: "0" };
+    const first = await runCli(["token", "--no-cache"], cliEnv);
+    expect(first.code, first.stderr).toBe(0);
+    const second = await runCli(["token", "--no-cache"], cliEnv);
+    expect(second.code).not.toBe(0);
+    expect(second.stdout).toBe("");
+    expect(second.stderr).toMatch(/daily token quota of 1 reached for this key; it resets at \d{4}-\d{2}-\d{2}T00:00:00\.000Z \(HTTP 429 quota_exceeded/);
   });
 });
