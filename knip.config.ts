@@ -16,6 +16,7 @@ const config: KnipConfig = {
         // Started by path as child processes (bench/, test/support/bundle.ts).
         "bench/children/*.{ts,mjs}",
         "test/support/invoke-bundle.mjs",
+        "test/support/container.mjs",
       ],
       project: ["infra/**/*.ts", "lambda/**/*.ts", "bin/**/*.js", "bench/**/*.{ts,mjs}", "test/**/*.{ts,mjs}", "*.ts"],
     },

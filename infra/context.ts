@@ -19,6 +19,8 @@ export const CONTEXT_KEYS = [
   "perKeyAttribution",
   "logRemovalPolicy",
   "alarmTopicArn",
+  "fleetLimits",
+  "fleetLimitsFailure",
 ] as const satisfies readonly (keyof ContextProps)[];
 
 /** What context can set: every MantleTokenVendor prop, the alarm topic by its ARN. */
@@ -104,6 +106,10 @@ function parse(key: ContextKey, value: unknown): ContextProps {
       return { perKeyAttribution: boolean(key, value) };
     case "logRemovalPolicy":
       return { logRemovalPolicy: removalPolicy(value) };
+    case "fleetLimits":
+      return { fleetLimits: boolean(key, value) };
+    case "fleetLimitsFailure":
+      return { fleetLimitsFailure: value === "open" || value === "closed" ? value : bad(key, "open or closed", value) };
     case "alarmTopicArn":
       return { alarmTopicArn: typeof value === "string" && /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/.test(value) ? value : bad(key, "an SNS topic ARN", value) };
   }

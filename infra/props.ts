@@ -75,6 +75,18 @@ export interface MantleTokenVendorProps {
    * @default - no alarm actions
    */
   readonly alarmTopic?: sns.ITopic;
+  /**
+   * Hold each principal's rate limit and daily quota across every container, in a DynamoDB table
+   * (on-demand, TTL, AWS-owned encryption); false: per-container limits only, no quotas.
+   * @default true
+   */
+  readonly fleetLimits?: boolean;
+  /**
+   * What the API does when the limits table fails: `open` admits (and logs and counts it), `closed`
+   * answers 503.
+   * @default "open"
+   */
+  readonly fleetLimitsFailure?: "open" | "closed";
 }
 
 export interface ResolvedProps {
@@ -88,6 +100,8 @@ export interface ResolvedProps {
   readonly perKeyAttribution: boolean;
   readonly logRemovalPolicy: RemovalPolicy;
   readonly alarmTopic: sns.ITopic | undefined;
+  readonly fleetLimits: boolean;
+  readonly fleetLimitsFailure: "open" | "closed";
 }
 
 /** A prop (or the CDK context value it came from) that cannot be used; its message names it. */
@@ -173,6 +187,10 @@ export function resolveProps(props: MantleTokenVendorProps): ResolvedProps {
     }
   }
 
+  if (props.fleetLimitsFailure !== undefined && props.fleetLimitsFailure !== "open" && props.fleetLimitsFailure !== "closed") {
+    fail(`fleetLimitsFailure must be "open" or "closed"; got ${JSON.stringify(props.fleetLimitsFailure)}`);
+  }
+
   const reservedConcurrency = props.reservedConcurrency;
   if (reservedConcurrency !== undefined && (!Number.isInteger(reservedConcurrency) || reservedConcurrency < 1)) {
     fail(`reservedConcurrency must be a positive integer; got ${reservedConcurrency}`);
@@ -189,6 +207,8 @@ export function resolveProps(props: MantleTokenVendorProps): ResolvedProps {
     perKeyAttribution,
     logRemovalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
     alarmTopic: props.alarmTopic,
+    fleetLimits: props.fleetLimits ?? true,
+    fleetLimitsFailure: props.fleetLimitsFailure ?? "open",
   };
 }
 

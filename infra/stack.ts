@@ -29,6 +29,8 @@ export class MantleVendStack extends Stack {
       logRetention: props.logRetention,
       perKeyAttribution: props.perKeyAttribution,
       logRemovalPolicy: props.logRemovalPolicy,
+      fleetLimits: props.fleetLimits,
+      fleetLimitsFailure: props.fleetLimitsFailure,
       alarmTopic:
         props.alarmTopic ?? (props.alarmTopicArn === undefined ? undefined : sns.Topic.fromTopicArn(this, "AlarmTopic", props.alarmTopicArn)),
     });

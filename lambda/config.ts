@@ -16,6 +16,10 @@ export interface Config {
   /** A request's whole path (store reads, a live fetch, a store write) ends within this. */
   requestDeadlineMs: number;
   tokenRoleArn?: string;
+  /** The DynamoDB table of the fleet-wide limits; unset: per-container limits only. */
+  limitsTable?: string;
+  /** What a failing limits table does: admit and count (`open`) or answer 503 (`closed`). */
+  limitsFailure: "open" | "closed";
 }
 
 /** The largest expiry a bearer token can carry (the token generator's own limit). */
@@ -63,7 +67,16 @@ export function loadConfig(env: Env): Config {
     },
     mantleEndpoint: parseEndpoint(env.MANTLE_VEND_MANTLE_ENDPOINT ?? DEFAULT_MANTLE_ENDPOINT),
     requestDeadlineMs: integer(env, "MANTLE_VEND_REQUEST_DEADLINE_MS", DEFAULT_REQUEST_DEADLINE_MS, 100, 60_000),
+    limitsFailure: parseLimitsFailure(env.MANTLE_VEND_LIMITS_FAILURE),
   };
+  const table = env.MANTLE_VEND_LIMITS_TABLE;
+  if (table !== undefined && table !== "") {
+    // DynamoDB's own rule for table names.
+    if (!/^[A-Za-z0-9_.-]{3,255}$/.test(table)) {
+      throw new ConfigError(`MANTLE_VEND_LIMITS_TABLE must be a DynamoDB table name (3-255 letters, digits, "_", "-", "."), got "${table}"`);
+    }
+    config.limitsTable = table;
+  }
   const roleArn = env.MANTLE_VEND_TOKEN_ROLE_ARN;
   if (roleArn !== undefined && roleArn !== "") {
     if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/.test(roleArn)) {
@@ -95,6 +108,12 @@ function parsePrefix(value: string): string {
   const problem = prefixProblem(value);
   if (problem !== undefined) throw new ConfigError(`MANTLE_VEND_PARAMETER_PREFIX ${problem}`);
   return value;
+}
+
+function parseLimitsFailure(value: string | undefined): "open" | "closed" {
+  if (value === undefined || value === "" || value === "open") return "open";
+  if (value === "closed") return "closed";
+  throw new ConfigError(`MANTLE_VEND_LIMITS_FAILURE must be open or closed, got "${value}"`);
 }
 
 function parseRegions(value: string | undefined): string[] {

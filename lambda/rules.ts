@@ -31,3 +31,29 @@ export function isReasoningModel(id: string): boolean {
   const lower = id.toLowerCase();
   return REASONING_MARKERS.some((marker) => lower.includes(marker));
 }
+
+/** Longest model id accepted; real ids are a few dozen characters. */
+export const MAX_MODEL_ID_LENGTH = 200;
+/** What a model id may hold: printable ASCII but `*`, which only ends a prefix pattern. */
+const MODEL_ID_CHARS = /^[\x21-\x29\x2b-\x7e]+$/;
+
+/**
+ * A model pattern (grants' `models`, catalog overrides' keys): a model id, or an id prefix ending in
+ * one `*` (`*` alone admits every model). Case matters, as it does in IAM's StringLike, which holds
+ * the same patterns in attribution mode.
+ */
+export function isModelPattern(value: string): boolean {
+  const body = value.endsWith("*") ? value.slice(0, -1) : value;
+  if (body === "") return value === "*";
+  return body.length <= MAX_MODEL_ID_LENGTH && MODEL_ID_CHARS.test(body);
+}
+
+/** Whether one pattern admits a model id: the exact id, or any id starting with the prefix before `*`. */
+export function patternAdmits(pattern: string, id: string): boolean {
+  return pattern.endsWith("*") ? id.startsWith(pattern.slice(0, -1)) : pattern === id;
+}
+
+/** Whether a grant's patterns admit a model id; no patterns (absent) admit every model. */
+export function modelAdmitted(patterns: readonly string[] | undefined, id: string): boolean {
+  return patterns === undefined || patterns.some((pattern) => patternAdmits(pattern, id));
+}

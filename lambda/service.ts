@@ -2,7 +2,9 @@ import { createApi, type Api } from "./http/index.js";
 import { CatalogService, CatalogStore, liveModelsFromMantle, OverridesCache, OverridesStore, type Fetch, type Overrides, type Sleep, type TimeoutSignal } from "./catalog/index.js";
 import { Grants, RateLimiter, type Authenticate } from "./grants/index.js";
 import { authenticateKey, loadKeys, type KeyRecords } from "./keys/index.js";
+import { FleetLimits, type CounterStore } from "./limits/index.js";
 import type { Log } from "./logger.js";
+import { NO_METRICS, type ServiceMetrics } from "./metrics/index.js";
 import { mantleRoot } from "./mantle-urls.js";
 import { parameterPaths, VersionedSnapshot, type ParameterStore, type VersionedSnapshotOptions } from "./store/index.js";
 import { TokenIssuer, type CredentialSource } from "./tokens/index.js";
@@ -29,6 +31,11 @@ export interface CatalogOptions {
 
 export interface ServiceOptions extends CatalogOptions {
   version: string;
+  /** The fleet's counters (the limits table, or the local file); none: per-container limits only. */
+  counters?: CounterStore;
+  /** Starts the limits' budget timer (tests drive it). */
+  limitsTimeoutSignal?: (ms: number) => AbortSignal;
+  metrics?: ServiceMetrics;
   /** Config version polling; defaults to the Lambda behaviour (60 s ± 10 %, in the background). */
   configPolling?: Pick<VersionedSnapshotOptions<KeyRecords>, "pollIntervalMs" | "blockingPoll" | "random">;
 }
@@ -84,7 +91,18 @@ export function createService(options: ServiceOptions): Service {
   const authenticate: Authenticate = async (credential) => authenticateKey(await keys.current(), credential, clock());
   const catalogs = createCatalogs(options, overrides);
   const grants = new Grants(config, new RateLimiter(clock));
-  const tokens = new TokenIssuer(config, grants, credentials);
-  const api = createApi({ config, authenticate, grants, tokens, catalogs, clock, log, version: options.version });
+  const metrics = options.metrics ?? NO_METRICS;
+  const limits =
+    options.counters === undefined
+      ? undefined
+      : new FleetLimits(options.counters, clock, log, {
+          failure: config.limitsFailure,
+          // Both writes within a quarter of the request's deadline: a slow table leaves time to sign.
+          budgetMs: Math.ceil(config.requestDeadlineMs / 4),
+          onDependencyError: (error) => metrics.dependencyError(error.dependency ?? "dynamodb"),
+          ...(options.limitsTimeoutSignal === undefined ? {} : { timeoutSignal: options.limitsTimeoutSignal }),
+        });
+  const tokens = new TokenIssuer(config, grants, credentials, limits);
+  const api = createApi({ config, authenticate, grants, tokens, catalogs, clock, log, metrics, version: options.version });
   return { api, keys, catalogs };
 }

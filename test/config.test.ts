@@ -16,6 +16,7 @@ describe("configuration defaults", () => {
       rateLimit: { perSecond: 10, burst: 100 },
       mantleEndpoint: "https://bedrock-mantle.{region}.api.aws",
       requestDeadlineMs: 8000,
+      limitsFailure: "open",
     });
     expect(MANTLE_REGIONS).toEqual([
       "us-east-1",
@@ -62,6 +63,8 @@ describe("values are read from the environment", () => {
       MANTLE_VEND_MANTLE_ENDPOINT: "http://127.0.0.1:9999/{region}",
       MANTLE_VEND_REQUEST_DEADLINE_MS: "2500",
       MANTLE_VEND_TOKEN_ROLE_ARN: "arn:aws:iam::123456789012:role/mantle-vend-token",
+      MANTLE_VEND_LIMITS_TABLE: "MantleVendStack-Limits.1_x",
+      MANTLE_VEND_LIMITS_FAILURE: "closed",
     });
     expect(config).toEqual({
       parameterPrefix: "/team/vend",
@@ -75,6 +78,8 @@ describe("values are read from the environment", () => {
       mantleEndpoint: "http://127.0.0.1:9999/{region}",
       requestDeadlineMs: 2500,
       tokenRoleArn: "arn:aws:iam::123456789012:role/mantle-vend-token",
+      limitsTable: "MantleVendStack-Limits.1_x",
+      limitsFailure: "closed",
     });
   });
 
@@ -109,6 +114,11 @@ describe("a bad value stops start-up with a message naming the variable", () => 
     ["MANTLE_VEND_MANTLE_ENDPOINT", "ftp://{region}.example"],
     ["MANTLE_VEND_MANTLE_ENDPOINT", "not a url {region}"],
     ["MANTLE_VEND_TOKEN_ROLE_ARN", "my-role"],
+    ["MANTLE_VEND_LIMITS_TABLE", "ab"],
+    ["MANTLE_VEND_LIMITS_TABLE", "limits table"],
+    ["MANTLE_VEND_LIMITS_TABLE", "arn:aws:dynamodb:us-east-1:123456789012:table/limits"],
+    ["MANTLE_VEND_LIMITS_FAILURE", "Open"],
+    ["MANTLE_VEND_LIMITS_FAILURE", "fail-open"],
   ])("%s=%j", (name, value) => {
     const env = { MANTLE_VEND_REGIONS: "us-east-1,us-west-2", [name]: value };
     expect(() => loadConfig(env)).toThrow(ConfigError);

@@ -4,12 +4,19 @@
  * the client's types, so a field renamed on one side fails `tsc` before it fails a user.
  */
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
-import { REASONING_MARKERS, isReasoningModel, isRegionName, keyIdOf as serverKeyIdOf } from "../lambda/rules.js";
+import { REASONING_MARKERS, isModelPattern, isReasoningModel, isRegionName, keyIdOf as serverKeyIdOf, modelAdmitted } from "../lambda/rules.js";
 import type { CatalogBody, ErrorBody, RegionsBody, TokenBody, WhoamiBody } from "../lambda/http/index.js";
-import { REASONING_MARKERS as CLIENT_REASONING_MARKERS, inferReasoning, isRegionName as clientIsRegionName, keyIdOf as clientKeyIdOf } from "../client/src/rules.js";
+import {
+  REASONING_MARKERS as CLIENT_REASONING_MARKERS,
+  inferReasoning,
+  isModelPattern as clientIsModelPattern,
+  isRegionName as clientIsRegionName,
+  keyIdOf as clientKeyIdOf,
+  modelAdmitted as clientModelAdmitted,
+} from "../client/src/rules.js";
 import { resolveSecrets } from "../client/src/openclaw/resolver.js";
 import { redact } from "../client/src/errors.js";
-import { parseCatalog, parseRegionsResponse, parseTokenResponse, parseWhoami } from "../client/src/responses.js";
+import { parseCatalog, parseRegionsResponse, parseTokenResponse, parseWhoamiResponse } from "../client/src/responses.js";
 import { MantleVendClient } from "../client/src/client.js";
 import type { Catalog, RegionsResponse, TokenResponse, WhoamiResponse } from "../client/src/types.js";
 import { functionUrlEvent } from "./support/events.js";
@@ -110,6 +117,45 @@ describe("both sides read the same API key format, and the client redacts every 
   });
 });
 
+describe("both sides read model patterns and admit model ids by the same rule (the proxy's refusal, the server's view and IAM's StringLike)", () => {
+  it.each<[string, boolean]>([
+    ["openai.gpt-oss-120b", true],
+    ["openai.*", true],
+    ["*", true],
+    ["anthropic.claude-haiku-4-5", true],
+    ["acme.what?$x", true],
+    ["openai.*-120b", false],
+    ["**", false],
+    ["", false],
+    ["open ai.x", false],
+    ["modèle.x", false],
+    [`vendor.${"x".repeat(193)}`, true],
+    [`vendor.${"x".repeat(194)}`, false],
+  ])("pattern %j is valid: %s", (pattern, valid) => {
+    expect(isModelPattern(pattern)).toBe(valid);
+    expect(clientIsModelPattern(pattern)).toBe(valid);
+  });
+
+  it.each<[string[] | undefined, string, boolean]>([
+    [undefined, "any.model", true],
+    [["*"], "any.model", true],
+    [["openai.*"], "openai.gpt-oss-120b", true],
+    [["openai.*"], "openai.", true],
+    [["openai.*"], "OpenAI.gpt-oss-120b", false],
+    [["openai.*"], "xopenai.gpt", false],
+    [["openai.gpt-oss-120b"], "openai.gpt-oss-120b", true],
+    [["openai.gpt-oss-120b"], "openai.gpt-oss-120b-v2", false],
+    [["openai.gpt-oss-120b"], "OPENAI.GPT-OSS-120B", false],
+    [["deepseek.v3.2", "anthropic.*"], "anthropic.claude-sonnet-4-5", true],
+    [["deepseek.v3.2", "anthropic.*"], "mistral.devstral-2-123b", false],
+    [["acme.what?$x"], "acme.whatZ$x", false],
+    [["acme.what?$x"], "acme.what?$x", true],
+  ])("patterns %j admit %j: %s", (patterns, id, admitted) => {
+    expect(modelAdmitted(patterns, id)).toBe(admitted);
+    expect(clientModelAdmitted(patterns, id)).toBe(admitted);
+  });
+});
+
 describe("the client parses every answer the server gives, keeping every field", () => {
   let service: TestService;
   let key: string;
@@ -135,14 +181,17 @@ describe("the client parses every answer the server gives, keeping every field",
     expect(parseRegionsResponse(body)).toEqual(body);
   });
 
-  it("GET /v1/whoami", async () => {
-    const body = await call({ path: "/v1/whoami" });
-    expect(parseWhoami(body)).toEqual(body);
-  });
-
   it("GET /v1/models", async () => {
     const body = await call({ path: "/v1/models", query: "region=us-east-1" });
     expect(parseCatalog(body)).toEqual(body);
+  });
+
+  it("GET /v1/whoami, of an unscoped key and of one with models and a quota", async () => {
+    expect(parseWhoamiResponse(await call({ path: "/v1/whoami" }))).toEqual(await call({ path: "/v1/whoami" }));
+    const scoped = await service.createKey({ models: ["openai.*"], mintsPerDay: 9 });
+    const body = JSON.parse((await service.api(functionUrlEvent({ key: scoped.key, path: "/v1/whoami" }))).body) as unknown;
+    expect(parseWhoamiResponse(body)).toEqual(body);
+    expect(parseWhoamiResponse(body).grant).toMatchObject({ models: ["openai.*"], mintsPerDay: 9 });
   });
 
   it("an error envelope becomes a MantleVendError with the server's status, code and request id", async () => {

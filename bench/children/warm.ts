@@ -69,4 +69,4 @@ const summary = Object.fromEntries(
     return [subject, { p50: at(50), p99: at(99), n: sorted.length }];
   }),
 );
-process.send?.(summary, () => process.exit(0));
+process.send?.({ ...summary, tokens: warmup + rounds * perRound }, () => process.exit(0));

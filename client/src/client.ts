@@ -1,7 +1,7 @@
 import { readApiKeyFile } from "./api-key-file.js";
 import { MantleVendError } from "./errors.js";
 import { tokenTimes, type TokenTimes } from "./refresh-window.js";
-import { parseCatalog, parseRegionsResponse, parseTokenResponse, parseWhoami } from "./responses.js";
+import { parseCatalog, parseRegionsResponse, parseTokenResponse, parseWhoamiResponse } from "./responses.js";
 import { defaultSleep, type RetryPolicy } from "./retry.js";
 import { SingleFlight } from "./single-flight.js";
 import { Transport } from "./transport.js";
@@ -11,10 +11,10 @@ import type {
   GetTokenOptions,
   MantleVendClientOptions,
   RegionsResponse,
+  WhoamiResponse,
   StoredToken,
   TokenResponse,
   TokenStore,
-  WhoamiResponse,
 } from "./types.js";
 
 /** After a failed refresh, a still-valid token is served this long before the next attempt. */
@@ -138,10 +138,10 @@ export class MantleVendClient {
     return parseRegionsResponse(answer.json);
   }
 
-  /** Who the credential is (`key:<keyId>`, or an identity) and what its grant allows here. */
+  /** Who the credential is and its grant as it applies (`GET /v1/whoami`): regions, TTL, rate limit, models, quota. */
   async whoami(): Promise<WhoamiResponse> {
     const answer = await this.transport.request({ method: "GET", path: "/v1/whoami" });
-    return parseWhoami(answer.json);
+    return parseWhoamiResponse(answer.json);
   }
 
   /**

@@ -31,3 +31,23 @@ export const API_KEYS_IN_TEXT = new RegExp(`mvk_(${KEY_ID})_${SECRET_CHAR}+`, "g
 export function keyIdOf(apiKey: string): string | undefined {
   return API_KEY_PATTERN.exec(apiKey)?.[1];
 }
+
+/** Longest model id a pattern may name (the server's limit too). */
+const MAX_MODEL_ID_LENGTH = 200;
+/** Printable ASCII but `*`, which only ends a prefix pattern. */
+const MODEL_ID_CHARS = /^[\x21-\x29\x2b-\x7e]+$/;
+
+/** A grant's model pattern: a model id, or an id prefix ending in one `*` (`*` alone: every model). */
+export function isModelPattern(value: string): boolean {
+  const body = value.endsWith("*") ? value.slice(0, -1) : value;
+  if (body === "") return value === "*";
+  return body.length <= MAX_MODEL_ID_LENGTH && MODEL_ID_CHARS.test(body);
+}
+
+/**
+ * Whether a grant's patterns admit a model id: the exact id, or an id starting with a pattern's prefix
+ * before its `*`; case matters, as in IAM's StringLike. No patterns (undefined): every model.
+ */
+export function modelAdmitted(patterns: readonly string[] | undefined, id: string): boolean {
+  return patterns === undefined || patterns.some((pattern) => (pattern.endsWith("*") ? id.startsWith(pattern.slice(0, -1)) : pattern === id));
+}

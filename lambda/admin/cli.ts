@@ -11,6 +11,7 @@ import { KEY_COMMANDS } from "./keys-commands.js";
 import { ModelsAdmin } from "./models-admin.js";
 import { MODEL_COMMANDS } from "./models-commands.js";
 import { OPTIONS } from "./options.js";
+import { USAGE_COMMANDS, usageSource } from "./usage-commands.js";
 
 const GROUPS: Record<string, Group> = {
   keys: group("keys", ["name", ...GRANT_FLAGS, "expires-in", "grace"], (store, prefix) => new KeyAdmin(store, prefix), KEY_COMMANDS),
@@ -20,6 +21,7 @@ const GROUPS: Record<string, Group> = {
     (store, prefix) => new ModelsAdmin(store, prefix),
     MODEL_COMMANDS,
   ),
+  usage: group("usage", ["day"], usageSource, USAGE_COMMANDS),
 };
 
 const USAGE = `${Object.values(GROUPS)
@@ -33,7 +35,7 @@ export async function main(argv: string[]): Promise<number> {
   const { values, positionals, tokens } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, tokens: true });
   const [groupName, name, ...rest] = positionals;
   const chosen = groupName !== undefined && Object.hasOwn(GROUPS, groupName) ? GROUPS[groupName] : undefined;
-  if (values.help || chosen === undefined || name === undefined) {
+  if (values.help || chosen === undefined || (name === undefined && !chosen.single)) {
     // Asked-for help is the result (stdout); help after a mistake goes with the error (stderr).
     (values.help ? process.stdout : process.stderr).write(`${USAGE}\n`);
     return values.help ? 0 : 2;

@@ -1,14 +1,18 @@
-import type { RateLimit } from "../grants/index.js";
+import { grantOf, type Grant } from "../grants/index.js";
 import { generateKey, parseKeyRecord, type KeyRecord } from "../keys/index.js";
 import { bumpConfigVersion, parameterPaths, type ParameterPaths, type ParameterStore } from "../store/index.js";
 import { TOKEN_MAX_TTL_SECONDS } from "../config.js";
 
-export interface CreateKeyOptions {
+export interface CreateKeyOptions extends Partial<Grant> {
   name: string;
-  regions?: string[];
-  maxTtlSeconds?: number;
   expiresAt?: Date;
-  rateLimit?: RateLimit;
+}
+
+/** What `keys update` changes: its grant (whole, as the flags left it), name and expiry. */
+export interface KeyUpdate {
+  grant: Grant;
+  name?: string;
+  expiresAt?: Date;
 }
 
 export interface KeySummary {
@@ -31,18 +35,39 @@ export class KeyAdmin {
   /** Returns the new key: the only time its secret exists outside the caller's hands. */
   async create(options: CreateKeyOptions): Promise<{ key: string; keyId: string }> {
     const { key, keyId, sha256 } = generateKey();
+    const { name, expiresAt, ...grant } = options;
     const record: KeyRecord = {
-      name: options.name,
+      name,
       sha256,
-      regions: options.regions ?? ["*"],
-      // The largest TTL any token can have, i.e. "whatever the server allows".
-      maxTtlSeconds: options.maxTtlSeconds ?? TOKEN_MAX_TTL_SECONDS,
+      ...grantOf({
+        ...grant,
+        regions: grant.regions ?? ["*"],
+        // The largest TTL any token can have, i.e. "whatever the server allows".
+        maxTtlSeconds: grant.maxTtlSeconds ?? TOKEN_MAX_TTL_SECONDS,
+      }),
       createdAt: new Date(this.clock()).toISOString(),
     };
-    if (options.expiresAt !== undefined) record.expiresAt = options.expiresAt.toISOString();
-    if (options.rateLimit !== undefined) record.rateLimit = options.rateLimit;
+    if (expiresAt !== undefined) record.expiresAt = expiresAt.toISOString();
     await this.write(keyId, record);
     return { key, keyId };
+  }
+
+  /** Replaces a key's grant (and name or expiry when given); the secret and its hash stay as they are. */
+  async update(keyId: string, change: KeyUpdate): Promise<KeyRecord> {
+    const { name, sha256, createdAt, expiresAt, disabled, previousSha256, previousExpiresAt, rotatedAt } = await this.show(keyId);
+    const record: KeyRecord = {
+      name: change.name ?? name,
+      sha256,
+      ...grantOf(change.grant),
+      createdAt,
+      ...(change.expiresAt !== undefined ? { expiresAt: change.expiresAt.toISOString() } : expiresAt === undefined ? {} : { expiresAt }),
+      ...(disabled === undefined ? {} : { disabled }),
+      ...(previousSha256 === undefined ? {} : { previousSha256 }),
+      ...(previousExpiresAt === undefined ? {} : { previousExpiresAt }),
+      ...(rotatedAt === undefined ? {} : { rotatedAt }),
+    };
+    await this.write(keyId, record);
+    return record;
   }
 
   async show(keyId: string): Promise<KeyRecord> {

@@ -6,8 +6,8 @@
 import { createHash } from "node:crypto";
 import { isRecord } from "../guards.js";
 import { OverridesError } from "./errors.js";
-import { compareIds, MAX_MODEL_ID_LENGTH, type CatalogModel } from "./models.js";
-import { isReasoningModel } from "../rules.js";
+import { compareIds, type CatalogModel } from "./models.js";
+import { isModelPattern, isReasoningModel, patternAdmits } from "../rules.js";
 import { familyTraits, MODALITIES, MODEL_APIS, MANTLE_ROUTES, type Modality, type ModelApi, type MantleRoute } from "./routes.js";
 
 export interface OverrideEntry {
@@ -37,14 +37,12 @@ export interface ServedModel extends CatalogModel {
 }
 
 const FIELDS = ["hidden", "apis", "route", "contextWindow", "maxOutputTokens", "reasoning", "input", "add"] as const;
-const ID_CHARS = /^[\x21-\x29\x2b-\x7e]+$/;
 /** Larger than any real window (a few million tokens), small enough to be an obvious typo guard. */
 export const MAX_TOKEN_LIMIT = 100_000_000;
 
 /** A model id, or a prefix ending in a single `*` (`*` alone matches every model). */
 export function checkOverrideKey(key: string): string {
-  const body = key.endsWith("*") ? key.slice(0, -1) : key;
-  if (body.length > MAX_MODEL_ID_LENGTH || (body !== "" && !ID_CHARS.test(body)) || (body === "" && key !== "*")) {
+  if (!isModelPattern(key)) {
     throw new OverridesError(`"${key.slice(0, 64)}" is not a model id or an id prefix ending in *`);
   }
   return key;
@@ -121,7 +119,7 @@ export function removeOverride(overrides: Overrides, key: string): Overrides {
 /** The entries that apply to an id, least specific first: `*`, shorter prefixes, longer ones, the exact id. */
 function entriesFor(overrides: Overrides, id: string): OverrideEntry[] {
   return Object.keys(overrides)
-    .filter((key) => (isPrefixKey(key) ? id.startsWith(key.slice(0, -1)) : key === id))
+    .filter((key) => patternAdmits(key, id))
     .sort((a, b) => (isPrefixKey(a) ? a.length - 1 : Infinity) - (isPrefixKey(b) ? b.length - 1 : Infinity))
     .flatMap((key) => overrides[key] ?? []);
 }

@@ -66,6 +66,8 @@ const TIMED_OUT = Symbol("timed out");
 export interface RefreshOutcome {
   region: string;
   changed: boolean;
+  /** When Mantle was last checked: now. */
+  checkedAt: string;
 }
 
 /**
@@ -147,8 +149,13 @@ export class CatalogService {
   /** The scheduled path: always asks Mantle, then stores what changed. */
   async refresh(region: string): Promise<RefreshOutcome> {
     const stored = await this.readStored(region);
-    const { changed } = await this.fetchAndStore(region, stored, "must");
-    return { region, changed };
+    const { changed, held } = await this.fetchAndStore(region, stored, "must");
+    return { region, changed, checkedAt: held.catalog.checkedAt };
+  }
+
+  /** When the stored catalog of a region was last checked against Mantle; undefined when there is none. */
+  async storedCheckedAt(region: string): Promise<string | undefined> {
+    return (await this.readStored(region))?.checkedAt;
   }
 
   private async load(region: string): Promise<Held> {

@@ -1,17 +1,34 @@
+import { createHash } from "node:crypto";
+import type { ServedModel } from "../catalog/index.js";
 import { ATTRIBUTION_MAX_SESSION_SECONDS, TOKEN_MIN_TTL_SECONDS, type Config } from "../config.js";
 import { InvalidRequestError, RateLimitedError } from "../errors.js";
+import { modelAdmitted } from "../rules.js";
 import type { Grant, RateLimit } from "./grant.js";
 import { RegionNotAllowedError } from "./errors.js";
 import type { RateLimiter } from "./limiter.js";
 import type { Principal } from "./principal.js";
-import { sessionPolicy, type SigningSubject } from "./session-policy.js";
+import { sessionPolicy, sessionTags, type SigningSubject } from "./session-policy.js";
+
+/** A catalog as a principal is served it: its models and the etag over them. */
+export interface ModelsView {
+  models: ServedModel[];
+  etag: string;
+}
+
+/** The grant as `/v1/whoami` shows it: what applies here, the optional fields only when set. */
+export type EffectiveGrant = Required<Pick<Grant, "regions" | "maxTtlSeconds" | "rateLimit">> & Pick<Grant, "models" | "mintsPerDay">;
+
+/** Views kept per (catalog etag, patterns): a handful of grants share a few catalogs. */
+const MAX_VIEWS = 256;
 
 /**
  * Every "may this principal…" question, answered from its grant and the server's configuration
- * (SPEC §12): regions and the default one, the TTL cap, the rate limit, the attribution session.
- * Nothing else in the service reads a grant.
+ * (SPEC §12): regions and the default one, the TTL cap, the rate limit and daily quota, the models,
+ * the attribution session. Nothing else in the service reads a grant.
  */
 export class Grants {
+  private readonly views = new Map<string, ModelsView>();
+
   constructor(
     private readonly config: Config,
     private readonly limiter: RateLimiter,
@@ -60,19 +77,77 @@ export class Grants {
     return principal.grant.rateLimit ?? this.config.rateLimit;
   }
 
+  /** The most tokens the principal may mint in one UTC day across the fleet; undefined: no quota. */
+  mintsPerDay(principal: Principal): number | undefined {
+    return principal.grant.mintsPerDay;
+  }
+
   /** Takes one request from the principal's bucket in this container; throws RateLimitedError (429) when empty. */
   admit(principal: Principal): void {
     const admission = this.limiter.take(principal.id, this.rateLimit(principal));
     if (!admission.admitted) throw new RateLimitedError(`rate limit exceeded for this ${principal.kind}`, admission.retryAfterSeconds);
   }
 
-  /** The grant as it applies here: the regions it may use, the TTL ceiling and the rate limit in force. */
-  effective(principal: Principal): Required<Pick<Grant, "regions" | "maxTtlSeconds" | "rateLimit">> {
-    return { regions: this.regions(principal), maxTtlSeconds: this.ttlSeconds(principal, Number.MAX_SAFE_INTEGER), rateLimit: this.rateLimit(principal) };
+  /** Whether the principal may call a model (its grant's patterns; none: every model). */
+  admitsModel(principal: Principal, id: string): boolean {
+    return modelAdmitted(principal.grant.models, id);
   }
 
-  /** The STS session the principal's tokens are signed with in attribution mode, narrowed to its grant. */
-  signingSubject(principal: Principal): SigningSubject {
-    return { ...principal.session, policy: sessionPolicy(this.regions(principal)) };
+  /**
+   * A region's served catalog as this principal sees it: only the models its grant admits, with an
+   * etag of its own, so principals with different views never share a cached answer. The etag is the
+   * catalog's own for an unscoped grant; for a scoped one it covers the catalog's etag and the admitted
+   * ids, so it moves whenever the catalog does and differs between grants that see different models.
+   */
+  catalogView(principal: Principal, view: ModelsView): ModelsView {
+    const patterns = principal.grant.models;
+    if (patterns === undefined) return view;
+    const key = `${view.etag}\n${patterns.join("\n")}`;
+    // The etag names the content, so a view kept for it is the same answer.
+    const kept = this.views.get(key);
+    if (kept !== undefined) return kept;
+    const models = view.models.filter((model) => modelAdmitted(patterns, model.id));
+    const digest = createHash("sha256").update(key).update("\n").update(models.map((model) => model.id).join("\n")).digest("base64url");
+    const scoped: ModelsView = { models, etag: `"${digest}"` };
+    if (this.views.size >= MAX_VIEWS) this.views.clear();
+    this.views.set(key, scoped);
+    return scoped;
   }
+
+  /** The grant as it applies here: the regions it may use, the TTL ceiling, the rate limit in force, models and quota. */
+  effective(principal: Principal): EffectiveGrant {
+    const { models, mintsPerDay } = principal.grant;
+    return {
+      regions: this.regions(principal),
+      maxTtlSeconds: this.ttlSeconds(principal, Number.MAX_SAFE_INTEGER),
+      rateLimit: this.rateLimit(principal),
+      ...(models === undefined ? {} : { models: [...models] }),
+      ...(mintsPerDay === undefined ? {} : { mintsPerDay }),
+    };
+  }
+
+  /**
+   * The STS session the principal's tokens are signed with in attribution mode: its policy narrowed
+   * to the grant's regions and models, tagged with who it is for cost allocation.
+   */
+  signingSubject(principal: Principal): SigningSubject {
+    return {
+      ...principal.session,
+      policy: sessionPolicy(this.regions(principal), principal.grant.models),
+      tags: sessionTags(attributedPrincipal(principal), principal.name),
+    };
+  }
+}
+
+/**
+ * The principal as its session tag names it: `key:<keyId>`, or for an identity
+ * `identity:<policy>:<12 hex of sha256(subject)>`, since a subject may be long, personal or outside
+ * the tag alphabet.
+ */
+export function attributedPrincipal(principal: Principal): string {
+  if (principal.kind === "key") return principal.id;
+  const match = /^identity:([^:]+):(.*)$/s.exec(principal.id);
+  if (match === null) return principal.id;
+  const [, policy, subject] = match;
+  return `identity:${policy}:${createHash("sha256").update(subject ?? "", "utf8").digest("hex").slice(0, 12)}`;
 }

@@ -1,4 +1,5 @@
 import type { ServedModel } from "../catalog/index.js";
+import type { EffectiveGrant } from "../grants/index.js";
 
 /** The bodies the API answers with: what the client's types (client/src/types.ts) must accept. */
 
@@ -34,8 +35,12 @@ export type WhoamiBody = {
   principal: string;
   kind: "key" | "identity";
   name: string;
-  grant: { regions: string[]; maxTtlSeconds: number; rateLimit: { perSecond: number; burst: number } };
-  /** Tokens minted today (UTC) across the fleet; null while no limits table is deployed. */
+  /** `models` and `mintsPerDay` only when the grant sets them (absent: every model, no quota). */
+  grant: EffectiveGrant;
+  /**
+   * Tokens minted today (UTC) across the fleet, as this container last counted them when it minted
+   * for the principal (whoami itself makes no limits-table call); null while no limits table is deployed.
+   */
   mintsToday: number | null;
 };
 

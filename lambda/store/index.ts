@@ -2,6 +2,7 @@
 export { bumpConfigVersion } from "./config-version.js";
 export { StoreUnavailableError } from "./errors.js";
 export { FileParameterStore } from "./file.js";
+export { JsonFile, type JsonFileOptions } from "./json-file.js";
 export { parameterPaths, shardParameter, type ParameterPaths } from "./paths.js";
 export { SsmParameterStore } from "./ssm.js";
 export type { Parameter, ParameterStore, PutOptions } from "./types.js";

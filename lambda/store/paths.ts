@@ -19,6 +19,8 @@ export interface ParameterPaths {
   readonly catalogs: string;
   /** The catalog overrides' index; its shards are `<index>/<i>`. */
   readonly catalogOverrides: string;
+  /** The name of the fleet-wide limits' DynamoDB table, written by the stack (absent: fleetLimits off). */
+  readonly limitsTable: string;
 }
 
 export function parameterPaths(prefix: string): ParameterPaths {
@@ -31,6 +33,7 @@ export function parameterPaths(prefix: string): ParameterPaths {
     catalog: (region) => `${base}/catalogs/${region}`,
     catalogs: `${base}/catalogs`,
     catalogOverrides: `${base}/catalog-overrides`,
+    limitsTable: `${base}/limits-table`,
   };
 }
 

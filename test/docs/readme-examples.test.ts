@@ -72,7 +72,15 @@ const EXAMPLES: Record<string, Example> = {
   "README.md › API keys #2": { skip: "needs an AWS account", why: "mantle-vend-admin against SSM, with the default AWS credential chain" },
   "README.md › API keys #3": {
     run: "shell",
-    expect: [/^usage: mantle-vend-admin keys/m, /"defaultRegion":"us-west-2"/, /^[0-9a-f]{16}\s+laptop\s+us-west-2\s/m, /^status\s+active$/m, /^mvk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/m],
+    expect: [
+      /^usage: mantle-vend-admin keys/m,
+      /"defaultRegion":"us-west-2"/,
+      /"models":\["openai\.\*"\],"mintsPerDay":100\},"mintsToday":0/,
+      /PRINCIPAL\s+NAME\s+MINTS\s+QUOTA$/m,
+      /^[0-9a-f]{16}\s+laptop\s+us-west-2\s/m,
+      /^status\s+active$/m,
+      /^mvk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/m,
+    ],
   },
   "README.md › Deploy #1": { skip: "needs an AWS account", why: "cdk bootstrap and cdk deploy; test/infra synthesizes the same app offline" },
   "README.md › Deploy #2": { skip: "needs an AWS account", why: "cdk deploy with context; test/infra/context.test.ts runs cdk synth with it" },

@@ -4,6 +4,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Faults, Holds, readBody, type FaultSpec as WireFaultSpec } from "./wire.js";
 
 // ---------------------------------------------------------------- types
 
@@ -17,13 +18,7 @@ export type RequestedTier = ParameterTier | "Intelligent-Tiering";
  */
 export type FaultKind = "throttle" | "5xx" | "pass" | "hang" | "down";
 
-export interface FaultSpec {
-  /** Only requests for this action (e.g. "GetParameter"); every action when omitted. */
-  action?: string;
-  kind: FaultKind;
-  /** How many matching requests to hit; until clearFaults() when omitted. */
-  times?: number;
-}
+export type FaultSpec = WireFaultSpec<FaultKind>;
 
 /**
  * Told of every request a "hang" fault holds, with the SDK's `amz-sdk-invocation-id`, so a
@@ -46,12 +41,6 @@ interface Parameter {
   version: number;
   tier: ParameterTier;
   modified: Date;
-}
-
-interface Fault {
-  action?: string;
-  kind: FaultKind;
-  remaining: number;
 }
 
 type JsonObject = Record<string, unknown>;
@@ -276,15 +265,6 @@ const ACTIONS: Readonly<Record<string, Handler>> = {
 
 // ---------------------------------------------------------------- HTTP plumbing
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
 function parseInput(body: string): JsonObject | undefined {
   if (body.trim() === "") return {};
   try {
@@ -317,11 +297,10 @@ export class SsmFake {
   readonly url: string;
   private readonly store: Store = new Map();
   private readonly log: Call[] = [];
-  private faults: Fault[] = [];
+  private readonly faults = new Faults<FaultKind>();
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
-  private readonly holdListeners = new Set<HoldListener>();
-  private readonly releases = new Set<() => void>();
+  private readonly holds = new Holds();
 
   private constructor(private readonly server: Server) {
     const { port } = server.address() as AddressInfo;
@@ -396,35 +375,28 @@ export class SsmFake {
   // ---- fault injection
 
   inject(spec: FaultSpec): void {
-    this.faults.push({ action: spec.action, kind: spec.kind, remaining: spec.times ?? Number.POSITIVE_INFINITY });
+    this.faults.inject(spec);
   }
 
   /** How many requests a "hang" fault is holding now. */
   get held(): number {
-    return this.releases.size;
+    return this.holds.size;
   }
 
   /** Lets every held request answer normally. */
   release(): void {
-    for (const release of [...this.releases]) release();
+    this.holds.release();
   }
 
   clearFaults(): void {
-    this.faults = [];
+    this.faults.clear();
   }
 
   onHold(listener: HoldListener): () => void {
-    this.holdListeners.add(listener);
-    return () => this.holdListeners.delete(listener);
+    return this.holds.onHold(listener);
   }
 
   // ---- internals
-
-  private takeFault(action: string): Fault | undefined {
-    const fault = this.faults.find((f) => f.remaining > 0 && (f.action === undefined || f.action === action));
-    if (fault) fault.remaining -= 1;
-    return fault;
-  }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.inFlight += 1;
@@ -453,14 +425,14 @@ export class SsmFake {
     };
     const fail = (e: SsmError): void => answer(e.status, { __type: e.code, message: e.message });
 
-    const fault = this.takeFault(action);
-    if (fault?.kind === "down") {
+    const fault = this.faults.take(action);
+    if (fault === "down") {
       req.socket.destroy();
       return;
     }
-    if (fault?.kind === "throttle") return fail(new SsmError(400, "ThrottlingException", "Rate exceeded"));
-    if (fault?.kind === "5xx") return fail(new SsmError(500, "InternalServerError", "An internal error occurred. Try again later."));
-    if (fault?.kind === "hang") await this.hold(req, res);
+    if (fault === "throttle") return fail(new SsmError(400, "ThrottlingException", "Rate exceeded"));
+    if (fault === "5xx") return fail(new SsmError(500, "InternalServerError", "An internal error occurred. Try again later."));
+    if (fault === "hang") await this.holds.hold(req, res);
 
     const authorization = req.headers.authorization;
     if (!authorization) {
@@ -478,22 +450,6 @@ export class SsmFake {
       if (e instanceof SsmError) return fail(e);
       fail(new SsmError(500, "InternalServerError", e instanceof Error ? e.message : String(e)));
     }
-  }
-
-  private hold(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (res.destroyed) return Promise.resolve();
-    const held = new Promise<void>((resolve) => {
-      const release = (): void => {
-        this.releases.delete(release);
-        res.off("close", release);
-        resolve();
-      };
-      this.releases.add(release);
-      res.once("close", release);
-    });
-    const invocationId = req.headers["amz-sdk-invocation-id"];
-    for (const listener of this.holdListeners) listener(typeof invocationId === "string" ? invocationId : "");
-    return held;
   }
 
   private settle(): void {

@@ -59,6 +59,8 @@ describe("every MantleTokenVendor prop can be set from CDK context, as -c string
       perKeyAttribution: true,
       logRemovalPolicy: true,
       alarmTopicArn: true,
+    fleetLimits: true,
+    fleetLimitsFailure: true,
     };
     expect([...CONTEXT_KEYS].sort()).toEqual(Object.keys(all).sort());
   });

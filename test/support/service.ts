@@ -15,6 +15,8 @@ import type { ParameterStore } from "../../lambda/store/types.js";
 import type { CredentialSource } from "../../lambda/tokens/mint.js";
 import type { FunctionUrlEvent } from "../../lambda/http/events.js";
 import { EMULATOR_CREDENTIALS, MantleEmulator } from "../../lambda/local/mantle-emulator.js";
+import type { CounterStore } from "../../lambda/limits/index.js";
+import type { ServiceMetrics } from "../../lambda/metrics/index.js";
 import { ManualClock } from "./clock.js";
 
 export interface ServiceOptions {
@@ -34,6 +36,9 @@ export interface ServiceOptions {
   credentials?: CredentialSource;
   /** The live fetch to Mantle (defaults to the global fetch). */
   fetch?: typeof fetch;
+  /** The fleet's counters (fleet limits on); none by default. */
+  counters?: CounterStore;
+  metrics?: ServiceMetrics;
 }
 
 /** The real handler wired to a real store and a real Mantle emulator, with a hand-moved clock. */
@@ -90,6 +95,8 @@ export async function startService(options: ServiceOptions = {}): Promise<TestSe
     catalogRetryDelayMs: 0,
     sleep: clock.sleep,
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    ...(options.counters === undefined ? {} : { counters: options.counters }),
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     ...(options.upstreamTimeoutSignal === undefined ? {} : { upstreamTimeoutSignal: options.upstreamTimeoutSignal }),
   });
   const events: FunctionUrlEvent[] = [];

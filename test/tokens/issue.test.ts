@@ -33,7 +33,7 @@ const issuer = (source: CredentialSource): TokenIssuer => {
 describe("a token is issued for the grant's region and TTL, signed as the principal's session", () => {
   it("asks the credential source for the principal's session and the clamped TTL, and answers what the token says", async () => {
     const { source, asked } = recording(EMULATOR_CREDENTIALS);
-    const issued = await issuer(source).issue(principal, { ttlSeconds: 3600 });
+    const issued = await issuer(source).issue(principal, () => ({ ttlSeconds: 3600 }));
     expect(issued.ttlSeconds).toBe(1800);
     expect(asked).toHaveLength(1);
     expect(asked[0]?.ttlSeconds).toBe(1800);
@@ -48,14 +48,14 @@ describe("a token is issued for the grant's region and TTL, signed as the princi
   it("ends the token when the signing credentials end, and says so", async () => {
     const expiration = new Date(Date.now() + 600_000);
     const { source } = recording({ ...EMULATOR_CREDENTIALS, expiration });
-    const { body } = await issuer(source).issue(principal, {});
+    const { body } = await issuer(source).issue(principal, () => ({}));
     expect(body.expiresAt).toBe(expiration.toISOString());
     expect(body.expiresInSeconds).toBeLessThanOrEqual(600);
   });
 
   it("signs nothing for a region the grant does not allow", async () => {
     const { source, asked } = recording(EMULATOR_CREDENTIALS);
-    await expect(issuer(source).issue(principal, { region: "us-east-1" })).rejects.toThrow("this key may not use us-east-1");
+    await expect(issuer(source).issue(principal, () => ({ region: "us-east-1" }))).rejects.toThrow("this key may not use us-east-1");
     expect(asked).toHaveLength(0);
   });
 });

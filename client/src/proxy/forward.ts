@@ -16,6 +16,8 @@ import { send, type Connection } from "./steps/send.js";
 export interface Proxying extends Connection {
   guard(): Guard;
   catalog(): Promise<Catalog>;
+  /** The models the key's grant admits; undefined: every model. */
+  grantModels(): Promise<readonly string[] | undefined>;
   token(): Promise<TokenResponse>;
   rootRefusal(baseUrl: string): Promise<string | undefined>;
   drop(region: string): Promise<void>;
@@ -24,7 +26,7 @@ export interface Proxying extends Connection {
 export async function forward(req: IncomingMessage, res: ServerResponse, proxying: Proxying): Promise<void> {
   const refused = refusal(req, proxying.guard());
   if (refused !== undefined) return answer(req, res, refused);
-  const forwarding = await route(req, proxying.catalog, proxying.log);
+  const forwarding = await route(req, proxying);
   if (forwarding.kind === "answer") return answer(req, res, forwarding);
   // Every attempt asks under the same cache key, so a retry's fresh token serves the next request too.
   const source = { token: proxying.token, rootRefusal: proxying.rootRefusal };

@@ -6,6 +6,7 @@ import type { MantleVendClient } from "../client.js";
 import { answer, describeError, errorAnswer } from "./answer.js";
 import { AllowedMantleRoots } from "./allowed-roots.js";
 import { forward } from "./forward.js";
+import { GrantModels } from "./grant-models.js";
 import { keyDigest, listenerHosts, newProxyKey } from "./guard.js";
 import type { Guard } from "./steps/refusal.js";
 
@@ -49,6 +50,7 @@ function createProxy(options: Omit<ProxyOptions, "port" | "requireKey"> & { key:
   const log = options.log ?? (() => undefined);
   const region = options.region === undefined ? {} : { region: options.region };
   const roots = new AllowedMantleRoots(() => client.regions());
+  const grant = new GrantModels(() => client.whoami(), Date.now, log);
   const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
   let guard: Guard | undefined;
   const proxying = {
@@ -57,6 +59,7 @@ function createProxy(options: Omit<ProxyOptions, "port" | "requireKey"> & { key:
     // The listener's address is known once it listens, before its first request.
     guard: () => (guard ??= { hosts: listenerHosts(server.address() as AddressInfo, options.host), key: options.key === undefined ? undefined : keyDigest(options.key) }),
     catalog: () => client.listModels(region),
+    grantModels: () => grant.current(),
     token: () => client.getToken({ ...region, minValiditySeconds: PROXY_MIN_TOKEN_SECONDS }),
     rootRefusal: (baseUrl: string) => roots.refusal(baseUrl),
     drop: (name: string) => client.invalidate(name).catch(() => undefined),

@@ -3,17 +3,26 @@ import type { IncomingMessage } from "node:http";
 import type { Catalog } from "../../types.js";
 import type { ProxyAnswer } from "../answer.js";
 import { joined, peekBody } from "../body.js";
-import { calledApi, openAiModelList, proxyDecision, requestModel, splitTarget, type Forwarding } from "../routing.js";
+import { calledApi, modelRefusal, openAiModelList, proxyDecision, requestModel, splitTarget, type Forwarding } from "../routing.js";
 
 /** Request bodies up to this size are read for their `model`; larger ones go on unread (docs/catalog.md). */
 export const MAX_ROUTED_BODY_BYTES = 1024 * 1024;
 
+/** Where the route step learns what it decides by: the team catalog and the key's grant. */
+export interface RouteSources {
+  catalog: () => Promise<Catalog>;
+  /** The models the key may call (its grant's patterns); undefined: every model. */
+  grantModels: () => Promise<readonly string[] | undefined>;
+  log: (line: string) => void;
+}
+
 /**
  * `GET /v1/models` is answered with the team catalog; a JSON POST to an API path is read for its
- * `model` and routed by the catalog. Any other request, and any request the catalog cannot be had for,
- * goes on unchanged.
+ * `model`, refused when the key's grant does not admit it, and routed by the catalog. Any other
+ * request, and any request the catalog cannot be had for, goes on unchanged.
  */
-export async function route(req: IncomingMessage, catalog: () => Promise<Catalog>, log: (line: string) => void): Promise<Forwarding | ProxyAnswer> {
+export async function route(req: IncomingMessage, sources: RouteSources): Promise<Forwarding | ProxyAnswer> {
+  const { catalog, log } = sources;
   const target = req.url ?? "/";
   const url = splitTarget(target);
   if (req.method === "GET" && url.pathname === "/v1/models") {
@@ -32,6 +41,8 @@ export async function route(req: IncomingMessage, catalog: () => Promise<Catalog
   const peeked = await peekBody(req, MAX_ROUTED_BODY_BYTES);
   const model = peeked.complete ? requestModel(joined(peeked.chunks)) : undefined;
   if (model === undefined) return { kind: "forward", path: target, peeked };
+  const refused = modelRefusal(url.pathname, model, await sources.grantModels());
+  if (refused !== undefined) return refused;
   let known: Catalog;
   try {
     known = await catalog();
