@@ -1,6 +1,6 @@
 import { ConfigError } from "./errors.js";
 import { DEFAULT_MANTLE_ENDPOINT, MANTLE_REGIONS } from "./regions.js";
-import { isRegionName } from "./rules.js";
+import { identityUrlProblem, isRegionName } from "./rules.js";
 import type { RateLimit } from "./grants/index.js";
 
 export interface Config {
@@ -16,7 +16,24 @@ export interface Config {
   /** A request's whole path (store reads, a live fetch, a store write) ends within this. */
   requestDeadlineMs: number;
   tokenRoleArn?: string;
+  /**
+   * Identity providers over plain http on a loopback host (tests, `npm start`); never in Lambda,
+   * where every issuer and JWKS address must be https.
+   */
+  allowLoopbackIssuers: boolean;
+  /** What `GET /v1/identity` advertises for `mantle-vend login`; undefined when people do not log in. */
+  login?: LoginConfig;
 }
+
+/** The OpenID Provider people log in with (`mantle-vend login`, device authorization grant). */
+export interface LoginConfig {
+  issuer: string;
+  clientId: string;
+  scopes: string[];
+}
+
+/** What `mantle-vend login` asks for unless MANTLE_VEND_LOGIN_SCOPES says otherwise. */
+export const DEFAULT_LOGIN_SCOPES = ["openid", "email", "profile", "offline_access"];
 
 /** The largest expiry a bearer token can carry (the token generator's own limit). */
 export const TOKEN_MAX_TTL_SECONDS = 43_200;
@@ -63,7 +80,10 @@ export function loadConfig(env: Env): Config {
     },
     mantleEndpoint: parseEndpoint(env.MANTLE_VEND_MANTLE_ENDPOINT ?? DEFAULT_MANTLE_ENDPOINT),
     requestDeadlineMs: integer(env, "MANTLE_VEND_REQUEST_DEADLINE_MS", DEFAULT_REQUEST_DEADLINE_MS, 100, 60_000),
+    allowLoopbackIssuers: flag(env, "MANTLE_VEND_ALLOW_LOOPBACK_ISSUERS"),
   };
+  const login = parseLogin(env, config.allowLoopbackIssuers);
+  if (login !== undefined) config.login = login;
   const roleArn = env.MANTLE_VEND_TOKEN_ROLE_ARN;
   if (roleArn !== undefined && roleArn !== "") {
     if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/.test(roleArn)) {
@@ -152,4 +172,37 @@ function positiveNumber(env: Env, name: string, fallback: number): number {
     throw new ConfigError(`${name} must be a positive number, got "${raw}"`);
   }
   return value;
+}
+
+/** "1" or "0" (unset or empty: off). */
+function flag(env: Env, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "" || raw === "0") return false;
+  if (raw === "1") return true;
+  throw new ConfigError(`${name} must be 1 or 0, got "${raw}"`);
+}
+
+/** The login provider, when MANTLE_VEND_LOGIN_ISSUER and MANTLE_VEND_LOGIN_CLIENT_ID are both set. */
+function parseLogin(env: Env, allowLoopbackHttp: boolean): LoginConfig | undefined {
+  const issuer = env.MANTLE_VEND_LOGIN_ISSUER ?? "";
+  const clientId = env.MANTLE_VEND_LOGIN_CLIENT_ID ?? "";
+  const rawScopes = env.MANTLE_VEND_LOGIN_SCOPES ?? "";
+  if (issuer === "" && clientId === "") {
+    if (rawScopes !== "") throw new ConfigError("MANTLE_VEND_LOGIN_SCOPES is set, but MANTLE_VEND_LOGIN_ISSUER and MANTLE_VEND_LOGIN_CLIENT_ID are not");
+    return undefined;
+  }
+  if (issuer === "" || clientId === "") {
+    throw new ConfigError("MANTLE_VEND_LOGIN_ISSUER and MANTLE_VEND_LOGIN_CLIENT_ID go together: set both, or neither");
+  }
+  const problem = identityUrlProblem(issuer, { allowLoopbackHttp, issuer: true });
+  if (problem !== undefined) throw new ConfigError(`MANTLE_VEND_LOGIN_ISSUER ${problem}, got "${issuer}"`);
+  if (!/^[\x21-\x7e]{1,256}$/.test(clientId)) {
+    throw new ConfigError(`MANTLE_VEND_LOGIN_CLIENT_ID must be 1-256 visible ASCII characters, got "${clientId}"`);
+  }
+  const scopes = rawScopes.trim() === "" ? [...DEFAULT_LOGIN_SCOPES] : [...new Set(rawScopes.split(/[\s,]+/).filter((s) => s !== ""))];
+  // RFC 6749 §3.3 scope-token characters; openid is what makes the answer carry an ID token.
+  if (!scopes.every((scope) => /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope)) || !scopes.includes("openid")) {
+    throw new ConfigError(`MANTLE_VEND_LOGIN_SCOPES must be space-separated OAuth scopes including openid, got "${rawScopes}"`);
+  }
+  return { issuer, clientId, scopes };
 }

@@ -1,6 +1,6 @@
 /**
  * The rules the client applies too (client/src/rules.ts): what a region name, an API key and a
- * reasoning model look like. test/contract.test.ts feeds both sides the same tables, so a change
+ * reasoning model look like, and which identity provider URLs may be called. test/contract.test.ts feeds both sides the same tables, so a change
  * here that the client does not follow fails there first.
  */
 
@@ -30,4 +30,33 @@ export const REASONING_MARKERS: readonly string[] = ["thinking", "reasoner", "re
 export function isReasoningModel(id: string): boolean {
   const lower = id.toLowerCase();
   return REASONING_MARKERS.some((marker) => lower.includes(marker));
+}
+
+/** Hosts that name this machine: plain http to them never crosses a network. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  return host === "localhost" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * Why `value` may not be used as an identity provider's URL (an issuer, a JWKS or discovery
+ * address), or undefined when it may: https, or plain http to a loopback host where that is
+ * allowed; never user info in it. An issuer has no query or fragment either (OpenID Connect
+ * Discovery §3), and is compared as written, so it is not normalised here.
+ */
+export function identityUrlProblem(value: string, options: { allowLoopbackHttp: boolean; issuer?: boolean }): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return "is not a URL";
+  }
+  if (url.username !== "" || url.password !== "") return "must not carry a user name or password";
+  if (options.issuer === true && (url.search !== "" || url.hash !== "" || value.includes("?") || value.includes("#"))) {
+    return "must not have a query or fragment";
+  }
+  if (url.protocol === "https:") return undefined;
+  if (url.protocol !== "http:") return "must be an https URL";
+  if (!isLoopbackHost(url.hostname)) return "must be https (plain http only for a loopback host)";
+  return options.allowLoopbackHttp ? undefined : "is plain http to a loopback host, which this server does not allow (MANTLE_VEND_ALLOW_LOOPBACK_ISSUERS=1)";
 }

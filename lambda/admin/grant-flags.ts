@@ -16,6 +16,15 @@ export function grantFromFlags(options: Options): Partial<Grant> {
   return grant;
 }
 
+/** A grant as `show` commands print it: one [label, value] row per field. */
+export function grantRows(grant: Grant): Array<[string, string]> {
+  return [
+    ["regions", grant.regions.join(",")],
+    ["max ttl", `${grant.maxTtlSeconds} s`],
+    ["rate limit", grant.rateLimit ? `${grant.rateLimit.perSecond}/s, burst ${grant.rateLimit.burst}` : "service default"],
+  ];
+}
+
 /** "10/100" → 10 requests/s sustained, bursts of 100. */
 function parseRateLimit(value: string): RateLimit {
   const match = /^(\d+(?:\.\d+)?)\/(\d+)$/.exec(value.trim());

@@ -4,5 +4,5 @@ export { StoreUnavailableError } from "./errors.js";
 export { FileParameterStore } from "./file.js";
 export { parameterPaths, shardParameter, type ParameterPaths } from "./paths.js";
 export { SsmParameterStore } from "./ssm.js";
-export type { Parameter, ParameterStore, PutOptions } from "./types.js";
+export { PARAMETER_MAX_CHARS, type Parameter, type ParameterStore, type PutOptions } from "./types.js";
 export { SnapshotUnavailableError, VersionedSnapshot, type VersionedSnapshotOptions } from "./versioned-snapshot.js";
