@@ -7,7 +7,7 @@ import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import type * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { VendorAlarms } from "./alarms.js";
-import { logGroup, refreshSchedule, serviceEnvironment, serviceFunction } from "./functions.js";
+import { logGroup, loginEnvironment, refreshSchedule, serviceEnvironment, serviceFunction } from "./functions.js";
 import { acknowledgeUnavoidableWildcards } from "./nag.js";
 import {
   decryptKeysStatement,
@@ -91,7 +91,11 @@ export class MantleTokenVendor extends Construct {
       timeout: Duration.seconds(10),
       role: this.role,
       logGroup: this.apiLogGroup,
-      environment: this.tokenRole ? { ...environment, MANTLE_VEND_TOKEN_ROLE_ARN: this.tokenRole.roleArn } : environment,
+      environment: {
+        ...environment,
+        ...loginEnvironment(config),
+        ...(this.tokenRole ? { MANTLE_VEND_TOKEN_ROLE_ARN: this.tokenRole.roleArn } : {}),
+      },
       ...(config.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: config.reservedConcurrency } : {}),
     });
     this.refreshFunction = serviceFunction(this, "RefreshFunction", {

@@ -194,15 +194,23 @@ function parseLogin(env: Env, allowLoopbackHttp: boolean): LoginConfig | undefin
   if (issuer === "" || clientId === "") {
     throw new ConfigError("MANTLE_VEND_LOGIN_ISSUER and MANTLE_VEND_LOGIN_CLIENT_ID go together: set both, or neither");
   }
-  const problem = identityUrlProblem(issuer, { allowLoopbackHttp, issuer: true });
-  if (problem !== undefined) throw new ConfigError(`MANTLE_VEND_LOGIN_ISSUER ${problem}, got "${issuer}"`);
-  if (!/^[\x21-\x7e]{1,256}$/.test(clientId)) {
-    throw new ConfigError(`MANTLE_VEND_LOGIN_CLIENT_ID must be 1-256 visible ASCII characters, got "${clientId}"`);
+  const login = { issuer, clientId, scopes: rawScopes.trim() === "" ? [...DEFAULT_LOGIN_SCOPES] : [...new Set(rawScopes.split(/[\s,]+/).filter((s) => s !== ""))] };
+  const problem = loginProblem(login, allowLoopbackHttp);
+  if (problem !== undefined) {
+    const name = { issuer: "MANTLE_VEND_LOGIN_ISSUER", clientId: "MANTLE_VEND_LOGIN_CLIENT_ID", scopes: "MANTLE_VEND_LOGIN_SCOPES" }[problem.field];
+    throw new ConfigError(`${name} ${problem.problem}, got "${env[name] ?? ""}"`);
   }
-  const scopes = rawScopes.trim() === "" ? [...DEFAULT_LOGIN_SCOPES] : [...new Set(rawScopes.split(/[\s,]+/).filter((s) => s !== ""))];
-  // RFC 6749 §3.3 scope-token characters; openid is what makes the answer carry an ID token.
-  if (!scopes.every((scope) => /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope)) || !scopes.includes("openid")) {
-    throw new ConfigError(`MANTLE_VEND_LOGIN_SCOPES must be space-separated OAuth scopes including openid, got "${rawScopes}"`);
+  return login;
+}
+
+/** Why a login provider cannot be advertised, or undefined when it can: start-up and the construct check the same. */
+export function loginProblem(login: LoginConfig, allowLoopbackHttp: boolean): { field: keyof LoginConfig; problem: string } | undefined {
+  const issuer = identityUrlProblem(login.issuer, { allowLoopbackHttp, issuer: true });
+  if (issuer !== undefined) return { field: "issuer", problem: issuer };
+  if (!/^[\x21-\x7e]{1,256}$/.test(login.clientId)) return { field: "clientId", problem: "must be 1-256 visible ASCII characters" };
+  // RFC 6749 §3.3 scope tokens; openid is what makes the provider answer with an ID token.
+  if (login.scopes.length === 0 || !login.scopes.every((scope) => /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope)) || !login.scopes.includes("openid")) {
+    return { field: "scopes", problem: "must be OAuth scopes including openid" };
   }
-  return { issuer, clientId, scopes };
+  return undefined;
 }
