@@ -20,6 +20,8 @@ export type FaultKind = "throttle" | "5xx" | "pass" | "hang" | "down";
 export interface FaultSpec {
   /** Only requests for this action (e.g. "GetParameter"); every action when omitted. */
   action?: string;
+  /** Only requests for this path (GetParametersByPath's Path, e.g. "/mantle-vend/keys"); any when omitted. */
+  path?: string;
   kind: FaultKind;
   /** How many matching requests to hit; until clearFaults() when omitted. */
   times?: number;
@@ -50,6 +52,7 @@ interface Parameter {
 
 interface Fault {
   action?: string;
+  path?: string;
   kind: FaultKind;
   remaining: number;
 }
@@ -320,6 +323,8 @@ export class SsmFake {
   private faults: Fault[] = [];
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
+  /** Each request in flight by the SDK's invocation id, settled once carried out. */
+  private readonly running = new Map<string, Promise<void>>();
   private readonly holdListeners = new Set<HoldListener>();
   private readonly releases = new Set<() => void>();
 
@@ -352,8 +357,9 @@ export class SsmFake {
     return this.log;
   }
 
-  count(action?: string): number {
-    return action === undefined ? this.log.length : this.log.filter((c) => c.action === action).length;
+  /** Requests of `action` (all when omitted), only those for `path` when given. */
+  count(action?: string, path?: string): number {
+    return this.log.filter((c) => (action === undefined || c.action === action) && (path === undefined || c.path === path)).length;
   }
 
   resetCalls(): void {
@@ -363,6 +369,11 @@ export class SsmFake {
   idle(): Promise<void> {
     if (this.inFlight === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Resolves once the request of this invocation id (if one is in flight) has been carried out. */
+  carriedOut(invocationId: string): Promise<void> {
+    return this.running.get(invocationId) ?? Promise.resolve();
   }
 
   // ---- direct access (no limits enforced: tests may need states the API refuses)
@@ -396,7 +407,7 @@ export class SsmFake {
   // ---- fault injection
 
   inject(spec: FaultSpec): void {
-    this.faults.push({ action: spec.action, kind: spec.kind, remaining: spec.times ?? Number.POSITIVE_INFINITY });
+    this.faults.push({ action: spec.action, path: spec.path, kind: spec.kind, remaining: spec.times ?? Number.POSITIVE_INFINITY });
   }
 
   /** How many requests a "hang" fault is holding now. */
@@ -420,21 +431,27 @@ export class SsmFake {
 
   // ---- internals
 
-  private takeFault(action: string): Fault | undefined {
-    const fault = this.faults.find((f) => f.remaining > 0 && (f.action === undefined || f.action === action));
+  private takeFault(action: string, path: string | undefined): Fault | undefined {
+    const fault = this.faults.find((f) => f.remaining > 0 && (f.action === undefined || f.action === action) && (f.path === undefined || f.path === path));
     if (fault) fault.remaining -= 1;
     return fault;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.inFlight += 1;
+    const invocationId = req.headers["amz-sdk-invocation-id"];
     // Settled once the request is carried out, not when its socket closes: a held write the
     // client gave up on is still applied before idle() resolves.
-    try {
-      await this.serve(req, res);
-    } finally {
-      this.settle();
+    const served = this.serve(req, res).finally(() => this.settle());
+    if (typeof invocationId === "string") {
+      const done = served.then(
+        () => undefined,
+        () => undefined,
+      );
+      this.running.set(invocationId, done);
+      void done.then(() => this.running.get(invocationId) === done && this.running.delete(invocationId));
     }
+    await served;
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -453,7 +470,7 @@ export class SsmFake {
     };
     const fail = (e: SsmError): void => answer(e.status, { __type: e.code, message: e.message });
 
-    const fault = this.takeFault(action);
+    const fault = this.takeFault(action, call.path);
     if (fault?.kind === "down") {
       req.socket.destroy();
       return;
