@@ -2,7 +2,8 @@ import { join } from "node:path";
 import type { Fixture } from "../fixture.js";
 import { BENCH_DIR, log, median, round, runTimed, type Exited, type Figure } from "../lib.js";
 
-const TARGET_RATIO = 1.2;
+/** jose is in the bundle and the identity policies load beside the keys: the cold start may grow this much at most. */
+const TARGET_RATIO = 1.15;
 
 type Kind = "bundle" | "baseline" | "bare";
 

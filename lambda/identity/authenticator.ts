@@ -7,14 +7,17 @@ import { IdentityTokenRefusedError, KeySetUnavailableError, NoPolicyAdmitsError 
 import { keySource, type IssuerKeySets } from "./key-sets.js";
 import { maxTokenLifetimeSeconds, type IdentityPolicy } from "./policy.js";
 import { identityPrincipal } from "./principal.js";
-import { checkLifetime, inspectToken, lifetimeSeconds, verifyToken } from "./token.js";
+import { checkLifetime, CLOCK_LEEWAY_SECONDS, inspectToken, lifetimeSeconds, verifyToken } from "./token.js";
+import { VerifiedTokens, type VerifiedToken } from "./verified-tokens.js";
 
 export interface IdentityAuthenticatorOptions {
-  keySets: IssuerKeySets;
+  keySets: Pick<IssuerKeySets, "keysFor">;
   clock: Clock;
   /** A request waits this long at most for the issuer's keys (the request deadline). */
   deadlineMs: number;
   sleep: Sleep;
+  /** How long a verification is remembered at most: no longer than the issuer's keys are kept. */
+  verifiedMaxAgeMs?: number;
 }
 
 /** Resolves a JWT to its principal under the loaded policies, or throws why not. */
@@ -23,20 +26,31 @@ export type AuthenticateIdentity = (policies: IdentityPolicies, token: string) =
 /**
  * The acceptance rules of SPEC §13, in order; the first that fails decides. Rules 1 and 2 cost no
  * network call, so a flood of malformed or foreign tokens is refused from memory; rule 3 may fetch
- * the issuer's keys, never past the request deadline.
+ * the issuer's keys, never past the request deadline. A token presented again skips rules 1 and 3
+ * (its exact bytes passed them, see VerifiedTokens); rules 2, 4, 5 and 6 are applied every time.
  */
 export function identityAuthenticator(options: IdentityAuthenticatorOptions): AuthenticateIdentity {
   const { keySets, clock } = options;
-  return async (policies, token) => {
-    const { issuer } = inspectToken(token);
-    const now = clock();
+  const remembered = new VerifiedTokens({ maxAgeMs: options.verifiedMaxAgeMs, leewayMs: CLOCK_LEEWAY_SECONDS * 1000 });
+
+  async function verify(policies: IdentityPolicies, token: string, now: number): Promise<VerifiedToken & { trusted: IdentityPolicy[] }> {
+    const known = remembered.get(token, policies, now);
+    const issuer = known === undefined ? inspectToken(token).issuer : known.issuer;
     const trusted = issuer === undefined ? [] : usablePolicies(policies, issuer, now);
     if (issuer === undefined || trusted.length === 0) throw new IdentityTokenRefusedError("issuer");
-    const verified = await within(verifyToken(token, keySets.keysFor(issuer, keySource(trusted)), now), options.deadlineMs, options.sleep);
-    if (verified === TIMED_OUT) throw new KeySetUnavailableError(`the keys of ${issuer} were not had before the request deadline`);
-    checkLifetime(verified, now, Math.max(...trusted.map(maxTokenLifetimeSeconds)));
+    if (known !== undefined) return { ...known, trusted };
+    const claims = await within(verifyToken(token, keySets.keysFor(issuer, keySource(trusted)), now), options.deadlineMs, options.sleep);
+    if (claims === TIMED_OUT) throw new KeySetUnavailableError(`the keys of ${issuer} were not had before the request deadline`);
+    remembered.remember(token, { issuer, claims }, policies, now);
+    return { issuer, claims, trusted };
+  }
+
+  return async (policies, token) => {
+    const now = clock();
+    const { claims, trusted } = await verify(policies, token, now);
+    checkLifetime(claims, now, Math.max(...trusted.map(maxTokenLifetimeSeconds)));
     for (const policy of trusted) {
-      const subject = admittedSubject(policy, verified, now);
+      const subject = admittedSubject(policy, claims, now);
       if (subject !== undefined) return identityPrincipal(policy, subject);
     }
     throw new NoPolicyAdmitsError();
