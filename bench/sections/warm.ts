@@ -34,68 +34,21 @@ export async function benchWarm(fixture: Fixture, apiBundle: string): Promise<Fi
   });
   const { token, jwt, jwtFresh, models, mint } = summary;
   const us = (v: number): number => round(v, 1);
+  /** A p50 (with its target, if any) and a p99 figure of one subject against one baseline. */
+  const pair = (name: string, of: Quantiles, baselineName: string, baseline: Quantiles, p50: Partial<Figure> = {}): Figure[] => [
+    { section: "warm handler", name: `${name}, p50`, value: us(of.p50), unit: "µs", baseline: { name: `${baselineName} p50`, value: us(baseline.p50) }, ratio: round(of.p50 / baseline.p50), ...p50 },
+    { section: "warm handler", name: `${name}, p99`, value: us(of.p99), unit: "µs", baseline: { name: `${baselineName} p99`, value: us(baseline.p99) }, ratio: round(of.p99 / baseline.p99) },
+  ];
   return [
-    {
-      section: "warm handler",
-      name: "POST /v1/tokens via bundled handler, p50",
-      value: us(token.p50),
-      unit: "µs",
-      baseline: { name: "bare getToken() p50", value: us(mint.p50) },
-      ratio: round(token.p50 / mint.p50),
+    ...pair("POST /v1/tokens via bundled handler", token, "bare getToken()", mint, {
       target: { text: `p50 <= ${TARGET_P50_RATIO}x bare mint`, met: token.p50 / mint.p50 <= TARGET_P50_RATIO },
       detail: { iterations: token.n },
-    },
-    {
-      section: "warm handler",
-      name: "POST /v1/tokens via bundled handler, p99",
-      value: us(token.p99),
-      unit: "µs",
-      baseline: { name: "bare getToken() p99", value: us(mint.p99) },
-      ratio: round(token.p99 / mint.p99),
-    },
-    {
-      section: "warm handler",
-      name: "POST /v1/tokens authenticated by a JWT (RS256, JWKS cached), p50",
-      value: us(jwt.p50),
-      unit: "µs",
-      baseline: { name: "the same with an API key, p50", value: us(token.p50) },
-      ratio: round(jwt.p50 / token.p50),
+    }),
+    ...pair("POST /v1/tokens authenticated by a JWT (RS256, JWKS cached)", jwt, "the same with an API key,", token, {
       target: { text: `p50 <= ${TARGET_JWT_RATIO}x the key's`, met: jwt.p50 / token.p50 <= TARGET_JWT_RATIO },
       detail: { iterations: jwt.n, "a token's verification is remembered per container": "up to 10 min, never past exp" },
-    },
-    {
-      section: "warm handler",
-      name: "POST /v1/tokens with a JWT presented for the first time (signature checked), p50",
-      value: us(jwtFresh.p50),
-      unit: "µs",
-      baseline: { name: "the same with an API key, p50", value: us(token.p50) },
-      ratio: round(jwtFresh.p50 / token.p50),
-      detail: { iterations: jwtFresh.n, "p99 µs": us(jwtFresh.p99) },
-    },
-    {
-      section: "warm handler",
-      name: "POST /v1/tokens authenticated by a JWT, p99",
-      value: us(jwt.p99),
-      unit: "µs",
-      baseline: { name: "the same with an API key, p99", value: us(token.p99) },
-      ratio: round(jwt.p99 / token.p99),
-    },
-    {
-      section: "warm handler",
-      name: "GET /v1/models (cached) via bundled handler, p50",
-      value: us(models.p50),
-      unit: "µs",
-      baseline: { name: "bare getToken() p50", value: us(mint.p50) },
-      ratio: round(models.p50 / mint.p50),
-      detail: { iterations: models.n },
-    },
-    {
-      section: "warm handler",
-      name: "GET /v1/models (cached) via bundled handler, p99",
-      value: us(models.p99),
-      unit: "µs",
-      baseline: { name: "bare getToken() p99", value: us(mint.p99) },
-      ratio: round(models.p99 / mint.p99),
-    },
+    }),
+    ...pair("POST /v1/tokens with a JWT presented for the first time (signature checked)", jwtFresh, "the same with an API key,", token, { detail: { iterations: jwtFresh.n } }),
+    ...pair("GET /v1/models (cached) via bundled handler", models, "bare getToken()", mint, { detail: { iterations: models.n } }),
   ];
 }

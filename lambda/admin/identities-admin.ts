@@ -2,7 +2,8 @@ import { TOKEN_MAX_TTL_SECONDS } from "../config.js";
 import { UsageError } from "../errors.js";
 import type { Grant } from "../grants/index.js";
 import { isPolicyName, parseIdentityPolicy, storedPolicy, type IdentityPolicy, type IdentityPolicyRecord } from "../identity/index.js";
-import { bumpConfigVersion, PARAMETER_MAX_CHARS, parameterPaths, type ParameterPaths, type ParameterStore } from "../store/index.js";
+import { PARAMETER_MAX_CHARS } from "../store/index.js";
+import { StoreAdmin } from "./store-admin.js";
 
 /**
  * What `identities add` and `update` change: record fields (a field left out stays as it is; for
@@ -21,16 +22,7 @@ export interface PolicySummary {
 }
 
 /** Identity policy administration over any parameter store; every write also bumps the config version. */
-export class IdentityAdmin {
-  private readonly paths: ParameterPaths;
-
-  constructor(
-    private readonly store: ParameterStore,
-    prefix: string,
-    private readonly clock: () => number = Date.now,
-  ) {
-    this.paths = parameterPaths(prefix);
-  }
+export class IdentityAdmin extends StoreAdmin {
 
   /** A new policy; its grant defaults to every region and the server's own TTL ceiling, as a new key's does. */
   async add(name: string, change: PolicyChange): Promise<IdentityPolicy> {
@@ -75,7 +67,7 @@ export class IdentityAdmin {
     checkName(name);
     if ((await this.store.get(this.paths.identity(name))) === undefined) throw new Error(`no identity policy ${name}`);
     await this.store.delete(this.paths.identity(name));
-    await bumpConfigVersion(this.store, this.paths);
+    await this.changed();
   }
 
   /** Checks the policy exactly as the service will read it, then stores it. */
@@ -87,7 +79,7 @@ export class IdentityAdmin {
       throw new UsageError(`identity policy ${name} takes ${text.length} characters, over a parameter's ${PARAMETER_MAX_CHARS}: give --jwks-uri instead of --jwks-file`);
     }
     await this.store.put(this.paths.identity(name), text);
-    await bumpConfigVersion(this.store, this.paths);
+    await this.changed();
     return policy;
   }
 }

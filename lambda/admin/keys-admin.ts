@@ -1,7 +1,7 @@
 import type { RateLimit } from "../grants/index.js";
 import { generateKey, parseKeyRecord, type KeyRecord } from "../keys/index.js";
-import { bumpConfigVersion, parameterPaths, type ParameterPaths, type ParameterStore } from "../store/index.js";
 import { TOKEN_MAX_TTL_SECONDS } from "../config.js";
+import { StoreAdmin } from "./store-admin.js";
 
 export interface CreateKeyOptions {
   name: string;
@@ -17,16 +17,7 @@ export interface KeySummary {
 }
 
 /** Key administration over any parameter store; every write also bumps the config version. */
-export class KeyAdmin {
-  private readonly paths: ParameterPaths;
-
-  constructor(
-    private readonly store: ParameterStore,
-    prefix: string,
-    private readonly clock: () => number = Date.now,
-  ) {
-    this.paths = parameterPaths(prefix);
-  }
+export class KeyAdmin extends StoreAdmin {
 
   /** Returns the new key: the only time its secret exists outside the caller's hands. */
   async create(options: CreateKeyOptions): Promise<{ key: string; keyId: string }> {
@@ -87,6 +78,6 @@ export class KeyAdmin {
 
   private async write(keyId: string, record: KeyRecord): Promise<void> {
     await this.store.put(this.paths.key(keyId), JSON.stringify(record), { secure: true });
-    await bumpConfigVersion(this.store, this.paths);
+    await this.changed();
   }
 }
