@@ -1,5 +1,5 @@
 /**
- * The docs are tests. Every fenced block of README.md and client/README.md is extracted from the files
+ * The docs are tests. Every fenced block of README.md, client/README.md and docs/identity.md is extracted from the files
  * themselves, so editing an example changes what runs here. Shell and TypeScript blocks run in document
  * order as one terminal session per file (variables, exports and the working directory carry over from
  * block to block), in a fresh checkout, against a fresh `npm start`. Only what a reader replaces is
@@ -74,6 +74,10 @@ const EXAMPLES: Record<string, Example> = {
     run: "shell",
     expect: [/^usage: mantle-vend-admin keys/m, /"defaultRegion":"us-west-2"/, /^[0-9a-f]{16}\s+laptop\s+us-west-2\s/m, /^status\s+active$/m, /^mvk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/m],
   },
+  "README.md › Identity instead of keys #1": {
+    run: "shell",
+    expect: [/^github-acme\s+https:\/\/token\.actions\.githubusercontent\.com\s+mantle-vend\s+us-west-2\s+active$/m, /^\{"login":null\}$/m],
+  },
   "README.md › Deploy #1": { skip: "needs an AWS account", why: "cdk bootstrap and cdk deploy; test/infra synthesizes the same app offline" },
   "README.md › Deploy #2": { skip: "needs an AWS account", why: "cdk deploy with context; test/infra/context.test.ts runs cdk synth with it" },
   "README.md › Deploy #3": { run: "cdk-context" },
@@ -86,6 +90,13 @@ const EXAMPLES: Record<string, Example> = {
     skip: "run by this suite itself",
     why: "npm test is what runs this suite; CI (.ci/run) runs all three after npm ci; npm run test:agents needs the real coding agents (installed as root into .agents/, each run in its own network namespace)",
   },
+  "docs/identity.md › Identity policies #1": { skip: "not a command", why: "the stored policy's format" },
+  "docs/identity.md › Administration #1": { skip: "not a command", why: "the commands' synopsis; each recipe below runs them" },
+  "docs/identity.md › GitHub Actions #1": { run: "shell" },
+  "docs/identity.md › Kubernetes (EKS) #1": { run: "shell" },
+  "docs/identity.md › Google Cloud (Compute Engine, GKE metadata) #1": { run: "shell" },
+  "docs/identity.md › Azure (managed identity) #1": { run: "shell" },
+  "docs/identity.md › Laptops (mantle-vend login) #1": { run: "shell" },
   "client/README.md › Install #1": { run: "shell", expect: [/^mantle-vend-client-0\.1\.0\.tgz$/m, /added 1 package/] },
   "client/README.md › Install #2": {
     skip: "not published yet",
@@ -103,7 +114,7 @@ const EXAMPLES: Record<string, Example> = {
   "client/README.md › Proxy #2": { run: "shell", expect: [/"object":"chat\.completion"/, /"type":"message"/] },
 };
 
-const DOCS = ["README.md", "client/README.md"];
+const DOCS = ["README.md", "client/README.md", "docs/identity.md"];
 const blocks = DOCS.flatMap((file) => codeBlocks(file, readFileSync(join(REPO, file), "utf8")));
 
 /**
@@ -206,7 +217,7 @@ afterAll(async () => {
 });
 
 describe("every example in the docs is classified", () => {
-  it("lists each fenced block of README.md and client/README.md, and nothing else", () => {
+  it("lists each fenced block of the docs it runs, and nothing else", () => {
     const found = blocks.map((b) => b.id);
     expect(found.filter((id) => !(id in EXAMPLES)), "unclassified examples: add them to EXAMPLES").toEqual([]);
     expect(Object.keys(EXAMPLES).filter((id) => !found.includes(id)), "EXAMPLES names blocks the docs no longer have").toEqual([]);
