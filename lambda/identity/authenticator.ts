@@ -10,7 +10,7 @@ import { identityPrincipal } from "./principal.js";
 import { checkLifetime, CLOCK_LEEWAY_SECONDS, inspectToken, lifetimeSeconds, verifyToken } from "./token.js";
 import { VerifiedTokens, type VerifiedToken } from "./verified-tokens.js";
 
-export interface IdentityAuthenticatorOptions {
+interface IdentityAuthenticatorOptions {
   keySets: Pick<IssuerKeySets, "keysFor">;
   clock: Clock;
   /** A request waits this long at most for the issuer's keys (the request deadline). */
@@ -21,7 +21,7 @@ export interface IdentityAuthenticatorOptions {
 }
 
 /** Resolves a JWT to its principal under the loaded policies, or throws why not. */
-export type AuthenticateIdentity = (policies: IdentityPolicies, token: string) => Promise<Principal>;
+type AuthenticateIdentity = (policies: IdentityPolicies, token: string) => Promise<Principal>;
 
 /**
  * The acceptance rules of SPEC §13, in order; the first that fails decides. Rules 1 and 2 cost no

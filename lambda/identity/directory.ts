@@ -6,8 +6,6 @@ import { isUsablePolicy, parseIdentityPolicy, type IdentityPolicy } from "./poli
 /** Every loaded policy, by issuer (compared exactly), each issuer's in name order. */
 export type IdentityPolicies = ReadonlyMap<string, readonly IdentityPolicy[]>;
 
-export const NO_IDENTITY_POLICIES: IdentityPolicies = new Map();
-
 /**
  * Reads every identity policy. One that does not parse, or whose issuer or JWKS address this
  * server may not call (not https; plain http to a loopback host only where allowed), is left

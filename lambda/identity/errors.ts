@@ -1,7 +1,7 @@
 import { DependencyUnavailableError, ForbiddenError, UnauthenticatedError } from "../errors.js";
 
 /** Which acceptance rule of SPEC §13 refused a token (the first that failed). */
-export type TokenRefusal = "malformed" | "algorithm" | "header" | "issuer" | "signature" | "expiry" | "not-yet-valid" | "lifetime";
+type TokenRefusal = "malformed" | "algorithm" | "header" | "issuer" | "signature" | "expiry" | "not-yet-valid" | "lifetime";
 
 /**
  * Why each refusal happened, in words a caller can act on. None of them quotes the token, its

@@ -2,11 +2,10 @@
  * OIDC workload and personal identity (SPEC §13): identity policies, the acceptance rules of a JWT,
  * the issuers' keys, and an accepted token as a principal.
  */
-export { identityAuthenticator, type AuthenticateIdentity, type IdentityAuthenticatorOptions } from "./authenticator.js";
+export { identityAuthenticator } from "./authenticator.js";
 export { DEFAULT_SUBJECT_TEMPLATE, isClaimName, isClaimPattern, parseSubjectTemplate } from "./claims.js";
-export { loadIdentities, NO_IDENTITY_POLICIES, type IdentityPolicies } from "./directory.js";
-export { IdentityTokenRefusedError, KeySetUnavailableError, NoPolicyAdmitsError, type TokenRefusal } from "./errors.js";
-export { IssuerKeySets, type KeySetOptions } from "./key-sets.js";
+export { loadIdentities, type IdentityPolicies } from "./directory.js";
+export { IssuerKeySets } from "./key-sets.js";
 export {
   checkJwks,
   DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
@@ -18,5 +17,4 @@ export {
   type IdentityPolicyRecord,
   type PublicJwks,
 } from "./policy.js";
-export { identityPrincipal } from "./principal.js";
 export { isCompactJws } from "./token.js";

@@ -9,7 +9,7 @@ import type { IdentityPolicies } from "./directory.js";
 import type { IdentityPolicy, PublicJwks } from "./policy.js";
 
 /** Where an issuer's keys come from (rule 3): inline keys, a JWKS address, or its discovery document. */
-export type KeySource = { kind: "inline"; jwks: PublicJwks } | { kind: "uri"; uri: string } | { kind: "discovery" };
+type KeySource = { kind: "inline"; jwks: PublicJwks } | { kind: "uri"; uri: string } | { kind: "discovery" };
 
 /**
  * The issuer's key source, from its policies in name order: the first inline `jwks`, else the first
@@ -23,7 +23,7 @@ export function keySource(policies: readonly IdentityPolicy[]): KeySource {
   return uri === undefined ? { kind: "discovery" } : { kind: "uri", uri };
 }
 
-export interface KeySetOptions {
+interface KeySetOptions {
   log: Log;
   /** For the discovery cache and the backoff after a failure (jose keeps its own times by Date.now). */
   clock: Clock;

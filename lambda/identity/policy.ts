@@ -3,7 +3,7 @@ import { isRecord, isTimestamp } from "../guards.js";
 import { DEFAULT_SUBJECT_TEMPLATE, isClaimName, isClaimPattern, parseSubjectTemplate, type TemplatePart } from "./claims.js";
 
 /** `[a-z0-9][a-z0-9-]{0,31}`: it is part of parameter names, principal ids and STS session names. */
-export const POLICY_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
+const POLICY_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
 export function isPolicyName(value: unknown): value is string {
   return typeof value === "string" && POLICY_NAME_PATTERN.test(value);

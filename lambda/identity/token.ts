@@ -3,12 +3,12 @@ import type { Claims } from "./claims.js";
 import { IdentityTokenRefusedError, KeySetUnavailableError } from "./errors.js";
 
 /** Rule 1: asymmetric signatures only; never `none`, never HMAC (whose key would be the public one). */
-export const ACCEPTED_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"];
+const ACCEPTED_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"];
 
 /** Header parameters that would let a token name its own keys or demand unknown processing. */
-export const REFUSED_HEADER_PARAMETERS = ["jku", "x5u", "jwk", "x5c", "crit"];
+const REFUSED_HEADER_PARAMETERS = ["jku", "x5u", "jwk", "x5c", "crit"];
 
-export const MAX_TOKEN_BYTES = 8 * 1024;
+const MAX_TOKEN_BYTES = 8 * 1024;
 
 /** Leeway for `exp`, `nbf` and `iat` against this server's clock. */
 export const CLOCK_LEEWAY_SECONDS = 60;
