@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const REPO_ROOT = join(import.meta.dirname, "..");
@@ -121,3 +122,23 @@ export async function stopChild(child: ChildProcess): Promise<void> {
 export function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
 }
+
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat; undefined where
+ * there is no /proc (the figures that need it are then left out).
+ */
+export function cpuSecondsOf(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name, which is in parentheses and may hold spaces: state is field 3.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime (14) + stime (15)
+    return Number.isFinite(ticks) ? ticks / CLOCK_TICKS_PER_SECOND : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** USER_HZ: 100 on every Linux architecture Node runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;

@@ -21,8 +21,13 @@ process.env.AWS_EC2_METADATA_DISABLED = "true";
 
 const started = performance.now();
 const figures: Figure[] = [];
+// `npm run bench -- --only client,proxy` runs those sections alone (while working on them); only a
+// full run writes bench/results.json.
+const onlyArg = process.argv.indexOf("--only");
+const only = onlyArg === -1 ? undefined : new Set((process.argv[onlyArg + 1] ?? "").split(","));
 
 async function section(name: string, run: () => Promise<Figure[]>): Promise<void> {
+  if (only !== undefined && !only.has(name)) return;
   const t0 = performance.now();
   log(`${name}…`);
   figures.push(...(await run()));
@@ -48,16 +53,18 @@ function table(rows: string[][]): string {
 
 let assemblyDir: string | undefined;
 try {
-  log("synthesizing the stack (the bundles cdk deploy would upload)…");
-  const { apiBundle } = await synthesizeBundle({}, join(REPO_ROOT, "cdk.out"));
-  assemblyDir = assemblyDirOf(apiBundle);
-  await section("bundle size", () => benchBundle(apiBundle));
-  const fixture = await startFixture();
-  try {
-    await section("cold init", () => benchColdInit(fixture, apiBundle, 15));
-    await section("warm handler", () => benchWarm(fixture, apiBundle));
-  } finally {
-    await fixture.close();
+  if (only === undefined || ["bundle size", "cold init", "warm handler"].some((name) => only.has(name))) {
+    log("synthesizing the stack (the bundles cdk deploy would upload)…");
+    const { apiBundle } = await synthesizeBundle({}, join(REPO_ROOT, "cdk.out"));
+    assemblyDir = assemblyDirOf(apiBundle);
+    await section("bundle size", () => benchBundle(apiBundle));
+    const fixture = await startFixture();
+    try {
+      await section("cold init", () => benchColdInit(fixture, apiBundle, 15));
+      await section("warm handler", () => benchWarm(fixture, apiBundle));
+    } finally {
+      await fixture.close();
+    }
   }
   await section("local throughput", () => benchThroughput({ durationSeconds: 10, slices: 4, warmupSeconds: 2, connections: 10 }));
   await section("upstream call counts", () => benchCalls());
@@ -102,12 +109,12 @@ process.stdout.write(
     "Details:",
     details,
     "",
-    `Finished in ${elapsed.toFixed(0)} s; results in ${relative(REPO_ROOT, join(BENCH_DIR, "results.json"))}.`,
+    `Finished in ${elapsed.toFixed(0)} s; ${only === undefined ? `results in ${relative(REPO_ROOT, join(BENCH_DIR, "results.json"))}` : "a partial run (--only) writes no results"}.`,
     "",
   ].join("\n"),
 );
 
-await writeFile(
+if (only === undefined) await writeFile(
   join(BENCH_DIR, "results.json"),
   `${JSON.stringify(
     {

@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { REASONING_MARKERS, isReasoningModel, isRegionName, keyIdOf as serverKeyIdOf } from "../lambda/rules.js";
 import type { CatalogBody, ErrorBody, RegionsBody, TokenBody } from "../lambda/http/index.js";
-import { REGION_PATTERN as clientRegionPattern, keyIdOf as clientKeyIdOf } from "../client/src/guards.js";
-import { inferReasoning, resolveSecrets } from "../client/src/openclaw.js";
+import { REASONING_MARKERS as CLIENT_REASONING_MARKERS, inferReasoning, isRegionName as clientIsRegionName, keyIdOf as clientKeyIdOf } from "../client/src/rules.js";
+import { resolveSecrets } from "../client/src/openclaw/resolver.js";
 import { redact } from "../client/src/errors.js";
 import { parseCatalog, parseRegionsResponse, parseTokenResponse } from "../client/src/responses.js";
 import { MantleVendClient } from "../client/src/client.js";
@@ -15,7 +15,7 @@ import type { Catalog, RegionsResponse, TokenResponse } from "../client/src/type
 import { functionUrlEvent } from "./support/events.js";
 import { startService, type TestService } from "./support/service.js";
 
-describe("both sides infer reasoning from the model id by the same markers", () => {
+describe("both sides infer reasoning from the model id by the same markers, in any letter case", () => {
   it.each<[string, boolean]>([
     ["moonshotai.kimi-k2-thinking", true],
     ["deepseek.reasoner-v1", true],
@@ -28,13 +28,32 @@ describe("both sides infer reasoning from the model id by the same markers", () 
     ["deepseek.v3.2", false],
     ["mistral.devstral-2-123b", false],
     ["qwen.qwen3-32b", false],
-  ])("%s → %s", (id, reasoning) => {
+    // Letter case: the server lower-cases the id before matching, so the client must too.
+    ["acme.Reasoning-X", true],
+    ["MOONSHOTAI.KIMI-K2-THINKING", true],
+    ["DeepSeek.R1", true],
+    ["OpenAI.GPT-OSS-120B", true],
+    ["OpenAI.GPT-OSS-20B", false],
+    // Edges: empty, a marker that is the whole id, at the start, at the end, cut short.
+    ["", false],
+    ["thinking", true],
+    ["Thinking.model", true],
+    ["acme.model-REASONER", true],
+    ["acme.thinkin", false],
+    ["acme.think-ing", false],
+    // Unicode case: both sides lower-case the same way. The Kelvin sign lower-cases to k; a dotless ı,
+    // a Turkish İ (to i plus a combining dot) and fullwidth letters do not make the ASCII marker.
+    ["acme.thin\u212Aing", true],
+    ["acme.th\u0131nk\u0131ng", false],
+    ["acme.TH\u0130NK\u0130NG", false],
+    ["acme.\uFF54\uFF48\uFF49\uFF4E\uFF4B\uFF49\uFF4E\uFF47", false],
+  ])("%j → %s", (id, reasoning) => {
     expect(isReasoningModel(id)).toBe(reasoning);
     expect(inferReasoning(id)).toBe(reasoning);
   });
 
-  it.each(REASONING_MARKERS.map((marker) => [marker]))("the server's marker %s is one the client knows", (marker) => {
-    expect(inferReasoning(`vendor.${marker}-x`)).toBe(true);
+  it("both sides hold the same markers", () => {
+    expect([...CLIENT_REASONING_MARKERS].sort()).toEqual([...REASONING_MARKERS].sort());
   });
 });
 
@@ -51,9 +70,14 @@ describe("both sides accept the same region names", () => {
     ["us-east-1/", false],
     ["../us-east-1", false],
     ["", false],
+    ["Us-East-1", false],
+    ["us-East-1", false],
+    ["us-east-1\n", false],
+    [" us-east-1", false],
+    ["us-\u0435ast-1", false],
   ])("%j → %s", async (region, valid) => {
     expect(isRegionName(region)).toBe(valid);
-    expect(clientRegionPattern.test(region)).toBe(valid);
+    expect(clientIsRegionName(region)).toBe(valid);
     // The OpenClaw resolver decides by the same rule which ids it asks the server about.
     const answer = await resolveSecrets({ protocolVersion: 1, provider: "mantle-vend", ids: [region] }, async () => ({
       token: "bedrock-api-key-x",

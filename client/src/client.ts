@@ -3,6 +3,7 @@ import { MantleVendError } from "./errors.js";
 import { tokenTimes, type TokenTimes } from "./refresh-window.js";
 import { parseCatalog, parseRegionsResponse, parseTokenResponse } from "./responses.js";
 import { defaultSleep, type RetryPolicy } from "./retry.js";
+import { SingleFlight } from "./single-flight.js";
 import { Transport } from "./transport.js";
 import type {
   Catalog,
@@ -56,9 +57,9 @@ export class MantleVendClient {
   private readonly store: TokenStore | undefined;
   private readonly ttlSeconds: number | undefined;
   private readonly tokens = new Map<string, TokenEntry>();
-  private readonly pendingTokens = new Map<string, Promise<Outcome>>();
+  private readonly tokenRounds = new SingleFlight<string, Outcome>();
   private readonly catalogs = new Map<string, CatalogEntry>();
-  private readonly pendingCatalogs = new Map<string, Promise<Catalog>>();
+  private readonly catalogFetches = new SingleFlight<string, Catalog>();
 
   constructor(options: MantleVendClientOptions) {
     if (options.apiKey !== undefined && options.apiKeyFile !== undefined) {
@@ -112,13 +113,13 @@ export class MantleVendClient {
     const hit = this.servable(key, minValidityMs, false);
     if (hit !== undefined) return hit;
 
-    const outcome = await this.share(key, () => this.loadOrFetch(key, minValidityMs));
+    const outcome = await this.tokenRounds.run(key, () => this.loadOrFetch(key, minValidityMs));
     if (outcome.fresh) return outcome.token;
     const kept = this.servable(key, minValidityMs, outcome.error !== undefined);
     if (kept !== undefined) return kept;
     if (outcome.error !== undefined) throw outcome.error;
     // The shared round was started by a caller content with less remaining life: ask for a new token.
-    const second = await this.share(key, () => this.fetchAndRemember(key));
+    const second = await this.tokenRounds.run(key, () => this.fetchAndRemember(key));
     if (second.fresh) return second.token;
     const last = this.servable(key, minValidityMs, true);
     if (last !== undefined) return last;
@@ -138,18 +139,14 @@ export class MantleVendClient {
 
   /**
    * The region's model catalog. Reused while the server's `max-age` lasts, then revalidated with
-   * `If-None-Match`; a `304` returns the cached catalog.
+   * `If-None-Match`; a `304` returns the cached catalog. Every caller gets the same deeply frozen
+   * object (no copy per call): it cannot be changed, by anyone.
    */
   async listModels(options: { region?: string } = {}): Promise<Catalog> {
     const key = this.keyFor(options.region);
     const entry = this.catalogs.get(key);
-    if (entry !== undefined && this.now() < entry.freshUntil) return structuredClone(entry.catalog);
-    let pending = this.pendingCatalogs.get(key);
-    if (pending === undefined) {
-      pending = this.fetchCatalog(key).finally(() => this.pendingCatalogs.delete(key));
-      this.pendingCatalogs.set(key, pending);
-    }
-    return structuredClone(await pending);
+    if (entry !== undefined && this.now() < entry.freshUntil) return entry.catalog;
+    return this.catalogFetches.run(key, () => this.fetchCatalog(key));
   }
 
   /** Forgets cached tokens (and catalogs) of a region, or of every region; also in the token store. */
@@ -173,8 +170,7 @@ export class MantleVendClient {
   // --- tokens ---------------------------------------------------------------
 
   private keyFor(region: string | undefined): string {
-    const chosen = region ?? this.region ?? "";
-    return chosen;
+    return region ?? this.region ?? "";
   }
 
   /** The cached token if it has `minValidityMs` left and is before its refresh moment (or refreshing failed recently). */
@@ -186,15 +182,6 @@ export class MantleVendClient {
     if (now < entry.times.refreshAt) return entry.stored.token;
     if (acceptInWindow || (entry.retryAt !== undefined && now < entry.retryAt)) return entry.stored.token;
     return undefined;
-  }
-
-  private share(key: string, work: () => Promise<Outcome>): Promise<Outcome> {
-    let pending = this.pendingTokens.get(key);
-    if (pending === undefined) {
-      pending = work().finally(() => this.pendingTokens.delete(key));
-      this.pendingTokens.set(key, pending);
-    }
-    return pending;
   }
 
   private async loadOrFetch(key: string, minValidityMs: number): Promise<Outcome> {
@@ -278,7 +265,7 @@ export class MantleVendClient {
 }
 
 /** `cache-control: max-age=N` in ms; 0 when absent or when the answer must not be reused. */
-export function maxAgeMs(cacheControl: string | null): number {
+function maxAgeMs(cacheControl: string | null): number {
   if (cacheControl === null) return 0;
   const directives = cacheControl.toLowerCase().split(",").map((d) => d.trim());
   if (directives.some((d) => d === "no-store" || d === "no-cache")) return 0;

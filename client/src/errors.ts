@@ -1,3 +1,5 @@
+import { API_KEYS_IN_TEXT } from "./rules.js";
+
 /**
  * Every failure of the client is a MantleVendError. Its message is written for people and is scrubbed:
  * it never contains an API key or a bearer token, whatever the server or the network said.
@@ -36,7 +38,6 @@ export class MantleVendError extends Error {
   }
 }
 
-const API_KEY = /mvk_([0-9a-f]{16})_[A-Za-z0-9_-]+/g;
 const BEARER_TOKEN = /bedrock-api-key-[A-Za-z0-9+/=_-]+/g;
 
 /** Removes anything shaped like an API key secret or a bearer token; the key id may stay (it is not secret). */
@@ -45,5 +46,5 @@ export function redact(text: string, secrets: readonly string[] = []): string {
   for (const secret of secrets) {
     if (secret.length >= 8) out = out.split(secret).join("[redacted]");
   }
-  return out.replace(API_KEY, "mvk_$1_[redacted]").replace(BEARER_TOKEN, "bedrock-api-key-[redacted]");
+  return out.replace(API_KEYS_IN_TEXT, "mvk_$1_[redacted]").replace(BEARER_TOKEN, "bedrock-api-key-[redacted]");
 }

@@ -2,7 +2,7 @@ import type { StoredToken } from "./types.js";
 
 const FLOOR_MS = 300_000;
 /** Refresh moments are spread over up to this fraction of the window ahead of it. */
-export const REFRESH_JITTER = 0.2;
+const REFRESH_JITTER = 0.2;
 
 /**
  * How long before expiry a token is replaced: min(max(300 s, 10 % of its lifetime), 50 % of its lifetime).

@@ -1,6 +1,6 @@
 import { MantleVendError } from "./errors.js";
 import { isNonEmptyString, isRecord, isTimestamp } from "./guards.js";
-import { inferReasoning } from "./openclaw.js";
+import { inferReasoning } from "./rules.js";
 import type { Catalog, CatalogModel, ModelApi, RegionInfo, RegionsResponse, TokenResponse } from "./types.js";
 
 function invalid(what: string): MantleVendError {
@@ -38,6 +38,10 @@ export function parseRegionsResponse(value: unknown): RegionsResponse {
   return { ...value, defaultRegion, regions };
 }
 
+/**
+ * Checks `GET /v1/models`' answer; unknown extra fields are kept. The catalog is deeply frozen: the
+ * client hands the one object to every caller, so no caller may change what the others see.
+ */
 export function parseCatalog(value: unknown): Catalog {
   if (!isRecord(value)) throw invalid("models");
   const { region, baseUrl, checkedAt, changedAt, stale, models } = value;
@@ -61,18 +65,19 @@ export function parseCatalog(value: unknown): Catalog {
       name: typeof name === "string" ? name : id,
       created: typeof created === "number" ? created : null,
       reasoning: typeof reasoning === "boolean" ? reasoning : inferReasoning(id),
-      ...routeFields(model, baseUrl),
+      ...callFields(model, baseUrl),
     };
   });
-  return {
-    ...value,
-    region,
-    baseUrl,
-    checkedAt,
-    changedAt,
-    stale,
-    models: parsed,
-  };
+  return deepFreeze({ ...value, region, baseUrl, checkedAt, changedAt, stale, models: parsed });
+}
+
+/** Freezes a JSON value and everything in it. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }
 
 const MODEL_APIS: readonly string[] = ["chat-completions", "responses", "messages"] satisfies ModelApi[];
@@ -81,11 +86,11 @@ const isStringList = (value: unknown): value is string[] => Array.isArray(value)
 const limit = (value: unknown): number | null => (typeof value === "number" && Number.isSafeInteger(value) && value > 0 ? value : null);
 
 /**
- * A server from before per-model routes sends none: such a model is what that server
- * promised for every model, Chat Completions on the catalog's `/v1` base URL. APIs this
- * client does not know are left out: it could not call them.
+ * How to call a model. A server from before per-model prefixes sends none of these: such a model is
+ * what that server promised for every model, Chat Completions on the catalog's `/v1` base URL. APIs
+ * this client does not know are left out: it could not call them.
  */
-function routeFields(model: Record<string, unknown>, catalogBaseUrl: string): Pick<CatalogModel, "apis" | "baseUrl" | "contextWindow" | "maxOutputTokens" | "input"> {
+function callFields(model: Record<string, unknown>, catalogBaseUrl: string): Pick<CatalogModel, "apis" | "baseUrl" | "contextWindow" | "maxOutputTokens" | "input"> {
   const { apis, baseUrl, contextWindow, maxOutputTokens, input } = model;
   return {
     apis: Array.isArray(apis) ? apis.filter(isModelApi) : ["chat-completions"],

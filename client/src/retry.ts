@@ -33,7 +33,7 @@ export const defaultSleep: Sleep = (ms, signal) =>
  * "Full jitter" exponential backoff: attempt n (0-based) waits uniformly in [0, min(max, base·2^n)).
  * A server's retry-after is a floor: the wait is at least that long.
  */
-export function backoffDelay(attempt: number, policy: RetryPolicy, retryAfterSeconds?: number): number {
+function backoffDelay(attempt: number, policy: RetryPolicy, retryAfterSeconds?: number): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
   const jittered = Math.floor(policy.random() * ceiling);
   return retryAfterSeconds === undefined ? jittered : Math.max(retryAfterSeconds * 1000, jittered);

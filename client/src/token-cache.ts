@@ -29,7 +29,7 @@ let tempCounter = 0;
  * and not give the key away: 64 bits of a hash say nothing usable about a 256-bit secret, and only
  * the user can list the 0700 directory.
  */
-export function fnv1a64(text: string): string {
+function fnv1a64(text: string): string {
   let hash = 0xcbf29ce484222325n;
   for (const byte of Buffer.from(text, "utf8")) hash = BigInt.asUintN(64, (hash ^ BigInt(byte)) * 0x100000001b3n);
   return hash.toString(16).padStart(16, "0");

@@ -183,5 +183,3 @@ function describeNetworkError(error: unknown): string {
   if (cause instanceof Error) return cause.message;
   return error instanceof Error ? error.message : String(error);
 }
-
-// openclaw.ts still imports it from here; guards.ts is its home.

@@ -26,34 +26,38 @@ export interface RegionsResponse {
 /** The API families Mantle serves (docs/http-api.md, "Model fields"). */
 export type ModelApi = "chat-completions" | "responses" | "messages";
 
+/**
+ * One model of a catalog. Catalogs are shared: `listModels` hands every caller the same frozen
+ * object, so every field is read-only.
+ */
 export interface CatalogModel {
-  id: string;
-  name: string;
-  ownedBy?: string | null;
+  readonly id: string;
+  readonly name: string;
+  readonly ownedBy?: string | null;
   /** Unix seconds, or null when Mantle does not say. */
-  created: number | null;
-  reasoning: boolean;
+  readonly created: number | null;
+  readonly reasoning: boolean;
   /** The API families the model is called through. */
-  apis: ModelApi[];
+  readonly apis: readonly ModelApi[];
   /** The base URL an SDK of those families takes for this model: `<root>/v1`, `<root>/openai/v1` or `<root>/anthropic`. */
-  baseUrl: string;
+  readonly baseUrl: string;
   /** Tokens; null when unknown. */
-  contextWindow: number | null;
-  maxOutputTokens: number | null;
+  readonly contextWindow: number | null;
+  readonly maxOutputTokens: number | null;
   /** Input modalities, e.g. `["text", "image"]`. */
-  input: string[];
-  [extra: string]: unknown;
+  readonly input: readonly string[];
+  readonly [extra: string]: unknown;
 }
 
-/** The server's answer to `GET /v1/models?region=R`. */
+/** The server's answer to `GET /v1/models?region=R`, frozen (see {@link CatalogModel}). */
 export interface Catalog {
-  region: string;
-  baseUrl: string;
-  checkedAt: string;
-  changedAt: string;
-  stale: boolean;
-  models: CatalogModel[];
-  [extra: string]: unknown;
+  readonly region: string;
+  readonly baseUrl: string;
+  readonly checkedAt: string;
+  readonly changedAt: string;
+  readonly stale: boolean;
+  readonly models: readonly CatalogModel[];
+  readonly [extra: string]: unknown;
 }
 
 /** A token as a {@link TokenStore} keeps it: the server's answer and when (client clock) it was asked for. */

@@ -6,7 +6,9 @@ import { inspect } from "node:util";
 import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { defaultSleep } from "../../client/src/retry.js";
-import { FileTokenCache, MantleVendClient, MantleVendError, readApiKeyFile, refreshWindowMs, type Catalog, type TokenResponse } from "../../client/src/index.js";
+import { readApiKeyFile } from "../../client/src/api-key-file.js";
+import { FileTokenCache, MantleVendClient, MantleVendError, type Catalog, type TokenResponse } from "../../client/src/index.js";
+import { refreshWindowMs } from "../../client/src/refresh-window.js";
 import { EMULATOR_CREDENTIALS, verifyBearerToken } from "../../lambda/local/mantle-emulator.js";
 import { catalogFixture, fakeTokenAnswer, sendJson, startStub, type Stub } from "../support/client-support.js";
 import { useFixture } from "../support/fixture.js";
@@ -328,6 +330,45 @@ describe("listModels() reuses the catalog for max-age, then revalidates with If-
       const changed = await c.listModels({ region: "us-east-1" });
       expect(stub.requests[2]!.headers["if-none-match"]).toBe('"v1"');
       expect(changed).toEqual(catalog);
+    } finally {
+      await stub.close();
+    }
+  });
+});
+
+describe("listModels() hands every caller the same catalog, and no caller can change it", () => {
+  /** Every object reachable from `value`, `value` included. */
+  function objectsIn(value: unknown): object[] {
+    if (typeof value !== "object" || value === null) return [];
+    return [value, ...Object.values(value).flatMap(objectsIn)];
+  }
+
+  it("cache hits and a 304 return the one deeply frozen object; writes to it throw and change nothing", async () => {
+    const catalog = catalogFixture("us-east-1", "https://bedrock-mantle.us-east-1.api.aws/v1");
+    const stub = await startStub((req, res) => {
+      if (req.headers["if-none-match"] === '"v1"') res.writeHead(304, { etag: '"v1"', "cache-control": "max-age=60" }).end();
+      else sendJson(res, 200, catalog, { etag: '"v1"', "cache-control": "max-age=60" });
+    });
+    try {
+      const clock = movableClock();
+      const c = new MantleVendClient({ url: stub.url, apiKey: "mvk_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq", now: clock.now });
+      const first = await c.listModels();
+      expect(await c.listModels()).toBe(first);
+      clock.advanceSeconds(61);
+      expect(await c.listModels()).toBe(first); // revalidated: 304
+      expect(stub.requests).toHaveLength(2);
+
+      const objects = objectsIn(first);
+      expect(objects.length).toBeGreaterThan(12); // the catalog, its list, 6 models and their arrays
+      for (const object of objects) expect(Object.isFrozen(object), inspect(object)).toBe(true);
+      const model = first.models[0]!;
+      // Module code is strict: a write to a frozen object throws.
+      expect(() => Object.assign(model, { id: "changed" })).toThrow(TypeError);
+      expect(() => Object.assign(first, { region: "eu-west-1" })).toThrow(TypeError);
+      expect(() => Array.prototype.push.call(first.models, model)).toThrow(TypeError);
+      expect(() => Array.prototype.pop.call(model.apis)).toThrow(TypeError);
+      expect(Reflect.deleteProperty(model, "baseUrl")).toBe(false);
+      expect(await c.listModels()).toEqual(catalog);
     } finally {
       await stub.close();
     }

@@ -69,7 +69,7 @@ describe("npm pack -w client builds the package it packs", () => {
     expect(tarball.endsWith(`mantle-vend-client-${VERSION}.tgz`)).toBe(true);
     const paths = packed.files.map((f) => f.path);
     expect(paths).toEqual(expect.arrayContaining(["dist/index.js", "dist/index.d.ts", "dist/cli.cjs", "README.md", "LICENSE", "package.json"]));
-    for (const path of paths) expect(path, path).toMatch(/^(dist\/[\w.-]+\.(c?js|d\.ts)|README\.md|LICENSE|package\.json)$/);
+    for (const path of paths) expect(path, path).toMatch(/^(dist\/[\w./-]+\.(c?js|d\.ts)|dist\/cjs\/package\.json|README\.md|LICENSE|package\.json)$/);
     expect((packed.files.find((f) => f.path === "dist/cli.cjs")?.mode ?? 0) & 0o111).not.toBe(0);
   });
 
@@ -82,7 +82,11 @@ describe("npm pack -w client builds the package it packs", () => {
       type: "module",
       engines: { node: ">=20" },
       bin: { "mantle-vend": "dist/cli.cjs" },
-      exports: { ".": { types: "./dist/index.d.ts", import: "./dist/index.js" } },
+      exports: {
+        ".": { import: { types: "./dist/index.d.ts", default: "./dist/index.js" }, require: { types: "./dist/cjs/index.d.ts", default: "./dist/cjs/index.js" } },
+        "./proxy": { import: { default: "./dist/proxy/index.js" }, require: { default: "./dist/cjs/proxy/index.js" } },
+        "./openclaw": { import: { default: "./dist/openclaw/index.js" }, require: { default: "./dist/cjs/openclaw/index.js" } },
+      },
       files: ["dist", "README.md", "LICENSE"],
       publishConfig: { access: "public" },
     });

@@ -104,6 +104,7 @@ const EXAMPLES: Record<string, Example> = {
   },
   "client/README.md › Install #3": { run: "shell", expect: [/^bedrock-api-key-\S+$/m] },
   "client/README.md › Library #1": { run: "typescript" },
+  "client/README.md › What the package exports #1": { run: "shell", expect: [/^eu-west-1 \d+$/m] },
   "client/README.md › CLI #1": {
     run: "shell",
     expect: [/Usage: mantle-vend <command>/, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/m, /^AWS_REGION=us-east-1$/m, /^a \d+-character token for us-east-1$/m, /^MODEL\s+API\s+ROUTE/m, /^openai\.gpt-oss-120b$/m],

@@ -88,7 +88,7 @@ export function fakeTokenAnswer(region = "us-east-1", nowMs = Date.now(), ttlSec
 
 // --- catalog ---------------------------------------------------------------------
 
-export interface CatalogModelFixture {
+interface CatalogModelFixture {
   id: string;
   name: string;
   ownedBy: string | null;
@@ -133,7 +133,8 @@ function distIsCurrent(): boolean {
     readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? times(join(dir, e.name)) : [statSync(join(dir, e.name)).mtimeMs]));
   try {
     const built = times(join(CLIENT_DIR, "dist"));
-    const inputs = [...times(join(CLIENT_DIR, "src")), statSync(join(CLIENT_DIR, "package.json")).mtimeMs, statSync(join(CLIENT_DIR, "tsconfig.build.json")).mtimeMs];
+    const configs = ["package.json", "tsconfig.build.json", "tsconfig.build.cjs.json"].map((file) => statSync(join(CLIENT_DIR, file)).mtimeMs);
+    const inputs = [...times(join(CLIENT_DIR, "src")), ...times(join(CLIENT_DIR, "scripts")), ...configs];
     return built.length > 0 && Math.min(...built) >= Math.max(...inputs);
   } catch {
     return false;

@@ -1,4 +1,4 @@
-import { PROXY_API_KEY_PLACEHOLDER } from "../openclaw.js";
+import { PROXY_API_KEY_PLACEHOLDER } from "../proxy/placeholder.js";
 import { chooseModels, endpointFor, json, shellCommand, startCondition, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
 
 /**

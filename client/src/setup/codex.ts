@@ -1,7 +1,7 @@
 import { chooseModels, endpointFor, startCondition, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
 
 /** The provider id `setup codex` declares. */
-export const CODEX_PROVIDER_ID = "mantle-vend";
+const CODEX_PROVIDER_ID = "mantle-vend";
 
 /** A TOML basic string: JSON's escapes are valid TOML. */
 const toml = (value: string): string => JSON.stringify(value);

@@ -1,12 +1,9 @@
-import { UsageError } from "../exit-codes.js";
-import { inferReasoning } from "../openclaw.js";
-import { shellWord } from "../shell.js";
-import type { Catalog, CatalogModel } from "../types.js";
+import { UsageError } from "../cli/errors.js";
+import { shellWord } from "../cli/shell.js";
+import { mantleRouteOf, type MantleRoute } from "../mantle-root.js";
+import type { Catalog, CatalogModel, ModelApi } from "../types.js";
 
-/** The API families of SPEC §10. */
-export type ApiFamily = "chat-completions" | "responses" | "messages";
-const API_FAMILIES: readonly ApiFamily[] = ["chat-completions", "responses", "messages"];
-const API_NAMES: Record<ApiFamily, string> = {
+const API_NAMES: Record<ModelApi, string> = {
   "chat-completions": "Chat Completions",
   responses: "Responses",
   messages: "Anthropic Messages",
@@ -15,15 +12,15 @@ const API_NAMES: Record<ApiFamily, string> = {
 /** Where `mantle-vend proxy` listens by default. */
 export const DEFAULT_PROXY_URL = "http://127.0.0.1:8788";
 
-/** How to call one catalog model: its API families and base URL, read from the team catalog. */
-export interface ModelRoute {
+/** How to call one catalog model: its API families and where they are served, read from the team catalog. */
+export interface ModelEndpoint {
   id: string;
   reasoning: boolean;
-  apis: ApiFamily[];
+  apis: readonly ModelApi[];
   /** The base URL an SDK of the model's family takes, e.g. `<root>/openai/v1`. */
   baseUrl: string;
-  /** That base URL's path below the Mantle root: `/v1`, `/openai/v1` or `/anthropic`. */
-  prefix: string;
+  /** That base URL's Mantle route: the same prefix on the proxy serves the model. */
+  route: MantleRoute;
   contextWindow: number | null;
   maxOutputTokens: number | null;
   input: Array<"text" | "image">;
@@ -68,46 +65,29 @@ export interface SetupTool {
   build(context: SetupContext): SetupOutput;
 }
 
-const positiveInt = (value: unknown): number | null =>
-  typeof value === "number" && Number.isInteger(value) && value > 0 ? value : null;
-
-function mantleRoot(catalog: Catalog): string {
-  return catalog.baseUrl.replace(/\/+$/, "").replace(/\/v1$/, "");
-}
-
-function routeOf(model: CatalogModel, catalog: Catalog): ModelRoute {
-  const root = mantleRoot(catalog);
-  const rawApis = Array.isArray(model["apis"]) ? (model["apis"] as unknown[]) : ["chat-completions"];
-  const apis = API_FAMILIES.filter((api) => rawApis.includes(api));
-  const baseUrl = (typeof model["baseUrl"] === "string" && model["baseUrl"] !== "" ? model["baseUrl"] : catalog.baseUrl).replace(/\/+$/, "");
-  const prefix = baseUrl.startsWith(`${root}/`) ? baseUrl.slice(root.length) : new URL(baseUrl).pathname.replace(/\/+$/, "");
-  const rawInput = Array.isArray(model["input"]) ? (model["input"] as unknown[]) : ["text"];
-  const input = (["text", "image"] as const).filter((m) => rawInput.includes(m));
+function endpointOf(model: CatalogModel): ModelEndpoint {
+  const input = (["text", "image"] as const).filter((m) => model.input.includes(m));
   return {
     id: model.id,
-    reasoning: typeof model.reasoning === "boolean" ? model.reasoning : inferReasoning(model.id),
-    apis,
-    baseUrl,
-    prefix,
-    contextWindow: positiveInt(model["contextWindow"]),
-    maxOutputTokens: positiveInt(model["maxOutputTokens"]),
+    reasoning: model.reasoning,
+    apis: model.apis,
+    baseUrl: model.baseUrl.replace(/\/+$/, ""),
+    // The catalog's base URLs end in a Mantle route; one that does not is called like `/v1`.
+    route: mantleRouteOf(model.baseUrl) ?? "/v1",
+    contextWindow: model.contextWindow,
+    maxOutputTokens: model.maxOutputTokens,
     input: input.length === 0 ? ["text"] : [...input],
   };
 }
 
-/** Every catalog model with its route, in catalog order. */
-export function modelRoutes(catalog: Catalog): ModelRoute[] {
-  return catalog.models.map((model) => routeOf(model, catalog));
+/** Every catalog model with its endpoint, in catalog order. */
+function modelEndpoints(catalog: Catalog): ModelEndpoint[] {
+  return catalog.models.map(endpointOf);
 }
 
-/** The URL a tool calls for a route: the model's Mantle base URL, or the same prefix on the proxy. */
-export function endpointFor(context: SetupContext, route: ModelRoute): string {
-  return context.proxy === undefined ? route.baseUrl : `${context.proxy}${route.prefix}`;
-}
-
-/** The Mantle root of the catalog's region, or the proxy. */
-export function rootFor(context: SetupContext): string {
-  return context.proxy ?? mantleRoot(context.catalog);
+/** The URL a tool calls for a model: its Mantle base URL, or the same route on the proxy. */
+export function endpointFor(context: SetupContext, endpoint: ModelEndpoint): string {
+  return context.proxy === undefined ? endpoint.baseUrl : `${context.proxy}${endpoint.route}`;
 }
 
 /**
@@ -118,29 +98,29 @@ export function rootFor(context: SetupContext): string {
 export function chooseModels(
   context: SetupContext,
   tool: string,
-  families: readonly ApiFamily[],
-): { usable: ModelRoute[]; chosen: ModelRoute } {
-  const routes = modelRoutes(context.catalog);
-  const usable = routes.filter((route) => route.apis.some((api) => families.includes(api)));
-  const list = (models: ModelRoute[]): string => (models.length === 0 ? "none" : models.map((m) => m.id).join(", "));
-  const wanted = `the ${families.map((api) => API_NAMES[api]).join(" or ")} API`;
+  apis: readonly ModelApi[],
+): { usable: ModelEndpoint[]; chosen: ModelEndpoint } {
+  const endpoints = modelEndpoints(context.catalog);
+  const usable = endpoints.filter((endpoint) => endpoint.apis.some((api) => apis.includes(api)));
+  const list = (models: ModelEndpoint[]): string => (models.length === 0 ? "none" : models.map((m) => m.id).join(", "));
+  const wanted = `the ${apis.map((api) => API_NAMES[api]).join(" or ")} API`;
   if (context.model !== undefined) {
-    const route = routes.find((r) => r.id === context.model);
-    if (route === undefined) {
+    const endpoint = endpoints.find((e) => e.id === context.model);
+    if (endpoint === undefined) {
       throw new UsageError(`--model ${context.model} is not in the ${context.catalog.region} catalog; ${tool} can use: ${list(usable)}`);
     }
-    if (!usable.includes(route)) {
+    if (!usable.includes(endpoint)) {
       throw new UsageError(
-        `--model ${route.id} is served by ${route.apis.map((api) => API_NAMES[api]).join(", ") || "no known API"}, but ${tool} calls ${wanted}; it can use: ${list(usable)}`,
+        `--model ${endpoint.id} is served by ${endpoint.apis.map((api) => API_NAMES[api]).join(", ") || "no known API"}, but ${tool} calls ${wanted}; it can use: ${list(usable)}`,
       );
     }
-    return { usable, chosen: route };
+    return { usable, chosen: endpoint };
   }
   const chosen = usable[0];
   if (chosen === undefined) {
     throw new UsageError(
       `no model in the ${context.catalog.region} catalog is served by ${wanted}, which ${tool} needs ` +
-        `(an operator can add one: mantle-vend-admin models set <id> --add --apis ${families[0] ?? "chat-completions"})`,
+        `(an operator can add one: mantle-vend-admin models set <id> --add --apis ${apis[0] ?? "chat-completions"})`,
     );
   }
   return { usable, chosen };

@@ -13,4 +13,4 @@ export function findSetupTool(name: string): SetupTool | undefined {
   return SETUP_TOOLS.find((tool) => tool.name === name);
 }
 
-export { DEFAULT_PROXY_URL, modelRoutes, type ModelRoute, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
+export type { SetupTool } from "./context.js";

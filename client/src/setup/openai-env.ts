@@ -1,6 +1,6 @@
-import { PROXY_API_KEY_PLACEHOLDER } from "../openclaw.js";
+import { PROXY_API_KEY_PLACEHOLDER } from "../proxy/placeholder.js";
 import { DEFAULT_PROXY_URL, chooseModels, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
-import { shellQuote } from "../shell.js";
+import { shellQuote } from "../cli/shell.js";
 
 /**
  * Any OpenAI-compatible tool (LiteLLM, LibreChat, Open WebUI, aider, the openai SDKs): such tools

@@ -1,5 +1,5 @@
-import { UsageError } from "../exit-codes.js";
-import { OPENCLAW_PROVIDER_ID, openClawConfig } from "../openclaw.js";
+import { UsageError } from "../cli/errors.js";
+import { OPENCLAW_PROVIDER_ID, openClawConfig } from "../openclaw/config.js";
 import { json, startCondition, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
 
 /**

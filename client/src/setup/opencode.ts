@@ -1,25 +1,26 @@
-import { PROXY_API_KEY_PLACEHOLDER } from "../openclaw.js";
-import { DEFAULT_PROXY_URL, chooseModels, json, type ApiFamily, type ModelRoute, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
+import { PROXY_API_KEY_PLACEHOLDER } from "../proxy/placeholder.js";
+import type { ModelApi } from "../types.js";
+import { DEFAULT_PROXY_URL, chooseModels, json, type ModelEndpoint, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
 
 /** The provider ids `setup opencode` declares, one per AI SDK package opencode bundles. */
-export const OPENCODE_PROVIDERS: Record<ApiFamily, { id: string; npm: string; name: string }> = {
+const OPENCODE_PROVIDERS: Record<ModelApi, { id: string; npm: string; name: string }> = {
   "chat-completions": { id: "mantle-vend", npm: "@ai-sdk/openai-compatible", name: "Mantle (Chat Completions)" },
   responses: { id: "mantle-vend-responses", npm: "@ai-sdk/openai", name: "Mantle (Responses)" },
   messages: { id: "mantle-vend-anthropic", npm: "@ai-sdk/anthropic", name: "Mantle (Anthropic Messages)" },
 };
 
 /** The API a model is called through by opencode: Chat Completions where it has it. */
-function familyOf(route: ModelRoute): ApiFamily {
-  if (route.apis.includes("chat-completions")) return "chat-completions";
-  return route.apis.includes("responses") ? "responses" : "messages";
+function apiOf(endpoint: ModelEndpoint): ModelApi {
+  if (endpoint.apis.includes("chat-completions")) return "chat-completions";
+  return endpoint.apis.includes("responses") ? "responses" : "messages";
 }
 
 /**
  * The base URL each AI SDK package wants on the proxy. OpenAI families share `/v1`: the proxy moves
  * each request to its model's prefix. The Anthropic package appends only `/messages`.
  */
-function baseUrlFor(proxy: string, route: ModelRoute, family: ApiFamily): string {
-  return family === "messages" ? `${proxy}${route.prefix}/v1` : `${proxy}/v1`;
+function baseUrlFor(proxy: string, endpoint: ModelEndpoint, api: ModelApi): string {
+  return api === "messages" ? `${proxy}${endpoint.route}/v1` : `${proxy}/v1`;
 }
 
 /**
@@ -30,21 +31,21 @@ function build(context: SetupContext): SetupOutput {
   const proxy = context.proxy ?? DEFAULT_PROXY_URL;
   const { usable, chosen } = chooseModels(context, "opencode", ["chat-completions", "responses", "messages"]);
   const provider: Record<string, { npm: string; name: string; options: Record<string, string>; models: Record<string, unknown> }> = {};
-  for (const route of usable) {
-    const family = familyOf(route);
-    const { id, npm, name } = OPENCODE_PROVIDERS[family];
-    const entry = (provider[id] ??= { npm, name, options: { baseURL: baseUrlFor(proxy, route, family), apiKey: PROXY_API_KEY_PLACEHOLDER }, models: {} });
-    entry.models[route.id] = {
-      name: route.id,
+  for (const endpoint of usable) {
+    const api = apiOf(endpoint);
+    const { id, npm, name } = OPENCODE_PROVIDERS[api];
+    const entry = (provider[id] ??= { npm, name, options: { baseURL: baseUrlFor(proxy, endpoint, api), apiKey: PROXY_API_KEY_PLACEHOLDER }, models: {} });
+    entry.models[endpoint.id] = {
+      name: endpoint.id,
       tool_call: true,
-      reasoning: route.reasoning,
-      ...(route.contextWindow === null || route.maxOutputTokens === null
+      reasoning: endpoint.reasoning,
+      ...(endpoint.contextWindow === null || endpoint.maxOutputTokens === null
         ? {}
-        : { limit: { context: route.contextWindow, output: route.maxOutputTokens } }),
-      modalities: { input: route.input, output: ["text"] },
+        : { limit: { context: endpoint.contextWindow, output: endpoint.maxOutputTokens } }),
+      modalities: { input: endpoint.input, output: ["text"] },
     };
   }
-  const model = `${OPENCODE_PROVIDERS[familyOf(chosen)].id}/${chosen.id}`;
+  const model = `${OPENCODE_PROVIDERS[apiOf(chosen)].id}/${chosen.id}`;
   const config = {
     $schema: "https://opencode.ai/config.json",
     provider,

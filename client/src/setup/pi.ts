@@ -1,27 +1,28 @@
-import { PROXY_API_KEY_PLACEHOLDER } from "../openclaw.js";
-import { chooseModels, endpointFor, json, shellCommand, type ApiFamily, type ModelRoute, startCondition, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
+import { PROXY_API_KEY_PLACEHOLDER } from "../proxy/placeholder.js";
+import type { ModelApi } from "../types.js";
+import { chooseModels, endpointFor, json, shellCommand, type ModelEndpoint, startCondition, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
 
 /** The provider ids `setup pi` declares: one for the OpenAI APIs, one for Anthropic Messages. */
-export const PI_PROVIDER_ID = "mantle-vend";
-export const PI_ANTHROPIC_PROVIDER_ID = "mantle-vend-anthropic";
+const PI_PROVIDER_ID = "mantle-vend";
+const PI_ANTHROPIC_PROVIDER_ID = "mantle-vend-anthropic";
 
-const PI_API: Record<ApiFamily, string> = {
+const PI_API: Record<ModelApi, string> = {
   "chat-completions": "openai-completions",
   responses: "openai-responses",
   messages: "anthropic-messages",
 };
 
-function piModel(context: SetupContext, route: ModelRoute, api: ApiFamily): Record<string, unknown> {
+function piModel(context: SetupContext, endpoint: ModelEndpoint, api: ModelApi): Record<string, unknown> {
   return {
-    id: route.id,
-    name: route.id,
+    id: endpoint.id,
+    name: endpoint.id,
     api: PI_API[api],
-    baseUrl: endpointFor(context, route),
-    reasoning: route.reasoning,
-    input: route.input,
+    baseUrl: endpointFor(context, endpoint),
+    reasoning: endpoint.reasoning,
+    input: endpoint.input,
     // Unknown limits stay out: pi then applies its own defaults.
-    ...(route.contextWindow === null ? {} : { contextWindow: route.contextWindow }),
-    ...(route.maxOutputTokens === null ? {} : { maxTokens: route.maxOutputTokens }),
+    ...(endpoint.contextWindow === null ? {} : { contextWindow: endpoint.contextWindow }),
+    ...(endpoint.maxOutputTokens === null ? {} : { maxTokens: endpoint.maxOutputTokens }),
     cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
   };
 }
@@ -36,10 +37,10 @@ function build(context: SetupContext): SetupOutput {
   const apiKey = context.proxy === undefined ? `!${shellCommand(context.tokenCommand("cached"))}` : PROXY_API_KEY_PLACEHOLDER;
   const openai: Record<string, unknown>[] = [];
   const anthropic: Record<string, unknown>[] = [];
-  for (const route of usable) {
-    if (route.apis.includes("chat-completions")) openai.push(piModel(context, route, "chat-completions"));
-    else if (route.apis.includes("responses")) openai.push(piModel(context, route, "responses"));
-    else anthropic.push(piModel(context, route, "messages"));
+  for (const endpoint of usable) {
+    if (endpoint.apis.includes("chat-completions")) openai.push(piModel(context, endpoint, "chat-completions"));
+    else if (endpoint.apis.includes("responses")) openai.push(piModel(context, endpoint, "responses"));
+    else anthropic.push(piModel(context, endpoint, "messages"));
   }
   // pi wants a provider-level baseUrl and api; each model's own still win.
   const provider = (models: Record<string, unknown>[]): Record<string, unknown> => ({ baseUrl: models[0]?.["baseUrl"], api: models[0]?.["api"], apiKey, models });

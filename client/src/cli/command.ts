@@ -1,0 +1,37 @@
+/** One command of `mantle-vend`, as the command table (commands.ts) holds it. */
+import type { Flag } from "./flags.js";
+
+export interface ParsedArgs {
+  command: Command | undefined;
+  flags: Map<Flag, string | true>;
+  /** The words after the command: `exec`'s command line, `setup`'s tool, `help`'s topic. */
+  operands: string[];
+}
+
+interface RunContext {
+  env: NodeJS.ProcessEnv;
+  /** The whole table, for `help`. */
+  commands: readonly Command[];
+}
+
+export interface Command {
+  readonly name: string;
+  /** One line for the overview. */
+  readonly summary: string;
+  /** The flags it takes besides the global ones; an inner list is a group of which one at most may be given. */
+  readonly flags: ReadonlyArray<Flag | readonly Flag[]>;
+  /**
+   * The words it takes after its name: `one` (setup's tool; flags may follow it) or `rest` (everything
+   * from the first word that is not a flag, or after `--`, untouched: exec's command line).
+   */
+  readonly operands?: { readonly usage: string; readonly take: "one" | "rest" };
+  /** What `mantle-vend <name> --help` prints below the usage line. */
+  readonly help: string;
+  run(args: ParsedArgs, context: RunContext): Promise<number>;
+}
+
+/** A string flag's value, if given. */
+export function stringFlag(args: ParsedArgs, name: Flag): string | undefined {
+  const value = args.flags.get(name);
+  return typeof value === "string" ? value : undefined;
+}

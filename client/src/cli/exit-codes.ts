@@ -1,0 +1,19 @@
+/** Exit codes of the `mantle-vend` CLI (documented in README.md). `exec` passes its child's status through. */
+export const EXIT = {
+  OK: 0,
+  /** The server answered with an error not listed below (400, 404, 429 after retries, 5xx, a malformed answer). */
+  FAILURE: 1,
+  /** Bad command line: unknown command or option, missing value. */
+  USAGE: 2,
+  /** Missing or malformed configuration: no service URL or API key, a URL that is not http(s). */
+  CONFIG: 3,
+  /** The server could not be reached (connection refused, DNS, TLS, timeout) after retries. */
+  UNREACHABLE: 4,
+  /** The server rejected the API key (401). */
+  UNAUTHORIZED: 5,
+  /** The key may not use the region (403). */
+  FORBIDDEN: 6,
+  /** `exec`: the command could not be run / was not found (as in shells). */
+  CANNOT_EXECUTE: 126,
+  COMMAND_NOT_FOUND: 127,
+} as const;

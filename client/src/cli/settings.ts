@@ -1,0 +1,125 @@
+/** Where the CLI's settings come from: the environment, overridden by flags. */
+import { lstatSync, realpathSync } from "node:fs";
+import { readApiKeyFile } from "../api-key-file.js";
+import { MantleVendClient } from "../client.js";
+import { FileTokenCache } from "../token-cache.js";
+import { normaliseServiceUrl } from "../transport.js";
+import type { MantleVendClientOptions } from "../types.js";
+import { stringFlag, type ParsedArgs } from "./command.js";
+import { ConfigError, UsageError } from "./errors.js";
+import { stderr } from "./output.js";
+
+export interface Settings {
+  url: string;
+  apiKey: string;
+  region: string | undefined;
+  urlFromFlag: boolean;
+  allowInsecureHttp: boolean;
+  /** The key came from MANTLE_VEND_API_KEY_FILE. */
+  keyFromFile: boolean;
+  /** Retries of a failed request (network error, timeout, 429, 5xx) from MANTLE_VEND_RETRIES; unset = the library's default. */
+  retries: number | undefined;
+}
+
+export function settings(args: ParsedArgs, env: NodeJS.ProcessEnv): Settings {
+  const flagUrl = stringFlag(args, "url");
+  const rawUrl = flagUrl ?? env["MANTLE_VEND_URL"];
+  if (rawUrl === undefined || rawUrl.trim() === "") throw new ConfigError("no service URL: set MANTLE_VEND_URL or pass --url");
+  let url: string;
+  try {
+    url = normaliseServiceUrl(rawUrl.trim());
+  } catch (error) {
+    throw new ConfigError(error instanceof Error ? error.message : "the service URL is not valid");
+  }
+  const apiKey = apiKeyFrom(env);
+  const awsRegion = env["AWS_REGION"];
+  const region = stringFlag(args, "region") ?? (awsRegion === "" ? undefined : awsRegion);
+  return {
+    url,
+    apiKey,
+    region,
+    urlFromFlag: flagUrl !== undefined,
+    allowInsecureHttp: allowInsecureHttp(args, env),
+    keyFromFile: nonEmpty(env["MANTLE_VEND_API_KEY_FILE"]),
+    retries: retriesFrom(env),
+  };
+}
+
+const MAX_RETRIES = 10;
+
+/** MANTLE_VEND_RETRIES: 0 fails at the first error, for a script that would rather retry itself. */
+function retriesFrom(env: NodeJS.ProcessEnv): number | undefined {
+  const value = env["MANTLE_VEND_RETRIES"]?.trim() ?? "";
+  if (value === "") return undefined;
+  if (!/^\d{1,2}$/.test(value) || Number(value) > MAX_RETRIES) throw new ConfigError(`MANTLE_VEND_RETRIES must be a whole number from 0 to ${MAX_RETRIES}`);
+  return Number(value);
+}
+
+const nonEmpty = (value: string | undefined): value is string => value !== undefined && value.trim() !== "";
+
+/** The key from MANTLE_VEND_API_KEY, or from the file MANTLE_VEND_API_KEY_FILE names (one of the two). */
+function apiKeyFrom(env: NodeJS.ProcessEnv): string {
+  const inline = env["MANTLE_VEND_API_KEY"];
+  const file = env["MANTLE_VEND_API_KEY_FILE"];
+  if (nonEmpty(inline) && nonEmpty(file)) throw new ConfigError("set MANTLE_VEND_API_KEY or MANTLE_VEND_API_KEY_FILE, not both");
+  if (nonEmpty(file)) {
+    try {
+      return readApiKeyFile(file.trim(), "MANTLE_VEND_API_KEY_FILE");
+    } catch (error) {
+      throw new ConfigError(error instanceof Error ? error.message : "MANTLE_VEND_API_KEY_FILE cannot be read");
+    }
+  }
+  const apiKey = inline?.trim();
+  if (apiKey === undefined || apiKey === "") throw new ConfigError("no API key: set MANTLE_VEND_API_KEY or MANTLE_VEND_API_KEY_FILE");
+  if (/\s/.test(apiKey)) throw new ConfigError("MANTLE_VEND_API_KEY contains whitespace");
+  return apiKey;
+}
+
+function allowInsecureHttp(args: ParsedArgs, env: NodeJS.ProcessEnv): boolean {
+  if (args.flags.has("allow-insecure-http")) return true;
+  const value = env["MANTLE_VEND_ALLOW_INSECURE_HTTP"] ?? "";
+  if (value === "1" || value === "true") return true;
+  if (value === "" || value === "0" || value === "false") return false;
+  throw new ConfigError("MANTLE_VEND_ALLOW_INSECURE_HTTP must be 1 or 0");
+}
+
+/** The library client for these settings; `cache` adds the per-user token file cache. */
+export function clientFor(s: Settings, options: { cache: boolean } & Partial<MantleVendClientOptions>): MantleVendClient {
+  const { cache, ...rest } = options;
+  const store = cache ? new FileTokenCache({ url: s.url, apiKey: s.apiKey }) : undefined;
+  return new MantleVendClient({
+    url: s.url,
+    apiKey: s.apiKey,
+    allowInsecureHttp: s.allowInsecureHttp,
+    ...(s.retries === undefined ? {} : { maxRetries: s.retries }),
+    ...(s.region === undefined ? {} : { region: s.region }),
+    ...(store === undefined ? {} : { store }),
+    ...rest,
+  });
+}
+
+/** The flags a command a tool runs needs to reach the same service as this one. */
+export function serviceArgs(s: Settings): string[] {
+  return [...(s.urlFromFlag ? ["--url", s.url] : []), ...(s.allowInsecureHttp ? ["--allow-insecure-http"] : [])];
+}
+
+/** `--proxy URL`, normalised; a usage error for anything but an http(s) URL. */
+export function proxyUrlFlag(args: ParsedArgs): string | undefined {
+  const proxy = stringFlag(args, "proxy");
+  if (proxy === undefined) return undefined;
+  try {
+    return normaliseServiceUrl(proxy);
+  } catch {
+    throw new UsageError(`--proxy needs an http(s) URL, got ${JSON.stringify(proxy)}`);
+  }
+}
+
+/** The real path of the CLI being run: what tools run for a token (OpenClaw wants no shell, no symlink). */
+export function cliPath(): string {
+  const path = realpathSync(process.argv[1] ?? "");
+  const stat = lstatSync(path);
+  if (!stat.isFile() || (stat.mode & 0o022) !== 0 || (stat.mode & 0o100) === 0) {
+    stderr(`warning: ${path} must be a regular executable file that is not group/world-writable for OpenClaw to run it (chmod 755)`);
+  }
+  return path;
+}

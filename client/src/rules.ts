@@ -1,0 +1,33 @@
+/**
+ * The rules the server applies too, defined once on this side (test/contract.test.ts feeds both
+ * sides the same inputs, mixed-case and edge cases among them).
+ */
+
+/** A model whose id contains one of these, in any letter case, reasons (docs/catalog.md). */
+export const REASONING_MARKERS: readonly string[] = ["thinking", "reasoner", "reasoning", "deepseek.r", "gpt-oss-120b", "gpt-oss-safeguard-120b"];
+
+/** The catalog's reasoning rule, used only when a catalog entry carries no `reasoning` field. */
+export function inferReasoning(modelId: string): boolean {
+  const lower = modelId.toLowerCase();
+  return REASONING_MARKERS.some((marker) => lower.includes(marker));
+}
+
+/** An AWS region name such as `us-east-1`. */
+const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+
+export function isRegionName(value: string): boolean {
+  return REGION_PATTERN.test(value);
+}
+
+/** `mvk_<keyId>_<secret>`: keyId is 16 lowercase hex chars, the secret 43 base64url chars. */
+const KEY_ID = "[0-9a-f]{16}";
+const SECRET_CHAR = "[A-Za-z0-9_-]";
+const API_KEY_PATTERN = new RegExp(`^mvk_(${KEY_ID})_${SECRET_CHAR}{43}$`);
+
+/** Whatever looks like an API key inside a text, its key id captured: any secret length, so a cut or padded key is found too. */
+export const API_KEYS_IN_TEXT = new RegExp(`mvk_(${KEY_ID})_${SECRET_CHAR}+`, "g");
+
+/** `mvk_<keyId>_<secret>` → keyId; undefined for anything else. The key id is not secret. */
+export function keyIdOf(apiKey: string): string | undefined {
+  return API_KEY_PATTERN.exec(apiKey)?.[1];
+}
