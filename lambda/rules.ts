@@ -32,10 +32,13 @@ export function isReasoningModel(id: string): boolean {
   return REASONING_MARKERS.some((marker) => lower.includes(marker));
 }
 
-/** Hosts that name this machine: plain http to them never crosses a network. */
+/** A dotted-quad IPv4 address without leading zeros. */
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]\d|\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]\d|\d)$/;
+
+/** 127.0.0.0/8, ::1 (bracketed or not) and `localhost`: plain http to them never crosses a network. */
 export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase();
-  return host === "localhost" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host);
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return host === "localhost" || host === "::1" || (IPV4.test(host) && host.startsWith("127."));
 }
 
 /**

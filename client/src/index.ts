@@ -17,4 +17,5 @@ export type {
   StoredToken,
   TokenResponse,
   TokenStore,
+  WhoamiResponse,
 } from "./types.js";

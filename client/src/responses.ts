@@ -1,7 +1,7 @@
 import { MantleVendError } from "./errors.js";
 import { isNonEmptyString, isRecord, isTimestamp } from "./guards.js";
 import { inferReasoning } from "./rules.js";
-import type { Catalog, CatalogModel, ModelApi, RegionInfo, RegionsResponse, TokenResponse } from "./types.js";
+import type { Catalog, CatalogModel, ModelApi, RegionInfo, RegionsResponse, TokenResponse, WhoamiResponse } from "./types.js";
 
 function invalid(what: string): MantleVendError {
   return new MantleVendError({ status: 200, code: "invalid_response", message: `the service's ${what} answer has an unexpected shape` });
@@ -99,4 +99,15 @@ function callFields(model: Record<string, unknown>, catalogBaseUrl: string): Pic
     maxOutputTokens: limit(maxOutputTokens),
     input: isStringList(input) ? input : ["text"],
   };
+}
+
+/** Checks `GET /v1/whoami`'s answer: who the credential is and its grant; unknown extra fields are kept. */
+export function parseWhoami(value: unknown): WhoamiResponse {
+  if (!isRecord(value)) throw invalid("whoami");
+  const { principal, kind, name, grant, mintsToday } = value;
+  if (!isNonEmptyString(principal) || (kind !== "key" && kind !== "identity") || typeof name !== "string" || !isRecord(grant)) throw invalid("whoami");
+  const { regions, maxTtlSeconds } = grant;
+  if (!Array.isArray(regions) || !regions.every((r) => typeof r === "string") || typeof maxTtlSeconds !== "number") throw invalid("whoami");
+  if (mintsToday !== null && mintsToday !== undefined && typeof mintsToday !== "number") throw invalid("whoami");
+  return { ...value, principal, kind, name, grant: { ...grant, regions, maxTtlSeconds }, mintsToday: mintsToday ?? null };
 }

@@ -23,6 +23,20 @@ export interface RegionsResponse {
   regions: RegionInfo[];
 }
 
+/** The server's answer to `GET /v1/whoami`: who the credential is and what it may do there. */
+export interface WhoamiResponse {
+  /** `key:<keyId>` or `identity:<policy>:<subject>`. */
+  principal: string;
+  kind: "key" | "identity";
+  /** The key's name, or the identity policy's. */
+  name: string;
+  /** The grant as it applies on that service: `regions`, `maxTtlSeconds`, `rateLimit`, and whatever else it holds. */
+  grant: { regions: string[]; maxTtlSeconds: number; [field: string]: unknown };
+  /** Tokens minted today (UTC) across the fleet, or null when the service does not count them. */
+  mintsToday: number | null;
+  [extra: string]: unknown;
+}
+
 /** The API families Mantle serves (docs/http-api.md, "Model fields"). */
 export type ModelApi = "chat-completions" | "responses" | "messages";
 
@@ -86,6 +100,15 @@ export interface MantleVendClientOptions {
   apiKey?: string;
   /** Instead of `apiKey`: a file holding it, mode 0600 or stricter and owned by this user (read once, here). */
   apiKeyFile?: string;
+  /**
+   * Instead of a key, an OIDC identity the service trusts (docs/identity.md): a spec —
+   * `github-actions[:AUDIENCE]`, `file:PATH`, `command:CMD`, `gcp:AUDIENCE`, `azure:RESOURCE`, `login` —
+   * or a function that returns a current ID token. The token is held in memory only, and asked for
+   * again when it has under 60 s left or the service refused it.
+   */
+  identity?: string | (() => Promise<string>);
+  /** The environment identity sources read (`ACTIONS_ID_TOKEN_REQUEST_URL`, `GCE_METADATA_HOST`, …). Default `process.env`. */
+  env?: Record<string, string | undefined>;
   /** Default region for calls that name none; unset = the server's default for this key. */
   region?: string;
   /**
