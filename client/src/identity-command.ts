@@ -12,13 +12,21 @@ const MAX_OUTPUT_BYTES = 64 * 1024;
 export async function runIdentityCommand(command: string, env: Record<string, string | undefined>, timeoutMs = COMMAND_TIMEOUT_MS): Promise<string> {
   const { spawn } = await import("node:child_process");
   return new Promise((resolve, reject) => {
-    const child = spawn("sh", ["-c", command], { env, stdio: ["ignore", "pipe", "pipe"] });
+    // Its own process group, so a timeout stops what the shell started too (its pipes would keep us waiting).
+    const child = spawn("sh", ["-c", command], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const stop = (): void => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // Gone already.
+      }
+    };
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let size = 0;
     const collect = (into: Buffer[]) => (chunk: Buffer): void => {
       size += chunk.length;
-      if (size > MAX_OUTPUT_BYTES) child.kill("SIGKILL");
+      if (size > MAX_OUTPUT_BYTES) stop();
       else into.push(chunk);
     };
     child.stdout.on("data", collect(out));
@@ -26,7 +34,8 @@ export async function runIdentityCommand(command: string, env: Record<string, st
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill("SIGKILL");
+      stop();
+      reject(identityUnavailable(`command: the identity command did not finish within ${timeoutMs / 1000} s`));
     }, timeoutMs);
     child.on("error", (error) => {
       clearTimeout(timer);
@@ -35,7 +44,7 @@ export async function runIdentityCommand(command: string, env: Record<string, st
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       const lastLine = Buffer.concat(err).toString("utf8").trim().split("\n").at(-1)?.trim() ?? "";
-      if (timedOut) return reject(identityUnavailable(`command: the identity command did not finish within ${timeoutMs / 1000} s`));
+      if (timedOut) return;
       if (code !== 0) {
         const status = signal === null ? `exit status ${code ?? "?"}` : `signal ${signal}`;
         return reject(identityUnavailable(`command: the identity command failed (${status})${lastLine === "" ? "" : `: ${lastLine}`}`));
