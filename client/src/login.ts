@@ -79,7 +79,7 @@ export async function deviceLogin(context: LoginContext, options: DeviceLoginOpt
   let wait = typeof interval === "number" && interval > 0 ? interval : DEFAULT_INTERVAL_SECONDS;
   const deadline = started + expiresIn * 1000;
   for (;;) {
-    if (context.now() + wait * 1000 > deadline) throw failed("the login code expired before it was confirmed: run mantle-vend login again");
+    if (context.now() + wait * 1000 > deadline) throw failed(`the login was not confirmed within the code's ${expiresIn} s: run mantle-vend login again`);
     await options.sleep(wait * 1000);
     const poll = await postForm(endpoints.token, { grant_type: DEVICE_CODE_GRANT, device_code: deviceCode, client_id: provider.clientId }, "the login provider's token endpoint", context.http);
     if (poll.status === 200) {

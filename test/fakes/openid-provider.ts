@@ -13,6 +13,12 @@ export const LOGIN_CLIENT_ID = "mantle-vend-cli";
 const DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code";
 
 export interface ProviderOptions {
+  /**
+   * An `interval` (seconds, may be fractional) added to device authorization answers, which this
+   * provider leaves out (RFC 8628: the client then waits 5 s). A spawned CLI that cannot be handed a
+   * clock polls this often instead, so no test waits seconds for it.
+   */
+  pollIntervalSeconds?: number;
   /** How long a device code lives (the device authorization's expires_in). Default 600 s. */
   deviceCodeSeconds?: number;
   /** How long an ID token lives. Default 3600 s. */
@@ -28,6 +34,8 @@ export interface ProviderCall {
 
 export class OpenIdProvider {
   readonly calls: ProviderCall[] = [];
+  /** What `pollIntervalSeconds` started as; a suite may change it between tests. */
+  pollIntervalSeconds: number | undefined;
   private slowDowns = 0;
 
   private constructor(
@@ -77,8 +85,12 @@ export class OpenIdProvider {
       rotateRefreshToken: true,
     });
     const op = new OpenIdProvider(server, issuer, provider);
+    op.pollIntervalSeconds = options.pollIntervalSeconds;
     provider.use(async (ctx, next) => {
       await next();
+      if (op.pollIntervalSeconds !== undefined && ctx.path === new URL(deviceEndpoint(issuer)).pathname && typeof ctx.body === "object" && ctx.body !== null) {
+        ctx.body = { ...ctx.body, interval: op.pollIntervalSeconds };
+      }
       const grantType = ctx.oidc?.params?.grant_type;
       op.calls.push({ path: ctx.path, ...(typeof grantType === "string" ? { grantType } : {}), status: ctx.status });
     });
@@ -147,6 +159,9 @@ interface Page {
   status: number;
   text: string;
 }
+
+/** Where oidc-provider serves the device authorization endpoint (its default route). */
+const deviceEndpoint = (issuer: string): string => `${issuer}/device/auth`;
 
 /** Just enough of a browser for the provider's forms: cookies, redirects, hidden fields. */
 class Browser {
