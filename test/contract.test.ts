@@ -4,14 +4,21 @@
  * the client's types, so a field renamed on one side fails `tsc` before it fails a user.
  */
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
-import { REASONING_MARKERS, isReasoningModel, isRegionName, keyIdOf as serverKeyIdOf } from "../lambda/rules.js";
-import type { CatalogBody, ErrorBody, RegionsBody, TokenBody } from "../lambda/http/index.js";
-import { REASONING_MARKERS as CLIENT_REASONING_MARKERS, inferReasoning, isRegionName as clientIsRegionName, keyIdOf as clientKeyIdOf } from "../client/src/rules.js";
+import { REASONING_MARKERS, identityUrlProblem, isLoopbackHost, isReasoningModel, isRegionName, keyIdOf as serverKeyIdOf } from "../lambda/rules.js";
+import type { CatalogBody, ErrorBody, RegionsBody, TokenBody, WhoamiBody } from "../lambda/http/index.js";
+import {
+  REASONING_MARKERS as CLIENT_REASONING_MARKERS,
+  identityUrlProblem as clientIdentityUrlProblem,
+  inferReasoning,
+  isRegionName as clientIsRegionName,
+  keyIdOf as clientKeyIdOf,
+} from "../client/src/rules.js";
+import { isLoopbackHost as clientIsLoopbackHost } from "../client/src/loopback.js";
 import { resolveSecrets } from "../client/src/openclaw/resolver.js";
 import { redact } from "../client/src/errors.js";
-import { parseCatalog, parseRegionsResponse, parseTokenResponse } from "../client/src/responses.js";
+import { parseCatalog, parseRegionsResponse, parseTokenResponse, parseWhoami } from "../client/src/responses.js";
 import { MantleVendClient } from "../client/src/client.js";
-import type { Catalog, RegionsResponse, TokenResponse } from "../client/src/types.js";
+import type { Catalog, RegionsResponse, TokenResponse, WhoamiResponse } from "../client/src/types.js";
 import { functionUrlEvent } from "./support/events.js";
 import { startService, type TestService } from "./support/service.js";
 
@@ -110,6 +117,58 @@ describe("both sides read the same API key format, and the client redacts every 
   });
 });
 
+describe("both sides call the same identity provider URLs: https, plain http only to loopback", () => {
+  it.each<[string, boolean]>([
+    ["127.0.0.1", true],
+    ["127.255.0.9", true],
+    ["localhost", true],
+    ["LOCALHOST", true],
+    ["[::1]", true],
+    ["::1", true],
+    ["127.0.0.01", false],
+    ["128.0.0.1", false],
+    ["127.0.0.1.nip.io", false],
+    ["localhost.example.com", false],
+    ["[::ffff:127.0.0.1]", false],
+    ["0.0.0.0", false],
+  ])("loopback %j → %s", (host, loopback) => {
+    expect(isLoopbackHost(host)).toBe(loopback);
+    expect(clientIsLoopbackHost(host)).toBe(loopback);
+  });
+
+  it.each<[string, boolean, boolean]>([
+    ["https://token.actions.githubusercontent.com", true, true],
+    ["https://login.microsoftonline.com/tenant/v2.0", true, true],
+    ["https://sts.windows.net/tenant/", true, true],
+    ["http://127.0.0.1:8080/realms/dev", false, true],
+    ["http://[::1]:8080", false, true],
+    ["http://localhost:8080", false, true],
+    ["http://idp.example.com", false, false],
+    ["HTTP://127.0.0.1", false, true],
+    ["ftp://idp.example.com", false, false],
+    ["https://user:pass@idp.example.com", false, false],
+    ["https://idp.example.com/?tenant=x", false, false],
+    ["https://idp.example.com/#x", false, false],
+    ["https://idp.example.com?", false, false],
+    ["not a url", false, false],
+    ["", false, false],
+  ])("issuer %j: https-only %s, loopback allowed %s", (url, httpsOnly, loopbackAllowed) => {
+    for (const allowLoopbackHttp of [false, true]) {
+      const expected = allowLoopbackHttp ? loopbackAllowed : httpsOnly;
+      expect(identityUrlProblem(url, { allowLoopbackHttp, issuer: true }) === undefined, `server, loopback ${allowLoopbackHttp}`).toBe(expected);
+      expect(clientIdentityUrlProblem(url, { allowLoopbackHttp, issuer: true }) === undefined, `client, loopback ${allowLoopbackHttp}`).toBe(expected);
+      expect(clientIdentityUrlProblem(url, { allowLoopbackHttp, issuer: true })).toBe(identityUrlProblem(url, { allowLoopbackHttp, issuer: true }));
+    }
+  });
+
+  it("a JWKS or endpoint URL may carry a query, an issuer may not", () => {
+    for (const check of [identityUrlProblem, clientIdentityUrlProblem]) {
+      expect(check("https://login.example.com/keys?appid=1", { allowLoopbackHttp: false })).toBeUndefined();
+      expect(check("https://login.example.com/keys?appid=1", { allowLoopbackHttp: false, issuer: true })).toBe("must not have a query or fragment");
+    }
+  });
+});
+
 describe("the client parses every answer the server gives, keeping every field", () => {
   let service: TestService;
   let key: string;
@@ -140,6 +199,11 @@ describe("the client parses every answer the server gives, keeping every field",
     expect(parseCatalog(body)).toEqual(body);
   });
 
+  it("GET /v1/whoami", async () => {
+    const body = await call({ path: "/v1/whoami" });
+    expect(parseWhoami(body)).toEqual(body);
+  });
+
   it("an error envelope becomes a MantleVendError with the server's status, code and request id", async () => {
     const url = await service.listen();
     const client = new MantleVendClient({ url, apiKey: `mvk_0123456789abcdef_${"A".repeat(43)}`, maxRetries: 0 });
@@ -155,6 +219,7 @@ describe("the server's answer types are assignable to the client's", () => {
     expectTypeOf<TokenBody>().toExtend<TokenResponse>();
     expectTypeOf<RegionsBody>().toExtend<RegionsResponse>();
     expectTypeOf<CatalogBody>().toExtend<Catalog>();
+    expectTypeOf<WhoamiBody>().toExtend<WhoamiResponse>();
     expectTypeOf<ErrorBody["error"]>().toExtend<{ code: string; message: string; requestId?: string }>();
   });
 });

@@ -34,15 +34,15 @@ export type CatalogBody = {
   models: Array<Plain<ServedModel>>;
 };
 
-/** `GET /v1/whoami`: who the credential is and what it may do here. */
-export interface WhoamiBody {
+/** `GET /v1/whoami`: who the credential is and what it may do here (an object type, as the client's has an index signature). */
+export type WhoamiBody = {
   principal: string;
   kind: "key" | "identity";
   name: string;
   grant: { regions: string[]; maxTtlSeconds: number; rateLimit: { perSecond: number; burst: number } };
   /** Tokens minted today (UTC) across the fleet; null while no limits table is deployed. */
   mintsToday: number | null;
-}
+};
 
 export interface ErrorBody {
   error: { code: string; message: string; requestId: string };
