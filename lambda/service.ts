@@ -38,7 +38,7 @@ export interface ServiceOptions extends CatalogOptions {
 }
 
 /** What a credential is checked against: the API keys and the identity policies, loaded and polled together. */
-export interface Principals {
+interface Principals {
   keys: KeyRecords;
   identities: IdentityPolicies;
 }

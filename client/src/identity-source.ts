@@ -18,7 +18,7 @@ export interface IdentitySourceContext {
   now: () => number;
 }
 
-export const IDENTITY_SPECS = "github-actions[:AUDIENCE], file:PATH, command:CMD, gcp:AUDIENCE, azure:RESOURCE or login";
+const IDENTITY_SPECS = "github-actions[:AUDIENCE], file:PATH, command:CMD, gcp:AUDIENCE, azure:RESOURCE or login";
 
 /**
  * The source `MANTLE_VEND_IDENTITY` (or `--identity`, or the library's `identity` option) names:

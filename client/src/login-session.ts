@@ -19,7 +19,7 @@ type Env = Record<string, string | undefined>;
 const MAX_SESSION_BYTES = 64 * 1024;
 
 /** `$XDG_CONFIG_HOME/mantle-vend/login` (when absolute), else `~/.config/mantle-vend/login`. */
-export function loginDir(env: Env): string {
+function loginDir(env: Env): string {
   const xdg = env["XDG_CONFIG_HOME"];
   const base = xdg !== undefined && xdg !== "" && isAbsolute(xdg) ? xdg : join(env["HOME"] !== undefined && env["HOME"] !== "" ? env["HOME"] : homedir(), ".config");
   return join(base, "mantle-vend", "login");

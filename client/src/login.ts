@@ -10,7 +10,7 @@ import type { Sleep } from "./retry.js";
 type Env = Record<string, string | undefined>;
 
 /** How a deployment's people log in (`GET /v1/identity`). */
-export interface LoginProvider {
+interface LoginProvider {
   issuer: string;
   clientId: string;
   scopes: string[];
@@ -34,12 +34,12 @@ function failed(message: string): MantleVendError {
 }
 
 /** The one message a login that cannot be renewed gives (the CLI exits 5 with it). */
-export function loginExpired(): MantleVendError {
+function loginExpired(): MantleVendError {
   return new MantleVendError({ status: 0, code: "login_expired", message: "login expired: run mantle-vend login" });
 }
 
 /** What the service advertises at `GET /v1/identity`; a service without login is a clear failure. */
-export async function advertisedLogin(context: LoginContext): Promise<LoginProvider> {
+async function advertisedLogin(context: LoginContext): Promise<LoginProvider> {
   const answer = await identityRequest(`${context.url}/v1/identity`, { headers: { accept: "application/json" } }, context.url, context.http);
   const body = parseJson(answer.text);
   const login = isRecord(body) ? body["login"] : undefined;
@@ -160,7 +160,7 @@ function sessionFrom(provider: { issuer: string; clientId: string }, body: Recor
 }
 
 /** Whom an ID token names: its email, else its subject. */
-export function subjectOf(idToken: string): string {
+function subjectOf(idToken: string): string {
   const claims = jwtClaims(idToken) ?? {};
   const email = claims["email"];
   const sub = claims["sub"];

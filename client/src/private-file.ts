@@ -35,7 +35,7 @@ export function readPrivateFile(path: string, maxBytes: number): string | undefi
 }
 
 /** Creates `dir` (and its parents) 0700; false for one that is not a directory of this user; tightens its mode. */
-export function ensurePrivateDir(dir: string): boolean {
+function ensurePrivateDir(dir: string): boolean {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const stat = lstatSync(dir);
   const uid = currentUid();

@@ -18,7 +18,7 @@ import { stderr } from "./output.js";
  * What the CLI presents to the service: an API key, an identity (`MANTLE_VEND_IDENTITY` or
  * `--identity`), or — when neither is set — the session `mantle-vend login` saved for the URL.
  */
-export type CredentialSetting = { apiKey: string } | { identity: string; fromFlag: boolean } | { savedLogin: true };
+type CredentialSetting = { apiKey: string } | { identity: string; fromFlag: boolean } | { savedLogin: true };
 
 /** The service a command talks to: its URL (normalised) and whether plain http to a non-loopback host is allowed. */
 export interface ServiceSettings {
