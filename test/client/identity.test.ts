@@ -12,7 +12,7 @@ import { MantleVendClient } from "../../client/src/client.js";
 import { EMULATOR_CREDENTIALS, verifyBearerToken } from "../../lambda/local/mantle-emulator.js";
 import { TestIssuer } from "../fakes/oidc-issuer.js";
 import { ManualClock } from "../support/clock.js";
-import { buildClient, runCli } from "../support/client-support.js";
+import { buildClient, runCli, runProcess } from "../support/client-support.js";
 import { startService, type TestService } from "../support/service.js";
 
 const clock = new ManualClock(Date.now());
@@ -173,6 +173,29 @@ describe("the CLI: MANTLE_VEND_IDENTITY or --identity instead of an API key", ()
     expect(run.code).toBe(6);
     expect(run.stderr).toMatch(/no identity policy admits this token/);
     expect(run.stderr).not.toContain(jwt.split(".")[1]);
+  });
+
+  it("openclaw-config --secret-ref passes MANTLE_VEND_IDENTITY, and the resolver run with only passEnv mints with it", async () => {
+    const e = env({ MANTLE_VEND_IDENTITY: `file:${tokenFile("resolver", await ci.sign({ aud: "mantle-vend", sub: "gateway" }))}` });
+    const config = JSON.parse((await runCli(["openclaw-config", "--secret-ref"], e)).stdout) as {
+      secrets: { providers: Record<string, { command: string; args: string[]; passEnv: string[] }> };
+    };
+    const provider = config.secrets.providers["mantle-vend"];
+    expect(provider?.passEnv).toEqual(["PATH", "MANTLE_VEND_URL", "MANTLE_VEND_IDENTITY"]);
+    const childEnv = Object.fromEntries((provider?.passEnv ?? []).map((name) => [name, e[name] ?? ""]));
+    const result = await runProcess(provider?.command ?? "", provider?.args ?? [], {
+      env: { ...childEnv, XDG_CACHE_HOME: join(home, ".cache") },
+      input: JSON.stringify({ protocolVersion: 1, provider: "mantle-vend", ids: ["us-east-1"] }),
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(await accepted((JSON.parse(result.stdout) as { values: Record<string, string> }).values["us-east-1"] ?? "", "us-east-1")).toBe(true);
+  });
+
+  it("setup says which variable the tool needs: MANTLE_VEND_IDENTITY, never a key", async () => {
+    const result = await runCli(["setup", "pi"], env({ MANTLE_VEND_IDENTITY: `file:${tokenFile("setup", await ci.sign({ aud: "mantle-vend", sub: "laptop" }))}` }));
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain("with MANTLE_VEND_URL and MANTLE_VEND_IDENTITY exported");
+    expect(result.stdout).not.toMatch(/mvk_|eyJ/);
   });
 
   it("a source that fails says so in one line (exit 1)", async () => {
