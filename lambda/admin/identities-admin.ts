@@ -1,4 +1,3 @@
-import { TOKEN_MAX_TTL_SECONDS } from "../config.js";
 import { UsageError } from "../errors.js";
 import type { Grant } from "../grants/index.js";
 import { isPolicyName, parseIdentityPolicy, storedPolicy, type IdentityPolicy, type IdentityPolicyRecord } from "../identity/index.js";
@@ -32,7 +31,7 @@ export class IdentityAdmin extends StoreAdmin {
     if (issuer === undefined) throw new UsageError("--issuer is required");
     if (audiences === undefined) throw new UsageError("--audience is required");
     const record: IdentityPolicyRecord = { ...change.record, issuer, audiences, createdAt: new Date(this.clock()).toISOString() };
-    return this.write(name, record, { regions: ["*"], maxTtlSeconds: TOKEN_MAX_TTL_SECONDS, ...change.grant });
+    return this.write(name, record, this.newGrant(change.grant));
   }
 
   async update(name: string, change: PolicyChange): Promise<IdentityPolicy> {

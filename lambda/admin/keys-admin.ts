@@ -1,6 +1,5 @@
 import type { RateLimit } from "../grants/index.js";
 import { generateKey, parseKeyRecord, type KeyRecord } from "../keys/index.js";
-import { TOKEN_MAX_TTL_SECONDS } from "../config.js";
 import { StoreAdmin } from "./store-admin.js";
 
 export interface CreateKeyOptions {
@@ -22,16 +21,9 @@ export class KeyAdmin extends StoreAdmin {
   /** Returns the new key: the only time its secret exists outside the caller's hands. */
   async create(options: CreateKeyOptions): Promise<{ key: string; keyId: string }> {
     const { key, keyId, sha256 } = generateKey();
-    const record: KeyRecord = {
-      name: options.name,
-      sha256,
-      regions: options.regions ?? ["*"],
-      // The largest TTL any token can have, i.e. "whatever the server allows".
-      maxTtlSeconds: options.maxTtlSeconds ?? TOKEN_MAX_TTL_SECONDS,
-      createdAt: new Date(this.clock()).toISOString(),
-    };
-    if (options.expiresAt !== undefined) record.expiresAt = options.expiresAt.toISOString();
-    if (options.rateLimit !== undefined) record.rateLimit = options.rateLimit;
+    const { name, expiresAt, ...granted } = options;
+    const record: KeyRecord = { name, sha256, ...this.newGrant(granted), createdAt: new Date(this.clock()).toISOString() };
+    if (expiresAt !== undefined) record.expiresAt = expiresAt.toISOString();
     await this.write(keyId, record);
     return { key, keyId };
   }
