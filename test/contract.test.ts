@@ -194,14 +194,14 @@ describe("the client parses every answer the server gives, keeping every field",
     expect(parseRegionsResponse(body)).toEqual(body);
   });
 
-  it("GET /v1/models", async () => {
-    const body = await call({ path: "/v1/models", query: "region=us-east-1" });
-    expect(parseCatalog(body)).toEqual(body);
-  });
-
   it("GET /v1/whoami", async () => {
     const body = await call({ path: "/v1/whoami" });
     expect(parseWhoami(body)).toEqual(body);
+  });
+
+  it("GET /v1/models", async () => {
+    const body = await call({ path: "/v1/models", query: "region=us-east-1" });
+    expect(parseCatalog(body)).toEqual(body);
   });
 
   it("an error envelope becomes a MantleVendError with the server's status, code and request id", async () => {

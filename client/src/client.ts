@@ -135,7 +135,7 @@ export class MantleVendClient {
     return parseRegionsResponse(answer.json);
   }
 
-  /** Who this client's credential is on the service (`GET /v1/whoami`): the principal and its grant as it applies. */
+  /** Who the credential is (`key:<keyId>`, or an identity) and what its grant allows here. */
   async whoami(): Promise<WhoamiResponse> {
     const answer = await this.transport.request({ method: "GET", path: "/v1/whoami" });
     return parseWhoami(answer.json);

@@ -10,6 +10,7 @@ export type {
   CatalogModel,
   FetchLike,
   GetTokenOptions,
+  Grant,
   MantleVendClientOptions,
   ModelApi,
   RegionInfo,

@@ -38,6 +38,30 @@ export function parseRegionsResponse(value: unknown): RegionsResponse {
   return { ...value, defaultRegion, regions };
 }
 
+/** Checks `GET /v1/whoami`'s answer; unknown extra fields are kept. */
+export function parseWhoami(value: unknown): WhoamiResponse {
+  if (!isRecord(value) || !isRecord(value["grant"])) throw invalid("whoami");
+  const { principal, kind, name, mintsToday } = value;
+  const grant = value["grant"];
+  const { regions, maxTtlSeconds, rateLimit } = grant;
+  if (
+    !isNonEmptyString(principal) ||
+    (kind !== "key" && kind !== "identity") ||
+    typeof name !== "string" ||
+    !(mintsToday === null || (typeof mintsToday === "number" && Number.isInteger(mintsToday) && mintsToday >= 0)) ||
+    !Array.isArray(regions) ||
+    !regions.every(isNonEmptyString) ||
+    typeof maxTtlSeconds !== "number" ||
+    !isRecord(rateLimit) ||
+    typeof rateLimit["perSecond"] !== "number" ||
+    typeof rateLimit["burst"] !== "number"
+  ) {
+    throw invalid("whoami");
+  }
+  const limit = { ...rateLimit, perSecond: rateLimit["perSecond"], burst: rateLimit["burst"] };
+  return { ...value, principal, kind, name, mintsToday, grant: { ...grant, regions, maxTtlSeconds, rateLimit: limit } };
+}
+
 /**
  * Checks `GET /v1/models`' answer; unknown extra fields are kept. The catalog is deeply frozen: the
  * client hands the one object to every caller, so no caller may change what the others see.
@@ -99,15 +123,4 @@ function callFields(model: Record<string, unknown>, catalogBaseUrl: string): Pic
     maxOutputTokens: limit(maxOutputTokens),
     input: isStringList(input) ? input : ["text"],
   };
-}
-
-/** Checks `GET /v1/whoami`'s answer: who the credential is and its grant; unknown extra fields are kept. */
-export function parseWhoami(value: unknown): WhoamiResponse {
-  if (!isRecord(value)) throw invalid("whoami");
-  const { principal, kind, name, grant, mintsToday } = value;
-  if (!isNonEmptyString(principal) || (kind !== "key" && kind !== "identity") || typeof name !== "string" || !isRecord(grant)) throw invalid("whoami");
-  const { regions, maxTtlSeconds } = grant;
-  if (!Array.isArray(regions) || !regions.every((r) => typeof r === "string") || typeof maxTtlSeconds !== "number") throw invalid("whoami");
-  if (mintsToday !== null && mintsToday !== undefined && typeof mintsToday !== "number") throw invalid("whoami");
-  return { ...value, principal, kind, name, grant: { ...grant, regions, maxTtlSeconds }, mintsToday: mintsToday ?? null };
 }

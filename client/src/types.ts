@@ -23,16 +23,26 @@ export interface RegionsResponse {
   regions: RegionInfo[];
 }
 
-/** The server's answer to `GET /v1/whoami`: who the credential is and what it may do there. */
+/** What a principal may do, as the server applies it (docs/grants.md); fields the client does not know are kept. */
+export interface Grant {
+  /** The allowlisted regions it may use. */
+  regions: string[];
+  /** The TTL ceiling in force. */
+  maxTtlSeconds: number;
+  /** The rate limit in force, per container. */
+  rateLimit: { perSecond: number; burst: number };
+  [extra: string]: unknown;
+}
+
+/** The server's answer to `GET /v1/whoami`: who the credential is and its grant. */
 export interface WhoamiResponse {
   /** `key:<keyId>` or `identity:<policy>:<subject>`. */
   principal: string;
   kind: "key" | "identity";
-  /** The key's name, or the identity policy's. */
+  /** The key's or the identity policy's name. */
   name: string;
-  /** The grant as it applies on that service: `regions`, `maxTtlSeconds`, `rateLimit`, and whatever else it holds. */
-  grant: { regions: string[]; maxTtlSeconds: number; [field: string]: unknown };
-  /** Tokens minted today (UTC) across the fleet, or null when the service does not count them. */
+  grant: Grant;
+  /** Tokens minted today (UTC) across the fleet; null when the deployment keeps no count. */
   mintsToday: number | null;
   [extra: string]: unknown;
 }

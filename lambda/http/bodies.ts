@@ -34,7 +34,7 @@ export type CatalogBody = {
   models: Array<Plain<ServedModel>>;
 };
 
-/** `GET /v1/whoami`: who the credential is and what it may do here (an object type, as the client's has an index signature). */
+/** `GET /v1/whoami`: who the credential is and what it may do here (a type, like CatalogBody, for the client's index signatures). */
 export type WhoamiBody = {
   principal: string;
   kind: "key" | "identity";

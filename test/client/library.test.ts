@@ -436,6 +436,22 @@ describe("regions() and invalidate()", () => {
   });
 });
 
+describe("whoami()", () => {
+  it("names the key as a principal with the grant the server applies", async () => {
+    const client = new MantleVendClient({ url, apiKey });
+    const who = await client.whoami();
+    expect(who).toMatchObject({ kind: "key", principal: expect.stringMatching(/^key:[0-9a-f]{16}$/), mintsToday: null });
+    expect(who.grant.regions).toContain("eu-central-1");
+    expect(who.grant.rateLimit).toEqual({ perSecond: expect.any(Number), burst: expect.any(Number) });
+  });
+
+  it("refuses an answer of another shape as invalid_response", async () => {
+    const odd = async (): Promise<Response> => new Response(JSON.stringify({ principal: "key:x", kind: "robot", name: "n", grant: {} }), { status: 200 });
+    const client = new MantleVendClient({ url, apiKey, fetch: odd, maxRetries: 0 });
+    await expect(client.whoami()).rejects.toMatchObject({ code: "invalid_response" });
+  });
+});
+
 describe("errors never contain the API key or a token", () => {
   const secretOf = (key: string): string => key.slice(key.lastIndexOf("_") + 1);
 
