@@ -38,6 +38,16 @@ export function serviceEnvironment(config: ResolvedProps): Record<string, string
   };
 }
 
+/** What the API function advertises at GET /v1/identity for `mantle-vend login`; nothing without a login prop. */
+export function loginEnvironment(config: ResolvedProps): Record<string, string> {
+  if (config.login === undefined) return {};
+  return {
+    MANTLE_VEND_LOGIN_ISSUER: config.login.issuer,
+    MANTLE_VEND_LOGIN_CLIENT_ID: config.login.clientId,
+    MANTLE_VEND_LOGIN_SCOPES: config.login.scopes.join(" "),
+  };
+}
+
 export interface ServiceFunctionOptions {
   /** The entry point under lambda/, e.g. `handler.ts`. */
   entry: string;

@@ -11,7 +11,7 @@ import { VendorAlarms } from "./alarms.js";
 import { vendorDashboard } from "./dashboard.js";
 import { LimitsTable } from "./limits.js";
 import { VendorQueries } from "./queries.js";
-import { logGroup, refreshSchedule, serviceEnvironment, serviceFunction } from "./functions.js";
+import { logGroup, loginEnvironment, refreshSchedule, serviceEnvironment, serviceFunction } from "./functions.js";
 import { acknowledgeCountersWithoutBackup, acknowledgeUnavoidableWildcards } from "./nag.js";
 import {
   decryptKeysStatement,
@@ -106,6 +106,7 @@ export class MantleTokenVendor extends Construct {
     const environment = serviceEnvironment(config);
     const apiEnvironment: Record<string, string> = {
       ...environment,
+      ...loginEnvironment(config),
       ...(this.tokenRole ? { MANTLE_VEND_TOKEN_ROLE_ARN: this.tokenRole.roleArn } : {}),
       ...(limits === undefined ? {} : { MANTLE_VEND_LIMITS_TABLE: limits.table.tableName, MANTLE_VEND_LIMITS_FAILURE: config.fleetLimitsFailure }),
     };

@@ -4,16 +4,18 @@
  * the client's types, so a field renamed on one side fails `tsc` before it fails a user.
  */
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
-import { REASONING_MARKERS, isModelPattern, isReasoningModel, isRegionName, keyIdOf as serverKeyIdOf, modelAdmitted } from "../lambda/rules.js";
+import { REASONING_MARKERS, identityUrlProblem, isLoopbackHost, isModelPattern, isReasoningModel, isRegionName, keyIdOf as serverKeyIdOf, modelAdmitted } from "../lambda/rules.js";
 import type { CatalogBody, ErrorBody, RegionsBody, TokenBody, WhoamiBody } from "../lambda/http/index.js";
 import {
   REASONING_MARKERS as CLIENT_REASONING_MARKERS,
+  identityUrlProblem as clientIdentityUrlProblem,
   inferReasoning,
   isModelPattern as clientIsModelPattern,
   isRegionName as clientIsRegionName,
   keyIdOf as clientKeyIdOf,
   modelAdmitted as clientModelAdmitted,
 } from "../client/src/rules.js";
+import { isLoopbackHost as clientIsLoopbackHost } from "../client/src/loopback.js";
 import { resolveSecrets } from "../client/src/openclaw/resolver.js";
 import { redact } from "../client/src/errors.js";
 import { parseCatalog, parseRegionsResponse, parseTokenResponse, parseWhoamiResponse } from "../client/src/responses.js";
@@ -153,6 +155,58 @@ describe("both sides read model patterns and admit model ids by the same rule (t
   ])("patterns %j admit %j: %s", (patterns, id, admitted) => {
     expect(modelAdmitted(patterns, id)).toBe(admitted);
     expect(clientModelAdmitted(patterns, id)).toBe(admitted);
+  });
+});
+
+describe("both sides call the same identity provider URLs: https, plain http only to loopback", () => {
+  it.each<[string, boolean]>([
+    ["127.0.0.1", true],
+    ["127.255.0.9", true],
+    ["localhost", true],
+    ["LOCALHOST", true],
+    ["[::1]", true],
+    ["::1", true],
+    ["127.0.0.01", false],
+    ["128.0.0.1", false],
+    ["127.0.0.1.nip.io", false],
+    ["localhost.example.com", false],
+    ["[::ffff:127.0.0.1]", false],
+    ["0.0.0.0", false],
+  ])("loopback %j → %s", (host, loopback) => {
+    expect(isLoopbackHost(host)).toBe(loopback);
+    expect(clientIsLoopbackHost(host)).toBe(loopback);
+  });
+
+  it.each<[string, boolean, boolean]>([
+    ["https://token.actions.githubusercontent.com", true, true],
+    ["https://login.microsoftonline.com/tenant/v2.0", true, true],
+    ["https://sts.windows.net/tenant/", true, true],
+    ["http://127.0.0.1:8080/realms/dev", false, true],
+    ["http://[::1]:8080", false, true],
+    ["http://localhost:8080", false, true],
+    ["http://idp.example.com", false, false],
+    ["HTTP://127.0.0.1", false, true],
+    ["ftp://idp.example.com", false, false],
+    ["https://user:pass@idp.example.com", false, false],
+    ["https://idp.example.com/?tenant=x", false, false],
+    ["https://idp.example.com/#x", false, false],
+    ["https://idp.example.com?", false, false],
+    ["not a url", false, false],
+    ["", false, false],
+  ])("issuer %j: https-only %s, loopback allowed %s", (url, httpsOnly, loopbackAllowed) => {
+    for (const allowLoopbackHttp of [false, true]) {
+      const expected = allowLoopbackHttp ? loopbackAllowed : httpsOnly;
+      expect(identityUrlProblem(url, { allowLoopbackHttp, issuer: true }) === undefined, `server, loopback ${allowLoopbackHttp}`).toBe(expected);
+      expect(clientIdentityUrlProblem(url, { allowLoopbackHttp, issuer: true }) === undefined, `client, loopback ${allowLoopbackHttp}`).toBe(expected);
+      expect(clientIdentityUrlProblem(url, { allowLoopbackHttp, issuer: true })).toBe(identityUrlProblem(url, { allowLoopbackHttp, issuer: true }));
+    }
+  });
+
+  it("a JWKS or endpoint URL may carry a query, an issuer may not", () => {
+    for (const check of [identityUrlProblem, clientIdentityUrlProblem]) {
+      expect(check("https://login.example.com/keys?appid=1", { allowLoopbackHttp: false })).toBeUndefined();
+      expect(check("https://login.example.com/keys?appid=1", { allowLoopbackHttp: false, issuer: true })).toBe("must not have a query or fragment");
+    }
   });
 });
 

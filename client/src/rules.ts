@@ -2,6 +2,7 @@
  * The rules the server applies too, defined once on this side (test/contract.test.ts feeds both
  * sides the same inputs, mixed-case and edge cases among them).
  */
+import { isLoopbackHost } from "./loopback.js";
 
 /** A model whose id contains one of these, in any letter case, reasons (docs/catalog.md). */
 export const REASONING_MARKERS: readonly string[] = ["thinking", "reasoner", "reasoning", "deepseek.r", "gpt-oss-120b", "gpt-oss-safeguard-120b"];
@@ -50,4 +51,27 @@ export function isModelPattern(value: string): boolean {
  */
 export function modelAdmitted(patterns: readonly string[] | undefined, id: string): boolean {
   return patterns === undefined || patterns.some((pattern) => (pattern.endsWith("*") ? id.startsWith(pattern.slice(0, -1)) : pattern === id));
+}
+
+/**
+ * Why `value` may not be used as an identity provider's URL (an issuer, a discovery, device, token or
+ * revocation endpoint), or undefined when it may: https, or plain http to a loopback host; never user
+ * info. An issuer has no query or fragment either, and is compared as written. The server applies the
+ * same rule (lambda/rules.ts), with loopback http only where it is allowed.
+ */
+export function identityUrlProblem(value: string, options: { allowLoopbackHttp: boolean; issuer?: boolean }): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return "is not a URL";
+  }
+  if (url.username !== "" || url.password !== "") return "must not carry a user name or password";
+  if (options.issuer === true && (url.search !== "" || url.hash !== "" || value.includes("?") || value.includes("#"))) {
+    return "must not have a query or fragment";
+  }
+  if (url.protocol === "https:") return undefined;
+  if (url.protocol !== "http:") return "must be an https URL";
+  if (!isLoopbackHost(url.hostname)) return "must be https (plain http only for a loopback host)";
+  return options.allowLoopbackHttp ? undefined : "is plain http to a loopback host, which this server does not allow (MANTLE_VEND_ALLOW_LOOPBACK_ISSUERS=1)";
 }

@@ -104,6 +104,15 @@ export interface MantleVendClientOptions {
   apiKey?: string;
   /** Instead of `apiKey`: a file holding it, mode 0600 or stricter and owned by this user (read once, here). */
   apiKeyFile?: string;
+  /**
+   * Instead of a key, an OIDC identity the service trusts (docs/identity.md): a spec —
+   * `github-actions[:AUDIENCE]`, `file:PATH`, `command:CMD`, `gcp:AUDIENCE`, `azure:RESOURCE`, `login` —
+   * or a function that returns a current ID token. The token is held in memory only, and asked for
+   * again when it has under 60 s left or the service refused it.
+   */
+  identity?: string | (() => Promise<string>);
+  /** The environment identity sources read (`ACTIONS_ID_TOKEN_REQUEST_URL`, `GCE_METADATA_HOST`, …). Default `process.env`. */
+  env?: Record<string, string | undefined>;
   /** Default region for calls that name none; unset = the server's default for this key. */
   region?: string;
   /**

@@ -6,6 +6,8 @@ import { UsageError } from "../errors.js";
 import { FileParameterStore, SsmParameterStore, type ParameterStore } from "../store/index.js";
 import { group, type Group } from "./command.js";
 import { GRANT_FLAGS } from "./grant-flags.js";
+import { IdentityAdmin } from "./identities-admin.js";
+import { IDENTITY_COMMANDS } from "./identities-commands.js";
 import { KeyAdmin } from "./keys-admin.js";
 import { KEY_COMMANDS } from "./keys-commands.js";
 import { ModelsAdmin } from "./models-admin.js";
@@ -15,6 +17,12 @@ import { USAGE_COMMANDS, usageSource } from "./usage-commands.js";
 
 const GROUPS: Record<string, Group> = {
   keys: group("keys", ["name", ...GRANT_FLAGS, "expires-in", "grace"], (store, prefix) => new KeyAdmin(store, prefix), KEY_COMMANDS),
+  identities: group(
+    "identities",
+    ["issuer", "audience", "claim", "subject", "jwks-uri", "jwks-file", "max-token-lifetime", "expires-in", ...GRANT_FLAGS, "disable", "enable", "json"],
+    (store, prefix) => new IdentityAdmin(store, prefix),
+    IDENTITY_COMMANDS,
+  ),
   models: group(
     "models",
     ["hide", "show", "apis", "route", "context-window", "max-output-tokens", "reasoning", "input", "add", "json"],

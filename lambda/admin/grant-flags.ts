@@ -44,6 +44,17 @@ function exclusive(options: Options, a: (typeof GRANT_FLAGS)[number], b: (typeof
   if (options[a] !== undefined && options[b] !== undefined) throw new UsageError(`--${a} and --${b} exclude each other`);
 }
 
+/** A grant as `show` commands print it: one [label, value] row per field. */
+export function grantRows(grant: Grant): Array<[string, string]> {
+  return [
+    ["regions", grant.regions.join(",")],
+    ["max ttl", `${grant.maxTtlSeconds} s`],
+    ["rate limit", grant.rateLimit ? `${grant.rateLimit.perSecond}/s, burst ${grant.rateLimit.burst}` : "service default"],
+    ["models", grant.models?.join(",") ?? "all"],
+    ["mints per day", grant.mintsPerDay === undefined ? "no quota" : String(grant.mintsPerDay)],
+  ];
+}
+
 /** "10/100" → 10 requests/s sustained, bursts of 100. */
 function parseRateLimit(value: string): RateLimit {
   const match = /^(\d+(?:\.\d+)?)\/(\d+)$/.exec(value.trim());

@@ -1,7 +1,6 @@
 import { grantOf, type Grant } from "../grants/index.js";
 import { generateKey, parseKeyRecord, type KeyRecord } from "../keys/index.js";
-import { bumpConfigVersion, parameterPaths, type ParameterPaths, type ParameterStore } from "../store/index.js";
-import { TOKEN_MAX_TTL_SECONDS } from "../config.js";
+import { StoreAdmin } from "./store-admin.js";
 
 export interface CreateKeyOptions extends Partial<Grant> {
   name: string;
@@ -21,32 +20,13 @@ export interface KeySummary {
 }
 
 /** Key administration over any parameter store; every write also bumps the config version. */
-export class KeyAdmin {
-  private readonly paths: ParameterPaths;
-
-  constructor(
-    private readonly store: ParameterStore,
-    prefix: string,
-    private readonly clock: () => number = Date.now,
-  ) {
-    this.paths = parameterPaths(prefix);
-  }
+export class KeyAdmin extends StoreAdmin {
 
   /** Returns the new key: the only time its secret exists outside the caller's hands. */
   async create(options: CreateKeyOptions): Promise<{ key: string; keyId: string }> {
     const { key, keyId, sha256 } = generateKey();
-    const { name, expiresAt, ...grant } = options;
-    const record: KeyRecord = {
-      name,
-      sha256,
-      ...grantOf({
-        ...grant,
-        regions: grant.regions ?? ["*"],
-        // The largest TTL any token can have, i.e. "whatever the server allows".
-        maxTtlSeconds: grant.maxTtlSeconds ?? TOKEN_MAX_TTL_SECONDS,
-      }),
-      createdAt: new Date(this.clock()).toISOString(),
-    };
+    const { name, expiresAt, ...granted } = options;
+    const record: KeyRecord = { name, sha256, ...this.newGrant(granted), createdAt: new Date(this.clock()).toISOString() };
     if (expiresAt !== undefined) record.expiresAt = expiresAt.toISOString();
     await this.write(keyId, record);
     return { key, keyId };
@@ -112,6 +92,6 @@ export class KeyAdmin {
 
   private async write(keyId: string, record: KeyRecord): Promise<void> {
     await this.store.put(this.paths.key(keyId), JSON.stringify(record), { secure: true });
-    await bumpConfigVersion(this.store, this.paths);
+    await this.changed();
   }
 }

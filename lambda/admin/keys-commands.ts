@@ -1,9 +1,9 @@
 import { UsageError } from "../errors.js";
 import { isUsable, type KeyRecord } from "../keys/index.js";
 import { isKeyId } from "../rules.js";
-import { note, out, table, type Command } from "./command.js";
+import { fields, note, out, table, type Command } from "./command.js";
 import { parseSeconds } from "./flags.js";
-import { grantFlagsGiven, grantFromFlags, updateGrant } from "./grant-flags.js";
+import { grantFlagsGiven, grantFromFlags, grantRows, updateGrant } from "./grant-flags.js";
 import type { KeyAdmin } from "./keys-admin.js";
 
 /** `mantle-vend-admin keys …`: one entry per command, its help and what it does. */
@@ -67,17 +67,13 @@ export const KEY_COMMANDS: Record<string, Command<KeyAdmin>> = {
       const rows: [string, string][] = [
         ["name", record.name],
         ["status", status(record)],
-        ["regions", record.regions.join(",")],
-        ["max ttl", `${record.maxTtlSeconds} s`],
-        ["rate limit", record.rateLimit ? `${record.rateLimit.perSecond}/s, burst ${record.rateLimit.burst}` : "service default"],
-        ["models", record.models?.join(",") ?? "all"],
-        ["mints per day", record.mintsPerDay === undefined ? "no quota" : String(record.mintsPerDay)],
+        ...grantRows(record),
         ["created", record.createdAt],
         ["expires", record.expiresAt ?? "never"],
         ["rotated", record.rotatedAt ?? "never"],
         ["previous secret valid until", record.previousExpiresAt ?? "-"],
       ];
-      out(rows.map(([k, v]) => `${k.padEnd(28)}${v}`).join("\n") + "\n");
+      out(fields(rows));
     },
   },
   rotate: {

@@ -9,7 +9,7 @@ export {
   UpstreamTooLargeError,
 } from "./errors.js";
 export type { Catalog, CatalogModel } from "./models.js";
-export { CatalogService, type LiveModels, type RefreshOutcome, type ServedCatalog, type Sleep } from "./service.js";
+export { CatalogService, type LiveModels, type RefreshOutcome, type ServedCatalog } from "./service.js";
 export { CatalogStore } from "./store.js";
 export { OverridesCache, OverridesStore } from "./overrides-store.js";
 export {

@@ -14,7 +14,7 @@ import type { RefusalReason, ServiceMetrics } from "../metrics/index.js";
 import type { FunctionUrlEvent, FunctionUrlResult } from "./events.js";
 import { bearerCredential, bodyBytes, bodyText, header, MAX_BODY_BYTES, parseModelsQuery, parseTokenRequest } from "./requests.js";
 import { etagMatches } from "./conditional.js";
-import type { CatalogBody, HealthBody, RegionsBody, WhoamiBody } from "./bodies.js";
+import type { CatalogBody, HealthBody, IdentityBody, RegionsBody, WhoamiBody } from "./bodies.js";
 
 export interface ApiDependencies {
   config: Config;
@@ -61,6 +61,8 @@ export function createApi(deps: ApiDependencies): Api {
     facts.route = matched.name;
     if (bodyBytes(event) > MAX_BODY_BYTES) throw new HttpError(413, `request body exceeds ${MAX_BODY_BYTES} bytes`);
     if (matched.name === "health") return jsonResponse(200, { status: "ok", version: deps.version } satisfies HealthBody, requestId);
+    // Public, and the same for everyone until the deployment changes: clients may keep it a while.
+    if (matched.name === "identity") return jsonResponse(200, { login: config.login ?? null } satisfies IdentityBody, requestId, { "cache-control": "max-age=300" });
 
     const principal = await deps.authenticate(bearerCredential(event));
     Object.assign(facts, principal.logFields, { principal: principal.id });

@@ -8,6 +8,11 @@ export interface HealthBody {
   version: string;
 }
 
+/** `GET /v1/identity`: how people log in to this deployment (`mantle-vend login`), if they do. */
+export interface IdentityBody {
+  login: { issuer: string; clientId: string; scopes: string[] } | null;
+}
+
 export interface RegionsBody {
   defaultRegion: string | null;
   regions: Array<{ region: string; baseUrl: string }>;

@@ -72,6 +72,8 @@ if (!online) {
 }
 
 const config = loadConfig({
+  // A development machine's identity provider (a local Keycloak, a test issuer) speaks plain http.
+  MANTLE_VEND_ALLOW_LOOPBACK_ISSUERS: "1",
   ...process.env,
   ...(emulator === undefined ? {} : { MANTLE_VEND_MANTLE_ENDPOINT: emulator.endpointTemplate }),
 });

@@ -301,6 +301,8 @@ export class SsmFake {
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
   private readonly holds = new Holds();
+  /** Each request in flight by the SDK's invocation id, settled once carried out. */
+  private readonly running = new Map<string, Promise<void>>();
 
   private constructor(private readonly server: Server) {
     const { port } = server.address() as AddressInfo;
@@ -331,8 +333,9 @@ export class SsmFake {
     return this.log;
   }
 
-  count(action?: string): number {
-    return action === undefined ? this.log.length : this.log.filter((c) => c.action === action).length;
+  /** Requests of `action` (all when omitted), only those for `path` when given. */
+  count(action?: string, path?: string): number {
+    return this.log.filter((c) => (action === undefined || c.action === action) && (path === undefined || c.path === path)).length;
   }
 
   resetCalls(): void {
@@ -342,6 +345,11 @@ export class SsmFake {
   idle(): Promise<void> {
     if (this.inFlight === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Resolves once the request of this invocation id (if one is in flight) has been carried out. */
+  carriedOut(invocationId: string): Promise<void> {
+    return this.running.get(invocationId) ?? Promise.resolve();
   }
 
   // ---- direct access (no limits enforced: tests may need states the API refuses)
@@ -400,13 +408,19 @@ export class SsmFake {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.inFlight += 1;
+    const invocationId = req.headers["amz-sdk-invocation-id"];
     // Settled once the request is carried out, not when its socket closes: a held write the
     // client gave up on is still applied before idle() resolves.
-    try {
-      await this.serve(req, res);
-    } finally {
-      this.settle();
+    const served = this.serve(req, res).finally(() => this.settle());
+    if (typeof invocationId === "string") {
+      const done = served.then(
+        () => undefined,
+        () => undefined,
+      );
+      this.running.set(invocationId, done);
+      void done.then(() => this.running.get(invocationId) === done && this.running.delete(invocationId));
     }
+    await served;
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -425,7 +439,7 @@ export class SsmFake {
     };
     const fail = (e: SsmError): void => answer(e.status, { __type: e.code, message: e.message });
 
-    const fault = this.faults.take(action);
+    const fault = this.faults.take(action, call.path);
     if (fault === "down") {
       req.socket.destroy();
       return;

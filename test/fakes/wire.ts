@@ -14,6 +14,8 @@ export function readBody(req: IncomingMessage): Promise<string> {
 export interface FaultSpec<K extends string> {
   /** Only requests for this action (e.g. "GetParameter"); every action when omitted. */
   action?: string;
+  /** Only requests for this path (SSM's GetParametersByPath Path, e.g. "/mantle-vend/keys"); any when omitted. */
+  path?: string;
   kind: K;
   /** How many matching requests to hit; until clear() when omitted. */
   times?: number;
@@ -21,19 +23,19 @@ export interface FaultSpec<K extends string> {
 
 /** Injected faults, each hitting the next `times` matching requests, first injected first. */
 export class Faults<K extends string> {
-  private faults: Array<{ action?: string; kind: K; remaining: number }> = [];
+  private faults: Array<{ action?: string; path?: string; kind: K; remaining: number }> = [];
 
   inject(spec: FaultSpec<K>): void {
-    this.faults.push({ action: spec.action, kind: spec.kind, remaining: spec.times ?? Number.POSITIVE_INFINITY });
+    this.faults.push({ action: spec.action, path: spec.path, kind: spec.kind, remaining: spec.times ?? Number.POSITIVE_INFINITY });
   }
 
   clear(): void {
     this.faults = [];
   }
 
-  /** The fault the next request for `action` meets, if any (and counts it). */
-  take(action: string): K | undefined {
-    const fault = this.faults.find((f) => f.remaining > 0 && (f.action === undefined || f.action === action));
+  /** The fault the next request for `action` (and `path`, where the action has one) meets, if any (and counts it). */
+  take(action: string, path?: string): K | undefined {
+    const fault = this.faults.find((f) => f.remaining > 0 && (f.action === undefined || f.action === action) && (f.path === undefined || f.path === path));
     if (fault) fault.remaining -= 1;
     return fault?.kind;
   }

@@ -154,6 +154,7 @@ let attribution: Synthesized;
 let operated: Synthesized;
 let noLimits: Synthesized;
 const ALARM_TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:mantle-vend-alarms";
+const LOGIN = { issuer: "https://acme.okta.com/oauth2/default", clientId: "0oa1mantlevend" };
 
 const CUSTOM: MantleVendStackProps = {
   parameterPrefix: "/team-a/vend",
@@ -171,7 +172,7 @@ beforeAll(() => {
   noSchedule = synth({ catalogRefreshInterval: null });
   noLimits = synth({ fleetLimits: false });
   attribution = synth({ perKeyAttribution: true });
-  operated = synth({ logRemovalPolicy: RemovalPolicy.DESTROY, alarmTopicArn: ALARM_TOPIC_ARN });
+  operated = synth({ logRemovalPolicy: RemovalPolicy.DESTROY, alarmTopicArn: ALARM_TOPIC_ARN, login: LOGIN });
 });
 
 afterAll(() => {
@@ -308,6 +309,16 @@ describe("environment variables carry the configuration (docs/configuration.md)"
     expect(env(noSchedule, noSchedule.vendor.apiFunction)["MANTLE_VEND_CATALOG_TTL_SECONDS"]).toBe("3600");
   });
 
+  it("passes the login prop to the API function only (GET /v1/identity), scopes defaulted; nothing without it", () => {
+    expect(env(operated, operated.vendor.apiFunction)).toMatchObject({
+      MANTLE_VEND_LOGIN_ISSUER: LOGIN.issuer,
+      MANTLE_VEND_LOGIN_CLIENT_ID: LOGIN.clientId,
+      MANTLE_VEND_LOGIN_SCOPES: "openid email profile offline_access",
+    });
+    expect(Object.keys(env(operated, operated.vendor.refreshFunction)).filter((name) => name.includes("LOGIN"))).toEqual([]);
+    expect(Object.keys(env(defaults, defaults.vendor.apiFunction)).filter((name) => name.includes("LOGIN"))).toEqual([]);
+  });
+
   it("does not set MANTLE_VEND_TOKEN_ROLE_ARN outside attribution mode", () => {
     expect(env(defaults, defaults.vendor.apiFunction)).not.toHaveProperty("MANTLE_VEND_TOKEN_ROLE_ARN");
   });
@@ -346,6 +357,15 @@ describe("the API role reads only its own prefix, writes only catalogs and holds
     const bearer = statementBySid(statements, "MantleBearerToken");
     expect(bearer.actions).toEqual(["bedrock-mantle:CallWithBearerToken"]);
     expect(bearer.resources).toEqual(["*"]);
+  });
+
+  it("reads and lists the identity policies (<prefix>/identities/*, loaded with the keys) through its prefix-wide statements", () => {
+    const statements = roleStatements(defaults, defaults.vendor.role);
+    const covers = (pattern: string, arn: string): boolean =>
+      new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(arn);
+    for (const [sid, name] of [["ReadOwnParameters", "/mantle-vend/identities/ci"], ["ListOwnParameterPaths", "/mantle-vend/identities"]] as const) {
+      expect(statementBySid(statements, sid).resources.some((resource) => covers(resource, ssmArn(name))), `${sid} covers ${name}`).toBe(true);
+    }
   });
 
   it("decrypts only through SSM in its region and only with the aws/ssm key", () => {
@@ -673,6 +693,11 @@ describe("invalid props throw a clear error at synth time", () => {
     ["refresh interval over 7 days", { catalogRefreshInterval: Duration.days(8) }, /at most 7 days/],
     ["zero reserved concurrency", { reservedConcurrency: 0 }, /reservedConcurrency must be a positive integer/],
     ["fractional reserved concurrency", { reservedConcurrency: 1.5 }, /reservedConcurrency must be a positive integer/],
+    ["login issuer over plain http", { login: { issuer: "http://idp.example.com", clientId: "c" } }, /login\.issuer must be https/],
+    ["login issuer on loopback (the Lambda never calls it)", { login: { issuer: "http://127.0.0.1:8080", clientId: "c" } }, /login\.issuer is plain http to a loopback host/],
+    ["login client id with a space", { login: { issuer: "https://idp.example.com", clientId: "a b" } }, /login\.clientId must be 1-256 visible ASCII/],
+    ["login scopes without openid", { login: { issuer: "https://idp.example.com", clientId: "c", scopes: ["email"] } }, /login\.scopes must be OAuth scopes including openid/],
+    ["a login issuer without a client id (context parts)", { loginIssuer: "https://idp.example.com" }, /"loginIssuer" and "loginClientId" go together/],
     [
       "attribution with maxTtl over the 1 h role-chaining cap",
       { perKeyAttribution: true, maxTtl: Duration.hours(2), defaultTtl: Duration.hours(1) },

@@ -13,7 +13,7 @@ export const REGION = "us-east-1";
 
 /** A job's defaults; each tool fills in the rest. */
 export interface ToolRun {
-  job: Omit<Job, "timeoutMs" | "serverEnv" | "setupArgs" | "emulatorFaults"> & Partial<Pick<Job, "timeoutMs">>;
+  job: Omit<Job, "timeoutMs" | "serverEnv" | "setupArgs" | "emulatorFaults" | "credential"> & Partial<Pick<Job, "timeoutMs">>;
   /** The file the tool's shell tool writes the nonce into. */
   proofFile: string;
 }
