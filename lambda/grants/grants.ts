@@ -131,23 +131,12 @@ export class Grants {
    * to the grant's regions and models, tagged with who it is for cost allocation.
    */
   signingSubject(principal: Principal): SigningSubject {
+    const { sessionName, sourceIdentity, attributedAs } = principal.session;
     return {
-      ...principal.session,
+      sessionName,
+      sourceIdentity,
       policy: sessionPolicy(this.regions(principal), principal.grant.models),
-      tags: sessionTags(attributedPrincipal(principal), principal.name),
+      tags: sessionTags(attributedAs, principal.name),
     };
   }
-}
-
-/**
- * The principal as its session tag names it: `key:<keyId>`, or for an identity
- * `identity:<policy>:<12 hex of sha256(subject)>`, since a subject may be long, personal or outside
- * the tag alphabet.
- */
-export function attributedPrincipal(principal: Principal): string {
-  if (principal.kind === "key") return principal.id;
-  const match = /^identity:([^:]+):(.*)$/s.exec(principal.id);
-  if (match === null) return principal.id;
-  const [, policy, subject] = match;
-  return `identity:${policy}:${createHash("sha256").update(subject ?? "", "utf8").digest("hex").slice(0, 12)}`;
 }

@@ -4,6 +4,12 @@ import type { Grant } from "./grant.js";
 export interface SigningSession {
   sessionName: string;
   sourceIdentity: string;
+  /**
+   * The principal as its session tag `mantle-vend-principal` names it: `key:<keyId>`, or
+   * `identity:<policy>:<12 hex of sha256(subject)>`, since a subject may be long, personal or outside
+   * the tag alphabet.
+   */
+  attributedAs: string;
 }
 
 /**

@@ -8,7 +8,7 @@ export function keyPrincipal(keyId: string, record: KeyRecord): Principal {
     kind: "key",
     name: record.name,
     grant: grantOf(record),
-    session: { sessionName: stsName(`mvk-${keyId}-${record.name}`), sourceIdentity: `mvk-${keyId}` },
+    session: { sessionName: stsName(`mvk-${keyId}-${record.name}`), sourceIdentity: `mvk-${keyId}`, attributedAs: `key:${keyId}` },
     logFields: { keyId, keyName: record.name },
   };
 }

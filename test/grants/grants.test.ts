@@ -1,9 +1,8 @@
-import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { ServedModel } from "../../lambda/catalog/index.js";
 import { loadConfig } from "../../lambda/config.js";
 import { InvalidRequestError, RateLimitedError } from "../../lambda/errors.js";
-import { attributedPrincipal, Grants, RateLimiter, RegionNotAllowedError, tagValue, type Grant, type Principal } from "../../lambda/grants/index.js";
+import { Grants, RateLimiter, RegionNotAllowedError, tagValue, type Grant, type Principal } from "../../lambda/grants/index.js";
 import { ManualClock } from "../support/clock.js";
 
 const config = loadConfig({ MANTLE_VEND_REGIONS: "us-east-1,us-west-2,eu-west-1", MANTLE_VEND_DEFAULT_REGION: "us-east-1" });
@@ -15,7 +14,7 @@ function principal(grant: Partial<Grant> = {}, kind: Principal["kind"] = "key"):
     kind,
     name: "team",
     grant: { regions: ["*"], maxTtlSeconds: 43_200, ...grant },
-    session: { sessionName: "mvk-0123456789abcdef-team", sourceIdentity: "mvk-0123456789abcdef" },
+    session: { sessionName: "mvk-0123456789abcdef-team", sourceIdentity: "mvk-0123456789abcdef", attributedAs: "key:0123456789abcdef" },
     logFields: {},
   };
 }
@@ -170,10 +169,10 @@ describe("a grant's models decide which models a principal is served and may cal
     expect(subject.tags).toEqual({ "mantle-vend-principal": "key:0123456789abcdef", "mantle-vend-name": "team" });
   });
 
-  it("tags an identity by its policy and a digest of its subject, and reduces names to the tag alphabet", () => {
-    const identity = { ...principal({}, "identity"), name: "ci (github) — main!" };
-    expect(attributedPrincipal(identity)).toBe(`identity:ci:${createHash("sha256").update("repo:acme/app").digest("hex").slice(0, 12)}`);
-    expect(grantsFor().signingSubject(identity).tags["mantle-vend-name"]).toBe("ci -github- - main-");
+  it("tags a principal as its session names it for attribution, and reduces names to the tag alphabet", () => {
+    const base = principal({}, "identity");
+    const identity = { ...base, name: "ci (github) — main!", session: { ...base.session, attributedAs: "identity:ci:0123456789ab" } };
+    expect(grantsFor().signingSubject(identity).tags).toEqual({ "mantle-vend-principal": "identity:ci:0123456789ab", "mantle-vend-name": "ci -github- - main-" });
     expect(tagValue("x".repeat(300))).toHaveLength(256);
   });
 

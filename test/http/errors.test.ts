@@ -14,7 +14,7 @@ const key: Principal = {
   kind: "key",
   name: "ci",
   grant: { regions: ["us-west-2"], maxTtlSeconds: 3600 },
-  session: { sessionName: "mvk-0123456789abcdef-ci", sourceIdentity: "mvk-0123456789abcdef" },
+  session: { sessionName: "mvk-0123456789abcdef-ci", sourceIdentity: "mvk-0123456789abcdef", attributedAs: "key:0123456789abcdef" },
   logFields: {},
 };
 

@@ -25,7 +25,7 @@ const identity: Principal = {
   kind: "identity",
   name: "ci",
   grant: { regions: ["us-west-2"], maxTtlSeconds: 900, rateLimit: { perSecond: 1, burst: 4 } },
-  session: { sessionName: stsName("mvo-ci-0123456789ab"), sourceIdentity: "mvo-ci-0123456789ab" },
+  session: { sessionName: stsName("mvo-ci-0123456789ab"), sourceIdentity: "mvo-ci-0123456789ab", attributedAs: "identity:ci:0123456789ab" },
   logFields: { policy: "ci", subject: "repo:acme/app:ref:refs/heads/main" },
 };
 

@@ -63,6 +63,8 @@ describe("the bundle accepts a workload's JWT as identity:<policy>:<subject> and
     expect(minted.body).toMatchObject({ region: "eu-west-1" });
     const session = `mvo-ci-${createHash("sha256").update("repo:acme/app").digest("hex").slice(0, 12)}`;
     expect(fixture.sts.calls).toEqual([expect.objectContaining({ RoleArn: ROLE_ARN, RoleSessionName: session, SourceIdentity: session })]);
+    // The session tags name the same workload by the same digest, never by its subject.
+    expect(fixture.sts.calls[0]?.Tags).toEqual({ "mantle-vend-principal": `identity:ci:${session.slice("mvo-ci-".length)}`, "mantle-vend-name": "ci" });
     expect(JSON.parse(fixture.sts.calls[0]?.Policy ?? "{}").Statement[0].Condition).toEqual({ StringEquals: { "aws:RequestedRegion": ["eu-west-1"] } });
     const verdict = await verifyBearerToken(minted.body.token as string, { region: "eu-west-1", nowMs: Date.now(), credentials: [fixture.sts.credentials] });
     expect(verdict.ok).toBe(true);

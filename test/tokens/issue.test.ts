@@ -10,7 +10,7 @@ const principal: Principal = {
   kind: "key",
   name: "team",
   grant: { regions: ["us-west-2"], maxTtlSeconds: 1800 },
-  session: { sessionName: "mvk-0123456789abcdef-team", sourceIdentity: "mvk-0123456789abcdef" },
+  session: { sessionName: "mvk-0123456789abcdef-team", sourceIdentity: "mvk-0123456789abcdef", attributedAs: "key:0123456789abcdef" },
   logFields: {},
 };
 
@@ -37,7 +37,7 @@ describe("a token is issued for the grant's region and TTL, signed as the princi
     expect(issued.ttlSeconds).toBe(1800);
     expect(asked).toHaveLength(1);
     expect(asked[0]?.ttlSeconds).toBe(1800);
-    expect(asked[0]?.subject).toMatchObject(principal.session);
+    expect(asked[0]?.subject).toMatchObject({ sessionName: principal.session.sessionName, sourceIdentity: principal.session.sourceIdentity, tags: { "mantle-vend-principal": "key:0123456789abcdef" } });
     expect(JSON.parse(asked[0]?.subject.policy ?? "{}")).toMatchObject({ Statement: [{ Condition: { StringEquals: { "aws:RequestedRegion": ["us-west-2"] } } }] });
     expect(issued.body).toMatchObject({ tokenType: "bearer", region: "us-west-2", baseUrl: "http://127.0.0.1:9/us-west-2/v1", expiresInSeconds: 1800 });
     expect(Date.parse(issued.body.expiresAt) - Date.parse(issued.body.issuedAt)).toBe(1800_000);
