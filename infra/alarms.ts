@@ -7,7 +7,7 @@ import { Construct } from "constructs";
 import { dependencyErrors, serviceMetric } from "./metrics.js";
 
 /** Share of function-URL requests answered 5xx that raises the API alarm, in percent. */
-export const API_5XX_PERCENT_THRESHOLD = 5;
+const API_5XX_PERCENT_THRESHOLD = 5;
 /** Below this many requests in a period the 5xx share is noise, not an outage. */
 const API_MIN_REQUESTS = 10;
 const PERIOD = Duration.minutes(5);

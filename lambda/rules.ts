@@ -5,14 +5,14 @@
  */
 
 /** An AWS region name such as `us-east-1`; whether it is served is the allowlist's business. */
-export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
 export function isRegionName(value: unknown): value is string {
   return typeof value === "string" && REGION_PATTERN.test(value);
 }
 
 /** `mvk_<keyId>_<secret>`: keyId is 16 lowercase hex chars, the secret 32 random bytes in base64url. */
-export const API_KEY_PATTERN = /^mvk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+const API_KEY_PATTERN = /^mvk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 const KEY_ID_PATTERN = /^[0-9a-f]{16}$/;
 
 export function isKeyId(value: unknown): value is string {

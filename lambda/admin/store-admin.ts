@@ -6,7 +6,7 @@ import { bumpConfigVersion, parameterPaths, type ParameterPaths, type ParameterS
  * What a new principal (a key, an identity policy) may do unless its flags narrow it: every region,
  * and the largest TTL any token can have, i.e. "whatever the server allows".
  */
-export const NEW_PRINCIPAL_GRANT: Readonly<Grant> = { regions: ["*"], maxTtlSeconds: TOKEN_MAX_TTL_SECONDS };
+const NEW_PRINCIPAL_GRANT: Readonly<Grant> = { regions: ["*"], maxTtlSeconds: TOKEN_MAX_TTL_SECONDS };
 
 /**
  * What every administration (keys, identity policies, catalog overrides) stands on: its store, the

@@ -26,7 +26,7 @@ export interface Catalog {
 export const MAX_UPSTREAM_BYTES = 4 * 1024 * 1024;
 
 /** Longest owned_by kept; real ones are a single word. */
-export const MAX_OWNED_BY_LENGTH = 100;
+const MAX_OWNED_BY_LENGTH = 100;
 /**
  * The largest catalog served, as the JSON of its models. Lambda refuses responses over
  * 6 MB, and the function URL's envelope escapes the body once more; a catalog this size

@@ -38,7 +38,7 @@ export interface ServedModel extends CatalogModel {
 
 const FIELDS = ["hidden", "apis", "route", "contextWindow", "maxOutputTokens", "reasoning", "input", "add"] as const;
 /** Larger than any real window (a few million tokens), small enough to be an obvious typo guard. */
-export const MAX_TOKEN_LIMIT = 100_000_000;
+const MAX_TOKEN_LIMIT = 100_000_000;
 
 /** A model id, or a prefix ending in a single `*` (`*` alone matches every model). */
 export function checkOverrideKey(key: string): string {

@@ -19,7 +19,7 @@ export const SHARD_MAX_CHARS = PARAMETER_MAX_CHARS;
  * of a GetParameters on read, against an account-wide SSM budget. 100 shards hold
  * about 300 KB of gzip, some tens of thousands of models.
  */
-export const MAX_SHARDS = 100;
+const MAX_SHARDS = 100;
 // A stored payload is never near this; the bound stops a corrupt shard set from
 // inflating into something that exhausts the Lambda's memory.
 const MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;

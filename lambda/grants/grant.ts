@@ -67,7 +67,7 @@ export function grantOf(record: Grant): Grant {
   };
 }
 
-export function isRateLimit(value: unknown): value is RateLimit {
+function isRateLimit(value: unknown): value is RateLimit {
   if (!isRecord(value)) return false;
   const { perSecond, burst } = value;
   return typeof perSecond === "number" && perSecond > 0 && Number.isFinite(perSecond) && typeof burst === "number" && Number.isInteger(burst) && burst >= 1;

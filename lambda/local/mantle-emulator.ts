@@ -59,7 +59,7 @@ export interface EmulatorModel {
 }
 
 /** The one path prefix that serves a model, and the APIs it answers there. */
-export interface ModelServing {
+interface ModelServing {
   readonly route: MantleRoute;
   readonly apis: readonly ModelApi[];
 }
@@ -162,7 +162,7 @@ export const CALLS_PATH = "/_emulator/calls";
  * `POST <emulator url>/_emulator/faults` with `{"expireFirstTokenAfter": n}`: see
  * {@link MantleEmulator.expireFirstTokenAfter}. For tests of other processes; not a Mantle route.
  */
-export const FAULTS_PATH = "/_emulator/faults";
+const FAULTS_PATH = "/_emulator/faults";
 const TOKEN_PREFIX = "bedrock-api-key-";
 const TOKEN_HOST = "bedrock.amazonaws.com";
 const SERVICE = "bedrock";

@@ -5,5 +5,5 @@ export { FileParameterStore } from "./file.js";
 export { JsonFile, type JsonFileOptions } from "./json-file.js";
 export { parameterPaths, shardParameter, type ParameterPaths } from "./paths.js";
 export { SsmParameterStore } from "./ssm.js";
-export { PARAMETER_MAX_CHARS, type Parameter, type ParameterStore, type PutOptions } from "./types.js";
+export { PARAMETER_MAX_CHARS, type ParameterStore } from "./types.js";
 export { SnapshotUnavailableError, VersionedSnapshot, type VersionedSnapshotOptions } from "./versioned-snapshot.js";

@@ -36,7 +36,7 @@ const SESSION_REUSE_SHARE = 0.5;
 const SESSION_REUSE_FLOOR_SECONDS = 300;
 
 /** The least remaining session life a token of `ttlSeconds` is signed with. */
-export function sessionReuseSeconds(ttlSeconds: number): number {
+function sessionReuseSeconds(ttlSeconds: number): number {
   return Math.min(ttlSeconds, Math.max(SESSION_REUSE_FLOOR_SECONDS, ttlSeconds * SESSION_REUSE_SHARE));
 }
 

@@ -10,7 +10,6 @@ import { Faults, Holds, readBody, type FaultSpec as WireFaultSpec } from "./wire
 
 export type ParameterType = "String" | "StringList" | "SecureString";
 export type ParameterTier = "Standard" | "Advanced";
-export type RequestedTier = ParameterTier | "Intelligent-Tiering";
 /**
  * "pass" lets a matching call through untouched (so a later fault hits a later call); "hang"
  * holds it without an answer until the client hangs up — the request is then still carried

@@ -17,7 +17,7 @@ import { credentialFreeEnv } from "./process.js";
 const root = join(import.meta.dirname, "../..");
 const bin = join(root, "bin/mantle-vend-admin.js");
 
-export interface AdminOutcome {
+interface AdminOutcome {
   code: number;
   stdout: string;
   stderr: string;

@@ -8,7 +8,7 @@ import type { SsmFake } from "../fakes/ssm-fake.js";
 const FAKE_CREDENTIALS = { accessKeyId: "AKIDSSMFAKE", secretAccessKey: "ssm-fake-secret" };
 
 /** The real SSM client pointed at the wire fake; one attempt so each injected fault is seen as is. */
-export function ssmClient(fake: SsmFake, maxAttempts = 1): SSMClient {
+function ssmClient(fake: SsmFake, maxAttempts = 1): SSMClient {
   return new SSMClient({ endpoint: fake.url, region: "us-east-1", credentials: FAKE_CREDENTIALS, maxAttempts });
 }
 
