@@ -1,7 +1,6 @@
 import { ConfigError } from "./errors.js";
 import { DEFAULT_MANTLE_ENDPOINT, MANTLE_REGIONS } from "./regions.js";
 import { identityUrlProblem, isRegionName } from "./rules.js";
-import type { RateLimit } from "./grants/index.js";
 
 export interface Config {
   parameterPrefix: string;
@@ -11,7 +10,8 @@ export interface Config {
   maxTtlSeconds: number;
   catalogTtlSeconds: number;
   keyCacheMaxAgeSeconds: number;
-  rateLimit: RateLimit;
+  /** The default rate limit of a principal whose grant sets none (a grant's RateLimit has this shape). */
+  rateLimit: { perSecond: number; burst: number };
   mantleEndpoint: string;
   /** A request's whole path (store reads, a live fetch, a store write) ends within this. */
   requestDeadlineMs: number;

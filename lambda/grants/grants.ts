@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import type { ServedModel } from "../catalog/index.js";
 import { ATTRIBUTION_MAX_SESSION_SECONDS, TOKEN_MIN_TTL_SECONDS, type Config } from "../config.js";
 import { InvalidRequestError, RateLimitedError } from "../errors.js";
 import { modelAdmitted } from "../rules.js";
@@ -9,16 +8,16 @@ import type { RateLimiter } from "./limiter.js";
 import type { Principal } from "./principal.js";
 import { sessionPolicy, sessionTags, type SigningSubject } from "./session-policy.js";
 
-/** A catalog as a principal is served it: its models and the etag over them. */
-export interface ModelsView {
-  models: ServedModel[];
+/** A catalog as a principal is served it: its models (anything with an id) and the etag over them. */
+export interface ModelsView<M extends { readonly id: string }> {
+  models: readonly M[];
   etag: string;
 }
 
 /** The grant as `/v1/whoami` shows it: what applies here, the optional fields only when set. */
 export type EffectiveGrant = Required<Pick<Grant, "regions" | "maxTtlSeconds" | "rateLimit">> & Pick<Grant, "models" | "mintsPerDay">;
 
-/** Views kept per (catalog etag, patterns): a handful of grants share a few catalogs. */
+/** Scoped etags kept per (catalog etag, patterns): a handful of grants share a few catalogs. */
 const MAX_VIEWS = 256;
 
 /**
@@ -27,7 +26,8 @@ const MAX_VIEWS = 256;
  * the attribution session. Nothing else in the service reads a grant.
  */
 export class Grants {
-  private readonly views = new Map<string, ModelsView>();
+  /** The etag of each scoped view, by catalog etag and patterns: the digest is the costly part. */
+  private readonly viewEtags = new Map<string, string>();
 
   constructor(
     private readonly config: Config,
@@ -99,19 +99,19 @@ export class Grants {
    * catalog's own for an unscoped grant; for a scoped one it covers the catalog's etag and the admitted
    * ids, so it moves whenever the catalog does and differs between grants that see different models.
    */
-  catalogView(principal: Principal, view: ModelsView): ModelsView {
+  catalogView<M extends { readonly id: string }>(principal: Principal, view: ModelsView<M>): ModelsView<M> {
     const patterns = principal.grant.models;
     if (patterns === undefined) return view;
-    const key = `${view.etag}\n${patterns.join("\n")}`;
-    // The etag names the content, so a view kept for it is the same answer.
-    const kept = this.views.get(key);
-    if (kept !== undefined) return kept;
     const models = view.models.filter((model) => modelAdmitted(patterns, model.id));
-    const digest = createHash("sha256").update(key).update("\n").update(models.map((model) => model.id).join("\n")).digest("base64url");
-    const scoped: ModelsView = { models, etag: `"${digest}"` };
-    if (this.views.size >= MAX_VIEWS) this.views.clear();
-    this.views.set(key, scoped);
-    return scoped;
+    // The catalog's etag names its content, so the scoped etag for it and these patterns is the same answer.
+    const key = `${view.etag}\n${patterns.join("\n")}`;
+    let etag = this.viewEtags.get(key);
+    if (etag === undefined) {
+      etag = `"${createHash("sha256").update(key).update("\n").update(models.map((model) => model.id).join("\n")).digest("base64url")}"`;
+      if (this.viewEtags.size >= MAX_VIEWS) this.viewEtags.clear();
+      this.viewEtags.set(key, etag);
+    }
+    return { models, etag };
   }
 
   /** The grant as it applies here: the regions it may use, the TTL ceiling, the rate limit in force, models and quota. */

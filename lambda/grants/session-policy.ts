@@ -1,7 +1,8 @@
-import type { SigningSession } from "./principal.js";
-
 /** What a credential source signs for: the STS session to use in attribution mode, its policy and tags. */
-export interface SigningSubject extends Pick<SigningSession, "sessionName" | "sourceIdentity"> {
+export interface SigningSubject {
+  /** STS RoleSessionName: the principal's session (SigningSession), or the service's own. */
+  sessionName: string;
+  sourceIdentity: string;
   /** The session policy (JSON): the token role's Mantle permissions, narrowed to what the grant allows. */
   policy: string;
   /** STS session tags (cost allocation and CloudTrail): `mantle-vend-principal`, `mantle-vend-name`. */

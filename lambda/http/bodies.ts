@@ -32,7 +32,7 @@ export type CatalogBody = {
   checkedAt: string;
   changedAt: string;
   stale: boolean;
-  models: Array<Plain<ServedModel>>;
+  models: ReadonlyArray<Plain<ServedModel>>;
 };
 
 /** `GET /v1/whoami`: who the credential is and what it may do here (a type, like CatalogBody, for the client's index signatures). */
