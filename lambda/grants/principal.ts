@@ -1,7 +1,7 @@
 import type { Grant } from "./grant.js";
 
 /** The STS session a principal's tokens are signed with in attribution mode (CloudTrail names it). */
-export interface SigningSession {
+interface SigningSession {
   sessionName: string;
   sourceIdentity: string;
   /**
