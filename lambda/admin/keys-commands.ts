@@ -3,7 +3,7 @@ import { isUsable, type KeyRecord } from "../keys/index.js";
 import { isKeyId } from "../rules.js";
 import { note, out, table, type Command } from "./command.js";
 import { parseSeconds } from "./flags.js";
-import { grantFromFlags } from "./grant-flags.js";
+import { GRANT_FLAGS, grantFromFlags } from "./grant-flags.js";
 import type { KeyAdmin } from "./keys-admin.js";
 
 /** `mantle-vend-admin keys …`: one entry per command, its help and what it does. */
@@ -11,6 +11,7 @@ export const KEY_COMMANDS: Record<string, Command<KeyAdmin>> = {
   create: {
     help: `  keys create --name N [--regions a,b] [--max-ttl S] [--expires-in 30d] [--rate-limit 10/100]
               prints the new key alone on stdout, once`,
+    flags: ["name", ...GRANT_FLAGS, "expires-in"],
     async run(admin, options) {
       const name = options.name;
       if (name === undefined || name.trim() === "") throw new UsageError("--name is required");
@@ -26,6 +27,7 @@ export const KEY_COMMANDS: Record<string, Command<KeyAdmin>> = {
   },
   list: {
     help: "  keys list   lists keys (never secrets or hashes)",
+    flags: [],
     async run(admin) {
       const rows = (await admin.list()).map(({ keyId, record }) => [
         keyId,
@@ -41,6 +43,7 @@ export const KEY_COMMANDS: Record<string, Command<KeyAdmin>> = {
   },
   show: {
     help: "  keys show <keyId>",
+    flags: [],
     async run(admin, _options, args) {
       const record = await admin.show(keyIdArgument(args[0], "show"));
       const rows: [string, string][] = [
@@ -60,6 +63,7 @@ export const KEY_COMMANDS: Record<string, Command<KeyAdmin>> = {
   rotate: {
     help: `  keys rotate <keyId> [--grace 24h]
               prints the new key alone on stdout; the old one works until the grace ends`,
+    flags: ["grace"],
     async run(admin, options, args) {
       const keyId = keyIdArgument(args[0], "rotate");
       const rotated = await admin.rotate(keyId, parseSeconds(options.grace, "--grace"));
@@ -69,6 +73,7 @@ export const KEY_COMMANDS: Record<string, Command<KeyAdmin>> = {
   },
   revoke: {
     help: "  keys revoke <keyId>",
+    flags: [],
     async run(admin, _options, args) {
       const keyId = keyIdArgument(args[0], "revoke");
       await admin.revoke(keyId);
