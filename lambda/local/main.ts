@@ -141,7 +141,9 @@ if ((await admin.list()).length === 0) {
 
 const address = server.address();
 const port = typeof address === "object" && address !== null ? address.port : values.port;
-process.stderr.write(`mantle-vend ${pkg.version} listening on http://${values.host}:${port}\n`);
+const serviceUrl = `http://${values.host}:${port}`;
+emulator?.setServiceUrl(serviceUrl);
+process.stderr.write(`mantle-vend ${pkg.version} listening on ${serviceUrl}\n`);
 
 const stop = (): void => {
   server.close();

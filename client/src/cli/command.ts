@@ -1,5 +1,6 @@
 /** One command of `mantle-vend`, as the command table (commands.ts) holds it. */
 import type { Flag } from "./flags.js";
+import type { Settings } from "./settings.js";
 
 export interface ParsedArgs {
   command: Command | undefined;
@@ -8,10 +9,12 @@ export interface ParsedArgs {
   operands: string[];
 }
 
-interface RunContext {
+export interface RunContext {
   env: NodeJS.ProcessEnv;
   /** The whole table, for `help`. */
   commands: readonly Command[];
+  /** The service settings from the environment and the flags, read once, when a command first asks. */
+  settings(): Settings;
 }
 
 export interface Command {

@@ -12,5 +12,6 @@ import { openclawResolver } from "./commands/openclaw-resolver.js";
 import { proxy } from "./commands/proxy.js";
 import { setup } from "./commands/setup.js";
 import { token } from "./commands/token.js";
+import { version } from "./commands/version.js";
 
-export const COMMANDS: readonly Command[] = [token, env, exec, models, openclawConfig, openclawResolver, proxy, setup, help];
+export const COMMANDS: readonly Command[] = [token, env, exec, models, openclawConfig, openclawResolver, proxy, setup, version, help];

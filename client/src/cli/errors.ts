@@ -18,9 +18,18 @@ export class ConfigError extends Error {
   }
 }
 
+/** The region is not one the key may use here, or not one the service serves (exit 6); the message says where it came from. */
+export class RegionRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RegionRefusedError";
+  }
+}
+
 export function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError) return EXIT.USAGE;
   if (error instanceof ConfigError) return EXIT.CONFIG;
+  if (error instanceof RegionRefusedError) return EXIT.FORBIDDEN;
   if (error instanceof MantleVendError) {
     if (error.code === "invalid_options") return EXIT.CONFIG;
     if (error.status === 0 && (error.code === "network_error" || error.code === "timeout")) return EXIT.UNREACHABLE;
@@ -33,7 +42,7 @@ export function exitCodeFor(error: unknown): number {
 /** The failure as the one line the user reads. */
 export function describeFailure(error: unknown): string {
   if (error instanceof UsageError) return `${error.message} (see mantle-vend --help)`;
-  if (error instanceof ConfigError) return error.message;
+  if (error instanceof ConfigError || error instanceof RegionRefusedError) return error.message;
   if (error instanceof MantleVendError) {
     if (error.status === 401) return `the server rejected the API key (401 ${error.code}): ${error.message}`;
     if (error.status === 0) return error.message;

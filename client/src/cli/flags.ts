@@ -18,6 +18,7 @@ export const FLAGS = {
   version: { short: "V", help: "print the version" },
   json: { help: "print the server's JSON object" },
   "no-cache": { help: "always ask the server; neither read nor write the token cache" },
+  ttl: { value: "SECONDS", help: "a new token of this lifetime (60 to 43200; the service may grant less), never from the cache" },
   "secret-ref": { help: "apiKey is resolved by this CLI's openclaw-resolver (declared under secrets.providers)" },
   proxy: { value: "URL", help: "go through the mantle-vend proxy at URL, which adds the token itself" },
   port: { value: "PORT", default: "8788", help: "the port to listen on (0: any free port)" },

@@ -1,6 +1,7 @@
 /** Where the CLI's settings come from: the environment, overridden by flags. */
 import { lstatSync, realpathSync } from "node:fs";
 import { readApiKeyFile } from "../api-key-file.js";
+import { isRegionName } from "../rules.js";
 import { MantleVendClient } from "../client.js";
 import { FileTokenCache } from "../token-cache.js";
 import { normaliseServiceUrl } from "../transport.js";
@@ -13,6 +14,8 @@ export interface Settings {
   url: string;
   apiKey: string;
   region: string | undefined;
+  /** Where the region came from: the flag or AWS_REGION; undefined for the service's default for the key. */
+  regionSource: "--region" | "AWS_REGION" | undefined;
   urlFromFlag: boolean;
   allowInsecureHttp: boolean;
   /** The key came from MANTLE_VEND_API_KEY_FILE. */
@@ -32,17 +35,30 @@ export function settings(args: ParsedArgs, env: NodeJS.ProcessEnv): Settings {
     throw new ConfigError(error instanceof Error ? error.message : "the service URL is not valid");
   }
   const apiKey = apiKeyFrom(env);
-  const awsRegion = env["AWS_REGION"];
-  const region = stringFlag(args, "region") ?? (awsRegion === "" ? undefined : awsRegion);
+  const { region, regionSource } = regionFrom(args, env);
   return {
     url,
     apiKey,
     region,
+    regionSource,
     urlFromFlag: flagUrl !== undefined,
     allowInsecureHttp: allowInsecureHttp(args, env),
     keyFromFile: nonEmpty(env["MANTLE_VEND_API_KEY_FILE"]),
     retries: retriesFrom(env),
   };
+}
+
+/** `--region`, else AWS_REGION; a value that is no region name is refused before any request. */
+function regionFrom(args: ParsedArgs, env: NodeJS.ProcessEnv): Pick<Settings, "region" | "regionSource"> {
+  const flag = stringFlag(args, "region");
+  if (flag !== undefined) {
+    if (!isRegionName(flag)) throw new UsageError(`--region ${JSON.stringify(flag)} is not a region name (like us-west-2)`);
+    return { region: flag, regionSource: "--region" };
+  }
+  const variable = env["AWS_REGION"]?.trim() ?? "";
+  if (variable === "") return { region: undefined, regionSource: undefined };
+  if (!isRegionName(variable)) throw new ConfigError(`AWS_REGION=${JSON.stringify(variable)} is not a region name (like us-west-2)`);
+  return { region: variable, regionSource: "AWS_REGION" };
 }
 
 const MAX_RETRIES = 10;

@@ -2,7 +2,7 @@ import { openClawConfig, type OpenClawConfigMode } from "../../openclaw/config.j
 import type { Command } from "../command.js";
 import { EXIT } from "../exit-codes.js";
 import { stdout } from "../output.js";
-import { cliPath, clientFor, proxyUrlFlag, serviceArgs, settings } from "../settings.js";
+import { cliPath, clientFor, proxyUrlFlag, serviceArgs } from "../settings.js";
 
 export const openclawConfig: Command = {
   name: "openclaw-config",
@@ -13,9 +13,9 @@ models.providers["amazon-bedrock-mantle"]. Its apiKey is an env SecretRef to AWS
 (run the gateway under exec), or with --secret-ref resolved by this CLI's openclaw-resolver; with
 --proxy URL its baseUrl is the mantle-vend proxy at URL, which adds the token itself.
 `,
-  async run(args, { env }) {
+  async run(args, { settings }) {
     const proxyUrl = proxyUrlFlag(args);
-    const s = settings(args, env);
+    const s = settings();
     const catalog = await clientFor(s, { cache: false }).listModels();
     let mode: OpenClawConfigMode = { kind: "env" };
     if (proxyUrl !== undefined) mode = { kind: "proxy", url: proxyUrl };

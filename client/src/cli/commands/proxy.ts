@@ -4,7 +4,7 @@ import { stringFlag, type Command } from "../command.js";
 import { UsageError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { stderr } from "../output.js";
-import { clientFor, settings } from "../settings.js";
+import { clientFor } from "../settings.js";
 
 export const proxy: Command = {
   name: "proxy",
@@ -20,8 +20,8 @@ served; requests with an Origin header or a cross-site Sec-Fetch-Site (web pages
 answered locally. Tokens go only to the Mantle roots the service lists in /v1/regions.
 Without --require-key it has no authentication of its own: keep it on loopback.
 `,
-  async run(args, { env }) {
-    const s = settings(args, env);
+  async run(args, { settings }) {
+    const s = settings();
     const host = stringFlag(args, "host") ?? "127.0.0.1";
     const portText = stringFlag(args, "port") ?? "8788";
     if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) throw new UsageError(`--port needs a port number, got ${portText}`);

@@ -4,7 +4,7 @@ import { stringFlag, type Command } from "../command.js";
 import { UsageError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { stderr, stdout } from "../output.js";
-import { cliPath, clientFor, proxyUrlFlag, serviceArgs, settings } from "../settings.js";
+import { cliPath, clientFor, proxyUrlFlag, serviceArgs } from "../settings.js";
 
 const toolNames = SETUP_TOOLS.map((t) => t.name).join(", ");
 
@@ -21,14 +21,14 @@ the proxy; --proxy URL sends every tool through the mantle-vend proxy at URL. --
 model (else the first of the region's catalog that the tool can call). Nothing printed holds the API
 key: export MANTLE_VEND_URL and MANTLE_VEND_API_KEY (or MANTLE_VEND_API_KEY_FILE) where the tool runs.
 `,
-  async run(args, { env }) {
+  async run(args, { settings }) {
     const name = args.operands[0];
     const tool = name === undefined ? undefined : findSetupTool(name);
     if (tool === undefined) {
       throw new UsageError(name === undefined ? `setup needs a tool: one of ${toolNames}` : `unknown tool "${name}" for setup: one of ${toolNames}`);
     }
     const proxyUrl = proxyUrlFlag(args);
-    const s = settings(args, env);
+    const s = settings();
     const catalog = await clientFor(s, { cache: false }).listModels();
     const path = cliPath();
     const output = tool.build({
