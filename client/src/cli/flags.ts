@@ -23,7 +23,9 @@ export const FLAGS = {
   proxy: { value: "URL", help: "go through the mantle-vend proxy at URL, which adds the token itself" },
   port: { value: "PORT", default: "8788", help: "the port to listen on (0: any free port)" },
   host: { value: "HOST", default: "127.0.0.1", help: "the address to listen on" },
-  "require-key": { help: "demand a random key, printed once at start, as Authorization: Bearer or x-api-key" },
+  "require-key": { help: "demand a key as Authorization: Bearer or x-api-key: made at the first start, printed once, kept for later starts" },
+  "rotate-key": { help: "with --require-key: make a new key (printed once, kept) instead of the kept one" },
+  "drain-seconds": { value: "SECONDS", default: "30", help: "on SIGINT/SIGTERM, how long requests in flight (streams too) may run on" },
   model: { value: "ID", help: "the default model (else the first of the catalog the tool can call)" },
 } as const satisfies Record<string, FlagSpec>;
 
