@@ -1,4 +1,4 @@
-/** Where the CLI keeps its own configuration: the proxy's keys, the record of configs setup wrote. */
+/** Where the CLI keeps its own configuration: the proxy's keys, the record of the configs setup wrote. */
 import { homedir } from "node:os";
 import { isAbsolute, join } from "node:path";
 
@@ -6,9 +6,4 @@ import { isAbsolute, join } from "node:path";
 export function configDir(env: NodeJS.ProcessEnv): string {
   const xdg = env["XDG_CONFIG_HOME"];
   return xdg !== undefined && xdg !== "" && isAbsolute(xdg) ? join(xdg, "mantle-vend") : join(homedir(), ".config", "mantle-vend");
-}
-
-/** The file that keeps the `--require-key` key of the proxy on `port`, across its restarts. */
-export function proxyKeyFile(env: NodeJS.ProcessEnv, port: number): string {
-  return join(configDir(env), "proxy", `${port}.key`);
 }

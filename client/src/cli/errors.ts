@@ -26,10 +26,19 @@ export class RegionRefusedError extends Error {
   }
 }
 
+/** A tool's config file cannot be read, merged or written (exit 7); nothing was changed. */
+export class ToolConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ToolConfigError";
+  }
+}
+
 export function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError) return EXIT.USAGE;
   if (error instanceof ConfigError) return EXIT.CONFIG;
   if (error instanceof RegionRefusedError) return EXIT.FORBIDDEN;
+  if (error instanceof ToolConfigError) return EXIT.TOOL_CONFIG;
   if (error instanceof MantleVendError) {
     if (error.code === "invalid_options") return EXIT.CONFIG;
     if (error.status === 0 && (error.code === "network_error" || error.code === "timeout")) return EXIT.UNREACHABLE;
@@ -42,7 +51,7 @@ export function exitCodeFor(error: unknown): number {
 /** The failure as the one line the user reads. */
 export function describeFailure(error: unknown): string {
   if (error instanceof UsageError) return `${error.message} (see mantle-vend --help)`;
-  if (error instanceof ConfigError || error instanceof RegionRefusedError) return error.message;
+  if (error instanceof ConfigError || error instanceof RegionRefusedError || error instanceof ToolConfigError) return error.message;
   if (error instanceof MantleVendError) {
     if (error.status === 401) return `the server rejected the API key (401 ${error.code}): ${error.message}`;
     if (error.status === 0) return error.message;

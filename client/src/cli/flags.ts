@@ -27,6 +27,10 @@ export const FLAGS = {
   "rotate-key": { help: "with --require-key: make a new key (printed once, kept) instead of the kept one" },
   "drain-seconds": { value: "SECONDS", default: "30", help: "on SIGINT/SIGTERM, how long requests in flight (streams too) may run on" },
   model: { value: "ID", help: "the default model (else the first of the catalog the tool can call)" },
+  write: { help: "merge into the tool's config file (atomic, previous kept as <file>.bak, a diff on stderr)" },
+  "dry-run": { help: "with --write: print the diff only, write nothing" },
+  "config-file": { value: "FILE", help: "with --write: this file instead of the tool's standard place" },
+  default: { help: "with --write: also make it the tool's default model" },
 } as const satisfies Record<string, FlagSpec>;
 
 export type Flag = keyof typeof FLAGS;

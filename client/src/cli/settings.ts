@@ -1,5 +1,6 @@
 /** Where the CLI's settings come from: the environment, overridden by flags. */
-import { lstatSync, realpathSync } from "node:fs";
+import { lstatSync, realpathSync, statSync } from "node:fs";
+import { delimiter, join, sep } from "node:path";
 import { readApiKeyFile } from "../api-key-file.js";
 import { isRegionName } from "../rules.js";
 import { MantleVendClient } from "../client.js";
@@ -130,12 +131,43 @@ export function proxyUrlFlag(args: ParsedArgs): string | undefined {
   }
 }
 
-/** The real path of the CLI being run: what tools run for a token (OpenClaw wants no shell, no symlink). */
-export function cliPath(): string {
-  const path = realpathSync(process.argv[1] ?? "");
-  const stat = lstatSync(path);
-  if (!stat.isFile() || (stat.mode & 0o022) !== 0 || (stat.mode & 0o100) === 0) {
-    stderr(`warning: ${path} must be a regular executable file that is not group/world-writable for OpenClaw to run it (chmod 755)`);
+/** How configs run this CLI: `mantle-vend` when that name on PATH is this CLI, else its real path; and its real path. */
+export interface CliCommand {
+  /** For tools that run a command line (a shell, or a PATH lookup). */
+  run: string;
+  /** The real path, for tools that run it without a shell or PATH (OpenClaw's exec secret provider). */
+  absolute: string;
+}
+
+/** The first `name` on `PATH` that is an executable file, as its real path. */
+function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  for (const dir of (env["PATH"] ?? "").split(delimiter)) {
+    if (dir === "") continue;
+    try {
+      const found = realpathSync(join(dir, name));
+      if (statSync(found).isFile() && (statSync(found).mode & 0o111) !== 0) return found;
+    } catch {
+      // Not there.
+    }
   }
-  return path;
+  return undefined;
+}
+
+/**
+ * The CLI as configs should run it. Installed on PATH (`npm install -g`), configs name `mantle-vend` and
+ * keep working through upgrades; otherwise they hold this file's real path, and a path into a clone or
+ * npx's cache, which moves or is cleaned away, is warned about.
+ */
+export function cliCommand(env: NodeJS.ProcessEnv): CliCommand {
+  const absolute = realpathSync(process.argv[1] ?? "");
+  const stat = lstatSync(absolute);
+  if (!stat.isFile() || (stat.mode & 0o022) !== 0 || (stat.mode & 0o100) === 0) {
+    stderr(`warning: ${absolute} must be a regular executable file that is not group/world-writable for OpenClaw to run it (chmod 755)`);
+  }
+  if (onPath("mantle-vend", env) === absolute) return { run: "mantle-vend", absolute };
+  const where = absolute.includes(`${sep}_npx${sep}`) ? "npx's cache" : absolute.split(sep).includes("node_modules") ? undefined : "a clone of mantle-vend";
+  if (where !== undefined) {
+    stderr(`warning: the config runs mantle-vend as ${absolute}, inside ${where}: it stops working when that moves or is cleaned away; install the client (npm install -g …) and run setup again`);
+  }
+  return { run: absolute, absolute };
 }

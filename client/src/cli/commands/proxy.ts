@@ -5,7 +5,7 @@ import { mantleRoot } from "../../mantle-root.js";
 import type { RunningProxy } from "../../proxy/server.js";
 import { writeFileAtomic } from "../atomic-write.js";
 import { stringFlag, type Command } from "../command.js";
-import { proxyKeyFile } from "../config-dir.js";
+import { proxyKeyFile } from "../proxy-key.js";
 import { UsageError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { stderr } from "../output.js";
