@@ -3,6 +3,7 @@
  * flags each command accepts and every help text are read from it (one file per command in commands/).
  */
 import type { Command } from "./command.js";
+import { doctor } from "./commands/doctor.js";
 import { env } from "./commands/env.js";
 import { exec } from "./commands/exec.js";
 import { help } from "./commands/help.js";
@@ -14,4 +15,4 @@ import { setup } from "./commands/setup.js";
 import { token } from "./commands/token.js";
 import { version } from "./commands/version.js";
 
-export const COMMANDS: readonly Command[] = [token, env, exec, models, openclawConfig, openclawResolver, proxy, setup, version, help];
+export const COMMANDS: readonly Command[] = [token, env, exec, models, openclawConfig, openclawResolver, proxy, setup, doctor, version, help];

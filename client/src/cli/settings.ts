@@ -158,16 +158,16 @@ function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
  * keep working through upgrades; otherwise they hold this file's real path, and a path into a clone or
  * npx's cache, which moves or is cleaned away, is warned about.
  */
-export function cliCommand(env: NodeJS.ProcessEnv): CliCommand {
+export function cliCommand(env: NodeJS.ProcessEnv, warn: (line: string) => void = stderr): CliCommand {
   const absolute = realpathSync(process.argv[1] ?? "");
   const stat = lstatSync(absolute);
   if (!stat.isFile() || (stat.mode & 0o022) !== 0 || (stat.mode & 0o100) === 0) {
-    stderr(`warning: ${absolute} must be a regular executable file that is not group/world-writable for OpenClaw to run it (chmod 755)`);
+    warn(`warning: ${absolute} must be a regular executable file that is not group/world-writable for OpenClaw to run it (chmod 755)`);
   }
   if (onPath("mantle-vend", env) === absolute) return { run: "mantle-vend", absolute };
   const where = absolute.includes(`${sep}_npx${sep}`) ? "npx's cache" : absolute.split(sep).includes("node_modules") ? undefined : "a clone of mantle-vend";
   if (where !== undefined) {
-    stderr(`warning: the config runs mantle-vend as ${absolute}, inside ${where}: it stops working when that moves or is cleaned away; install the client (npm install -g …) and run setup again`);
+    warn(`warning: the config runs mantle-vend as ${absolute}, inside ${where}: it stops working when that moves or is cleaned away; install the client (npm install -g …) and run setup again`);
   }
   return { run: absolute, absolute };
 }

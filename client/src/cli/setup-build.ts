@@ -16,10 +16,12 @@ export interface SetupOptions {
   writing: boolean;
   /** --config-file, when given. */
   configFile: string | undefined;
+  /** Where a warning about the CLI's path goes (doctor keeps them to itself). */
+  warn?: (line: string) => void;
 }
 
 export function buildSetup(tool: SetupTool, options: SetupOptions, catalog: Catalog, s: Settings, env: NodeJS.ProcessEnv): SetupOutput {
-  const cli = cliCommand(env);
+  const cli = cliCommand(env, options.warn);
   return tool.build({
     catalog,
     region: catalog.region,

@@ -43,6 +43,7 @@ function build(context: SetupContext): SetupOutput {
   ];
   return {
     files: [{ path: context.configFile, format: "json", owned, fresh: [] }],
+    model: chosen.id,
     start: `\`claude${context.asDefault ? "" : ` --model ${chosen.id}`}\` ${startCondition(context)}`,
   };
 }

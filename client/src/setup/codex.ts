@@ -35,6 +35,7 @@ function build(context: SetupContext): SetupOutput {
   ];
   return {
     files: [{ path: context.configFile, format: "toml", owned, fresh, header: `# Codex through mantle-vend: ${chosen.id} in ${context.region} (mantle-vend setup codex)` }],
+    model: chosen.id,
     start: `\`codex${context.asDefault ? "" : ` --profile ${CODEX_PROVIDER_ID}`}\` ${startCondition(context)}`,
   };
 }

@@ -69,6 +69,8 @@ export interface SetupOutput {
   files: ToolFile[];
   /** The command that starts the tool, with what it needs: "`claude` with MANTLE_VEND_URL … exported". */
   start: string;
+  /** The model the config makes the default (or names on the command line). */
+  model: string;
   /** What stdout shows instead of the main file's content (openai-env: shell exports). */
   text?: string;
 }

@@ -31,6 +31,7 @@ function build(context: SetupContext): SetupOutput {
       },
     ],
     text,
+    model: chosen.id,
     start: `the tool with those variables (a tool that reads .env finds them; a shell: set -a; . ./.env; set +a), once \`mantle-vend proxy\` serves ${proxy}, and use model ${chosen.id}`,
   };
 }

@@ -45,6 +45,7 @@ function build(context: SetupContext): SetupOutput {
         ],
       },
     ],
+    model: chosen.id,
     start: `\`${exec}\` ${startCondition(context)}${context.proxy === undefined ? " (tokens resolve when OpenClaw loads the config; long-running gateways: --proxy)" : ""}`,
   };
 }

@@ -71,6 +71,7 @@ function build(context: SetupContext): SetupOutput {
   ];
   return {
     files: [{ path: context.configFile, format: "json", owned, fresh }],
+    model: chosen.id,
     start: `\`${OPENCODE_START}${context.asDefault ? "" : ` --model ${model}`}\` once \`mantle-vend proxy\` serves ${proxy} (ripgrep on PATH, or opencode downloads it)`,
   };
 }

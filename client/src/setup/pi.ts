@@ -65,6 +65,7 @@ function build(context: SetupContext): SetupOutput {
         ? [{ path: settings, format: "json" as const, owned: [{ path: ["defaultProvider"], value: chosenProvider }, { path: ["defaultModel"], value: chosen.id }], fresh: [] }]
         : []),
     ],
+    model: chosen.id,
     start: `\`PI_OFFLINE=1 PI_TELEMETRY=0 pi${setsDefault ? "" : ` --model ${chosenProvider}/${chosen.id}`}\` ${startCondition(context)}`,
   };
 }
