@@ -25,8 +25,9 @@ const config: KnipConfig = {
       project: ["src/**/*.ts", "scripts/**/*.mjs"],
     },
   },
-  // util-linux's unshare: the suites run tools that might phone home without a network (COMMON rules).
-  ignoreBinaries: ["unshare"],
+  // util-linux's unshare: the suites run tools that might phone home without a network (COMMON rules);
+  // GNU patch applies the diff setup --write prints, as a user would.
+  ignoreBinaries: ["unshare", "patch"],
 };
 
 export default config;

@@ -9,7 +9,7 @@ export interface ParsedArgs {
   operands: string[];
 }
 
-export interface RunContext {
+interface RunContext {
   env: NodeJS.ProcessEnv;
   /** The whole table, for `help`. */
   commands: readonly Command[];

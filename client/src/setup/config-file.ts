@@ -10,7 +10,7 @@ import { setDotenvVariable } from "./dotenv-edit.js";
 import { setJsonMember } from "./json-edit.js";
 import { setTomlEntry } from "./toml-edit.js";
 
-export type ConfigFormat = "json" | "toml" | "dotenv";
+type ConfigFormat = "json" | "toml" | "dotenv";
 
 /** One entry setup owns in a tool's config: set to `value`, or removed when `value` is undefined. */
 export interface Entry {

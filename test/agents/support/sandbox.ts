@@ -2,7 +2,8 @@
  * One tool run, inside its own network and mount namespaces (started by namespace.ts through
  * `unshare -n -m`): loopback up, /etc/resolv.conf pointing at a DNS stub on 127.0.0.1:53 that logs
  * every query, `npm start --offline` and (for proxy mode) `mantle-vend proxy` on their default ports,
- * `mantle-vend setup <tool>` written where the tool reads it, then the tool under
+ * `mantle-vend` on PATH, `mantle-vend setup <tool> --write --default` merged into the user's existing
+ * config where the tool reads it, then the tool under
  * `strace -f -e trace=connect,execve` (no -s, no data syscalls: request bytes, and so tokens, never
  * reach the trace).
  *
@@ -60,9 +61,12 @@ function isolate(): void {
   execFileSync("mount", ["--bind", resolv, "/etc/resolv.conf"]);
 }
 
+/** `mantle-vend` on PATH, as `npm install -g` puts it there: configs then name it, not a path into this clone. */
+const BIN = join(runDir, "bin");
+
 function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return {
-    PATH: `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
+    PATH: `${BIN}:${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
     HOME: job.home,
     LANG: "C.UTF-8",
     AWS_EC2_METADATA_DISABLED: "true",
@@ -84,10 +88,10 @@ async function startServer(): Promise<{ apiKey: string; emulator: string }> {
   return { apiKey, emulator };
 }
 
-/** Runs the CLI to completion; returns stdout and stderr. */
+/** Runs the CLI (as PATH finds it) to completion in the tool's working directory; returns stdout and stderr. */
 function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(join(BIN, "mantle-vend"), args, { env, cwd: job.cwd, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -131,39 +135,49 @@ function runTool(env: NodeJS.ProcessEnv, out: string): Promise<{ code: number | 
   });
 }
 
+/** `A=1 B=2` of the command in setup's start line, "run `A=1 B=2 tool …`". */
+function startLineEnv(stderr: string): Record<string, string> {
+  const command = /run `([^`]+)`/.exec(stderr)?.[1] ?? "";
+  const env: Record<string, string> = {};
+  for (const word of command.split(" ")) {
+    const assignment = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(word);
+    if (assignment === null) break;
+    env[assignment[1] as string] = assignment[2] as string;
+  }
+  return env;
+}
+
 async function main(): Promise<RunResult> {
   isolate();
   const stopDns = await dnsStub();
   try {
     mkdirSync(job.cwd, { recursive: true });
+    mkdirSync(BIN, { recursive: true });
+    symlinkSync(CLI, join(BIN, "mantle-vend"));
     const { apiKey, emulator } = await startServer();
     const mantleEnv = { MANTLE_VEND_URL: SERVER_URL, MANTLE_VEND_API_KEY: apiKey, XDG_CACHE_HOME: join(job.home, ".cache") };
     if (job.proxy) {
-      const proxy = start(process.execPath, [CLI, "proxy", "--region", job.region], { cwd: job.home, env: baseEnv(mantleEnv) });
+      const proxy = start(join(BIN, "mantle-vend"), ["proxy", "--region", job.region, ...(job.requireKey ? ["--require-key"] : [])], { cwd: job.home, env: baseEnv(mantleEnv) });
       started.push(proxy);
-      await proxy.waitFor(/listening on http:\/\/127\.0\.0\.1:8788/);
+      await proxy.waitFor(job.requireKey ? /^mvp_\S+$/m : /listening on http:\/\/127\.0\.0\.1:8788/);
     }
-    const setup = await cli(["setup", job.tool, "--region", job.region, ...job.setupArgs], baseEnv(mantleEnv));
-    if (setup.code !== 0) return { phase: "setup", setupStderr: setup.stderr, dnsQueries };
-    mkdirSync(dirname(job.configPath), { recursive: true });
-    writeFileSync(job.configPath, setup.stdout);
-    for (const [path, text] of Object.entries(job.files)) {
+    for (const [path, text] of Object.entries(job.existing)) {
       mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, text);
     }
-    for (const [path, target] of Object.entries(job.links)) {
-      mkdirSync(dirname(path), { recursive: true });
-      symlinkSync(target, path);
-    }
+    const setup = await cli(["setup", job.tool, "--write", "--default", "--region", job.region, ...job.setupArgs], baseEnv(mantleEnv));
+    if (setup.code !== 0) return { phase: "setup", setupStderr: setup.stderr, dnsQueries };
+    const startEnv = job.startEnvFromSetup ? startLineEnv(setup.stderr) : {};
     // Armed last: the server's own catalog fetch during setup must not be the token that dies.
     if (Object.keys(job.emulatorFaults).length > 0) {
       const answer = await fetch(`${emulator}/_emulator/faults`, { method: "POST", body: JSON.stringify(job.emulatorFaults) });
       if (!answer.ok) throw new Error(`the emulator refused the faults: ${answer.status} ${await answer.text()}`);
     }
-    const tool = await runTool(baseEnv({ ...job.env, ...mantleEnv, PATH: `${job.pathPrefix}${baseEnv({}).PATH as string}` }), runDir as string);
+    const tool = await runTool(baseEnv({ ...job.env, ...startEnv, ...mantleEnv, PATH: `${job.pathPrefix}${baseEnv({}).PATH as string}` }), runDir as string);
     // What the emulator answered, and whether each bearer token verified (401 = it did not).
     const calls = (await (await fetch(`${emulator}/_emulator/calls?fingerprints=1`)).json()) as unknown;
-    return { phase: "done", setupStderr: setup.stderr, dnsQueries, exitCode: tool.code, timedOut: tool.timedOut, ms: tool.ms, calls };
+    const config = readFileSync(job.configPath, "utf8");
+    return { phase: "done", setupStderr: setup.stderr, dnsQueries, exitCode: tool.code, timedOut: tool.timedOut, ms: tool.ms, calls, config, startEnv };
   } finally {
     for (const child of started.reverse()) await child.stop().catch(() => undefined);
     stopDns();

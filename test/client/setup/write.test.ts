@@ -90,7 +90,7 @@ approval_policy = "on-request"
 sandbox_mode = "workspace-write"
 
 # Local models for the train
-[model_providers.ollama]
+[model_providers.local]
 name = "Ollama"
 base_url = "http://localhost:11434/v1"
 
