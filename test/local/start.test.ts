@@ -3,12 +3,13 @@
  * MANTLE_VEND_OFFLINE and npm's own --offline, npm's habit of keeping `--port` for itself, and a bad
  * environment value stopping the start with one line naming the variable, before anything is created.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { REPO } from "../support/checkout.js";
+import { runProcess, type CliResult } from "../support/client-support.js";
 import { credentialFreeEnv, start } from "../support/process.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "mantle-vend-start-"));
@@ -19,20 +20,10 @@ const isolated = spawnSync("unshare", ["-rn", "true"]).status === 0;
 const npm = (args: string[]): [string, string[]] => (isolated ? ["unshare", ["-rn", "npm", ...args]] : ["npm", args]);
 
 /** `npm <args>` expected to stop by itself: its exit status and its own stderr lines (npm's removed). */
-function stopped(args: string[], extra: Record<string, string>): Promise<{ code: number | null; stdout: string; lines: string[]; stderr: string }> {
+async function stopped(args: string[], extra: Record<string, string>): Promise<CliResult & { lines: string[] }> {
   const [command, argv] = npm(args);
-  return new Promise((resolve) => {
-    const child = spawn(command, argv, { cwd: REPO, env: credentialFreeEnv(join(scratch, "home"), extra), stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-    child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, lines: stderr.split("\n").filter((line) => line !== "" && !line.startsWith("npm ") && !line.startsWith(">")) });
-    });
-  });
+  const result = await runProcess(command, argv, { cwd: REPO, env: credentialFreeEnv(join(scratch, "home"), extra), timeoutMs: 60_000 });
+  return { ...result, lines: result.stderr.split("\n").filter((line) => line !== "" && !line.startsWith("npm ") && !line.startsWith(">")) };
 }
 
 /** The mode line of a start that comes up, then stops it. */

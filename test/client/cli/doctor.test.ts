@@ -10,25 +10,21 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MantleVendClient } from "../../../client/src/client.js";
 import { startProxy, type RunningProxy } from "../../../client/src/proxy/server.js";
-import { buildClient, CLI, runProcess, type CliResult } from "../../support/client-support.js";
+import { useCliService } from "../../support/cli-service.js";
+import { CLI, runProcess, type CliResult } from "../../support/client-support.js";
 import { ManualClock } from "../../support/clock.js";
-import { useFixture } from "../../support/fixture.js";
 import { closedPort } from "../../support/ports.js";
 
 // The service's answers are dated by its clock: set to now, then moved to skew it.
 const clock = new ManualClock(Date.now());
-const fixture = useFixture({ service: { clock } });
+const service = useCliService({ clock });
+const { fixture } = service;
 const scratch = mkdtempSync(join(tmpdir(), "mantle-vend-doctor-"));
-let serverUrl: string;
-let apiKey: string;
 let proxy: RunningProxy;
 let runs = 0;
 
 beforeAll(async () => {
-  await buildClient();
-  serverUrl = await fixture.service.listen();
-  apiKey = (await fixture.service.createKey()).key;
-  proxy = await startProxy({ client: new MantleVendClient({ url: serverUrl, apiKey, region: "us-east-1" }), port: 0, requireKey: true });
+  proxy = await startProxy({ client: new MantleVendClient({ url: service.url, apiKey: service.apiKey, region: "us-east-1" }), port: 0, requireKey: true });
 });
 
 afterAll(async () => {
@@ -45,7 +41,7 @@ function home(): string {
 const PATH = `${dirname(process.execPath)}:/usr/bin:/bin`;
 
 function env(dir: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { PATH, HOME: dir, XDG_CACHE_HOME: join(dir, "cache"), XDG_CONFIG_HOME: join(dir, "config"), MANTLE_VEND_URL: serverUrl, MANTLE_VEND_API_KEY: apiKey, AWS_REGION: "us-east-1", ...extra };
+  return { PATH, HOME: dir, XDG_CACHE_HOME: join(dir, "cache"), XDG_CONFIG_HOME: join(dir, "config"), MANTLE_VEND_URL: service.url, MANTLE_VEND_API_KEY: service.apiKey, AWS_REGION: "us-east-1", ...extra };
 }
 
 const cli = (dir: string, args: string[], extra: Record<string, string> = {}): Promise<CliResult> => runProcess(process.execPath, [CLI, ...args], { env: env(dir, extra) });
@@ -78,7 +74,7 @@ describe("healthy: every check passes, exit 0", () => {
     expect(checks[0]).toMatch(/^✓ service http:\/\/127\.0\.0\.1:\d+: mantle-vend test \(this CLI \d+\.\d+\.\d+\)$/);
     expect(checks).toContain(`✓ proxy ${proxy.url}: answers (mantle-vend 0.1.0, region us-east-1, key required)`);
     expect(checks.at(-1)).toBe(`✓ ${join(dir, ".codex", "config.toml")}: codex config current (openai.gpt-5.5 on /openai/v1)`);
-    expect(result.stdout).not.toContain(apiKey);
+    expect(result.stdout).not.toContain(service.apiKey);
   });
 });
 

@@ -9,17 +9,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VERSION } from "../../../client/src/version.js";
-import { buildClient, runCli } from "../../support/client-support.js";
-import { useFixture } from "../../support/fixture.js";
+import { useCliService } from "../../support/cli-service.js";
+import { runCli } from "../../support/client-support.js";
 
-const fixture = useFixture({ service: true });
+const service = useCliService();
+const { fixture } = service;
 const scratch = mkdtempSync(join(tmpdir(), "mantle-vend-messages-"));
 let serverUrl: string;
 let narrowKey: string;
 
 beforeAll(async () => {
-  await buildClient();
-  serverUrl = await fixture.service.listen();
+  serverUrl = service.url;
   narrowKey = (await fixture.service.createKey({ regions: ["us-west-2", "eu-west-1"] })).key;
 });
 

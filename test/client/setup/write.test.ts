@@ -11,22 +11,14 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, st
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parse as parseToml } from "smol-toml";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildClient, CLI, runProcess, type CliResult } from "../../support/client-support.js";
-import { useFixture } from "../../support/fixture.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { useCliService } from "../../support/cli-service.js";
+import { CLI, runProcess, type CliResult } from "../../support/client-support.js";
 import { REFUSED_PORT } from "../../support/ports.js";
 
-const fixture = useFixture({ service: true });
+const service = useCliService();
 const scratch = mkdtempSync(join(tmpdir(), "mantle-vend-setup-write-"));
-let serverUrl: string;
-let apiKey: string;
 let runs = 0;
-
-beforeAll(async () => {
-  await buildClient();
-  serverUrl = await fixture.service.listen();
-  apiKey = (await fixture.service.createKey()).key;
-});
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -41,7 +33,7 @@ function home(): string {
 const BARE_PATH = `${dirname(process.execPath)}:/usr/bin:/bin`;
 
 function env(homeDir: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { PATH: BARE_PATH, HOME: homeDir, MANTLE_VEND_URL: serverUrl, MANTLE_VEND_API_KEY: apiKey, AWS_REGION: "us-east-1", MANTLE_VEND_RETRIES: "0", ...extra };
+  return { PATH: BARE_PATH, HOME: homeDir, MANTLE_VEND_URL: service.url, MANTLE_VEND_API_KEY: service.apiKey, AWS_REGION: "us-east-1", MANTLE_VEND_RETRIES: "0", ...extra };
 }
 
 function setup(homeDir: string, args: string[], extra: Record<string, string> = {}): Promise<CliResult> {
@@ -272,8 +264,8 @@ describe("setup <tool> --write merges into a realistic existing config: foreign 
       // The diff on stderr, as diff -u prints it.
       expect(first.stderr).toContain(`--- ${file}\n+++ ${file}\n@@ -`);
       expect(first.stderr).toContain(`mantle-vend: wrote ${file} (the previous one kept as ${file}.bak)`);
-      expect(first.stderr).not.toContain(apiKey);
-      expect(after).not.toContain(apiKey);
+      expect(first.stderr).not.toContain(service.apiKey);
+      expect(after).not.toContain(service.apiKey);
 
       const [written, backup] = [snapshot(file), snapshot(`${file}.bak`)];
       const second = await setup(dir, [c.tool, "--write", ...(c.args ?? [])]);
