@@ -45,6 +45,20 @@ function parseLoose(text: string): Record<string, unknown> {
   return new Function(`return (${text});`)() as Record<string, unknown>;
 }
 
+/** A .env file's variables (`export` or not). */
+function readDotenv(text: string): Record<string, string> {
+  return Object.fromEntries(text.split("\n").flatMap((line) => {
+    const match = /^(?:export )?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+    return match === null ? [] : [[match[1] as string, match[2] as string]];
+  }));
+}
+
+/** A config file as its tool reads it, by its name. */
+function readConfig(file: string, text: string): Record<string, unknown> {
+  if (file.endsWith(".toml")) return parseToml(text) as Record<string, unknown>;
+  return file.endsWith(".env") ? readDotenv(text) : parseLoose(text);
+}
+
 const snapshot = (file: string): { bytes: string; mtimeMs: number } => ({ bytes: readFileSync(file, "utf8"), mtimeMs: statSync(file).mtimeMs });
 
 function place(file: string, text: string, mode = 0o640): void {
@@ -239,7 +253,7 @@ const CASES: ToolCase[] = [
     tool: "openai-env",
     file: "work/.env",
     before: DOTENV,
-    read: (t) => Object.fromEntries(t.split("\n").flatMap((line) => /^(?:export )?([A-Z_]+)=(.*)$/.exec(line)?.slice(1, 3) ?? []).map((v, i, all) => (i % 2 === 0 ? [v, all[i + 1]] : [])).filter((p) => p.length === 2)),
+    read: readDotenv,
     foreign: (d) => without(d, "OPENAI_BASE_URL", "OPENAI_API_KEY"),
     owned: (d) => expect(d).toMatchObject({ OPENAI_BASE_URL: "http://127.0.0.1:8788/v1", OPENAI_API_KEY: "mantle-vend-proxy" }),
     keptLines: ["# project settings", "DATABASE_URL=postgres://localhost/dev", 'LOG_LEVEL="debug"'],
@@ -444,5 +458,29 @@ describe("configs name mantle-vend when it is on PATH, and warn when they must h
     expect(installed.stderr).not.toContain("warning:");
     const clone = await setup(home(), ["claude-code"]);
     expect(clone.stderr).toContain(`mantle-vend: warning: the config runs mantle-vend as ${CLI}, inside a clone of mantle-vend: it stops working when that moves or is cleaned away`);
+  });
+});
+
+describe("setup --proxy carries the key a --require-key proxy keeps into each tool's API-key slot", () => {
+  it("Claude Code's bearer token, Codex's bearer token, opencode's and OpenClaw's apiKey, pi's apiKey, OPENAI_API_KEY", async () => {
+    const dir = home();
+    const key = `mvp_${"k".repeat(43)}`;
+    place(join(dir, ".config", "mantle-vend", "proxy", "8788.key"), `${key}\n`, 0o600);
+    const proxy = ["--proxy", "http://127.0.0.1:8788"];
+    const slots: Array<[string, string, (doc: Record<string, unknown>) => unknown]> = [
+      ["claude-code", ".claude/settings.json", (d) => obj(d["env"])["AWS_BEARER_TOKEN_BEDROCK"]],
+      ["codex", ".codex/config.toml", (d) => obj(obj(d["model_providers"])["mantle-vend"])["experimental_bearer_token"]],
+      ["pi", ".pi/agent/models.json", (d) => obj(obj(d["providers"])["mantle-vend"])["apiKey"]],
+      ["opencode", ".config/opencode/opencode.json", (d) => obj(obj(obj(d["provider"])["mantle-vend"])["options"])["apiKey"]],
+      ["openclaw", ".openclaw/openclaw.json", (d) => obj(obj(obj(d["models"])["providers"])["amazon-bedrock-mantle"])["apiKey"]],
+      ["openai-env", "work/.env", (d) => d["OPENAI_API_KEY"]],
+    ];
+    for (const [tool, file, slot] of slots) {
+      const result = await setup(dir, [tool, "--write", ...proxy]);
+      expect(result.code, `${tool}: ${result.stderr}`).toBe(0);
+      // The diff on the terminal shows the key's first characters only.
+      expect(result.stderr, tool).not.toContain(key);
+      expect(slot(readConfig(file, readFileSync(join(dir, file), "utf8"))), tool).toBe(key);
+    }
   });
 });
