@@ -55,7 +55,7 @@ describe("the region a request gets: served (else 400), then allowed to the prin
     expect(() => grants.region(principal(), "ap-south-1")).toThrow(new InvalidRequestError("region must be one of: us-east-1, us-west-2, eu-west-1"));
   });
 
-  it("refuses a served region outside the grant as forbidden, and says which region", () => {
+  it("refuses a served region outside the grant as forbidden, saying which region and which ones it may use", () => {
     const refusal = (() => {
       try {
         grants.region(principal({ regions: ["us-west-2"] }), "eu-west-1");
@@ -64,12 +64,12 @@ describe("the region a request gets: served (else 400), then allowed to the prin
       }
     })();
     expect(refusal).toBeInstanceOf(RegionNotAllowedError);
-    expect(refusal).toMatchObject({ region: "eu-west-1", message: "this key may not use eu-west-1" });
+    expect(refusal).toMatchObject({ region: "eu-west-1", allowed: ["us-west-2"], message: "this key may not use eu-west-1; it may use: us-west-2" });
   });
 
   it("refuses a principal with no usable region at all, and names an identity as one", () => {
-    expect(() => grants.region(principal({ regions: ["ap-south-1"] }), undefined)).toThrow("this key may not use any region");
-    expect(() => grants.region(principal({ regions: ["us-west-2"] }, "identity"), "eu-west-1")).toThrow("this identity may not use eu-west-1");
+    expect(() => grants.region(principal({ regions: ["ap-south-1"] }), undefined)).toThrow("this key may not use any region; it may use no region this service serves");
+    expect(() => grants.region(principal({ regions: ["us-west-2"] }, "identity"), "eu-west-1")).toThrow("this identity may not use eu-west-1; it may use: us-west-2");
   });
 });
 

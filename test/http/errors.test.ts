@@ -22,7 +22,7 @@ describe("toHttpError is the one place a domain error becomes a status", () => {
   it.each<[string, unknown, number, string]>([
     ["a bad request", new InvalidRequestError("ttlSeconds must be an integer"), 400, "ttlSeconds must be an integer"],
     ["an unknown key", new UnknownKeyError(), 401, "missing or invalid API key"],
-    ["a region the grant does not allow", new RegionNotAllowedError(key, "eu-west-1"), 403, "this key may not use eu-west-1"],
+    ["a region the grant does not allow", new RegionNotAllowedError(key, "eu-west-1", ["us-west-2"]), 403, "this key may not use eu-west-1; it may use: us-west-2"],
     ["a principal over its rate", new RateLimitedError("rate limit exceeded for this key", 2), 429, "rate limit exceeded for this key"],
     ["Mantle failing with nothing cached", new UpstreamError("us-east-1", { cause: new Error("503") }), 502, "Mantle did not return a model list for us-east-1"],
     [

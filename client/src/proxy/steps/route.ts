@@ -1,9 +1,9 @@
 /** Step 2, route: where the request goes below the Mantle root, by its model and the team catalog. */
 import type { IncomingMessage } from "node:http";
 import type { Catalog } from "../../types.js";
-import type { ProxyAnswer } from "../answer.js";
+import { describeError, refusedCredential, type ProxyAnswer } from "../answer.js";
 import { joined, peekBody } from "../body.js";
-import { calledApi, modelRefusal, openAiModelList, proxyDecision, requestModel, splitTarget, type Forwarding } from "../routing.js";
+import { anthropicModelList, calledApi, modelRefusal, openAiModelList, proxyDecision, requestModel, splitTarget, type Forwarding } from "../routing.js";
 
 /** Request bodies up to this size are read for their `model`; larger ones go on unread (docs/catalog.md). */
 export const MAX_ROUTED_BODY_BYTES = 1024 * 1024;
@@ -17,21 +17,38 @@ export interface RouteSources {
 }
 
 /**
- * `GET /v1/models` is answered with the team catalog; a JSON POST to an API path is read for its
- * `model`, refused when the key's grant does not admit it, and routed by the catalog. Any other
- * request, and any request the catalog cannot be had for, goes on unchanged.
+ * The model lists the proxy answers from the team catalog: the OpenAI-API models on both OpenAI
+ * prefixes, the Messages models on Anthropic's, each in its API's list shape.
+ */
+const MODEL_LISTS: Readonly<Record<string, (catalog: Catalog) => string>> = {
+  "/v1/models": openAiModelList,
+  "/openai/v1/models": openAiModelList,
+  "/anthropic/v1/models": anthropicModelList,
+};
+
+/** The 503 of a model list, in the shape of the API it was asked of. */
+function catalogUnavailable(pathname: string): string {
+  const message = "the mantle-vend catalog cannot be read right now; try again shortly";
+  if (pathname.startsWith("/anthropic/")) return JSON.stringify({ type: "error", error: { type: "api_error", message } });
+  return JSON.stringify({ error: { message, type: "server_error", param: null, code: "catalog_unavailable" } });
+}
+
+/**
+ * `GET /v1/models` (and the other model lists) is answered with the team catalog; a JSON POST to an
+ * API path is read for its `model`, refused when the key's grant does not admit it, and routed by the
+ * catalog. Any other request, and any request the catalog cannot be had for, goes on unchanged.
  */
 export async function route(req: IncomingMessage, sources: RouteSources): Promise<Forwarding | ProxyAnswer> {
   const { catalog, log } = sources;
   const target = req.url ?? "/";
   const url = splitTarget(target);
-  if (req.method === "GET" && url.pathname === "/v1/models") {
+  const list = req.method === "GET" ? MODEL_LISTS[url.pathname] : undefined;
+  if (list !== undefined) {
     try {
-      return { kind: "answer", status: 200, body: openAiModelList(await catalog()) };
+      return { kind: "answer", status: 200, body: list(await catalog()) };
     } catch (error) {
-      log(`proxy: no catalog for GET /v1/models: ${error instanceof Error ? error.message : "unknown error"}`);
-      const body = { error: { message: "the mantle-vend catalog cannot be read right now; try again shortly", type: "server_error", param: null, code: "catalog_unavailable" } };
-      return { kind: "answer", status: 503, body: JSON.stringify(body) };
+      log(`proxy: ${refusedCredential(error) ?? `no catalog for GET ${url.pathname}: ${describeError(error)}`}`);
+      return { kind: "answer", status: 503, body: catalogUnavailable(url.pathname) };
     }
   }
   // A compressed body cannot be read for its model without decompressing it: such a request goes on unread.
@@ -47,7 +64,7 @@ export async function route(req: IncomingMessage, sources: RouteSources): Promis
   try {
     known = await catalog();
   } catch (error) {
-    log(`proxy: no catalog, forwarding ${url.pathname} unrouted: ${error instanceof Error ? error.message : "unknown error"}`);
+    log(`proxy: ${refusedCredential(error) ?? `no catalog, forwarding ${url.pathname} unrouted: ${describeError(error)}`}`);
     return { kind: "forward", path: target, peeked };
   }
   const decision = proxyDecision(known, url.pathname, url.search, model);
