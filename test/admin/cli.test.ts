@@ -96,7 +96,7 @@ describe("help per command, with the exit codes", () => {
     expect(set.stdout).toMatch(/^usage: mantle-vend-admin models set <id\|prefix\*> /);
     expect(set.stdout).not.toBe(create.stdout);
     const group = await cli.outcome(["keys", "--help"]);
-    expect(group.stdout).toMatch(/^usage: mantle-vend-admin keys <create\|list\|show\|rotate\|revoke>/);
+    expect(group.stdout).toMatch(/^usage: mantle-vend-admin keys <create\|update\|list\|show\|rotate\|revoke>/);
     expect(group.stdout).toContain("exit codes:");
   });
 });
@@ -108,7 +108,7 @@ describe("a mistake on the command line is one clean line and exit 2", () => {
     [["keys", "create", "--name"], "--name needs a value; see mantle-vend-admin keys create --help"],
     [["keys", "create", "--name", "--local"], "--name needs a value; see mantle-vend-admin keys create --help"],
     [["models", "list", "--json=yes"], "--json takes no value; see mantle-vend-admin models list --help"],
-    [["keys", "frob"], "unknown command keys frob (commands: create, list, show, rotate, revoke); see mantle-vend-admin keys --help"],
+    [["keys", "frob"], "unknown command keys frob (commands: create, update, list, show, rotate, revoke); see mantle-vend-admin keys --help"],
     [["widgets", "list"], "unknown command group widgets; see mantle-vend-admin --help"],
   ])("%j", async (args, line) => {
     const result = await cli.outcome([...args, "--local", "--data-dir", join(cli.home, "mistakes")]);

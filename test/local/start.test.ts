@@ -80,6 +80,12 @@ const BAD_VALUES: Record<string, [string, RegExp]> = {
   MANTLE_VEND_MANTLE_ENDPOINT: ["https://bedrock-mantle.api.aws", /^MANTLE_VEND_MANTLE_ENDPOINT must be an http\(s\) URL containing \{region\}/],
   MANTLE_VEND_REQUEST_DEADLINE_MS: ["soon", /^MANTLE_VEND_REQUEST_DEADLINE_MS must be an integer/],
   MANTLE_VEND_TOKEN_ROLE_ARN: ["my-role", /^MANTLE_VEND_TOKEN_ROLE_ARN must be an IAM role ARN, got "my-role"$/],
+  MANTLE_VEND_LIMITS_TABLE: ["limits table", /^MANTLE_VEND_LIMITS_TABLE must be a DynamoDB table name/],
+  MANTLE_VEND_LIMITS_FAILURE: ["Open", /^MANTLE_VEND_LIMITS_FAILURE must be open or closed, got "Open"$/],
+  MANTLE_VEND_ALLOW_LOOPBACK_ISSUERS: ["yes", /^MANTLE_VEND_ALLOW_LOOPBACK_ISSUERS must be 1 or 0, got "yes"$/],
+  MANTLE_VEND_LOGIN_ISSUER: ["https://login.example.com", /^MANTLE_VEND_LOGIN_ISSUER and MANTLE_VEND_LOGIN_CLIENT_ID go together: set both, or neither$/],
+  MANTLE_VEND_LOGIN_CLIENT_ID: ["cli", /^MANTLE_VEND_LOGIN_ISSUER and MANTLE_VEND_LOGIN_CLIENT_ID go together: set both, or neither$/],
+  MANTLE_VEND_LOGIN_SCOPES: ["openid", /^MANTLE_VEND_LOGIN_SCOPES is set, but MANTLE_VEND_LOGIN_ISSUER and MANTLE_VEND_LOGIN_CLIENT_ID are not$/],
   MANTLE_VEND_OFFLINE: ["yes", /^MANTLE_VEND_OFFLINE must be 1 or 0, got "yes"$/],
 };
 

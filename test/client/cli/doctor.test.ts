@@ -96,7 +96,7 @@ describe("each check broken in turn: its ✗ line with the fix, the others still
     await fixture.service.admin.revoke(revoked.keyId);
     const result = await cli(dir, ["doctor"], { MANTLE_VEND_API_KEY: revoked.key });
     expect(result.code).toBe(5);
-    expect(failing(result)[0]).toMatch(/^✗ credential: the server rejected the API key \(401 unauthorized\)/);
+    expect(failing(result)[0]).toMatch(/^✗ credential: the server rejected the credential \(401 unauthorized\)/);
     expect(report(result).fixes[0]).toContain("the key is revoked, expired or wrong");
     expect(result.stdout).not.toContain(revoked.key);
   });
