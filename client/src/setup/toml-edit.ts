@@ -244,7 +244,14 @@ export function setTomlEntry(text: string, path: readonly string[], value: unkno
   if (isTable(value) || value === undefined) {
     const { drop, at } = definitionsOf(statements, path);
     const kept = (from: number, to: number): string[] => lines.slice(from, to).filter((_, k) => !drop.has(from + k));
-    if (value === undefined) return kept(0, lines.length).join("\n");
+    if (value === undefined) {
+      // The table a removed one was the only definition of stays, empty: `[a.b]` alone also made `a`.
+      const parent = emptiedParent(statements, kept(0, lines.length).join("\n"), path);
+      if (parent === undefined) return kept(0, lines.length).join("\n");
+      const header = `[${parent.map(tomlKey).join(".")}]`;
+      if (at !== undefined) return [...kept(0, at), header, ...kept(at, lines.length)].join("\n");
+      return appendSection(kept(0, lines.length), [header]);
+    }
     const table = tableLines(path, value);
     if (at !== undefined) return [...kept(0, at), ...table, ...kept(at, lines.length)].join("\n");
     return appendSection(kept(0, lines.length), table);
@@ -270,6 +277,22 @@ export function setTomlEntry(text: string, path: readonly string[], value: unkno
   let before = firstHeader.first;
   while (before > 0 && /^\s*#/.test(lines[before - 1] ?? "")) before--;
   return [...lines.slice(0, before), line, "", ...lines.slice(before)].join("\n");
+}
+
+/** Whether `statements` define the table at `path`: a header at or under it, or a key under it. */
+function defines(statements: readonly Statement[], path: readonly string[]): boolean {
+  const tables = tablesOf(statements);
+  return statements.some((s, index) => (s.kind === "header" && startsWith(s.path, path)) || (s.kind === "pair" && startsWith([...(tables[index] as string[]), ...s.path], path)));
+}
+
+/** The deepest table above `path` that the document defined only through it, and that `edited` no longer defines. */
+function emptiedParent(statements: readonly Statement[], edited: string, path: readonly string[]): string[] | undefined {
+  const after = new Scanner(edited).statements();
+  for (let length = path.length - 1; length >= 1; length--) {
+    const parent = path.slice(0, length);
+    if (defines(statements, parent) && !defines(after, parent)) return parent;
+  }
+  return undefined;
 }
 
 /** `section` at the end of the document, a blank line before it (unless `separate` is false), the file ending in a newline. */

@@ -102,6 +102,14 @@ describe("setTomlEntry: a table is replaced whole, a key set or removed; the oth
     );
   });
 
+  it("removing the only table under a parent keeps the parent, empty: [a.b] alone made a too", () => {
+    const removed = setTomlEntry("# mine\n[profiles.mantle-vend]\nmodel = \"x\"\n", ["profiles", "mantle-vend"], undefined);
+    expect(parseToml(removed)).toEqual({ profiles: {} });
+    expect(removed).toContain("# mine");
+    const shared = "[model_providers.ollama]\nx = 1\n\n[model_providers.mantle-vend]\ny = 2\n";
+    expect(parseToml(setTomlEntry(shared, ["model_providers", "mantle-vend"], undefined))).toEqual({ model_providers: { ollama: { x: 1 } } });
+  });
+
   it("a table defined inline or by dotted keys elsewhere is replaced too, and a comment above the next table stays with it", () => {
     const text = `[model_providers]\nmantle-vend = { name = "old" }\nother.name = "o"\n\n# the next one\n[profiles.work]\nmodel = "o3"\n`;
     const edited = setTomlEntry(text, ["model_providers", "mantle-vend"], { name: "new" });
