@@ -4,19 +4,15 @@ import { loadConfig } from "../../lambda/config.js";
 import { InvalidRequestError, RateLimitedError } from "../../lambda/errors.js";
 import { Grants, RateLimiter, RegionNotAllowedError, tagValue, type Grant, type Principal } from "../../lambda/grants/index.js";
 import { ManualClock } from "../support/clock.js";
+import { keyAs } from "../support/principals.js";
 
 const config = loadConfig({ MANTLE_VEND_REGIONS: "us-east-1,us-west-2,eu-west-1", MANTLE_VEND_DEFAULT_REGION: "us-east-1" });
 const attributed = loadConfig({ MANTLE_VEND_MAX_TTL_SECONDS: "43200", MANTLE_VEND_TOKEN_ROLE_ARN: "arn:aws:iam::123456789012:role/token" });
 
+/** A key's principal; as an identity, the same grant under an identity's id and kind. */
 function principal(grant: Partial<Grant> = {}, kind: Principal["kind"] = "key"): Principal {
-  return {
-    id: kind === "key" ? "key:0123456789abcdef" : "identity:ci:repo:acme/app",
-    kind,
-    name: "team",
-    grant: { regions: ["*"], maxTtlSeconds: 43_200, ...grant },
-    session: { sessionName: "mvk-0123456789abcdef-team", sourceIdentity: "mvk-0123456789abcdef", attributedAs: "key:0123456789abcdef" },
-    logFields: {},
-  };
+  const key = keyAs("team", grant);
+  return kind === "key" ? key : { ...key, id: "identity:ci:repo:acme/app", kind };
 }
 
 const grantsFor = (c = config, clock = new ManualClock()): Grants => new Grants(c, new RateLimiter(clock.now));
