@@ -70,11 +70,18 @@ function listenError(error: unknown, what: string, hint: string): string {
   return `cannot listen on ${what}: ${code ?? (error instanceof Error ? error.message : String(error))}`;
 }
 
+/**
+ * The environment the local server reads: the process's, over one development default. A development
+ * machine's identity provider (a local Keycloak, a test issuer) speaks plain http; the check before the
+ * start and the start itself read the same values.
+ */
+const localEnv: NodeJS.ProcessEnv = { MANTLE_VEND_ALLOW_LOOPBACK_ISSUERS: "1", ...process.env };
+
 const values = parseOptions();
 if (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65_535) refuse(`--port needs a port number (0-65535), got "${values.port}"`, EXIT.USAGE);
 // The environment is checked before anything starts: a bad value stops here, with nothing created.
 const asked = checked(() => offlineRequest(values.offline, process.env));
-checked(() => loadConfig(asked === undefined ? process.env : { ...process.env, MANTLE_VEND_MANTLE_ENDPOINT: undefined }));
+checked(() => loadConfig(asked === undefined ? localEnv : { ...localEnv, MANTLE_VEND_MANTLE_ENDPOINT: undefined }));
 const dataDir = resolve(values["data-dir"]);
 const online = asked === undefined ? await awsCredentials() : undefined;
 let credentials: CredentialSource = defaultCredentialSource();
@@ -99,9 +106,7 @@ if (online === undefined) {
 }
 
 const config = loadConfig({
-  // A development machine's identity provider (a local Keycloak, a test issuer) speaks plain http.
-  MANTLE_VEND_ALLOW_LOOPBACK_ISSUERS: "1",
-  ...process.env,
+  ...localEnv,
   ...(emulator === undefined ? {} : { MANTLE_VEND_MANTLE_ENDPOINT: emulator.endpointTemplate }),
 });
 const store = new FileParameterStore(dataDir);

@@ -58,6 +58,26 @@ describe("npm start says its mode in one line: offline and why, or online and wi
   }, 60_000);
 });
 
+describe("npm start takes a development OpenID Provider on plain http at a loopback address", () => {
+  it("MANTLE_VEND_LOGIN_ISSUER=http://127.0.0.1:…: the server comes up (the check before the start reads what the start reads)", async () => {
+    const line = await modeOf(["--", "--offline", "--port", "0", "--data-dir", dataDir("login-issuer")], {
+      MANTLE_VEND_LOGIN_ISSUER: "http://127.0.0.1:9/realms/dev",
+      MANTLE_VEND_LOGIN_CLIENT_ID: "mantle-vend-cli",
+    });
+    expect(line).toMatch(/^mantle-vend: offline /);
+  }, 60_000);
+
+  it("MANTLE_VEND_ALLOW_LOOPBACK_ISSUERS=0 still refuses it, with one line naming the variable", async () => {
+    const result = await stopped(["start", "--", "--offline", "--port", "0", "--data-dir", dataDir("login-issuer-refused")], {
+      MANTLE_VEND_LOGIN_ISSUER: "http://127.0.0.1:9/realms/dev",
+      MANTLE_VEND_LOGIN_CLIENT_ID: "mantle-vend-cli",
+      MANTLE_VEND_ALLOW_LOOPBACK_ISSUERS: "0",
+    });
+    expect(result.code, result.stderr).toBe(3);
+    expect(result.lines).toEqual([expect.stringMatching(/^mantle-vend: MANTLE_VEND_LOGIN_ISSUER is plain http to a loopback host/)]);
+  }, 60_000);
+});
+
 describe("npm start --port N (npm keeps --port for itself) says how to write it", () => {
   it("one line with the command that works, exit 2, nothing created", async () => {
     const result = await stopped(["start", "--port", "8797"], {});
