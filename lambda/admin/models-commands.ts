@@ -60,7 +60,7 @@ async function checkKnown(admin: ModelsAdmin, key: string): Promise<void> {
   if ([...ids].some((id) => (prefix === undefined ? id === key : id.startsWith(prefix)))) return;
   const near = [...ids].map((id) => [id, editDistance(key, id)] as const).filter(([, d]) => d <= 3).sort((a, b) => a[1] - b[1])[0]?.[0];
   throw new UsageError(
-    `${prefix === undefined ? key : `no model id starting with ${prefix}`} is in no stored catalog (${regions.join(", ")})${near === undefined ? "" : `; did you mean ${near}?`} ` +
+    `${prefix === undefined ? `${key} is in no stored catalog` : `no stored catalog has a model id starting with ${prefix}`} (${regions.join(", ")})${near === undefined ? "" : `; did you mean ${near}?`} ` +
       "(--add adds a model Mantle does not list; --force stores the entry anyway)",
   );
 }

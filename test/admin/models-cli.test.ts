@@ -98,7 +98,7 @@ describe("models set refuses an id no stored catalog lists (a typo), unless --ad
     );
     const prefix = await admin(["models", "set", "opneai.*", "--hide", ...local()]);
     expect(prefix.code).toBe(2);
-    expect(prefix.stderr).toMatch(/no model id starting with opneai\. is in no stored catalog/);
+    expect(prefix.stderr).toMatch(/^mantle-vend-admin: no stored catalog has a model id starting with opneai\. \(us-east-1, us-west-2\)/);
     expect(await overrides()).toBe("none");
 
     for (const args of [["openai.gpt-5.5", "--hide"], ["openai.*", "--context-window", "128000"], ["openai.gpt-oss-12b", "--hide", "--force"], ["anthropic.claude-opus-4-8", "--add"]]) {
