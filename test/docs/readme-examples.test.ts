@@ -10,7 +10,7 @@
  * listed fails the suite until it is; so does a listed one that no longer exists.
  */
 import { spawn } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -277,6 +277,17 @@ describe("every example in the docs is classified", () => {
       const expected = example.run === "typescript" ? ["ts"] : example.run === "cdk-context" ? ["json"] : ["sh", "bash"];
       expect(expected, `${block.id} is a ${block.lang} block`).toContain(block.lang);
     }
+  });
+});
+
+describe("no doc tells a reader to redirect setup's output into a file: a failed setup would empty it (setup --write merges)", () => {
+  const markdown = ["README.md", "client/README.md", ...readdirSync(join(REPO, "docs")).filter((name) => name.endsWith(".md")).map((name) => `docs/${name}`)];
+  it.each(markdown)("%s", (file) => {
+    const redirects = readFileSync(join(REPO, file), "utf8")
+      .split("\n")
+      .map((line, index) => ({ line, at: index + 1 }))
+      .filter(({ line }) => /\bmantle-vend setup\b[^#`]*\s>>?\s*[~/$.\w]/.test(line));
+    expect(redirects).toEqual([]);
   });
 });
 
