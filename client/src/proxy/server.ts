@@ -3,14 +3,24 @@ import { Agent as HttpAgent, createServer, type Server } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { MantleVendClient } from "../client.js";
+import { MantleVendError } from "../errors.js";
+import { defaultSleep, type Sleep } from "../retry.js";
 import { answer, describeError, errorAnswer } from "./answer.js";
 import { AllowedMantleRoots } from "./allowed-roots.js";
-import { forward } from "./forward.js";
+import { RoutingCatalog } from "./catalog.js";
+import { settleWithin, withDeadline } from "./deadline.js";
+import { forward, type Proxying } from "./forward.js";
 import { keyDigest, listenerHosts, newProxyKey } from "./guard.js";
 import type { Guard } from "./steps/refusal.js";
 
 /** A proxied request only goes out with a token that has at least this much life left. */
 const PROXY_MIN_TOKEN_SECONDS = 60;
+/**
+ * The longest a request waits for the service (a token, and the region list its root is checked
+ * against, together); the proxy then answers 503 itself. The client's own retries of a silent service
+ * take about 40 s, which no caller should wait.
+ */
+const SERVICE_WAIT_MS = 10_000;
 
 export interface ProxyOptions {
   client: MantleVendClient;
@@ -27,6 +37,10 @@ export interface ProxyOptions {
   requireKey?: boolean;
   /** Called with one line on failures (never with a token). */
   log?: (line: string) => void;
+  /** Clock (ms) of the proxy's waits for the service; default `Date.now`. For tests, with `sleep`. */
+  now?: () => number;
+  /** How the proxy waits (`(ms, signal) => Promise<void>`, settling early once aborted); default a timer. */
+  sleep?: Sleep;
 }
 
 export interface RunningProxy {
@@ -42,23 +56,36 @@ export interface RunningProxy {
  * A local HTTP proxy in front of Mantle (docs: client/README.md, "Proxy"): every request goes to the
  * Mantle root of the token's region, on the prefix the team catalog gives its model, with the incoming
  * credentials replaced by `Authorization: Bearer <token>`. Status, headers and body bytes pass through
- * as they arrive (no buffering, no decompression).
+ * as they arrive (no buffering, no decompression). A silent service never holds a request for long: the
+ * catalog, the token and the region list held are used, and what is not held is waited on for a bounded
+ * time only.
  */
-function createProxy(options: Omit<ProxyOptions, "port" | "requireKey"> & { key: string | undefined }): Server {
+function createProxy(options: Omit<ProxyOptions, "port" | "requireKey"> & { key: string | undefined }): { server: Server; warm: () => Promise<void> } {
   const { client } = options;
   const log = options.log ?? (() => undefined);
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? defaultSleep;
   const region = options.region === undefined ? {} : { region: options.region };
-  const roots = new AllowedMantleRoots(() => client.regions());
+  const roots = new AllowedMantleRoots(() => client.regions(), now);
+  const catalog = new RoutingCatalog(() => client.listModels(region), sleep, log);
   const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
   let guard: Guard | undefined;
-  const proxying = {
+  const proxying: Proxying = {
     agents,
     log,
     // The listener's address is known once it listens, before its first request.
     guard: () => (guard ??= { hosts: listenerHosts(server.address() as AddressInfo, options.host), key: options.key === undefined ? undefined : keyDigest(options.key) }),
-    catalog: () => client.listModels(region),
-    token: () => client.getToken({ ...region, minValiditySeconds: PROXY_MIN_TOKEN_SECONDS }),
-    rootRefusal: (baseUrl: string) => roots.refusal(baseUrl),
+    catalog: () => catalog.current(),
+    credentials: () => {
+      const until = now() + SERVICE_WAIT_MS;
+      const bounded = <T>(work: Promise<T>, what: string): Promise<T> =>
+        withDeadline(work, until - now(), sleep, () => new MantleVendError({ status: 0, code: "timeout", message: `the service has not answered for ${what} within ${SERVICE_WAIT_MS / 1000} s`, retryable: true }));
+      return {
+        // A token in its refresh window serves while the next one is fetched: a slow service is not waited on.
+        token: () => bounded(client.getToken({ ...region, minValiditySeconds: PROXY_MIN_TOKEN_SECONDS, refreshInBackground: true }), "a token"),
+        rootRefusal: (baseUrl: string) => bounded(roots.refusal(baseUrl), "its region list"),
+      };
+    },
     drop: (name: string) => client.invalidate(name).catch(() => undefined),
   };
   const server = createServer((req, res) => {
@@ -71,14 +98,19 @@ function createProxy(options: Omit<ProxyOptions, "port" | "requireKey"> & { key:
     agents.http.destroy();
     agents.https.destroy();
   });
-  return server;
+  // The region list is asked for at start, so a proxy that got its first token holds it too.
+  const warm = async (): Promise<void> => {
+    await settleWithin(roots.warm(), SERVICE_WAIT_MS, sleep);
+  };
+  return { server, warm };
 }
 
-/** Starts the proxy listening; resolves once it accepts connections. */
+/** Starts the proxy listening; resolves once it accepts connections and has asked for the service's region list. */
 export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const host = options.host ?? "127.0.0.1";
   const key = options.requireKey === true ? newProxyKey() : undefined;
-  const server = createProxy({ ...options, host, key });
+  const { server, warm } = createProxy({ ...options, host, key });
+  const warming = warm();
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 8788, host, () => {
@@ -86,6 +118,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       resolve();
     });
   });
+  await warming;
   const { port } = server.address() as AddressInfo;
   const urlHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
   return {

@@ -2,57 +2,68 @@ import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 import { splitTarget } from "../../../../client/src/proxy/routing.js";
 import { MAX_ROUTED_BODY_BYTES, route } from "../../../../client/src/proxy/steps/route.js";
-import type { Catalog } from "../../../../client/src/types.js";
+import type { CatalogView } from "../../../../client/src/proxy/catalog.js";
 import { incoming, parsedCatalog } from "../../../support/incoming.js";
 
 const catalog = parsedCatalog();
-const known = async (): Promise<Catalog> => catalog;
-const down = async (): Promise<Catalog> => {
-  throw new Error("service unreachable");
-};
+const known = async (): Promise<CatalogView> => ({ catalog, note: undefined });
+const down = async (): Promise<CatalogView> => ({ catalog: undefined, note: "unavailable; reason=network_error" });
+const stale = async (): Promise<CatalogView> => ({ catalog, note: "stale; reason=no_answer" });
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
   incoming({ method: "POST", url, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
 
 describe("GET /v1/models is answered with the team catalog in the OpenAI list shape", () => {
   it("every model of the catalog, none fetched from Mantle", async () => {
-    const answer = await route(incoming({ url: "/v1/models" }), known, () => undefined);
+    const answer = await route(incoming({ url: "/v1/models" }), known);
     expect(answer).toMatchObject({ kind: "answer", status: 200 });
     const body = JSON.parse(answer.kind === "answer" ? answer.body : "{}") as { object: string; data: Array<{ id: string }> };
     expect(body.object).toBe("list");
     expect(body.data.map((m) => m.id)).toEqual(catalog.models.map((m) => m.id));
   });
 
-  it("503 catalog_unavailable when the catalog cannot be had, said once in the log", async () => {
-    const log = vi.fn();
-    expect(await route(incoming({ url: "/v1/models" }), down, log)).toMatchObject({ kind: "answer", status: 503 });
-    expect(log).toHaveBeenCalledTimes(1);
+  it("503 catalog_unavailable when no catalog is held, saying why in x-mantle-vend-catalog", async () => {
+    expect(await route(incoming({ url: "/v1/models" }), down)).toMatchObject({ kind: "answer", status: 503, headers: { "x-mantle-vend-catalog": "unavailable; reason=network_error" } });
+  });
+
+  it("a stale catalog is listed, and the answer says it is stale", async () => {
+    expect(await route(incoming({ url: "/v1/models" }), stale)).toMatchObject({ kind: "answer", status: 200, headers: { "x-mantle-vend-catalog": "stale; reason=no_answer" } });
   });
 });
 
 describe("a JSON POST to an API path is read for its model and sent to the model's route", () => {
   it("/v1/responses for a GPT-5 model → /openai/v1/responses, query kept, the body held whole", async () => {
     const body = { model: "openai.gpt-5.5", input: "hi" };
-    const routed = await route(post("/v1/responses?trace=1", body), known, () => undefined);
+    const routed = await route(post("/v1/responses?trace=1", body), known);
     expect(routed).toMatchObject({ kind: "forward", path: "/openai/v1/responses?trace=1", peeked: { complete: true } });
     expect(routed.kind === "forward" && Buffer.concat(routed.peeked?.chunks ?? []).toString()).toBe(JSON.stringify(body));
   });
 
   it("a model on its own route goes unchanged; one the catalog does not know too", async () => {
-    expect(await route(post("/v1/chat/completions", { model: "deepseek.v3.2" }), known, () => undefined)).toMatchObject({ kind: "forward", path: "/v1/chat/completions" });
-    expect(await route(post("/v1/chat/completions", { model: "acme.unknown" }), known, () => undefined)).toMatchObject({ kind: "forward", path: "/v1/chat/completions" });
+    expect(await route(post("/v1/chat/completions", { model: "deepseek.v3.2" }), known)).toMatchObject({ kind: "forward", path: "/v1/chat/completions" });
+    expect(await route(post("/v1/chat/completions", { model: "acme.unknown" }), known)).toMatchObject({ kind: "forward", path: "/v1/chat/completions" });
   });
 
   it("a model that lacks the called API: the proxy's 400 in that API's error shape", async () => {
-    const openai = await route(post("/v1/chat/completions", { model: "openai.gpt-5.5" }), known, () => undefined);
+    const openai = await route(post("/v1/chat/completions", { model: "openai.gpt-5.5" }), known);
     expect(openai).toMatchObject({ kind: "answer", status: 400 });
     expect(JSON.parse(openai.kind === "answer" ? openai.body : "{}")).toMatchObject({ error: { code: "unsupported_api", param: "model" } });
-    const anthropic = await route(post("/anthropic/v1/messages", { model: "deepseek.v3.2" }), known, () => undefined);
+    const anthropic = await route(post("/anthropic/v1/messages", { model: "deepseek.v3.2" }), known);
     expect(JSON.parse(anthropic.kind === "answer" ? anthropic.body : "{}")).toMatchObject({ type: "error", error: { type: "invalid_request_error" } });
   });
 
-  it("without a catalog the request goes on unrouted, with what was read", async () => {
-    const routed = await route(post("/v1/responses", { model: "openai.gpt-5.5" }), down, () => undefined);
-    expect(routed).toMatchObject({ kind: "forward", path: "/v1/responses", peeked: { complete: true } });
+  it("without a catalog the request goes on unrouted, with what was read, and the answer will say why", async () => {
+    const routed = await route(post("/v1/responses", { model: "openai.gpt-5.5" }), down);
+    expect(routed).toMatchObject({ kind: "forward", path: "/v1/responses", peeked: { complete: true }, note: "unavailable; reason=network_error" });
+  });
+
+  it("a stale catalog still routes, and its decisions carry the note: a move, and the proxy's own 400", async () => {
+    expect(await route(post("/v1/responses", { model: "openai.gpt-5.5" }), stale)).toMatchObject({ kind: "forward", path: "/openai/v1/responses", note: "stale; reason=no_answer" });
+    expect(await route(post("/v1/chat/completions", { model: "openai.gpt-5.5" }), stale)).toMatchObject({ kind: "answer", status: 400, headers: { "x-mantle-vend-catalog": "stale; reason=no_answer" } });
+  });
+
+  it("a current catalog adds no note", async () => {
+    const routed = await route(post("/v1/responses", { model: "openai.gpt-5.5" }), known);
+    expect(routed.kind === "forward" && "note" in routed).toBe(false);
   });
 });
 
@@ -60,16 +71,16 @@ describe("what is not read for a model goes on unchanged and unread", () => {
   it("other methods and paths never ask for the catalog", async () => {
     const catalogAsked = vi.fn(known);
     for (const req of [incoming({ url: "/v1/files" }), post("/v1/embeddings", { model: "x" }), incoming({ method: "DELETE", url: "/v1/responses/r1" })]) {
-      const routed = await route(req, catalogAsked, () => undefined);
+      const routed = await route(req, catalogAsked);
       expect(routed).toEqual({ kind: "forward", path: req.url });
     }
     expect(catalogAsked).not.toHaveBeenCalled();
   });
 
   it("a compressed body, and one announced larger than 1 MiB", async () => {
-    expect(await route(post("/v1/responses", { model: "openai.gpt-5.5" }, { "content-encoding": "gzip" }), known, () => undefined)).toEqual({ kind: "forward", path: "/v1/responses" });
+    expect(await route(post("/v1/responses", { model: "openai.gpt-5.5" }, { "content-encoding": "gzip" }), known)).toEqual({ kind: "forward", path: "/v1/responses" });
     const large = post("/v1/responses", { model: "openai.gpt-5.5" }, { "content-length": String(MAX_ROUTED_BODY_BYTES + 1) });
-    expect(await route(large, known, () => undefined)).toMatchObject({ kind: "forward", path: "/v1/responses", peeked: { complete: false, chunks: [] } });
+    expect(await route(large, known)).toMatchObject({ kind: "forward", path: "/v1/responses", peeked: { complete: false, chunks: [] } });
   });
 });
 

@@ -1,0 +1,72 @@
+/**
+ * The team catalog as the proxy routes by it: asked of the client on each routed request (which answers
+ * at once while the catalog's max-age lasts, and remembers a failure for a minute), waited on only
+ * briefly, and replaced by the catalog the proxy holds when the service does not answer in time.
+ */
+import { MantleVendError } from "../errors.js";
+import type { Sleep } from "../retry.js";
+import type { Catalog } from "../types.js";
+import { describeError } from "./answer.js";
+import { settleWithin } from "./deadline.js";
+
+/** The longest a request waits for the catalog; routing then goes by what the proxy holds, or none. */
+export const CATALOG_WAIT_MS = 1_000;
+
+/** The catalog to route by, and what the caller is told about it (the {@link CATALOG_HEADER} value). */
+export interface CatalogView {
+  readonly catalog: Catalog | undefined;
+  /** `stale`, `stale; reason=…` or `unavailable; reason=…`; undefined when the catalog is current. */
+  readonly note: string | undefined;
+}
+
+/** A reason fit for a header: the client's error code (`timeout`, `network_error`, …). */
+function reasonOf(error: unknown): string {
+  const code = error instanceof MantleVendError ? error.code : "error";
+  return /^[a-z0-9_]{1,40}$/.test(code) ? code : "error";
+}
+
+export class RoutingCatalog {
+  private held: Catalog | undefined;
+  /** Set while a load that outlasted a wait is still out: later requests do not wait for it again. */
+  private overdue = false;
+  private reported: string | undefined;
+
+  constructor(
+    private readonly load: () => Promise<Catalog>,
+    private readonly sleep: Sleep,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  async current(): Promise<CatalogView> {
+    const loading = this.load();
+    const settled = await settleWithin(loading, this.overdue ? 0 : CATALOG_WAIT_MS, this.sleep);
+    if (settled.kind === "value") {
+      this.held = settled.value;
+      if (!settled.value.stale) return this.report("current", undefined, "proxy: routing by a current team catalog again");
+      // Stale as the service says, or as the client serves it while a failed revalidation is remembered.
+      return this.report("stale", "stale", `proxy: routing by a stale catalog (checked at ${settled.value.checkedAt})`);
+    }
+    if (settled.kind === "late" && !this.overdue) {
+      this.overdue = true;
+      const done = (): void => {
+        this.overdue = false;
+      };
+      loading.then(done, done);
+    }
+    const reason = settled.kind === "late" ? "no_answer" : reasonOf(settled.error);
+    const why = settled.kind === "late" ? `the service has not answered within ${CATALOG_WAIT_MS} ms` : describeError(settled.error);
+    if (this.held !== undefined) {
+      return this.report(`stale:${reason}`, `stale; reason=${reason}`, `proxy: routing by the catalog held since ${this.held.checkedAt}: ${why}`);
+    }
+    return this.report(`unavailable:${reason}`, `unavailable; reason=${reason}`, `proxy: no catalog to route by, requests go on unrouted: ${why}`);
+  }
+
+  /** The view, with one log line each time the state changes (not one per request). */
+  private report(state: string, note: string | undefined, line: string): CatalogView {
+    if (state !== this.reported) {
+      if (this.reported !== undefined || state !== "current") this.log(line);
+      this.reported = state;
+    }
+    return { catalog: state.startsWith("unavailable") ? undefined : this.held, note };
+  }
+}
