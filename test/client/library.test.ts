@@ -11,6 +11,7 @@ import { FileTokenCache, MantleVendClient, MantleVendError, type Catalog, type T
 import { refreshWindowMs } from "../../client/src/refresh-window.js";
 import { EMULATOR_CREDENTIALS, verifyBearerToken } from "../../lambda/local/mantle-emulator.js";
 import { catalogFixture, fakeTokenAnswer, sendJson, startStub, type Stub } from "../support/client-support.js";
+import { turnsUntil } from "../support/fake-time.js";
 import { useFixture } from "../support/fixture.js";
 import { startService, type TestService } from "../support/service.js";
 
@@ -93,6 +94,56 @@ describe("a cached token is reused until its refresh window, then refreshed ahea
     clock.advanceSeconds(10);
     await client.getToken();
     expect(tokenRequests() - before).toBe(2);
+  });
+});
+
+describe("getToken({ refreshInBackground: true }) hands out the cached token in its refresh window and fetches the next one meanwhile", () => {
+  it("answers at once from cache while the refresh waits on a service that has not answered, then serves the new token", async () => {
+    let hold: (() => void) | undefined;
+    let issued = 0;
+    const stub = await startStub(async (_req, res) => {
+      issued++;
+      if (issued === 2) await new Promise<void>((release) => (hold = release));
+      sendJson(res, 200, { ...fakeTokenAnswer("us-east-1"), token: `bedrock-api-key-t${issued}` });
+    });
+    try {
+      const clock = movableClock();
+      const client = new MantleVendClient({ url: stub.url, apiKey: "mvk_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq", now: clock.now, random: () => 0 });
+      expect((await client.getToken()).token).toBe("bedrock-api-key-t1");
+      clock.advanceSeconds(3600 - 200); // inside the refresh window, 200 s of life left
+      expect((await client.getToken({ refreshInBackground: true })).token).toBe("bedrock-api-key-t1");
+      expect((await client.getToken({ refreshInBackground: true, minValiditySeconds: 60 })).token).toBe("bedrock-api-key-t1");
+      await turnsUntil(() => hold !== undefined);
+      expect(issued).toBe(2); // one refresh, shared
+      hold?.();
+      // A caller without the option joins the refresh still out and gets its token.
+      expect((await client.getToken()).token).toBe("bedrock-api-key-t2");
+      expect((await client.getToken({ refreshInBackground: true })).token).toBe("bedrock-api-key-t2");
+      expect(issued).toBe(2);
+      // Without the option a caller in the window waits for the refresh, as before.
+      clock.advanceSeconds(3600 - 200);
+      expect((await client.getToken()).token).toBe("bedrock-api-key-t3");
+    } finally {
+      hold?.();
+      await stub.close();
+    }
+  });
+
+  it("never hands out a token with less than minValiditySeconds left: then it waits for the new one", async () => {
+    let issued = 0;
+    const stub = await startStub((_req, res) => {
+      issued++;
+      sendJson(res, 200, { ...fakeTokenAnswer("us-east-1"), token: `bedrock-api-key-t${issued}` });
+    });
+    try {
+      const clock = movableClock();
+      const client = new MantleVendClient({ url: stub.url, apiKey: "mvk_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq", now: clock.now, random: () => 0 });
+      await client.getToken();
+      clock.advanceSeconds(3600 - 50);
+      expect((await client.getToken({ refreshInBackground: true, minValiditySeconds: 60 })).token).toBe("bedrock-api-key-t2");
+    } finally {
+      await stub.close();
+    }
   });
 });
 
@@ -333,6 +384,71 @@ describe("listModels() reuses the catalog for max-age, then revalidates with If-
     } finally {
       await stub.close();
     }
+  });
+});
+
+describe("a failed catalog fetch is remembered for a minute: the service is asked at most once per minute, not once per call", () => {
+  const KEY = "mvk_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq";
+  let down = false;
+  let stub: Stub;
+  beforeAll(async () => {
+    stub = await startStub((_req, res) => {
+      if (down) sendJson(res, 503, { error: { code: "unavailable", message: "down", requestId: "r" } });
+      else sendJson(res, 200, catalogFixture("us-east-1", "https://bedrock-mantle.us-east-1.api.aws/v1"), { etag: '"v1"', "cache-control": "private, max-age=60" });
+    });
+  });
+  afterAll(async () => {
+    await stub?.close();
+  });
+  afterEach(() => {
+    down = false;
+    stub.requests.length = 0;
+  });
+
+  it("with a cached catalog: the failed revalidation and the minute after it serve that catalog marked stale", async () => {
+    const clock = movableClock();
+    const client = new MantleVendClient({ url: stub.url, apiKey: KEY, now: clock.now, maxRetries: 0 });
+    const fresh = await client.listModels();
+    expect(fresh.stale).toBe(false);
+    down = true;
+    clock.advanceSeconds(61);
+    const stale = await client.listModels();
+    expect(stale).toMatchObject({ stale: true, models: fresh.models, checkedAt: fresh.checkedAt });
+    expect(Object.isFrozen(stale)).toBe(true);
+    for (let i = 0; i < 10; i++) {
+      clock.advanceSeconds(5);
+      expect(await client.listModels()).toBe(stale);
+    }
+    expect(stub.requests).toHaveLength(2);
+    down = false;
+    clock.advanceSeconds(11); // a minute after the failure
+    expect((await client.listModels()).stale).toBe(false);
+    expect(stub.requests).toHaveLength(3);
+  });
+
+  it("with none cached: the failure is thrown again, without asking, until the minute is over", async () => {
+    const clock = movableClock();
+    const client = new MantleVendClient({ url: stub.url, apiKey: KEY, now: clock.now, maxRetries: 0 });
+    down = true;
+    const first = await client.listModels().catch((e: unknown) => e);
+    expect(first).toMatchObject({ status: 503, code: "unavailable" });
+    clock.advanceSeconds(59);
+    expect(await client.listModels().catch((e: unknown) => e)).toBe(first);
+    expect(stub.requests).toHaveLength(1);
+    down = false;
+    clock.advanceSeconds(1);
+    expect((await client.listModels()).stale).toBe(false);
+    expect(stub.requests).toHaveLength(2);
+  });
+
+  it("invalidate() forgets tokens only: the catalog does not depend on the token, so it is not asked for again", async () => {
+    const clock = movableClock();
+    const client = new MantleVendClient({ url: stub.url, apiKey: KEY, now: clock.now, maxRetries: 0 });
+    const catalog = await client.listModels();
+    await client.invalidate();
+    await client.invalidate("us-east-1");
+    expect(await client.listModels()).toBe(catalog);
+    expect(stub.requests).toHaveLength(1);
   });
 });
 

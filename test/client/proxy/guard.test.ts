@@ -56,7 +56,7 @@ beforeAll(async () => {
   elsewhere = await startStub((_req, res) => sendJson(res, 200, { stolen: true }));
   service = await startStub((req, res) => {
     if (req.url.startsWith("/v1/models")) {
-      sendJson(res, 200, catalogFixture("us-east-1", mantleBaseUrl()));
+      sendJson(res, 200, catalogFixture("us-east-1", mantleBaseUrl()), { "cache-control": "private, max-age=3600" });
       return;
     }
     if (req.url === "/v1/regions") {
@@ -261,6 +261,20 @@ describe("the upstream request is built from the token, never from the caller's 
     expect(second!.headers.authorization).not.toBe(first!.headers.authorization);
     expect((await raw(`${p.url}${FORWARDED}`)).status).toBe(200);
     expect(tokenRequests() - tokensBefore).toBe(2);
+  });
+
+  it("a Mantle 401 drops only the token: the catalog is kept, and the next routed request is still routed by it", async () => {
+    const p = await proxy();
+    const routed = (): Promise<{ status: number }> =>
+      raw(`${p.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "openai.gpt-5.5", input: "hi" }) });
+    expect((await routed()).status).toBe(200);
+    const catalogsBefore = catalogRequests();
+    mantle401s = 1;
+    const start = mantle.requests.length;
+    expect((await routed()).status).toBe(200);
+    expect((await routed()).status).toBe(200);
+    expect(mantle.requests.slice(start).map((r) => r.url)).toEqual(["/us-east-1/openai/v1/responses", "/us-east-1/openai/v1/responses", "/us-east-1/openai/v1/responses"]);
+    expect(catalogRequests()).toBe(catalogsBefore);
   });
 });
 
