@@ -1,4 +1,4 @@
-import { checkOverrideKey, mergeOverride, OverridesError, OverridesStore, removeOverride, type OverrideEntry, type Overrides } from "../catalog/index.js";
+import { checkOverrideKey, mergeOverride, overrideOf, OverridesError, OverridesStore, removeOverride, type OverrideEntry, type Overrides } from "../catalog/index.js";
 import { bumpConfigVersion, parameterPaths, type ParameterPaths, type ParameterStore } from "../store/index.js";
 
 /** Overrides administration over any parameter store; every write also bumps the config version, which running services poll. */
@@ -28,13 +28,13 @@ export class ModelsAdmin {
   async set(key: string, change: OverrideEntry): Promise<OverrideEntry> {
     const next = mergeOverride(await this.list(), key, change);
     await this.write(next);
-    return next[key] ?? change;
+    return overrideOf(next, key) ?? change;
   }
 
   /** Removes the key's entry; false when there was none. */
   async unset(key: string): Promise<boolean> {
     const current = await this.list();
-    if (current[checkOverrideKey(key)] === undefined) return false;
+    if (overrideOf(current, checkOverrideKey(key)) === undefined) return false;
     await this.write(removeOverride(current, key));
     return true;
   }

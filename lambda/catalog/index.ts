@@ -16,6 +16,7 @@ export {
   checkOverrideEntry,
   checkOverrideKey,
   mergeOverride,
+  overrideOf,
   removeOverride,
   type OverrideEntry,
   type Overrides,
