@@ -1,11 +1,27 @@
+import { isPlainWord } from "../cli/shell.js";
 import { chooseModels, endpointFor, startCondition, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
 
 /** The provider id `setup codex` declares. */
 const CODEX_PROVIDER_ID = "mantle-vend";
 
-/** A TOML basic string: JSON's escapes are valid TOML. */
-const toml = (value: string): string => JSON.stringify(value);
+/**
+ * A TOML basic string: `"` and `\` escaped, and every control character (TOML allows none raw, DEL
+ * included) as `\uXXXX`; a lone surrogate, which no TOML file may hold, becomes U+FFFD.
+ */
+function toml(value: string): string {
+  let out = "";
+  for (const char of value) {
+    const code = char.codePointAt(0) ?? 0;
+    if (char === '"' || char === "\\") out += `\\${char}`;
+    else if (code < 0x20 || code === 0x7f) out += `\\u${code.toString(16).padStart(4, "0")}`;
+    else if (code >= 0xd800 && code <= 0xdfff) out += "\ufffd";
+    else out += char;
+  }
+  return `"${out}"`;
+}
 const tomlArray = (values: readonly string[]): string => `[${values.map(toml).join(", ")}]`;
+/** A value in a TOML comment, which ends at a newline and may hold no control character: as it is when plain, else a TOML string. */
+const tomlComment = (value: string): string => (isPlainWord(value) ? value : toml(value));
 
 /**
  * Codex speaks only the Responses API (`wire_api = "chat"` is refused), so it gets a Responses model
@@ -16,7 +32,7 @@ const tomlArray = (values: readonly string[]): string => `[${values.map(toml).jo
 function build(context: SetupContext): SetupOutput {
   const { chosen } = chooseModels(context, "Codex", ["responses"]);
   const lines = [
-    `# Codex through mantle-vend: ${chosen.id} in ${context.region} (mantle-vend setup codex)`,
+    `# Codex through mantle-vend: ${tomlComment(chosen.id)} in ${tomlComment(context.region)} (mantle-vend setup codex)`,
     `model = ${toml(chosen.id)}`,
     `model_provider = ${toml(CODEX_PROVIDER_ID)}`,
     "check_for_update_on_startup = false",

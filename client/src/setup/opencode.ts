@@ -35,7 +35,7 @@ function build(context: SetupContext): SetupOutput {
     const api = apiOf(endpoint);
     const { id, npm, name } = OPENCODE_PROVIDERS[api];
     const entry = (provider[id] ??= { npm, name, options: { baseURL: baseUrlFor(proxy, endpoint, api), apiKey: PROXY_API_KEY_PLACEHOLDER }, models: {} });
-    entry.models[endpoint.id] = {
+    const model = {
       name: endpoint.id,
       tool_call: true,
       reasoning: endpoint.reasoning,
@@ -44,6 +44,8 @@ function build(context: SetupContext): SetupOutput {
         : { limit: { context: endpoint.contextWindow, output: endpoint.maxOutputTokens } }),
       modalities: { input: endpoint.input, output: ["text"] },
     };
+    // Defined, not assigned: an id such as __proto__ is then an ordinary key, and no prototype is touched.
+    Object.defineProperty(entry.models, endpoint.id, { value: model, enumerable: true, writable: true, configurable: true });
   }
   const model = `${OPENCODE_PROVIDERS[apiOf(chosen)].id}/${chosen.id}`;
   const config = {

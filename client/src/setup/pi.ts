@@ -1,6 +1,6 @@
 import { PROXY_API_KEY_PLACEHOLDER } from "../proxy/placeholder.js";
 import type { ModelApi } from "../types.js";
-import { chooseModels, endpointFor, json, shellCommand, type ModelEndpoint, startCondition, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
+import { chooseModels, commandLine, endpointFor, json, shellCommand, type ModelEndpoint, startCondition, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
 
 /** The provider ids `setup pi` declares: one for the OpenAI APIs, one for Anthropic Messages. */
 const PI_PROVIDER_ID = "mantle-vend";
@@ -51,7 +51,7 @@ function build(context: SetupContext): SetupOutput {
   const env = startCondition(context);
   return {
     text: json({ providers }),
-    hint: `save as ~/.pi/agent/models.json and run \`PI_OFFLINE=1 PI_TELEMETRY=0 pi --model ${chosenProvider}/${chosen.id}\` ${env}`,
+    hint: `save as ~/.pi/agent/models.json and run \`${commandLine(["pi", "--model", `${chosenProvider}/${chosen.id}`], { PI_OFFLINE: "1", PI_TELEMETRY: "0" })}\` ${env}`,
   };
 }
 

@@ -1,0 +1,172 @@
+/**
+ * Catalog-derived text never reaches a shell unquoted: every setup tool, fed model ids, regions, CLI
+ * paths and proxy URLs holding spaces, quotes, `$()`, backticks and newlines, prints configs that parse
+ * to exactly those values and command lines a real shell reads as exactly the intended words. Each
+ * shell runs in a sandbox whose only commands record that they ran, in a temporary directory.
+ */
+import { execFileSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse as parseToml } from "smol-toml";
+import { afterAll, describe, expect, it } from "vitest";
+import { PROXY_API_KEY_PLACEHOLDER } from "../../../client/src/proxy/placeholder.js";
+import { parseCatalog } from "../../../client/src/responses.js";
+import type { SetupContext, SetupOutput, SetupTool } from "../../../client/src/setup/context.js";
+import { SETUP_TOOLS } from "../../../client/src/setup/index.js";
+import { HOSTILE_IDS } from "../../support/hostile-text.js";
+
+const sandbox = mkdtempSync(join(tmpdir(), "mantle-vend-quoting-"));
+const bin = join(sandbox, "bin");
+const ran = join(sandbox, "ran");
+mkdirSync(bin);
+mkdirSync(join(sandbox, "home"));
+// The commands the hostile values would run: each only records that it ran.
+for (const name of ["touch", "rm", "id"]) {
+  writeFileSync(join(bin, name), `#!/bin/sh\necho "${name} $*" >> '${ran}'\n`);
+  chmodSync(join(bin, name), 0o755);
+}
+
+afterAll(() => rmSync(sandbox, { recursive: true, force: true }));
+
+/** What a POSIX shell (`/bin/sh`) makes of `script`, in the sandbox: the words it printed with printf %s\0, and whether anything ran. */
+function inShell(script: string): { words: string[]; ran: boolean } {
+  rmSync(ran, { force: true });
+  const work = mkdtempSync(join(sandbox, "cwd-"));
+  let out = "";
+  try {
+    out = execFileSync("/bin/sh", ["-c", script], { cwd: work, env: { PATH: bin, HOME: join(sandbox, "home") }, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  } catch (error) {
+    out = (error as { stdout?: string }).stdout ?? "";
+  }
+  return { words: out.split("\0").slice(0, -1), ran: existsSync(ran) };
+}
+
+/** The words a shell reads in a command line (assignments included), and whether reading it ran anything. */
+const wordsOf = (line: string) => inShell(`set -- ${line}\nprintf '%s\\0' "$@"\n`);
+
+/** The command lines a hint shows between backticks, read as a shell reads quotes (a quoted backtick does not end one). */
+function backticked(hint: string): string[] {
+  const lines: string[] = [];
+  for (let i = hint.indexOf("`"); i !== -1; i = hint.indexOf("`", i)) {
+    let j = i + 1;
+    for (let quote: string | undefined; j < hint.length; j++) {
+      const c = hint[j];
+      if (quote === "'") {
+        if (c === "'") quote = undefined;
+      } else if (c === "\\") j++;
+      else if (quote === '"') {
+        if (c === '"') quote = undefined;
+      } else if (c === "'" || c === '"') quote = c;
+      else if (c === "`") break;
+    }
+    lines.push(hint.slice(i + 1, j));
+    i = j + 1;
+  }
+  return lines;
+}
+
+interface Case {
+  label: string;
+  id: string;
+  region: string;
+  cli: string;
+  proxy: string | undefined;
+}
+
+const PATH_WITH_EVERYTHING = "/opt/my tools/it's \"x\"/$(touch${IFS}PATH)/`touch PATH2`/a\nb/;rm -rf ~/cli.cjs";
+const cases: Case[] = [
+  ...HOSTILE_IDS.map((id) => ({ label: `id ${JSON.stringify(id)}`, id, region: "us-east-1", cli: "/usr/lib/node_modules/@mantle-vend/client/dist/cli.cjs", proxy: undefined })),
+  { label: "a CLI path with spaces, quotes, $(), backticks, a newline and ;", id: "openai.gpt-oss-120b", region: "us-east-1", cli: PATH_WITH_EVERYTHING, proxy: undefined },
+  { label: "a region with $() and ;", id: "openai.gpt-oss-120b", region: "us-east-1;touch REGION$(touch REGION2)", cli: PATH_WITH_EVERYTHING, proxy: undefined },
+  { label: "through a proxy at a URL with $() and quotes", id: "a'b$(touch ID)", region: "us-east-1", cli: PATH_WITH_EVERYTHING, proxy: "http://127.0.0.1:8788/it's$(touch PROXY)" },
+];
+
+function contextFor(c: Case): SetupContext {
+  const root = "https://bedrock-mantle.us-east-1.api.aws";
+  const catalog = parseCatalog({
+    region: c.region,
+    baseUrl: `${root}/v1`,
+    checkedAt: "2026-11-25T11:00:00.000Z",
+    changedAt: "2026-11-20T09:30:00.000Z",
+    stale: false,
+    // One model every tool can call: Chat Completions, Responses and Messages.
+    models: [{ id: c.id, name: c.id, ownedBy: null, created: null, reasoning: false, apis: ["chat-completions", "responses", "messages"], baseUrl: `${root}/v1`, contextWindow: 128000, maxOutputTokens: 4096, input: ["text"] }],
+  });
+  const service = ["--url", "https://vend.example/it's $(touch URL)"];
+  return {
+    catalog,
+    region: c.region,
+    proxy: c.proxy,
+    model: undefined,
+    tokenCommand: (mode) => ({ path: c.cli, args: ["token", "--region", c.region, ...service, ...(mode === "fresh" ? ["--no-cache"] : [])] }),
+    resolverCommand: { path: c.cli, args: ["openclaw-resolver", ...service] },
+    keyFile: false,
+  };
+}
+
+/** Every string in a parsed config. */
+function strings(value: unknown): string[] {
+  if (typeof value === "string") return [value];
+  if (Array.isArray(value)) return value.flatMap(strings);
+  if (value !== null && typeof value === "object") return [...Object.keys(value), ...Object.values(value).flatMap(strings)];
+  return [];
+}
+
+/** The config, parsed in the tool's own format, and the shell command lines it holds (with the words each must be). */
+function read(tool: SetupTool, output: SetupOutput, context: SetupContext): { config: unknown; commands: Array<{ line: string; words: string[] }> } {
+  const fresh = context.tokenCommand("fresh");
+  const cached = context.tokenCommand("cached");
+  switch (tool.name) {
+    case "codex": {
+      const config = parseToml(output.text) as { model_providers: Record<string, { auth?: { command: string; args: string[] } }> };
+      const auth = config.model_providers["mantle-vend"]?.auth;
+      if (context.proxy === undefined) expect(auth).toEqual({ command: fresh.path, args: fresh.args, timeout_ms: 15000, refresh_interval_ms: 300000 });
+      return { config, commands: [] };
+    }
+    case "claude-code": {
+      const config = JSON.parse(output.text) as { apiKeyHelper?: string };
+      return { config, commands: config.apiKeyHelper === undefined ? [] : [{ line: config.apiKeyHelper, words: [fresh.path, ...fresh.args] }] };
+    }
+    case "pi": {
+      const config = JSON.parse(output.text) as { providers: Record<string, { apiKey: string }> };
+      const keys = Object.values(config.providers).map((p) => p.apiKey);
+      if (context.proxy !== undefined) return { config, commands: [] };
+      return { config, commands: keys.map((key) => ({ line: key.replace(/^!/, ""), words: [cached.path, ...cached.args] })) };
+    }
+    case "openclaw": {
+      const config = JSON.parse(output.text) as { secrets?: { providers: Record<string, { command: string; args: string[] }> } };
+      if (context.proxy === undefined) expect(config.secrets?.providers["mantle-vend"]).toMatchObject({ command: context.resolverCommand.path, args: context.resolverCommand.args });
+      return { config, commands: [] };
+    }
+    case "opencode":
+      return { config: JSON.parse(output.text) as unknown, commands: [] };
+    case "openai-env": {
+      // What `eval "$(mantle-vend setup openai-env)"` runs: it sets the two variables and nothing else.
+      const evaluated = inShell(`${output.text}\nprintf '%s\\0' "$OPENAI_BASE_URL" "$OPENAI_API_KEY"\n`);
+      expect(evaluated).toEqual({ words: [`${context.proxy ?? "http://127.0.0.1:8788"}/v1`, PROXY_API_KEY_PLACEHOLDER], ran: false });
+      return { config: output.text, commands: [] };
+    }
+    default:
+      throw new Error(`no reader for ${tool.name}`);
+  }
+}
+
+describe.each(SETUP_TOOLS.map((tool) => [tool.name, tool] as const))("setup %s quotes every value of its config and its start line", (_name, tool) => {
+  it.each(cases.map((c) => [c.label, c] as const))("%s", (_label, c) => {
+    const context = contextFor(c);
+    const output = tool.build(context);
+    const { config, commands } = read(tool, output, context);
+    // The id is a value of the config as it is, or after its provider: never cut, escaped away or run.
+    if (tool.name !== "openai-env") expect(strings(config).some((s) => s === c.id || s.endsWith(`/${c.id}`))).toBe(true);
+    for (const { line, words } of commands) expect(wordsOf(line), line).toEqual({ words, ran: false });
+    const lines = backticked(output.hint);
+    if (tool.name === "pi") expect(lines.filter((line) => line.startsWith("PI_OFFLINE"))).toHaveLength(1);
+    for (const line of lines) {
+      const read = wordsOf(line);
+      expect(read.ran, line).toBe(false);
+      if (tool.name === "pi" && line.startsWith("PI_OFFLINE")) expect(read.words).toEqual(["PI_OFFLINE=1", "PI_TELEMETRY=0", "pi", "--model", `mantle-vend/${c.id}`]);
+    }
+    expect(existsSync(ran) ? readFileSync(ran, "utf8") : "").toBe("");
+  });
+});
