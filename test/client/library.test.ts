@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
@@ -9,6 +9,7 @@ import { defaultSleep } from "../../client/src/retry.js";
 import { readApiKeyFile } from "../../client/src/api-key-file.js";
 import { FileTokenCache, MantleVendClient, MantleVendError, type Catalog, type TokenResponse } from "../../client/src/index.js";
 import { refreshWindowMs } from "../../client/src/refresh-window.js";
+import { parseTokenResponse } from "../../client/src/responses.js";
 import { EMULATOR_CREDENTIALS, verifyBearerToken } from "../../lambda/local/mantle-emulator.js";
 import { catalogFixture, fakeTokenAnswer, sendJson, startStub, type Stub } from "../support/client-support.js";
 import { turnsUntil } from "../support/fake-time.js";
@@ -568,6 +569,29 @@ describe("whoami()", () => {
   });
 });
 
+describe("the client never follows a redirect from the service: it could carry the API key, or a forged answer, from elsewhere", () => {
+  it("a 302 to another origin or another path on the same one: an http_error naming the redirect, and nothing asked there", async () => {
+    const elsewhere = await startStub((_req, res) => sendJson(res, 200, fakeTokenAnswer()));
+    let location = "";
+    const service = await startStub((req, res) => {
+      if (req.url === "/moved/v1/tokens") sendJson(res, 200, fakeTokenAnswer());
+      else res.writeHead(302, { location }).end();
+    });
+    try {
+      for (const target of [`${elsewhere.url}/v1/tokens`, "/moved/v1/tokens"]) {
+        location = target;
+        const client = new MantleVendClient({ url: service.url, apiKey: "mvk_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq", maxRetries: 0 });
+        const failure = await client.getToken().catch((e: unknown) => e);
+        expect(failure, target).toMatchObject({ status: 302, code: "http_error", message: expect.stringMatching(/redirect/) });
+      }
+      expect(elsewhere.requests).toHaveLength(0);
+      expect(service.requests.map((r) => r.url)).toEqual(["/v1/tokens", "/v1/tokens"]);
+    } finally {
+      await Promise.all([elsewhere.close(), service.close()]);
+    }
+  });
+});
+
 describe("errors never contain the API key or a token", () => {
   const secretOf = (key: string): string => key.slice(key.lastIndexOf("_") + 1);
 
@@ -640,6 +664,29 @@ describe("the API key goes over plain http only to loopback, unless allowInsecur
   it("loopback http (127.0.0.0/8, ::1, localhost) and https need no flag", () => {
     for (const url of ["http://127.0.0.1:8787", "http://127.9.8.7:1", "http://[::1]:8787", "http://localhost:8787", "https://gateway.invalid"]) {
       expect(() => new MantleVendClient({ url, apiKey: key, fetch: spyFetch().fetch }), url).not.toThrow();
+    }
+  });
+});
+
+describe("the file token cache refuses a cache directory that is a symlink: no token is written through it", () => {
+  it("saves nothing, at the link or where it points, and loads nothing; a real directory works", () => {
+    const root = mkdtempSync(join(tmpdir(), "mantle-vend-lib-"));
+    try {
+      const target = join(root, "planted");
+      mkdirSync(target, { mode: 0o700 });
+      const link = join(root, "cache");
+      symlinkSync(target, link);
+      const apiKey = "mvk_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq";
+      const stored = { token: parseTokenResponse(fakeTokenAnswer()), requestedAt: Date.now() };
+      const linked = new FileTokenCache({ url: "http://127.0.0.1:1", apiKey, dir: link });
+      linked.save("us-east-1", stored);
+      expect(readdirSync(target)).toEqual([]);
+      expect(linked.load("us-east-1")).toBeUndefined();
+      const real = new FileTokenCache({ url: "http://127.0.0.1:1", apiKey, dir: join(root, "real") });
+      real.save("us-east-1", stored);
+      expect(real.load("us-east-1")?.token.token).toBe(stored.token.token);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });

@@ -107,7 +107,8 @@ describe("the proxy serves only Host values naming its own loopback listener (DN
   it("refuses a foreign Host with 403 and a JSON error, before fetching a token or calling Mantle", async () => {
     const p = await proxy();
     const before = { tokens: tokenRequests(), mantle: mantle.requests.length };
-    for (const host of [`rebind.attacker.example:${portOf(p)}`, "127.0.0.1:1", `127.0.0.1.attacker.example:${portOf(p)}`]) {
+    // A loopback name without the port is a page on port 80 (any DNS name can point at loopback).
+    for (const host of [`rebind.attacker.example:${portOf(p)}`, "127.0.0.1:1", `127.0.0.1.attacker.example:${portOf(p)}`, "127.0.0.1", "localhost", "[::1]"]) {
       const answer = await raw(`${p.url}${FORWARDED}`, { headers: { host } });
       expect(answer.status, host).toBe(403);
       expect(answer.headers["content-type"]).toBe("application/json; charset=utf-8");

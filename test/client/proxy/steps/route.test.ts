@@ -3,6 +3,8 @@ import { describe, expect, it, vi } from "vitest";
 import { splitTarget } from "../../../../client/src/proxy/routing.js";
 import { MAX_ROUTED_BODY_BYTES, route } from "../../../../client/src/proxy/steps/route.js";
 import type { CatalogView } from "../../../../client/src/proxy/catalog.js";
+import { parseCatalog } from "../../../../client/src/responses.js";
+import { catalogFixture } from "../../../support/client-support.js";
 import { incoming, parsedCatalog } from "../../../support/incoming.js";
 
 const catalog = parsedCatalog();
@@ -64,6 +66,25 @@ describe("a JSON POST to an API path is read for its model and sent to the model
   it("a current catalog adds no note", async () => {
     const routed = await route(post("/v1/responses", { model: "openai.gpt-5.5" }), known);
     expect(routed.kind === "forward" && "note" in routed).toBe(false);
+  });
+});
+
+describe("a model's route counts only when its base URL is on the catalog's own Mantle root", () => {
+  it("a model the catalog places under another root is forwarded unchanged: neither moved nor refused", async () => {
+    const root = "https://bedrock-mantle.us-east-1.api.aws";
+    const foreign = parseCatalog({
+      ...catalogFixture("us-east-1", `${root}/v1`),
+      models: [
+        { id: "acme.elsewhere", name: "acme.elsewhere", ownedBy: null, created: null, reasoning: false, apis: ["responses"], baseUrl: "https://gateway.example/openai/v1", contextWindow: null, maxOutputTokens: null, input: ["text"] },
+        { id: "acme.here", name: "acme.here", ownedBy: null, created: null, reasoning: false, apis: ["responses"], baseUrl: `${root}/openai/v1`, contextWindow: null, maxOutputTokens: null, input: ["text"] },
+      ],
+    });
+    const view = async (): Promise<CatalogView> => ({ catalog: foreign, note: undefined });
+    expect(await route(post("/v1/responses", { model: "acme.elsewhere" }), view)).toMatchObject({ kind: "forward", path: "/v1/responses" });
+    expect(await route(post("/v1/chat/completions", { model: "acme.elsewhere" }), view)).toMatchObject({ kind: "forward", path: "/v1/chat/completions" });
+    // The same model on the catalog's root is moved (and refused on an API it lacks).
+    expect(await route(post("/v1/responses", { model: "acme.here" }), view)).toMatchObject({ kind: "forward", path: "/openai/v1/responses" });
+    expect(await route(post("/v1/chat/completions", { model: "acme.here" }), view)).toMatchObject({ kind: "answer", status: 400 });
   });
 });
 
