@@ -37,6 +37,8 @@ const STREAMS = Number(values.streams);
 const RESTART_AT = Number(values["restart-at"]);
 /** A request that has not ended by then is hung: the one outcome the proxy must never produce. */
 const HUNG_AFTER_MS = 30_000;
+/** Full load before the measured run, so that "before" is the proxy's memory under load, not at rest. */
+const WARMUP_SECONDS = 10;
 
 type Outcome = "completed" | "error_answer" | "cut" | "socket_error" | "hung";
 
@@ -127,19 +129,28 @@ async function main(): Promise<number> {
   const agent = new Agent({ keepAlive: true, maxSockets: STREAMS });
   try {
     const proxyUrl = (await waitForStderr(proxy, /listening on (http:\/\/127\.0\.0\.1:\d+)/))[1] as string;
-    // Warm: the proxy's token, catalog and region list, and its code paths.
-    for (let i = 0; i < 200; i++) await stream(agent, proxyUrl, performance.now());
+    // Warm: the proxy's token, catalog and region list, its code paths and its heap under the full load.
+    const load = (until: number, started: number, into: Result[]): Array<Promise<void>> =>
+      Array.from({ length: STREAMS }, async () => {
+        while (performance.now() < until && proxyExit === undefined) into.push(await stream(agent, proxyUrl, started));
+      });
+    const warm: Result[] = [];
+    await Promise.all(load(performance.now() + WARMUP_SECONDS * 1000, performance.now(), warm));
     const rssBefore = rssMiB(proxy.pid);
-    let rssPeak = rssBefore ?? 0;
-    say(`${STREAMS} streams for ${SECONDS} s through ${proxyUrl}; the local server restarts at ${RESTART_AT} s`);
+    say(`${STREAMS} streams for ${SECONDS} s through ${proxyUrl} (after ${warm.length} in ${WARMUP_SECONDS} s of warm-up); the local server restarts at ${RESTART_AT} s`);
 
     const started = performance.now();
     const deadline = started + SECONDS * 1000;
     const results: Result[] = [];
-    const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMiB(proxy.pid) ?? 0)), 1_000);
-    const workers = Array.from({ length: STREAMS }, async () => {
-      while (performance.now() < deadline && proxyExit === undefined) results.push(await stream(agent, proxyUrl, started));
-    });
+    // Resident memory every 10 s: a leak grows with the requests, a heap that found its size stays.
+    const trend: number[] = [];
+    let rssPeak = rssBefore ?? 0;
+    const sampler = setInterval(() => {
+      const rss = rssMiB(proxy.pid) ?? 0;
+      rssPeak = Math.max(rssPeak, rss);
+      if (Math.round((performance.now() - started) / 1000) % 10 === 0) trend.push(rss);
+    }, 1_000);
+    const workers = load(deadline, started, results);
     const restart = (async () => {
       await new Promise((resolve) => setTimeout(resolve, RESTART_AT * 1000));
       const down = performance.now();
@@ -151,7 +162,7 @@ async function main(): Promise<number> {
     clearInterval(sampler);
     const loadSeconds = (performance.now() - started) / 1000;
     // Idle a moment, so what the load left behind and what was only in flight can be told apart.
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
     const rssAfter = rssMiB(proxy.pid);
 
     const count = (outcome: Outcome, from = 0, to = Infinity): number => results.filter((r) => r.outcome === outcome && r.at >= from && r.at < to).length;
@@ -172,7 +183,7 @@ async function main(): Promise<number> {
       completedAfterRestart: count("completed", window.upAt),
       restart: { downAtS: round(window.downAt / 1000, 1), upAtS: round(window.upAt / 1000, 1), downForS: round((window.upAt - window.downAt) / 1000, 1) },
       completedStreamMs: completedMs.length === 0 ? undefined : { p50: round(percentile(completedMs, 50), 1), p99: round(percentile(completedMs, 99), 1), max: round(Math.max(...completedMs), 1) },
-      proxyRssMiB: { before: rssBefore, peak: rssPeak, after: rssAfter, growthPercent: rssBefore === undefined || rssAfter === undefined ? undefined : round(((rssAfter - rssBefore) / rssBefore) * 100, 1) },
+      proxyRssMiB: { before: rssBefore, every10s: trend, peak: rssPeak, after: rssAfter, growthPercent: rssBefore === undefined || rssAfter === undefined ? undefined : round(((rssAfter - rssBefore) / rssBefore) * 100, 1) },
       proxyAlive: proxyExit === undefined,
     };
     process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);

@@ -77,6 +77,8 @@ interface Case {
 const PATH_WITH_EVERYTHING = "/opt/my tools/it's \"x\"/$(touch${IFS}PATH)/`touch PATH2`/a\nb/;rm -rf ~/cli.cjs";
 const cases: Case[] = [
   ...HOSTILE_IDS.map((id) => ({ label: `id ${JSON.stringify(id)}`, id, region: "us-east-1", cli: "/usr/lib/node_modules/@mantle-vend/client/dist/cli.cjs", proxy: undefined })),
+  // Names an object literal would not keep as keys: each tool's config must still hold the model.
+  ...["__proto__", "constructor", "prototype"].map((id) => ({ label: `id ${id}`, id, region: "us-east-1", cli: "/usr/bin/mantle-vend", proxy: undefined })),
   { label: "a CLI path with spaces, quotes, $(), backticks, a newline and ;", id: "openai.gpt-oss-120b", region: "us-east-1", cli: PATH_WITH_EVERYTHING, proxy: undefined },
   { label: "a region with $() and ;", id: "openai.gpt-oss-120b", region: "us-east-1;touch REGION$(touch REGION2)", cli: PATH_WITH_EVERYTHING, proxy: undefined },
   { label: "through a proxy at a URL with $() and quotes", id: "a'b$(touch ID)", region: "us-east-1", cli: PATH_WITH_EVERYTHING, proxy: "http://127.0.0.1:8788/it's$(touch PROXY)" },
@@ -105,47 +107,53 @@ function contextFor(c: Case): SetupContext {
   };
 }
 
-/** Every string in a parsed config. */
-function strings(value: unknown): string[] {
-  if (typeof value === "string") return [value];
-  if (Array.isArray(value)) return value.flatMap(strings);
-  if (value !== null && typeof value === "object") return [...Object.keys(value), ...Object.values(value).flatMap(strings)];
-  return [];
+interface Read {
+  /** The model ids the config offers the tool, read where the tool reads them. */
+  models: string[];
+  /** The shell command lines it holds, with the words each must be. */
+  commands: Array<{ line: string; words: string[] }>;
 }
 
-/** The config, parsed in the tool's own format, and the shell command lines it holds (with the words each must be). */
-function read(tool: SetupTool, output: SetupOutput, context: SetupContext): { config: unknown; commands: Array<{ line: string; words: string[] }> } {
+/** The config, parsed in the tool's own format. */
+function read(tool: SetupTool, output: SetupOutput, context: SetupContext): Read {
   const fresh = context.tokenCommand("fresh");
   const cached = context.tokenCommand("cached");
   switch (tool.name) {
     case "codex": {
-      const config = parseToml(output.text) as { model_providers: Record<string, { auth?: { command: string; args: string[] } }> };
+      const config = parseToml(output.text) as { model: string; model_providers: Record<string, { auth?: { command: string; args: string[] } }> };
       const auth = config.model_providers["mantle-vend"]?.auth;
       if (context.proxy === undefined) expect(auth).toEqual({ command: fresh.path, args: fresh.args, timeout_ms: 15000, refresh_interval_ms: 300000 });
-      return { config, commands: [] };
+      return { models: [config.model], commands: [] };
     }
     case "claude-code": {
-      const config = JSON.parse(output.text) as { apiKeyHelper?: string };
-      return { config, commands: config.apiKeyHelper === undefined ? [] : [{ line: config.apiKeyHelper, words: [fresh.path, ...fresh.args] }] };
+      const config = JSON.parse(output.text) as { apiKeyHelper?: string; env: { ANTHROPIC_MODEL: string } };
+      return { models: [config.env.ANTHROPIC_MODEL], commands: config.apiKeyHelper === undefined ? [] : [{ line: config.apiKeyHelper, words: [fresh.path, ...fresh.args] }] };
     }
     case "pi": {
-      const config = JSON.parse(output.text) as { providers: Record<string, { apiKey: string }> };
-      const keys = Object.values(config.providers).map((p) => p.apiKey);
-      if (context.proxy !== undefined) return { config, commands: [] };
-      return { config, commands: keys.map((key) => ({ line: key.replace(/^!/, ""), words: [cached.path, ...cached.args] })) };
+      const config = JSON.parse(output.text) as { providers: Record<string, { apiKey: string; models: Array<{ id: string }> }> };
+      const providers = Object.values(config.providers);
+      const models = providers.flatMap((p) => p.models.map((m) => m.id));
+      if (context.proxy !== undefined) return { models, commands: [] };
+      return { models, commands: providers.map((p) => ({ line: p.apiKey.replace(/^!/, ""), words: [cached.path, ...cached.args] })) };
     }
     case "openclaw": {
-      const config = JSON.parse(output.text) as { secrets?: { providers: Record<string, { command: string; args: string[] }> } };
+      const config = JSON.parse(output.text) as {
+        secrets?: { providers: Record<string, { command: string; args: string[] }> };
+        models: { providers: Record<string, { models: Array<{ id: string }> }> };
+      };
       if (context.proxy === undefined) expect(config.secrets?.providers["mantle-vend"]).toMatchObject({ command: context.resolverCommand.path, args: context.resolverCommand.args });
-      return { config, commands: [] };
+      return { models: Object.values(config.models.providers).flatMap((p) => p.models.map((m) => m.id)), commands: [] };
     }
-    case "opencode":
-      return { config: JSON.parse(output.text) as unknown, commands: [] };
+    case "opencode": {
+      // Keyed by id: JSON.parse makes every key its own, __proto__ included.
+      const config = JSON.parse(output.text) as { provider: Record<string, { models: object }> };
+      return { models: Object.values(config.provider).flatMap((p) => Object.keys(p.models)), commands: [] };
+    }
     case "openai-env": {
       // What `eval "$(mantle-vend setup openai-env)"` runs: it sets the two variables and nothing else.
       const evaluated = inShell(`${output.text}\nprintf '%s\\0' "$OPENAI_BASE_URL" "$OPENAI_API_KEY"\n`);
       expect(evaluated).toEqual({ words: [`${context.proxy ?? "http://127.0.0.1:8788"}/v1`, PROXY_API_KEY_PLACEHOLDER], ran: false });
-      return { config: output.text, commands: [] };
+      return { models: [], commands: [] };
     }
     default:
       throw new Error(`no reader for ${tool.name}`);
@@ -156,9 +164,9 @@ describe.each(SETUP_TOOLS.map((tool) => [tool.name, tool] as const))("setup %s q
   it.each(cases.map((c) => [c.label, c] as const))("%s", (_label, c) => {
     const context = contextFor(c);
     const output = tool.build(context);
-    const { config, commands } = read(tool, output, context);
-    // The id is a value of the config as it is, or after its provider: never cut, escaped away or run.
-    if (tool.name !== "openai-env") expect(strings(config).some((s) => s === c.id || s.endsWith(`/${c.id}`))).toBe(true);
+    const { models, commands } = read(tool, output, context);
+    // The config offers the model under its id as it is: never cut, escaped away, lost or run.
+    if (tool.name !== "openai-env") expect(models).toEqual([c.id]);
     for (const { line, words } of commands) expect(wordsOf(line), line).toEqual({ words, ran: false });
     const lines = backticked(output.hint);
     if (tool.name === "pi") expect(lines.filter((line) => line.startsWith("PI_OFFLINE"))).toHaveLength(1);
