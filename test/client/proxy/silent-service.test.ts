@@ -138,6 +138,24 @@ describe("with the catalog, the region list and a token held, a silent service c
   });
 });
 
+describe("a token in its refresh window serves while the silent service is asked for the next one", () => {
+  it("the request goes out with the held token after the catalog wait alone; the refresh is asked once, in the background", async () => {
+    const clock = new ManualClock();
+    const { asked } = await setup(clock);
+    expect((await responses("warm")).status).toBe(200);
+    silent = true;
+    clock.advance(3_300_000); // 300 s of the 1 h token left: inside its refresh window, above the proxy's 60 s floor
+    const first = responses("in the window");
+    await turnsUntil(() => asked("/v1/models") === 2);
+    clock.advance(1_000); // the catalog wait; the token is not waited on
+    const answer = await first;
+    expect(answer.status).toBe(200);
+    await turnsUntil(() => asked("/v1/tokens") === 2);
+    expect((await responses("again")).status).toBe(200);
+    expect(asked("/v1/tokens")).toBe(2);
+  });
+});
+
 describe("a proxy whose service falls silent right after it started serves from its start-up token", () => {
   it("forwards unrouted within the catalog wait, saying why in x-mantle-vend-catalog and the log", async () => {
     const clock = new ManualClock();
