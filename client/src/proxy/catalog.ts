@@ -12,7 +12,7 @@ import { settleWithin } from "./deadline.js";
 /** The longest a request waits for the catalog; routing then goes by what the proxy holds, or none. */
 export const CATALOG_WAIT_MS = 1_000;
 
-/** The catalog to route by, and what the caller is told about it (the {@link CATALOG_HEADER} value). */
+/** The catalog to route by, and what the caller is told about it (the `x-mantle-vend-catalog` answer header). */
 export interface CatalogView {
   readonly catalog: Catalog | undefined;
   /** `stale`, `stale; reason=…` or `unavailable; reason=…`; undefined when the catalog is current. */
