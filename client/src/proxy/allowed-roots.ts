@@ -55,6 +55,11 @@ export class AllowedMantleRoots {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Whether a token for `baseUrl` was found allowed since the last load: known without waiting for anything. */
+  allows(baseUrl: string): boolean {
+    return this.verdicts.has(baseUrl);
+  }
+
   /** Why a token for `baseUrl` must not be sent, or undefined. Throws when the region list cannot be had. */
   async refusal(baseUrl: string): Promise<string | undefined> {
     if (this.verdicts.has(baseUrl)) return this.verdicts.get(baseUrl);

@@ -30,6 +30,7 @@ export class RoutingCatalog {
   /** Set while a load that outlasted a wait is still out: later requests do not wait for it again. */
   private overdue = false;
   private reported: string | undefined;
+  private currentView: CatalogView | undefined;
 
   constructor(
     private readonly load: () => Promise<Catalog>,
@@ -41,8 +42,10 @@ export class RoutingCatalog {
     const loading = this.load();
     const settled = await settleWithin(loading, this.overdue ? 0 : CATALOG_WAIT_MS, this.sleep);
     if (settled.kind === "value") {
+      // The usual request: the same current catalog as the last one, and nothing to say.
+      if (settled.value === this.held && this.reported === "current" && this.currentView !== undefined) return this.currentView;
       this.held = settled.value;
-      if (!settled.value.stale) return this.report("current", undefined, "proxy: routing by a current team catalog again");
+      if (!settled.value.stale) return (this.currentView = this.report("current", undefined, "proxy: routing by a current team catalog again"));
       // Stale as the service says, or as the client serves it while a failed revalidation is remembered.
       return this.report("stale", "stale", `proxy: routing by a stale catalog (checked at ${settled.value.checkedAt})`);
     }

@@ -4,7 +4,7 @@ import type { Sleep } from "../retry.js";
 /** How a piece of work stood when the wait ended. */
 export type Settled<T> = { kind: "value"; value: T } | { kind: "error"; error: unknown } | { kind: "late" };
 
-const PENDING: unique symbol = Symbol("pending");
+const ignore = (): void => undefined;
 
 /**
  * Waits for `work` at most `ms` (on `sleep`, so tests move time by hand). Work that has already
@@ -12,24 +12,21 @@ const PENDING: unique symbol = Symbol("pending");
  * Late work goes on; its outcome is for whoever else awaits it.
  */
 export async function settleWithin<T>(work: Promise<T>, ms: number, sleep: Sleep): Promise<Settled<T>> {
+  let settled: Settled<T> | undefined;
+  work.then(
+    (value) => (settled = { kind: "value", value }),
+    (error: unknown) => (settled = { kind: "error", error }),
+  );
+  // A promise that has settled already runs the reaction above before this await resumes.
+  await undefined;
+  if (settled !== undefined) return settled;
+  const stop = new AbortController();
   try {
-    // Settled promises react in the order they are raced: `work` wins if it is already done.
-    const now = await Promise.race([work, Promise.resolve<typeof PENDING>(PENDING)]);
-    if (now !== PENDING) return { kind: "value", value: now };
-    const stop = new AbortController();
-    const timer = sleep(Math.max(0, ms), stop.signal).then<typeof PENDING, typeof PENDING>(
-      () => PENDING,
-      () => PENDING,
-    );
-    try {
-      const first = await Promise.race([work, timer]);
-      return first === PENDING ? { kind: "late" } : { kind: "value", value: first };
-    } finally {
-      stop.abort();
-    }
-  } catch (error) {
-    return { kind: "error", error };
+    await Promise.race([work.then(ignore, ignore), sleep(Math.max(0, ms), stop.signal).then(ignore, ignore)]);
+  } finally {
+    stop.abort();
   }
+  return settled ?? { kind: "late" };
 }
 
 /** `work`'s value, or a rejection with `late()` once `ms` pass without one. */

@@ -21,6 +21,7 @@ const PROXY_MIN_TOKEN_SECONDS = 60;
  * take about 40 s, which no caller should wait.
  */
 const SERVICE_WAIT_MS = 10_000;
+const ALLOWED: Promise<undefined> = Promise.resolve(undefined);
 
 export interface ProxyOptions {
   client: MantleVendClient;
@@ -83,7 +84,8 @@ function createProxy(options: Omit<ProxyOptions, "port" | "requireKey"> & { key:
       return {
         // A token in its refresh window serves while the next one is fetched: a slow service is not waited on.
         token: () => bounded(client.getToken({ ...region, minValiditySeconds: PROXY_MIN_TOKEN_SECONDS, refreshInBackground: true }), "a token"),
-        rootRefusal: (baseUrl: string) => bounded(roots.refusal(baseUrl), "its region list"),
+        // A root already found allowed (every request's, in steady state) needs no wait at all.
+        rootRefusal: (baseUrl: string) => (roots.allows(baseUrl) ? ALLOWED : bounded(roots.refusal(baseUrl), "its region list")),
       };
     },
     drop: (name: string) => client.invalidate(name).catch(() => undefined),

@@ -32,9 +32,8 @@ export async function route(req: IncomingMessage, catalog: () => Promise<Catalog
   const model = peeked.complete ? requestModel(joined(peeked.chunks)) : undefined;
   if (model === undefined) return { kind: "forward", path: target, peeked };
   const { catalog: known, note } = await catalog();
-  const noted = note === undefined ? {} : { note };
-  if (known === undefined) return { kind: "forward", path: target, peeked, ...noted };
+  if (known === undefined) return note === undefined ? { kind: "forward", path: target, peeked } : { kind: "forward", path: target, peeked, note };
   const decision = proxyDecision(known, url.pathname, url.search, model);
-  if (decision.kind === "forward") return { ...decision, peeked, ...noted };
-  return note === undefined ? decision : { ...decision, headers: { ...decision.headers, [CATALOG_HEADER]: note } };
+  if (note === undefined) return decision.kind === "forward" ? { ...decision, peeked } : decision;
+  return decision.kind === "forward" ? { ...decision, peeked, note } : { ...decision, headers: { ...decision.headers, [CATALOG_HEADER]: note } };
 }
