@@ -5,8 +5,9 @@ import { VendorPropsError, type MantleTokenVendorProps } from "./props.js";
 /**
  * `cdk synth` / `cdk deploy` take every MantleTokenVendor prop from CDK context, under the prop's own
  * name: `-c regions=us-east-1,us-west-2 -c perKeyAttribution=true`, or the `context` object of cdk.json.
- * Values from `-c` arrive as strings, those from cdk.json as JSON; both forms are accepted. The one prop
- * that is an object, `alarmTopic`, is given by its ARN: `-c alarmTopicArn=arn:aws:sns:…`.
+ * Values from `-c` arrive as strings, those from cdk.json as JSON; both forms are accepted. The props
+ * that are objects are given by their parts: `alarmTopic` by its ARN (`-c alarmTopicArn=arn:aws:sns:…`),
+ * `login` by `loginIssuer`, `loginClientId` and `loginScopes`.
  */
 export const CONTEXT_KEYS = [
   "regions",
@@ -19,10 +20,20 @@ export const CONTEXT_KEYS = [
   "perKeyAttribution",
   "logRemovalPolicy",
   "alarmTopicArn",
+  "fleetLimits",
+  "fleetLimitsFailure",
+  "loginIssuer",
+  "loginClientId",
+  "loginScopes",
 ] as const satisfies readonly (keyof ContextProps)[];
 
-/** What context can set: every MantleTokenVendor prop, the alarm topic by its ARN. */
-export type ContextProps = Omit<MantleTokenVendorProps, "alarmTopic"> & { readonly alarmTopicArn?: string };
+/** What context can set: every MantleTokenVendor prop, the alarm topic by its ARN, the login provider by its parts. */
+export type ContextProps = Omit<MantleTokenVendorProps, "alarmTopic" | "login"> & {
+  readonly alarmTopicArn?: string;
+  readonly loginIssuer?: string;
+  readonly loginClientId?: string;
+  readonly loginScopes?: string[];
+};
 
 type ContextKey = (typeof CONTEXT_KEYS)[number];
 
@@ -46,14 +57,19 @@ function boolean(key: ContextKey, value: unknown): boolean {
   return bad(key, "true or false", value);
 }
 
-function regions(value: unknown): string[] {
-  const list = typeof value === "string" ? value.split(",") : value;
-  if (!Array.isArray(list) || !list.every((r) => typeof r === "string")) {
-    return bad("regions", "a comma-separated list of regions (or a JSON array in cdk.json)", value);
+/** A list: comma-separated (or `separator`) in a -c string, a JSON array of strings in cdk.json. */
+function list(key: ContextKey, value: unknown, what: { many: string; one: string }, separator: RegExp = /,/): string[] {
+  const items = typeof value === "string" ? value.split(separator) : value;
+  if (!Array.isArray(items) || !items.every((item) => typeof item === "string")) {
+    return bad(key, `a comma-separated list of ${what.many} (or a JSON array in cdk.json)`, value);
   }
-  const trimmed = list.map((r: string) => r.trim()).filter((r) => r !== "");
-  if (trimmed.length === 0) bad("regions", "at least one region", value);
+  const trimmed = items.map((item: string) => item.trim()).filter((item) => item !== "");
+  if (trimmed.length === 0) bad(key, `at least one ${what.one}`, value);
   return trimmed;
+}
+
+function text(key: ContextKey, value: unknown, expected: string): string {
+  return typeof value === "string" ? value : bad(key, expected, value);
 }
 
 function positiveInteger(key: ContextKey, value: unknown): number {
@@ -87,9 +103,9 @@ function isContextKey(key: string): key is ContextKey {
 function parse(key: ContextKey, value: unknown): ContextProps {
   switch (key) {
     case "regions":
-      return { regions: regions(value) };
+      return { regions: list(key, value, { many: "regions", one: "region" }) };
     case "parameterPrefix":
-      return { parameterPrefix: typeof value === "string" ? value : bad(key, "a parameter path such as /mantle-vend", value) };
+      return { parameterPrefix: text(key, value, "a parameter path such as /mantle-vend") };
     case "defaultTtl":
       return { defaultTtl: duration(key, value) };
     case "maxTtl":
@@ -104,8 +120,18 @@ function parse(key: ContextKey, value: unknown): ContextProps {
       return { perKeyAttribution: boolean(key, value) };
     case "logRemovalPolicy":
       return { logRemovalPolicy: removalPolicy(value) };
+    case "fleetLimits":
+      return { fleetLimits: boolean(key, value) };
+    case "fleetLimitsFailure":
+      return { fleetLimitsFailure: value === "open" || value === "closed" ? value : bad(key, "open or closed", value) };
     case "alarmTopicArn":
       return { alarmTopicArn: typeof value === "string" && /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/.test(value) ? value : bad(key, "an SNS topic ARN", value) };
+    case "loginIssuer":
+      return { loginIssuer: text(key, value, "the login provider's issuer URL (https)") };
+    case "loginClientId":
+      return { loginClientId: text(key, value, "the login client's id") };
+    case "loginScopes":
+      return { loginScopes: list(key, value, { many: "OAuth scopes", one: "scope" }, /[\s,]+/) };
   }
 }
 

@@ -38,6 +38,16 @@ export function serviceEnvironment(config: ResolvedProps): Record<string, string
   };
 }
 
+/** What the API function advertises at GET /v1/identity for `mantle-vend login`; nothing without a login prop. */
+export function loginEnvironment(config: ResolvedProps): Record<string, string> {
+  if (config.login === undefined) return {};
+  return {
+    MANTLE_VEND_LOGIN_ISSUER: config.login.issuer,
+    MANTLE_VEND_LOGIN_CLIENT_ID: config.login.clientId,
+    MANTLE_VEND_LOGIN_SCOPES: config.login.scopes.join(" "),
+  };
+}
+
 export interface ServiceFunctionOptions {
   /** The entry point under lambda/, e.g. `handler.ts`. */
   entry: string;
@@ -52,7 +62,7 @@ export interface ServiceFunctionOptions {
 /** One of the service's functions: arm64, nodejs24.x, an ESM bundle with `@aws-sdk/*` left to the runtime. */
 export function serviceFunction(scope: Construct, id: string, options: ServiceFunctionOptions): NodejsFunction {
   const { entry, ...rest } = options;
-  return new NodejsFunction(scope, id, {
+  const fn = new NodejsFunction(scope, id, {
     ...rest,
     entry: entryPath(entry),
     runtime: lambda.Runtime.NODEJS_24_X,
@@ -76,6 +86,11 @@ export function serviceFunction(scope: Construct, id: string, options: ServiceFu
       forceDockerBundling: false,
     },
   });
+  // CDK makes the function DependsOn its role, which the role's ARN (GetAtt) already orders: cfn-lint
+  // reports the duplicate (W3005). The role's policies are inline, so that is the only DependsOn it has.
+  const cfnFunction = fn.node.defaultChild;
+  if (cfnFunction instanceof lambda.CfnFunction) cfnFunction.addDeletionOverride("DependsOn");
+  return fn;
 }
 
 /** The EventBridge rule that runs the refresh every `minutes`. */

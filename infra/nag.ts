@@ -97,3 +97,17 @@ export function acknowledgeUnavoidableWildcards(args: {
   acknowledge(args.signers, [MANTLE_GET, ...mantleListing(args.regions)]);
   acknowledge(args.listers, mantleListing(args.regions));
 }
+
+/**
+ * The limits table holds short-lived counters and a 90-day tally of mints (the request log is the
+ * audit trail): nothing a point-in-time restore would be worth paying for.
+ */
+export function acknowledgeCountersWithoutBackup(table: IConstruct): void {
+  Validations.of(table).acknowledge({
+    id: "AwsSolutions-DDB3",
+    reason:
+      "The fleet-limits table holds rate-window counters that expire within a minute and per-day mint " +
+      "counts kept for usage reports; the request log is the audit trail. Point-in-time recovery would " +
+      "restore nothing worth its cost.",
+  });
+}

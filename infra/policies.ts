@@ -113,16 +113,19 @@ export function executionRole(
   });
 }
 
+/** What the API role does when it assumes the token role: name the session's source and tag it. */
+const ASSUME_ACTIONS = ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"];
+
 /**
- * Makes a trust statement that lets the wrapped ARN both assume the role and stamp the session
- * with a source identity (the key id), in one statement.
+ * Makes a trust statement that lets the wrapped ARN assume the role, stamp the session with a
+ * source identity (the key id) and tag it (cost allocation per principal), in one statement.
  */
 class SourceIdentityPrincipal extends iam.ArnPrincipal {
   override addToAssumeRolePolicy(document: iam.PolicyDocument): void {
     document.addStatements(
       new iam.PolicyStatement({
         sid: "AssumeWithSourceIdentity",
-        actions: ["sts:AssumeRole", "sts:SetSourceIdentity"],
+        actions: ASSUME_ACTIONS,
         principals: [new iam.ArnPrincipal(this.arn)],
       }),
     );
@@ -145,7 +148,7 @@ export function tokenRole(scope: Construct, apiRole: iam.Role, regions: readonly
     statements: [
       new iam.PolicyStatement({
         sid: "AssumeTokenRole",
-        actions: ["sts:AssumeRole", "sts:SetSourceIdentity"],
+        actions: ASSUME_ACTIONS,
         resources: [role.roleArn],
       }),
     ],

@@ -3,8 +3,10 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import type * as sns from "aws-cdk-lib/aws-sns";
 import {
   ATTRIBUTION_MAX_SESSION_SECONDS,
+  DEFAULT_LOGIN_SCOPES,
   DEFAULT_PARAMETER_PREFIX,
   DEFAULT_TTL_SECONDS,
+  loginProblem,
   MAX_CATALOG_TTL_SECONDS,
   prefixProblem,
   TOKEN_MAX_TTL_SECONDS,
@@ -75,6 +77,33 @@ export interface MantleTokenVendorProps {
    * @default - no alarm actions
    */
   readonly alarmTopic?: sns.ITopic;
+  /**
+   * Hold each principal's rate limit and daily quota across every container, in a DynamoDB table
+   * (on-demand, TTL, AWS-owned encryption); false: per-container limits only, no quotas.
+   * @default true
+   */
+  readonly fleetLimits?: boolean;
+  /**
+   * What the API does when the limits table fails: `open` admits (and logs and counts it), `closed`
+   * answers 503.
+   * @default "open"
+   */
+  readonly fleetLimitsFailure?: "open" | "closed";
+  /**
+   * The OpenID Provider people log in with (`mantle-vend login`, OAuth device authorization grant):
+   * advertised at `GET /v1/identity`. Its ID tokens are admitted by an ordinary identity policy
+   * (`mantle-vend-admin identities add … --audience <clientId>`; docs/identity.md).
+   * @default - no login; workloads may still present their own OIDC tokens
+   */
+  readonly login?: LoginProps;
+}
+
+/** `mantle-vend login`'s provider: an https issuer and a public client allowed the device grant. */
+export interface LoginProps {
+  readonly issuer: string;
+  readonly clientId: string;
+  /** @default ["openid", "email", "profile", "offline_access"] */
+  readonly scopes?: string[];
 }
 
 export interface ResolvedProps {
@@ -88,6 +117,9 @@ export interface ResolvedProps {
   readonly perKeyAttribution: boolean;
   readonly logRemovalPolicy: RemovalPolicy;
   readonly alarmTopic: sns.ITopic | undefined;
+  readonly fleetLimits: boolean;
+  readonly fleetLimitsFailure: "open" | "closed";
+  readonly login: Required<LoginProps> | undefined;
 }
 
 /** A prop (or the CDK context value it came from) that cannot be used; its message names it. */
@@ -173,6 +205,10 @@ export function resolveProps(props: MantleTokenVendorProps): ResolvedProps {
     }
   }
 
+  if (props.fleetLimitsFailure !== undefined && props.fleetLimitsFailure !== "open" && props.fleetLimitsFailure !== "closed") {
+    fail(`fleetLimitsFailure must be "open" or "closed"; got ${JSON.stringify(props.fleetLimitsFailure)}`);
+  }
+
   const reservedConcurrency = props.reservedConcurrency;
   if (reservedConcurrency !== undefined && (!Number.isInteger(reservedConcurrency) || reservedConcurrency < 1)) {
     fail(`reservedConcurrency must be a positive integer; got ${reservedConcurrency}`);
@@ -181,6 +217,7 @@ export function resolveProps(props: MantleTokenVendorProps): ResolvedProps {
   return {
     regions,
     parameterPrefix,
+    login: props.login === undefined ? undefined : validateLogin(props.login),
     defaultTtlSeconds,
     maxTtlSeconds,
     refreshIntervalMinutes,
@@ -189,6 +226,17 @@ export function resolveProps(props: MantleTokenVendorProps): ResolvedProps {
     perKeyAttribution,
     logRemovalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
     alarmTopic: props.alarmTopic,
+    fleetLimits: props.fleetLimits ?? true,
+    fleetLimitsFailure: props.fleetLimitsFailure ?? "open",
   };
 }
 
+
+/** The Lambda never calls plain http: the issuer must be https, the client id and scopes what the server accepts. */
+function validateLogin(login: LoginProps): Required<LoginProps> {
+  const resolved = { issuer: login.issuer, clientId: login.clientId, scopes: login.scopes ?? [...DEFAULT_LOGIN_SCOPES] };
+  for (const value of [resolved.issuer, resolved.clientId, ...resolved.scopes]) requireLiteral("login", value);
+  const problem = loginProblem(resolved, false);
+  if (problem !== undefined) fail(`login.${problem.field} ${problem.problem} (got ${JSON.stringify(resolved[problem.field])})`);
+  return resolved;
+}

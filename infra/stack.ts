@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
 import * as sns from "aws-cdk-lib/aws-sns";
 import type { Construct } from "constructs";
+import { VendorPropsError, type LoginProps } from "./props.js";
 import { MantleTokenVendor, type MantleTokenVendorProps } from "./vendor.js";
 
 /** Stack props: the usual StackProps plus every MantleTokenVendor prop, passed straight through. */
@@ -11,6 +12,12 @@ export interface MantleVendStackProps extends StackProps, MantleTokenVendorProps
    * @default - no alarm actions
    */
   readonly alarmTopicArn?: string;
+  /** `login.issuer` given on its own (CDK context `loginIssuer`); goes with `loginClientId`. */
+  readonly loginIssuer?: string;
+  /** `login.clientId` given on its own (CDK context `loginClientId`). */
+  readonly loginClientId?: string;
+  /** `login.scopes` given on their own (CDK context `loginScopes`). */
+  readonly loginScopes?: string[];
 }
 
 /** The deployable unit of mantle-vend: one MantleTokenVendor and its outputs. */
@@ -29,6 +36,9 @@ export class MantleVendStack extends Stack {
       logRetention: props.logRetention,
       perKeyAttribution: props.perKeyAttribution,
       logRemovalPolicy: props.logRemovalPolicy,
+      fleetLimits: props.fleetLimits,
+      fleetLimitsFailure: props.fleetLimitsFailure,
+      login: props.login ?? loginFromParts(props),
       alarmTopic:
         props.alarmTopic ?? (props.alarmTopicArn === undefined ? undefined : sns.Topic.fromTopicArn(this, "AlarmTopic", props.alarmTopicArn)),
     });
@@ -42,4 +52,15 @@ export class MantleVendStack extends Stack {
       value: this.vendor.parameterPrefix,
     });
   }
+}
+
+/** The login provider from its parts, as CDK context gives them: issuer and client id together, or neither. */
+function loginFromParts(props: MantleVendStackProps): LoginProps | undefined {
+  const { loginIssuer: issuer, loginClientId: clientId, loginScopes: scopes } = props;
+  if (issuer === undefined && clientId === undefined) {
+    if (scopes !== undefined) throw new VendorPropsError("context \"loginScopes\" needs loginIssuer and loginClientId");
+    return undefined;
+  }
+  if (issuer === undefined || clientId === undefined) throw new VendorPropsError("context \"loginIssuer\" and \"loginClientId\" go together: give both, or neither");
+  return { issuer, clientId, ...(scopes === undefined ? {} : { scopes }) };
 }

@@ -1,5 +1,6 @@
 import { Duration } from "aws-cdk-lib";
 import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import type * as events from "aws-cdk-lib/aws-events";
 import type * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
@@ -7,8 +8,11 @@ import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import type * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { VendorAlarms } from "./alarms.js";
-import { logGroup, refreshSchedule, serviceEnvironment, serviceFunction } from "./functions.js";
-import { acknowledgeUnavoidableWildcards } from "./nag.js";
+import { vendorDashboard } from "./dashboard.js";
+import { LimitsTable } from "./limits.js";
+import { VendorQueries } from "./queries.js";
+import { logGroup, loginEnvironment, refreshSchedule, serviceEnvironment, serviceFunction } from "./functions.js";
+import { acknowledgeCountersWithoutBackup, acknowledgeUnavoidableWildcards } from "./nag.js";
 import {
   decryptKeysStatement,
   executionRole,
@@ -20,6 +24,7 @@ import {
   writeCatalogsStatement,
 } from "./policies.js";
 import { resolveProps, type MantleTokenVendorProps } from "./props.js";
+import { DEFAULT_CATALOG_TTL_SECONDS } from "../lambda/config.js";
 
 export type { MantleTokenVendorProps } from "./props.js";
 
@@ -48,6 +53,16 @@ export class MantleTokenVendor extends Construct {
   public readonly refreshErrorsAlarm: cloudwatch.Alarm;
   /** Fires when the API answers 5xx to more than 5 % of its requests. */
   public readonly api5xxAlarm: cloudwatch.Alarm;
+  /** Fires when a region's catalog is older than three refresh intervals. */
+  public readonly catalogStaleAlarm: cloudwatch.Alarm;
+  /** Fires when dependencies (SSM, STS, DynamoDB, JWKS, Mantle) keep failing. */
+  public readonly dependencyErrorsAlarm: cloudwatch.Alarm;
+  /** Tokens minted, refusals by reason, 5xx share, duration, catalog age per region, dependency errors. */
+  public readonly dashboard: cloudwatch.Dashboard;
+  /** The fleet-wide limits' table; undefined when `fleetLimits` is false. */
+  public readonly limitsTable?: dynamodb.Table;
+  /** Saved Logs Insights queries over the API's request log. */
+  public readonly queries: VendorQueries;
   /** The validated parameter prefix. */
   public readonly parameterPrefix: string;
   /** The validated region allowlist. */
@@ -63,6 +78,9 @@ export class MantleTokenVendor extends Construct {
     this.apiLogGroup = logGroup(this, "ApiLogGroup", config);
     this.refreshLogGroup = logGroup(this, "RefreshLogGroup", config);
 
+    const limits = config.fleetLimits ? new LimitsTable(this, "Limits", { prefix }) : undefined;
+    this.limitsTable = limits?.table;
+
     this.role = executionRole(this, "ApiRole", {
       description: "mantle-vend API function: reads its own parameters and signs Mantle tokens",
       policyName: "MantleVendApi",
@@ -72,6 +90,7 @@ export class MantleTokenVendor extends Construct {
         writeCatalogsStatement(prefix),
         logStatement(this.apiLogGroup),
         ...(config.perKeyAttribution ? [] : mantleStatements(regions)),
+        ...(limits === undefined ? [] : [limits.countStatement()]),
       ],
     });
     this.refreshRole = executionRole(this, "RefreshRole", {
@@ -85,13 +104,19 @@ export class MantleTokenVendor extends Construct {
     if (config.perKeyAttribution) this.tokenRole = tokenRole(this, this.role, regions);
 
     const environment = serviceEnvironment(config);
+    const apiEnvironment: Record<string, string> = {
+      ...environment,
+      ...loginEnvironment(config),
+      ...(this.tokenRole ? { MANTLE_VEND_TOKEN_ROLE_ARN: this.tokenRole.roleArn } : {}),
+      ...(limits === undefined ? {} : { MANTLE_VEND_LIMITS_TABLE: limits.table.tableName, MANTLE_VEND_LIMITS_FAILURE: config.fleetLimitsFailure }),
+    };
     this.apiFunction = serviceFunction(this, "ApiFunction", {
       entry: "handler.ts",
       description: "mantle-vend: vends Mantle bearer tokens and model catalogs",
       timeout: Duration.seconds(10),
       role: this.role,
       logGroup: this.apiLogGroup,
-      environment: this.tokenRole ? { ...environment, MANTLE_VEND_TOKEN_ROLE_ARN: this.tokenRole.roleArn } : environment,
+      environment: apiEnvironment,
       ...(config.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: config.reservedConcurrency } : {}),
     });
     this.refreshFunction = serviceFunction(this, "RefreshFunction", {
@@ -111,10 +136,20 @@ export class MantleTokenVendor extends Construct {
       apiFunction: this.apiFunction,
       refreshFunction: this.refreshFunction,
       ...(config.alarmTopic === undefined ? {} : { topic: config.alarmTopic }),
+      refreshInterval: Duration.seconds(config.refreshIntervalMinutes === null ? DEFAULT_CATALOG_TTL_SECONDS : config.refreshIntervalMinutes * 60),
     });
     this.refreshErrorsAlarm = alarms.refreshErrors;
     this.api5xxAlarm = alarms.api5xx;
+    this.catalogStaleAlarm = alarms.catalogStale;
+    this.dependencyErrorsAlarm = alarms.dependencyErrors;
+    this.dashboard = vendorDashboard(this, {
+      apiFunction: this.apiFunction,
+      regions,
+      alarms: [this.refreshErrorsAlarm, this.api5xxAlarm, this.catalogStaleAlarm, this.dependencyErrorsAlarm],
+    });
+    this.queries = new VendorQueries(this, "Queries", { apiLogGroup: this.apiLogGroup });
 
+    if (limits !== undefined) acknowledgeCountersWithoutBackup(limits.table);
     acknowledgeUnavoidableWildcards({
       prefix,
       regions,

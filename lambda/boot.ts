@@ -1,7 +1,10 @@
 import { SSMClient } from "@aws-sdk/client-ssm";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { loadConfig, type Config } from "./config.js";
 import { attributionCredentialSource, defaultCredentialSource, type CredentialSource } from "./tokens/index.js";
+import { DynamoDbCounters, type CounterStore } from "./limits/index.js";
 import { createLogger } from "./logger.js";
+import { EmfMetrics, type ServiceMetrics } from "./metrics/index.js";
 import { SsmParameterStore, type ParameterStore } from "./store/index.js";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { STSClient } from "@aws-sdk/client-sts";
@@ -27,6 +30,9 @@ export interface LambdaEnvironment {
   log: Logger;
   store: ParameterStore;
   credentials: CredentialSource;
+  metrics: ServiceMetrics;
+  /** The limits table, when the deployment has one. */
+  counters?: CounterStore;
 }
 
 /**
@@ -43,7 +49,34 @@ export function bootLambda(): LambdaEnvironment {
     log.error("invalid configuration; refusing to start", { errorMessage: (error as Error).message });
     throw error;
   }
-  return { config, log, store: new SsmParameterStore(new SSMClient(awsClientLimits(config))), credentials: signingCredentials(config) };
+  const metrics = new EmfMetrics();
+  metrics.coldStart();
+  return {
+    config,
+    log,
+    store: new SsmParameterStore(new SSMClient(awsClientLimits(config))),
+    credentials: signingCredentials(config),
+    metrics,
+    ...(config.limitsTable === undefined ? {} : { counters: limitsTable(config, config.limitsTable) }),
+  };
+}
+
+/**
+ * The limits table's client, imported during the init phase beside the key load, so the first token
+ * request does not wait for it. Its calls are short: the admission's whole budget is a quarter of the
+ * request deadline (service.ts), so each attempt gets an eighth.
+ */
+function limitsTable(config: Config, table: string): CounterStore {
+  const client: Promise<DynamoDBClient> = import("@aws-sdk/client-dynamodb").then(
+    ({ DynamoDBClient }) =>
+      new DynamoDBClient({
+        maxAttempts: 2,
+        requestHandler: { connectionTimeout: Math.ceil(config.requestDeadlineMs / 16), requestTimeout: Math.ceil(config.requestDeadlineMs / 8), throwOnRequestTimeout: true },
+      }),
+  );
+  // A failed import surfaces on the first use, as a failure of the table.
+  client.catch(() => undefined);
+  return new DynamoDbCounters(() => client, table);
 }
 
 /** The execution role by default; in attribution mode an STS session of the token role per key. */

@@ -1,7 +1,6 @@
 import { ConfigError } from "./errors.js";
 import { DEFAULT_MANTLE_ENDPOINT, MANTLE_REGIONS } from "./regions.js";
-import { isRegionName } from "./rules.js";
-import type { RateLimit } from "./grants/index.js";
+import { identityUrlProblem, isRegionName } from "./rules.js";
 
 export interface Config {
   parameterPrefix: string;
@@ -11,12 +10,34 @@ export interface Config {
   maxTtlSeconds: number;
   catalogTtlSeconds: number;
   keyCacheMaxAgeSeconds: number;
-  rateLimit: RateLimit;
+  /** The default rate limit of a principal whose grant sets none (a grant's RateLimit has this shape). */
+  rateLimit: { perSecond: number; burst: number };
   mantleEndpoint: string;
   /** A request's whole path (store reads, a live fetch, a store write) ends within this. */
   requestDeadlineMs: number;
   tokenRoleArn?: string;
+  /** The DynamoDB table of the fleet-wide limits; unset: per-container limits only. */
+  limitsTable?: string;
+  /** What a failing limits table does: admit and count (`open`) or answer 503 (`closed`). */
+  limitsFailure: "open" | "closed";
+  /**
+   * Identity providers over plain http on a loopback host (tests, `npm start`); never in Lambda,
+   * where every issuer and JWKS address must be https.
+   */
+  allowLoopbackIssuers: boolean;
+  /** What `GET /v1/identity` advertises for `mantle-vend login`; undefined when people do not log in. */
+  login?: LoginConfig;
 }
+
+/** The OpenID Provider people log in with (`mantle-vend login`, device authorization grant). */
+export interface LoginConfig {
+  issuer: string;
+  clientId: string;
+  scopes: string[];
+}
+
+/** What `mantle-vend login` asks for unless MANTLE_VEND_LOGIN_SCOPES says otherwise. */
+export const DEFAULT_LOGIN_SCOPES = ["openid", "email", "profile", "offline_access"];
 
 /** The largest expiry a bearer token can carry (the token generator's own limit). */
 export const TOKEN_MAX_TTL_SECONDS = 43_200;
@@ -63,7 +84,19 @@ export function loadConfig(env: Env): Config {
     },
     mantleEndpoint: parseEndpoint(env.MANTLE_VEND_MANTLE_ENDPOINT ?? DEFAULT_MANTLE_ENDPOINT),
     requestDeadlineMs: integer(env, "MANTLE_VEND_REQUEST_DEADLINE_MS", DEFAULT_REQUEST_DEADLINE_MS, 100, 60_000),
+    limitsFailure: parseLimitsFailure(env.MANTLE_VEND_LIMITS_FAILURE),
+    allowLoopbackIssuers: flag(env, "MANTLE_VEND_ALLOW_LOOPBACK_ISSUERS"),
   };
+  const table = env.MANTLE_VEND_LIMITS_TABLE;
+  if (table !== undefined && table !== "") {
+    // DynamoDB's own rule for table names.
+    if (!/^[A-Za-z0-9_.-]{3,255}$/.test(table)) {
+      throw new ConfigError(`MANTLE_VEND_LIMITS_TABLE must be a DynamoDB table name (3-255 letters, digits, "_", "-", "."), got "${table}"`);
+    }
+    config.limitsTable = table;
+  }
+  const login = parseLogin(env, config.allowLoopbackIssuers);
+  if (login !== undefined) config.login = login;
   const roleArn = env.MANTLE_VEND_TOKEN_ROLE_ARN;
   if (roleArn !== undefined && roleArn !== "") {
     if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/.test(roleArn)) {
@@ -95,6 +128,12 @@ function parsePrefix(value: string): string {
   const problem = prefixProblem(value);
   if (problem !== undefined) throw new ConfigError(`MANTLE_VEND_PARAMETER_PREFIX ${problem}`);
   return value;
+}
+
+function parseLimitsFailure(value: string | undefined): "open" | "closed" {
+  if (value === undefined || value === "" || value === "open") return "open";
+  if (value === "closed") return "closed";
+  throw new ConfigError(`MANTLE_VEND_LIMITS_FAILURE must be open or closed, got "${value}"`);
 }
 
 function parseRegions(value: string | undefined): string[] {
@@ -152,4 +191,45 @@ function positiveNumber(env: Env, name: string, fallback: number): number {
     throw new ConfigError(`${name} must be a positive number, got "${raw}"`);
   }
   return value;
+}
+
+/** "1" or "0" (unset or empty: off). */
+function flag(env: Env, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "" || raw === "0") return false;
+  if (raw === "1") return true;
+  throw new ConfigError(`${name} must be 1 or 0, got "${raw}"`);
+}
+
+/** The login provider, when MANTLE_VEND_LOGIN_ISSUER and MANTLE_VEND_LOGIN_CLIENT_ID are both set. */
+function parseLogin(env: Env, allowLoopbackHttp: boolean): LoginConfig | undefined {
+  const issuer = env.MANTLE_VEND_LOGIN_ISSUER ?? "";
+  const clientId = env.MANTLE_VEND_LOGIN_CLIENT_ID ?? "";
+  const rawScopes = env.MANTLE_VEND_LOGIN_SCOPES ?? "";
+  if (issuer === "" && clientId === "") {
+    if (rawScopes !== "") throw new ConfigError("MANTLE_VEND_LOGIN_SCOPES is set, but MANTLE_VEND_LOGIN_ISSUER and MANTLE_VEND_LOGIN_CLIENT_ID are not");
+    return undefined;
+  }
+  if (issuer === "" || clientId === "") {
+    throw new ConfigError("MANTLE_VEND_LOGIN_ISSUER and MANTLE_VEND_LOGIN_CLIENT_ID go together: set both, or neither");
+  }
+  const login = { issuer, clientId, scopes: rawScopes.trim() === "" ? [...DEFAULT_LOGIN_SCOPES] : [...new Set(rawScopes.split(/[\s,]+/).filter((s) => s !== ""))] };
+  const problem = loginProblem(login, allowLoopbackHttp);
+  if (problem !== undefined) {
+    const name = { issuer: "MANTLE_VEND_LOGIN_ISSUER", clientId: "MANTLE_VEND_LOGIN_CLIENT_ID", scopes: "MANTLE_VEND_LOGIN_SCOPES" }[problem.field];
+    throw new ConfigError(`${name} ${problem.problem}, got "${env[name] ?? ""}"`);
+  }
+  return login;
+}
+
+/** Why a login provider cannot be advertised, or undefined when it can: start-up and the construct check the same. */
+export function loginProblem(login: LoginConfig, allowLoopbackHttp: boolean): { field: keyof LoginConfig; problem: string } | undefined {
+  const issuer = identityUrlProblem(login.issuer, { allowLoopbackHttp, issuer: true });
+  if (issuer !== undefined) return { field: "issuer", problem: issuer };
+  if (!/^[\x21-\x7e]{1,256}$/.test(login.clientId)) return { field: "clientId", problem: "must be 1-256 visible ASCII characters" };
+  // RFC 6749 §3.3 scope tokens; openid is what makes the provider answer with an ID token.
+  if (login.scopes.length === 0 || !login.scopes.every((scope) => /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope)) || !login.scopes.includes("openid")) {
+    return { field: "scopes", problem: "must be OAuth scopes including openid" };
+  }
+  return undefined;
 }

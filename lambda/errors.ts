@@ -52,19 +52,40 @@ export class ForbiddenError extends ServiceError {
   }
 }
 
+/**
+ * Response headers a refusal carries besides its own: the fleet limits' RateLimit-Policy and
+ * RateLimit fields (draft-ietf-httpapi-ratelimit-headers), decided where the limit is.
+ */
+export type LimitHeaders = Readonly<Record<string, string>>;
+
 /** The principal asked more often than its grant allows; it may ask again after `retryAfterSeconds`. */
 export class RateLimitedError extends ServiceError {
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
+    readonly headers: LimitHeaders = {},
   ) {
     super(message);
     this.name = "RateLimitedError";
   }
 }
 
+/** The principal minted its day's quota of tokens; the quota resets at `resetsAt` (the next UTC midnight). */
+export class QuotaExceededError extends ServiceError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    readonly resetsAt: Date,
+    readonly headers: LimitHeaders = {},
+  ) {
+    super(message);
+    this.name = "QuotaExceededError";
+  }
+}
+
 /** The services the service depends on, as metrics and logs name them. */
-export type Dependency = "ssm" | "sts" | "dynamodb" | "jwks" | "mantle";
+export const DEPENDENCIES = ["ssm", "sts", "dynamodb", "jwks", "mantle"] as const;
+export type Dependency = (typeof DEPENDENCIES)[number];
 
 /** A dependency (credentials, parameter store, STS, Mantle) could not be reached or answered badly. */
 export class DependencyUnavailableError extends ServiceError {

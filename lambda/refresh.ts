@@ -4,7 +4,7 @@ import { createCatalogs } from "./service.js";
 
 // The refresh runs the catalog only: no key cache, no HTTP API.
 const boot = bootLambda();
-const { config, log } = boot;
+const { config, log, metrics } = boot;
 const catalogs = createCatalogs(boot);
 
 export interface RefreshSummary {
@@ -25,16 +25,22 @@ export async function handler(): Promise<RefreshSummary> {
   const started = Date.now();
   const outcomes = await Promise.allSettled(config.regions.map((region) => catalogs.refresh(region)));
   const summary: RefreshSummary = { regions: config.regions.length, refreshed: [], changed: [], failed: [], durationMs: 0 };
-  outcomes.forEach((outcome, i) => {
+  const now = Date.now();
+  const ages = outcomes.map(async (outcome, i): Promise<void> => {
     const region = config.regions[i] as string;
     if (outcome.status === "fulfilled") {
       summary.refreshed.push(region);
       if (outcome.value.changed) summary.changed.push(region);
-    } else {
-      summary.failed.push(region);
-      log.warn("catalog refresh failed", { region, ...describeError(outcome.reason) });
+      metrics.catalog(region, (now - Date.parse(outcome.value.checkedAt)) / 1000, false);
+      return;
     }
+    summary.failed.push(region);
+    log.warn("catalog refresh failed", { region, ...describeError(outcome.reason) });
+    // The age of what the region keeps serving; none is known when it was never stored or the store is down.
+    const checkedAt = await catalogs.storedCheckedAt(region).catch(() => undefined);
+    metrics.catalog(region, checkedAt === undefined ? Number.NaN : (now - Date.parse(checkedAt)) / 1000, true);
   });
+  await Promise.all(ages);
   summary.durationMs = Date.now() - started;
   log.info("catalog refresh", { ...summary });
   if (summary.refreshed.length === 0) throw new Error(`catalog refresh failed in all ${summary.regions} regions`);

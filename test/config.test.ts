@@ -16,6 +16,8 @@ describe("configuration defaults", () => {
       rateLimit: { perSecond: 10, burst: 100 },
       mantleEndpoint: "https://bedrock-mantle.{region}.api.aws",
       requestDeadlineMs: 8000,
+      limitsFailure: "open",
+      allowLoopbackIssuers: false,
     });
     expect(MANTLE_REGIONS).toEqual([
       "us-east-1",
@@ -62,6 +64,12 @@ describe("values are read from the environment", () => {
       MANTLE_VEND_MANTLE_ENDPOINT: "http://127.0.0.1:9999/{region}",
       MANTLE_VEND_REQUEST_DEADLINE_MS: "2500",
       MANTLE_VEND_TOKEN_ROLE_ARN: "arn:aws:iam::123456789012:role/mantle-vend-token",
+      MANTLE_VEND_LIMITS_TABLE: "MantleVendStack-Limits.1_x",
+      MANTLE_VEND_LIMITS_FAILURE: "closed",
+      MANTLE_VEND_ALLOW_LOOPBACK_ISSUERS: "1",
+      MANTLE_VEND_LOGIN_ISSUER: "http://127.0.0.1:8080",
+      MANTLE_VEND_LOGIN_CLIENT_ID: "cli",
+      MANTLE_VEND_LOGIN_SCOPES: "openid,email",
     });
     expect(config).toEqual({
       parameterPrefix: "/team/vend",
@@ -75,6 +83,10 @@ describe("values are read from the environment", () => {
       mantleEndpoint: "http://127.0.0.1:9999/{region}",
       requestDeadlineMs: 2500,
       tokenRoleArn: "arn:aws:iam::123456789012:role/mantle-vend-token",
+      limitsTable: "MantleVendStack-Limits.1_x",
+      limitsFailure: "closed",
+      allowLoopbackIssuers: true,
+      login: { issuer: "http://127.0.0.1:8080", clientId: "cli", scopes: ["openid", "email"] },
     });
   });
 
@@ -109,6 +121,12 @@ describe("a bad value stops start-up with a message naming the variable", () => 
     ["MANTLE_VEND_MANTLE_ENDPOINT", "ftp://{region}.example"],
     ["MANTLE_VEND_MANTLE_ENDPOINT", "not a url {region}"],
     ["MANTLE_VEND_TOKEN_ROLE_ARN", "my-role"],
+    ["MANTLE_VEND_LIMITS_TABLE", "ab"],
+    ["MANTLE_VEND_LIMITS_TABLE", "limits table"],
+    ["MANTLE_VEND_LIMITS_TABLE", "arn:aws:dynamodb:us-east-1:123456789012:table/limits"],
+    ["MANTLE_VEND_LIMITS_FAILURE", "Open"],
+    ["MANTLE_VEND_LIMITS_FAILURE", "fail-open"],
+    ["MANTLE_VEND_ALLOW_LOOPBACK_ISSUERS", "yes"],
   ])("%s=%j", (name, value) => {
     const env = { MANTLE_VEND_REGIONS: "us-east-1,us-west-2", [name]: value };
     expect(() => loadConfig(env)).toThrow(ConfigError);
@@ -117,5 +135,34 @@ describe("a bad value stops start-up with a message naming the variable", () => 
 
   it("rejects a default TTL above the maximum", () => {
     expect(() => loadConfig({ MANTLE_VEND_DEFAULT_TTL_SECONDS: "7200" })).toThrow(/must not exceed MANTLE_VEND_MAX_TTL_SECONDS/);
+  });
+});
+
+describe("login for people: MANTLE_VEND_LOGIN_ISSUER, _CLIENT_ID and _SCOPES", () => {
+  const login = { MANTLE_VEND_LOGIN_ISSUER: "https://idp.example.com/realms/acme", MANTLE_VEND_LOGIN_CLIENT_ID: "mantle-vend-cli" };
+
+  it("is absent unless issuer and client id are set; the scopes default to openid email profile offline_access", () => {
+    expect(loadConfig({}).login).toBeUndefined();
+    expect(loadConfig(login).login).toEqual({ issuer: login.MANTLE_VEND_LOGIN_ISSUER, clientId: "mantle-vend-cli", scopes: ["openid", "email", "profile", "offline_access"] });
+    expect(loadConfig({ ...login, MANTLE_VEND_LOGIN_SCOPES: "openid email groups" }).login?.scopes).toEqual(["openid", "email", "groups"]);
+  });
+
+  it("a loopback http issuer only with MANTLE_VEND_ALLOW_LOOPBACK_ISSUERS=1 (npm start sets it)", () => {
+    const local = { ...login, MANTLE_VEND_LOGIN_ISSUER: "http://127.0.0.1:8080/realms/dev" };
+    expect(() => loadConfig(local)).toThrow(/MANTLE_VEND_LOGIN_ISSUER .*loopback/);
+    expect(loadConfig({ ...local, MANTLE_VEND_ALLOW_LOOPBACK_ISSUERS: "1" }).login?.issuer).toBe("http://127.0.0.1:8080/realms/dev");
+  });
+
+  it.each([
+    ["MANTLE_VEND_LOGIN_ISSUER", { MANTLE_VEND_LOGIN_ISSUER: "https://idp.example.com" }],
+    ["MANTLE_VEND_LOGIN_CLIENT_ID", { MANTLE_VEND_LOGIN_CLIENT_ID: "cli" }],
+    ["MANTLE_VEND_LOGIN_ISSUER", { ...login, MANTLE_VEND_LOGIN_ISSUER: "http://idp.example.com" }],
+    ["MANTLE_VEND_LOGIN_ISSUER", { ...login, MANTLE_VEND_LOGIN_ISSUER: "https://idp.example.com/?x=1" }],
+    ["MANTLE_VEND_LOGIN_CLIENT_ID", { ...login, MANTLE_VEND_LOGIN_CLIENT_ID: "has space" }],
+    ["MANTLE_VEND_LOGIN_SCOPES", { ...login, MANTLE_VEND_LOGIN_SCOPES: "email profile" }],
+    ["MANTLE_VEND_LOGIN_SCOPES", { MANTLE_VEND_LOGIN_SCOPES: "openid" }],
+  ])("refuses a bad or half-given %s", (name, env) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(name);
   });
 });

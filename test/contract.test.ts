@@ -4,12 +4,21 @@
  * the client's types, so a field renamed on one side fails `tsc` before it fails a user.
  */
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
-import { REASONING_MARKERS, isReasoningModel, isRegionName, keyIdOf as serverKeyIdOf } from "../lambda/rules.js";
+import { REASONING_MARKERS, identityUrlProblem, isLoopbackHost, isModelPattern, isReasoningModel, isRegionName, keyIdOf as serverKeyIdOf, modelAdmitted } from "../lambda/rules.js";
 import type { CatalogBody, ErrorBody, RegionsBody, TokenBody, WhoamiBody } from "../lambda/http/index.js";
-import { REASONING_MARKERS as CLIENT_REASONING_MARKERS, inferReasoning, isRegionName as clientIsRegionName, keyIdOf as clientKeyIdOf } from "../client/src/rules.js";
+import {
+  REASONING_MARKERS as CLIENT_REASONING_MARKERS,
+  identityUrlProblem as clientIdentityUrlProblem,
+  inferReasoning,
+  isModelPattern as clientIsModelPattern,
+  isRegionName as clientIsRegionName,
+  keyIdOf as clientKeyIdOf,
+  modelAdmitted as clientModelAdmitted,
+} from "../client/src/rules.js";
+import { isLoopbackHost as clientIsLoopbackHost } from "../client/src/loopback.js";
 import { resolveSecrets } from "../client/src/openclaw/resolver.js";
 import { redact } from "../client/src/errors.js";
-import { parseCatalog, parseRegionsResponse, parseTokenResponse, parseWhoami } from "../client/src/responses.js";
+import { parseCatalog, parseRegionsResponse, parseTokenResponse, parseWhoamiResponse } from "../client/src/responses.js";
 import { MantleVendClient } from "../client/src/client.js";
 import type { Catalog, RegionsResponse, TokenResponse, WhoamiResponse } from "../client/src/types.js";
 import { functionUrlEvent } from "./support/events.js";
@@ -110,6 +119,97 @@ describe("both sides read the same API key format, and the client redacts every 
   });
 });
 
+describe("both sides read model patterns and admit model ids by the same rule (the proxy's refusal, the server's view and IAM's StringLike)", () => {
+  it.each<[string, boolean]>([
+    ["openai.gpt-oss-120b", true],
+    ["openai.*", true],
+    ["*", true],
+    ["anthropic.claude-haiku-4-5", true],
+    ["acme.what?$x", true],
+    ["openai.*-120b", false],
+    ["**", false],
+    ["", false],
+    ["open ai.x", false],
+    ["modèle.x", false],
+    [`vendor.${"x".repeat(193)}`, true],
+    [`vendor.${"x".repeat(194)}`, false],
+  ])("pattern %j is valid: %s", (pattern, valid) => {
+    expect(isModelPattern(pattern)).toBe(valid);
+    expect(clientIsModelPattern(pattern)).toBe(valid);
+  });
+
+  it.each<[string[] | undefined, string, boolean]>([
+    [undefined, "any.model", true],
+    [["*"], "any.model", true],
+    [["openai.*"], "openai.gpt-oss-120b", true],
+    [["openai.*"], "openai.", true],
+    [["openai.*"], "OpenAI.gpt-oss-120b", false],
+    [["openai.*"], "xopenai.gpt", false],
+    [["openai.gpt-oss-120b"], "openai.gpt-oss-120b", true],
+    [["openai.gpt-oss-120b"], "openai.gpt-oss-120b-v2", false],
+    [["openai.gpt-oss-120b"], "OPENAI.GPT-OSS-120B", false],
+    [["deepseek.v3.2", "anthropic.*"], "anthropic.claude-sonnet-4-5", true],
+    [["deepseek.v3.2", "anthropic.*"], "mistral.devstral-2-123b", false],
+    [["acme.what?$x"], "acme.whatZ$x", false],
+    [["acme.what?$x"], "acme.what?$x", true],
+  ])("patterns %j admit %j: %s", (patterns, id, admitted) => {
+    expect(modelAdmitted(patterns, id)).toBe(admitted);
+    expect(clientModelAdmitted(patterns, id)).toBe(admitted);
+  });
+});
+
+describe("both sides call the same identity provider URLs: https, plain http only to loopback", () => {
+  it.each<[string, boolean]>([
+    ["127.0.0.1", true],
+    ["127.255.0.9", true],
+    ["localhost", true],
+    ["LOCALHOST", true],
+    ["[::1]", true],
+    ["::1", true],
+    ["127.0.0.01", false],
+    ["128.0.0.1", false],
+    ["127.0.0.1.nip.io", false],
+    ["localhost.example.com", false],
+    ["[::ffff:127.0.0.1]", false],
+    ["0.0.0.0", false],
+  ])("loopback %j → %s", (host, loopback) => {
+    expect(isLoopbackHost(host)).toBe(loopback);
+    expect(clientIsLoopbackHost(host)).toBe(loopback);
+  });
+
+  it.each<[string, boolean, boolean]>([
+    ["https://token.actions.githubusercontent.com", true, true],
+    ["https://login.microsoftonline.com/tenant/v2.0", true, true],
+    ["https://sts.windows.net/tenant/", true, true],
+    ["http://127.0.0.1:8080/realms/dev", false, true],
+    ["http://[::1]:8080", false, true],
+    ["http://localhost:8080", false, true],
+    ["http://idp.example.com", false, false],
+    ["HTTP://127.0.0.1", false, true],
+    ["ftp://idp.example.com", false, false],
+    ["https://user:pass@idp.example.com", false, false],
+    ["https://idp.example.com/?tenant=x", false, false],
+    ["https://idp.example.com/#x", false, false],
+    ["https://idp.example.com?", false, false],
+    ["not a url", false, false],
+    ["", false, false],
+  ])("issuer %j: https-only %s, loopback allowed %s", (url, httpsOnly, loopbackAllowed) => {
+    for (const allowLoopbackHttp of [false, true]) {
+      const expected = allowLoopbackHttp ? loopbackAllowed : httpsOnly;
+      expect(identityUrlProblem(url, { allowLoopbackHttp, issuer: true }) === undefined, `server, loopback ${allowLoopbackHttp}`).toBe(expected);
+      expect(clientIdentityUrlProblem(url, { allowLoopbackHttp, issuer: true }) === undefined, `client, loopback ${allowLoopbackHttp}`).toBe(expected);
+      expect(clientIdentityUrlProblem(url, { allowLoopbackHttp, issuer: true })).toBe(identityUrlProblem(url, { allowLoopbackHttp, issuer: true }));
+    }
+  });
+
+  it("a JWKS or endpoint URL may carry a query, an issuer may not", () => {
+    for (const check of [identityUrlProblem, clientIdentityUrlProblem]) {
+      expect(check("https://login.example.com/keys?appid=1", { allowLoopbackHttp: false })).toBeUndefined();
+      expect(check("https://login.example.com/keys?appid=1", { allowLoopbackHttp: false, issuer: true })).toBe("must not have a query or fragment");
+    }
+  });
+});
+
 describe("the client parses every answer the server gives, keeping every field", () => {
   let service: TestService;
   let key: string;
@@ -135,14 +235,17 @@ describe("the client parses every answer the server gives, keeping every field",
     expect(parseRegionsResponse(body)).toEqual(body);
   });
 
-  it("GET /v1/whoami", async () => {
-    const body = await call({ path: "/v1/whoami" });
-    expect(parseWhoami(body)).toEqual(body);
-  });
-
   it("GET /v1/models", async () => {
     const body = await call({ path: "/v1/models", query: "region=us-east-1" });
     expect(parseCatalog(body)).toEqual(body);
+  });
+
+  it("GET /v1/whoami, of an unscoped key and of one with models and a quota", async () => {
+    expect(parseWhoamiResponse(await call({ path: "/v1/whoami" }))).toEqual(await call({ path: "/v1/whoami" }));
+    const scoped = await service.createKey({ models: ["openai.*"], mintsPerDay: 9 });
+    const body = JSON.parse((await service.api(functionUrlEvent({ key: scoped.key, path: "/v1/whoami" }))).body) as unknown;
+    expect(parseWhoamiResponse(body)).toEqual(body);
+    expect(parseWhoamiResponse(body).grant).toMatchObject({ models: ["openai.*"], mintsPerDay: 9 });
   });
 
   it("an error envelope becomes a MantleVendError with the server's status, code and request id", async () => {

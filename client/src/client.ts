@@ -1,20 +1,22 @@
 import { readApiKeyFile } from "./api-key-file.js";
+import { apiKeyCredential, identityCredential, type Credential } from "./credential.js";
+import { identitySource } from "./identity-source.js";
 import { MantleVendError } from "./errors.js";
 import { tokenTimes, type TokenTimes } from "./refresh-window.js";
-import { parseCatalog, parseRegionsResponse, parseTokenResponse, parseWhoami } from "./responses.js";
+import { parseCatalog, parseRegionsResponse, parseTokenResponse, parseWhoamiResponse } from "./responses.js";
 import { defaultSleep, type RetryPolicy } from "./retry.js";
 import { SingleFlight } from "./single-flight.js";
-import { Transport } from "./transport.js";
+import { normaliseServiceUrl, Transport } from "./transport.js";
 import type {
   Catalog,
   FetchLike,
   GetTokenOptions,
   MantleVendClientOptions,
   RegionsResponse,
+  WhoamiResponse,
   StoredToken,
   TokenResponse,
   TokenStore,
-  WhoamiResponse,
 } from "./types.js";
 
 /** After a failed refresh, a still-valid token is served this long before the next attempt. */
@@ -77,13 +79,6 @@ export class MantleVendClient {
   private readonly catalogFailures = new Map<string, CatalogFailure>();
 
   constructor(options: MantleVendClientOptions) {
-    if (options.apiKey !== undefined && options.apiKeyFile !== undefined) {
-      throw new MantleVendError({ status: 0, code: "invalid_options", message: "pass apiKey or apiKeyFile, not both" });
-    }
-    const apiKey = options.apiKeyFile === undefined ? options.apiKey : readApiKeyFile(options.apiKeyFile);
-    if (typeof apiKey !== "string" || apiKey.trim() === "" || /\s/.test(apiKey)) {
-      throw new MantleVendError({ status: 0, code: "invalid_options", message: "the API key is missing or contains whitespace" });
-    }
     // `in`, not a read: Node loads its fetch implementation on first read, which a client that only
     // serves cached tokens (a `mantle-vend token` process) never needs.
     if (options.fetch === undefined && !("fetch" in globalThis)) {
@@ -93,6 +88,8 @@ export class MantleVendClient {
     const fetchImpl: FetchLike = given ?? ((input, init) => globalThis.fetch(input, init));
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    const credential = credentialFor(options, { url: normaliseServiceUrl(options.url), fetch: fetchImpl, timeoutMs, now: this.now });
     const retry: RetryPolicy = {
       maxRetries: options.maxRetries ?? 3,
       baseDelayMs: options.retryBaseDelayMs ?? 250,
@@ -103,10 +100,10 @@ export class MantleVendClient {
     };
     this.transport = new Transport({
       url: options.url,
-      apiKey,
+      credential,
       allowInsecureHttp: options.allowInsecureHttp === true,
       fetch: fetchImpl,
-      timeoutMs: options.timeoutMs ?? 10_000,
+      timeoutMs,
       timeoutSleep: options.timeoutSleep ?? defaultSleep,
       now: this.now,
       retry,
@@ -159,10 +156,10 @@ export class MantleVendClient {
     return parseRegionsResponse(answer.json);
   }
 
-  /** Who the credential is (`key:<keyId>`, or an identity) and what its grant allows here. */
+  /** Who the credential is and its grant as it applies (`GET /v1/whoami`): regions, TTL, rate limit, models, quota. */
   async whoami(): Promise<WhoamiResponse> {
     const answer = await this.transport.request({ method: "GET", path: "/v1/whoami" });
-    return parseWhoami(answer.json);
+    return parseWhoamiResponse(answer.json);
   }
 
   /**
@@ -320,6 +317,25 @@ export class MantleVendClient {
 function staleOf(entry: CatalogEntry): Catalog {
   entry.stale ??= entry.catalog.stale ? entry.catalog : Object.freeze({ ...entry.catalog, stale: true });
   return entry.stale;
+}
+
+/** The credential the options name: exactly one of an API key, a key file or an identity. */
+function credentialFor(options: MantleVendClientOptions, context: { url: string; fetch: FetchLike; timeoutMs: number; now: () => number }): Credential {
+  const given = [options.apiKey, options.apiKeyFile, options.identity].filter((value) => value !== undefined).length;
+  if (given !== 1) throw new MantleVendError({ status: 0, code: "invalid_options", message: "pass one of apiKey, apiKeyFile or identity" });
+  const { identity } = options;
+  if (identity !== undefined) {
+    const source =
+      typeof identity === "function"
+        ? identity
+        : identitySource(identity, { url: context.url, env: options.env ?? process.env, http: { fetch: context.fetch, timeoutMs: context.timeoutMs }, now: context.now });
+    return identityCredential(source, context.now);
+  }
+  const apiKey = options.apiKeyFile === undefined ? options.apiKey : readApiKeyFile(options.apiKeyFile);
+  if (typeof apiKey !== "string" || apiKey.trim() === "" || /\s/.test(apiKey)) {
+    throw new MantleVendError({ status: 0, code: "invalid_options", message: "the API key is missing or contains whitespace" });
+  }
+  return apiKeyCredential(apiKey);
 }
 
 /** `cache-control: max-age=N` in ms; 0 when absent or when the answer must not be reused. */

@@ -10,7 +10,6 @@ export type {
   CatalogModel,
   FetchLike,
   GetTokenOptions,
-  Grant,
   MantleVendClientOptions,
   ModelApi,
   RegionInfo,

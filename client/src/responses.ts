@@ -38,30 +38,6 @@ export function parseRegionsResponse(value: unknown): RegionsResponse {
   return { ...value, defaultRegion, regions };
 }
 
-/** Checks `GET /v1/whoami`'s answer; unknown extra fields are kept. */
-export function parseWhoami(value: unknown): WhoamiResponse {
-  if (!isRecord(value) || !isRecord(value["grant"])) throw invalid("whoami");
-  const { principal, kind, name, mintsToday } = value;
-  const grant = value["grant"];
-  const { regions, maxTtlSeconds, rateLimit } = grant;
-  if (
-    !isNonEmptyString(principal) ||
-    (kind !== "key" && kind !== "identity") ||
-    typeof name !== "string" ||
-    !(mintsToday === null || (typeof mintsToday === "number" && Number.isInteger(mintsToday) && mintsToday >= 0)) ||
-    !Array.isArray(regions) ||
-    !regions.every(isNonEmptyString) ||
-    typeof maxTtlSeconds !== "number" ||
-    !isRecord(rateLimit) ||
-    typeof rateLimit["perSecond"] !== "number" ||
-    typeof rateLimit["burst"] !== "number"
-  ) {
-    throw invalid("whoami");
-  }
-  const limit = { ...rateLimit, perSecond: rateLimit["perSecond"], burst: rateLimit["burst"] };
-  return { ...value, principal, kind, name, mintsToday, grant: { ...grant, regions, maxTtlSeconds, rateLimit: limit } };
-}
-
 /**
  * Checks `GET /v1/models`' answer; unknown extra fields are kept. The catalog is deeply frozen: the
  * client hands the one object to every caller, so no caller may change what the others see.
@@ -122,5 +98,44 @@ function callFields(model: Record<string, unknown>, catalogBaseUrl: string): Pic
     contextWindow: limit(contextWindow),
     maxOutputTokens: limit(maxOutputTokens),
     input: isStringList(input) ? input : ["text"],
+  };
+}
+
+/** Checks `GET /v1/whoami`'s answer; unknown extra fields are kept. */
+export function parseWhoamiResponse(value: unknown): WhoamiResponse {
+  if (!isRecord(value) || !isRecord(value["grant"])) throw invalid("whoami");
+  const { principal, kind, name, mintsToday } = value;
+  const grant = value["grant"];
+  const { regions, maxTtlSeconds, rateLimit, models, mintsPerDay } = grant;
+  const stringList = (list: unknown): list is string[] => Array.isArray(list) && list.every((item) => typeof item === "string");
+  if (
+    !isNonEmptyString(principal) ||
+    (kind !== "key" && kind !== "identity") ||
+    typeof name !== "string" ||
+    !stringList(regions) ||
+    typeof maxTtlSeconds !== "number" ||
+    !isRecord(rateLimit) ||
+    typeof rateLimit["perSecond"] !== "number" ||
+    typeof rateLimit["burst"] !== "number" ||
+    (models !== undefined && !stringList(models)) ||
+    (mintsPerDay !== undefined && typeof mintsPerDay !== "number") ||
+    (mintsToday !== null && typeof mintsToday !== "number")
+  ) {
+    throw invalid("whoami");
+  }
+  return {
+    ...value,
+    principal,
+    kind,
+    name,
+    grant: {
+      ...grant,
+      regions,
+      maxTtlSeconds,
+      rateLimit: { ...rateLimit, perSecond: rateLimit["perSecond"], burst: rateLimit["burst"] },
+      ...(models === undefined ? {} : { models }),
+      ...(mintsPerDay === undefined ? {} : { mintsPerDay }),
+    },
+    mintsToday,
   };
 }

@@ -1,3 +1,4 @@
+import type { Credential } from "./credential.js";
 import { MantleVendError, redact } from "./errors.js";
 import { isRecord } from "./guards.js";
 import { isLoopbackHost } from "./loopback.js";
@@ -7,7 +8,8 @@ import { VERSION } from "./version.js";
 
 export interface TransportOptions {
   url: string;
-  apiKey: string;
+  /** An API key or an identity's current token, sent as `Authorization: Bearer`. */
+  credential: Credential;
   allowInsecureHttp: boolean;
   fetch: FetchLike;
   timeoutMs: number;
@@ -53,7 +55,10 @@ export function normaliseServiceUrl(url: string): string {
   return parsed.toString().replace(/\/+$/, "");
 }
 
-/** JSON over fetch with the API key, a timeout on every attempt, and retries on transient failures. */
+/**
+ * JSON over fetch with the credential, a timeout on every attempt, and retries on transient failures.
+ * When the service refuses an identity's token (401), the request is made once more with a fresh one.
+ */
 export class Transport {
   readonly url: string;
 
@@ -64,17 +69,32 @@ export class Transport {
       throw new MantleVendError({
         status: 0,
         code: "invalid_options",
-        message: `refusing to send the API key over plain http to ${hostname}: use https, or allow it explicitly (allowInsecureHttp: true; CLI --allow-insecure-http or MANTLE_VEND_ALLOW_INSECURE_HTTP=1)`,
+        message: `refusing to send the credential over plain http to ${hostname}: use https, or allow it explicitly (allowInsecureHttp: true; CLI --allow-insecure-http or MANTLE_VEND_ALLOW_INSECURE_HTTP=1)`,
       });
     }
   }
 
   request(init: RequestInit2): Promise<JsonAnswer> {
-    return withRetries(this.options.retry, () => this.attempt(init));
+    return this.send(init, true);
   }
 
-  private async attempt(init: RequestInit2): Promise<JsonAnswer> {
-    const { apiKey, timeoutMs } = this.options;
+  private async send(init: RequestInit2, mayRenew: boolean): Promise<JsonAnswer> {
+    const { credential } = this.options;
+    let sent = "";
+    try {
+      return await withRetries(this.options.retry, async () => {
+        sent = await credential.value();
+        return this.attempt(init, sent);
+      });
+    } catch (error) {
+      // A projected token file rotated, a token revoked at the provider: one more try with a fresh one.
+      if (mayRenew && error instanceof MantleVendError && error.status === 401 && credential.refused(sent)) return this.send(init, false);
+      throw error;
+    }
+  }
+
+  private async attempt(init: RequestInit2, bearer: string): Promise<JsonAnswer> {
+    const { timeoutMs } = this.options;
     const controller = new AbortController();
     // The deadline is an injectable wait (tests end it by hand); `finished` cancels it.
     const finished = new AbortController();
@@ -85,7 +105,7 @@ export class Transport {
       accept: "application/json",
       "user-agent": `mantle-vend-client/${VERSION}`,
       ...init.headers,
-      authorization: `Bearer ${apiKey}`,
+      authorization: `Bearer ${bearer}`,
     };
     if (init.body !== undefined) headers["content-type"] = "application/json";
     let response: Response;
@@ -96,7 +116,7 @@ export class Transport {
         headers,
         body: init.body === undefined ? null : JSON.stringify(init.body),
         signal: controller.signal,
-        // A redirect could carry the API key elsewhere: never follow one.
+        // A redirect could carry the credential elsewhere: never follow one.
         redirect: "manual",
       });
       text = await response.text();
@@ -159,7 +179,7 @@ export class Transport {
   }
 
   private scrub(text: string): string {
-    return redact(text, [this.options.apiKey]);
+    return redact(text, this.options.credential.secrets());
   }
 }
 

@@ -23,28 +23,22 @@ export interface RegionsResponse {
   regions: RegionInfo[];
 }
 
-/** What a principal may do, as the server applies it (docs/grants.md); fields the client does not know are kept. */
-export interface Grant {
-  /** The allowlisted regions it may use. */
-  regions: string[];
-  /** The TTL ceiling in force. */
-  maxTtlSeconds: number;
-  /** The rate limit in force, per container. */
-  rateLimit: { perSecond: number; burst: number };
-  [extra: string]: unknown;
-}
-
-/** The server's answer to `GET /v1/whoami`: who the credential is and its grant. */
+/** `GET /v1/whoami`: who the credential is and its grant as it applies (docs/grants.md). */
 export interface WhoamiResponse {
-  /** `key:<keyId>` or `identity:<policy>:<subject>`. */
   principal: string;
   kind: "key" | "identity";
-  /** The key's or the identity policy's name. */
   name: string;
-  grant: Grant;
-  /** Tokens minted today (UTC) across the fleet; null when the deployment keeps no count. */
+  grant: {
+    regions: string[];
+    maxTtlSeconds: number;
+    rateLimit: { perSecond: number; burst: number };
+    /** The models it may call (ids or prefixes ending in `*`); absent: every model. */
+    models?: string[];
+    /** Its daily token quota; absent: none. */
+    mintsPerDay?: number;
+  };
+  /** Tokens minted today (UTC), as the answering container last counted them; null without fleet limits. */
   mintsToday: number | null;
-  [extra: string]: unknown;
 }
 
 /** The API families Mantle serves (docs/http-api.md, "Model fields"). */
@@ -110,6 +104,15 @@ export interface MantleVendClientOptions {
   apiKey?: string;
   /** Instead of `apiKey`: a file holding it, mode 0600 or stricter and owned by this user (read once, here). */
   apiKeyFile?: string;
+  /**
+   * Instead of a key, an OIDC identity the service trusts (docs/identity.md): a spec —
+   * `github-actions[:AUDIENCE]`, `file:PATH`, `command:CMD`, `gcp:AUDIENCE`, `azure:RESOURCE`, `login` —
+   * or a function that returns a current ID token. The token is held in memory only, and asked for
+   * again when it has under 60 s left or the service refused it.
+   */
+  identity?: string | (() => Promise<string>);
+  /** The environment identity sources read (`ACTIONS_ID_TOKEN_REQUEST_URL`, `GCE_METADATA_HOST`, …). Default `process.env`. */
+  env?: Record<string, string | undefined>;
   /** Default region for calls that name none; unset = the server's default for this key. */
   region?: string;
   /**

@@ -6,20 +6,30 @@ import { UsageError } from "../errors.js";
 import { FileParameterStore, SsmParameterStore, type ParameterStore } from "../store/index.js";
 import { group, type Group } from "./command.js";
 import { GRANT_FLAGS } from "./grant-flags.js";
+import { IdentityAdmin } from "./identities-admin.js";
+import { IDENTITY_COMMANDS } from "./identities-commands.js";
 import { KeyAdmin } from "./keys-admin.js";
 import { KEY_COMMANDS } from "./keys-commands.js";
 import { ModelsAdmin } from "./models-admin.js";
 import { MODEL_COMMANDS } from "./models-commands.js";
 import { OPTIONS } from "./options.js";
+import { USAGE_COMMANDS, usageSource } from "./usage-commands.js";
 
 const GROUPS: Record<string, Group> = {
   keys: group("keys", ["name", ...GRANT_FLAGS, "expires-in", "grace"], (store, prefix) => new KeyAdmin(store, prefix), KEY_COMMANDS),
+  identities: group(
+    "identities",
+    ["issuer", "audience", "claim", "subject", "jwks-uri", "jwks-file", "max-token-lifetime", "expires-in", ...GRANT_FLAGS, "disable", "enable", "json"],
+    (store, prefix) => new IdentityAdmin(store, prefix),
+    IDENTITY_COMMANDS,
+  ),
   models: group(
     "models",
     ["hide", "show", "apis", "route", "context-window", "max-output-tokens", "reasoning", "input", "add", "json"],
     (store, prefix) => new ModelsAdmin(store, prefix),
     MODEL_COMMANDS,
   ),
+  usage: group("usage", ["day"], usageSource, USAGE_COMMANDS),
 };
 
 const USAGE = `${Object.values(GROUPS)
@@ -33,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
   const { values, positionals, tokens } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, tokens: true });
   const [groupName, name, ...rest] = positionals;
   const chosen = groupName !== undefined && Object.hasOwn(GROUPS, groupName) ? GROUPS[groupName] : undefined;
-  if (values.help || chosen === undefined || name === undefined) {
+  if (values.help || chosen === undefined || (name === undefined && !chosen.single)) {
     // Asked-for help is the result (stdout); help after a mistake goes with the error (stderr).
     (values.help ? process.stdout : process.stderr).write(`${USAGE}\n`);
     return values.help ? 0 : 2;

@@ -1,2 +1,3 @@
-/** Key administration shared by mantle-vend-admin (cli.ts, its entry point) and npm start. */
-export { KeyAdmin, type CreateKeyOptions, type KeySummary } from "./keys-admin.js";
+/** Key and identity policy administration shared by mantle-vend-admin (cli.ts, its entry point), npm start and tests. */
+export { IdentityAdmin } from "./identities-admin.js";
+export { KeyAdmin } from "./keys-admin.js";

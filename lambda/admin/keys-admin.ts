@@ -1,14 +1,17 @@
-import type { RateLimit } from "../grants/index.js";
+import { grantOf, type Grant } from "../grants/index.js";
 import { generateKey, parseKeyRecord, type KeyRecord } from "../keys/index.js";
-import { bumpConfigVersion, parameterPaths, type ParameterPaths, type ParameterStore } from "../store/index.js";
-import { TOKEN_MAX_TTL_SECONDS } from "../config.js";
+import { StoreAdmin } from "./store-admin.js";
 
-export interface CreateKeyOptions {
+export interface CreateKeyOptions extends Partial<Grant> {
   name: string;
-  regions?: string[];
-  maxTtlSeconds?: number;
   expiresAt?: Date;
-  rateLimit?: RateLimit;
+}
+
+/** What `keys update` changes: its grant (whole, as the flags left it), name and expiry. */
+export interface KeyUpdate {
+  grant: Grant;
+  name?: string;
+  expiresAt?: Date;
 }
 
 export interface KeySummary {
@@ -17,32 +20,34 @@ export interface KeySummary {
 }
 
 /** Key administration over any parameter store; every write also bumps the config version. */
-export class KeyAdmin {
-  private readonly paths: ParameterPaths;
-
-  constructor(
-    private readonly store: ParameterStore,
-    prefix: string,
-    private readonly clock: () => number = Date.now,
-  ) {
-    this.paths = parameterPaths(prefix);
-  }
+export class KeyAdmin extends StoreAdmin {
 
   /** Returns the new key: the only time its secret exists outside the caller's hands. */
   async create(options: CreateKeyOptions): Promise<{ key: string; keyId: string }> {
     const { key, keyId, sha256 } = generateKey();
-    const record: KeyRecord = {
-      name: options.name,
-      sha256,
-      regions: options.regions ?? ["*"],
-      // The largest TTL any token can have, i.e. "whatever the server allows".
-      maxTtlSeconds: options.maxTtlSeconds ?? TOKEN_MAX_TTL_SECONDS,
-      createdAt: new Date(this.clock()).toISOString(),
-    };
-    if (options.expiresAt !== undefined) record.expiresAt = options.expiresAt.toISOString();
-    if (options.rateLimit !== undefined) record.rateLimit = options.rateLimit;
+    const { name, expiresAt, ...granted } = options;
+    const record: KeyRecord = { name, sha256, ...this.newGrant(granted), createdAt: new Date(this.clock()).toISOString() };
+    if (expiresAt !== undefined) record.expiresAt = expiresAt.toISOString();
     await this.write(keyId, record);
     return { key, keyId };
+  }
+
+  /** Replaces a key's grant (and name or expiry when given); the secret and its hash stay as they are. */
+  async update(keyId: string, change: KeyUpdate): Promise<KeyRecord> {
+    const { name, sha256, createdAt, expiresAt, disabled, previousSha256, previousExpiresAt, rotatedAt } = await this.show(keyId);
+    const record: KeyRecord = {
+      name: change.name ?? name,
+      sha256,
+      ...grantOf(change.grant),
+      createdAt,
+      ...(change.expiresAt !== undefined ? { expiresAt: change.expiresAt.toISOString() } : expiresAt === undefined ? {} : { expiresAt }),
+      ...(disabled === undefined ? {} : { disabled }),
+      ...(previousSha256 === undefined ? {} : { previousSha256 }),
+      ...(previousExpiresAt === undefined ? {} : { previousExpiresAt }),
+      ...(rotatedAt === undefined ? {} : { rotatedAt }),
+    };
+    await this.write(keyId, record);
+    return record;
   }
 
   async show(keyId: string): Promise<KeyRecord> {
@@ -87,6 +92,6 @@ export class KeyAdmin {
 
   private async write(keyId: string, record: KeyRecord): Promise<void> {
     await this.store.put(this.paths.key(keyId), JSON.stringify(record), { secure: true });
-    await bumpConfigVersion(this.store, this.paths);
+    await this.changed();
   }
 }

@@ -1,16 +1,17 @@
 import { UsageError } from "../errors.js";
 import { isUsable, type KeyRecord } from "../keys/index.js";
 import { isKeyId } from "../rules.js";
-import { note, out, table, type Command } from "./command.js";
+import { fields, note, out, table, type Command } from "./command.js";
 import { parseSeconds } from "./flags.js";
-import { grantFromFlags } from "./grant-flags.js";
+import { grantFlagsGiven, grantFromFlags, grantRows, updateGrant } from "./grant-flags.js";
 import type { KeyAdmin } from "./keys-admin.js";
 
 /** `mantle-vend-admin keys …`: one entry per command, its help and what it does. */
 export const KEY_COMMANDS: Record<string, Command<KeyAdmin>> = {
   create: {
     help: `  keys create --name N [--regions a,b] [--max-ttl S] [--expires-in 30d] [--rate-limit 10/100]
-              prints the new key alone on stdout, once`,
+              [--models P[,P…] | --all-models] [--mints-per-day N | --no-quota]
+              prints the new key alone on stdout, once; models are ids or prefixes ending in * (quote them)`,
     async run(admin, options) {
       const name = options.name;
       if (name === undefined || name.trim() === "") throw new UsageError("--name is required");
@@ -22,6 +23,26 @@ export const KEY_COMMANDS: Record<string, Command<KeyAdmin>> = {
       });
       note(`created key ${created.keyId} (${name}); store it now, it is not shown again`);
       out(`${created.key}\n`);
+    },
+  },
+  update: {
+    help: `  keys update <keyId> [--regions a,b] [--max-ttl S] [--rate-limit 10/100] [--models P[,P…] | --all-models]
+              [--mints-per-day N | --no-quota] [--expires-in 30d] [--name N]
+              changes the key's grant (the flags given; the rest stays) without touching its secret`,
+    async run(admin, options, args) {
+      const keyId = keyIdArgument(args[0], "update");
+      const name = options.name;
+      if (name !== undefined && name.trim() === "") throw new UsageError("--name must not be empty");
+      const expiresIn = options["expires-in"];
+      if (!grantFlagsGiven(options) && name === undefined && expiresIn === undefined) {
+        throw new UsageError("update needs at least one of --regions, --max-ttl, --rate-limit, --models, --all-models, --mints-per-day, --no-quota, --expires-in, --name");
+      }
+      const expiresAt = expiresIn === undefined ? undefined : new Date(Date.now() + parseSeconds(expiresIn, "--expires-in") * 1000);
+      // Every flag is checked before the store is read, so a bad one changes nothing.
+      grantFromFlags(options);
+      const current = await admin.show(keyId);
+      const record = await admin.update(keyId, { grant: updateGrant(current, options), ...(name === undefined ? {} : { name }), ...(expiresAt === undefined ? {} : { expiresAt }) });
+      note(`updated key ${keyId} (${record.name}); running services pick it up within about a minute`);
     },
   },
   list: {
@@ -46,15 +67,13 @@ export const KEY_COMMANDS: Record<string, Command<KeyAdmin>> = {
       const rows: [string, string][] = [
         ["name", record.name],
         ["status", status(record)],
-        ["regions", record.regions.join(",")],
-        ["max ttl", `${record.maxTtlSeconds} s`],
-        ["rate limit", record.rateLimit ? `${record.rateLimit.perSecond}/s, burst ${record.rateLimit.burst}` : "service default"],
+        ...grantRows(record),
         ["created", record.createdAt],
         ["expires", record.expiresAt ?? "never"],
         ["rotated", record.rotatedAt ?? "never"],
         ["previous secret valid until", record.previousExpiresAt ?? "-"],
       ];
-      out(rows.map(([k, v]) => `${k.padEnd(28)}${v}`).join("\n") + "\n");
+      out(fields(rows));
     },
   },
   rotate: {

@@ -1,17 +1,13 @@
 import { checkOverrideKey, mergeOverride, overrideOf, OverridesError, OverridesStore, removeOverride, type OverrideEntry, type Overrides } from "../catalog/index.js";
-import { bumpConfigVersion, parameterPaths, type ParameterPaths, type ParameterStore } from "../store/index.js";
+import type { ParameterStore } from "../store/index.js";
+import { StoreAdmin } from "./store-admin.js";
 
 /** Overrides administration over any parameter store; every write also bumps the config version, which running services poll. */
-export class ModelsAdmin {
+export class ModelsAdmin extends StoreAdmin {
   private readonly overrides: OverridesStore;
-  private readonly paths: ParameterPaths;
 
-  constructor(
-    private readonly store: ParameterStore,
-    prefix: string,
-    private readonly clock: () => number = Date.now,
-  ) {
-    this.paths = parameterPaths(prefix);
+  constructor(store: ParameterStore, prefix: string, clock?: () => number) {
+    super(store, prefix, clock);
     this.overrides = new OverridesStore(store, this.paths);
   }
 
@@ -41,6 +37,6 @@ export class ModelsAdmin {
 
   private async write(overrides: Overrides): Promise<void> {
     await this.overrides.write(overrides, new Date(this.clock()));
-    await bumpConfigVersion(this.store, this.paths);
+    await this.changed();
   }
 }

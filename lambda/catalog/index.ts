@@ -3,13 +3,11 @@ export {
   CatalogError,
   CatalogTooLargeError,
   CatalogUnavailableError,
-  InconsistentCatalogError,
   OverridesError,
   UpstreamError,
   UpstreamTooLargeError,
 } from "./errors.js";
-export type { Catalog, CatalogModel } from "./models.js";
-export { CatalogService, type LiveModels, type RefreshOutcome, type ServedCatalog, type Sleep } from "./service.js";
+export { CatalogService } from "./service.js";
 export { CatalogStore } from "./store.js";
 export { OverridesCache, OverridesStore } from "./overrides-store.js";
 export {
@@ -26,13 +24,10 @@ export {
   apiPath,
   familyTraits,
   parseApiPath,
-  FAMILY_RULES,
-  FAMILY_RULES_CHECKED,
   MODALITIES,
   MODEL_APIS,
   MANTLE_ROUTES,
-  type Modality,
   type ModelApi,
   type MantleRoute,
 } from "./routes.js";
-export { fetchUpstreamModels, liveModelsFromMantle, type Fetch, type LiveModelsOptions, type TimeoutSignal } from "./upstream.js";
+export { liveModelsFromMantle, type Fetch, type TimeoutSignal } from "./upstream.js";

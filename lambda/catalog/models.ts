@@ -1,5 +1,5 @@
 import { isRecord } from "../guards.js";
-import { isReasoningModel } from "../rules.js";
+import { isReasoningModel, MAX_MODEL_ID_LENGTH } from "../rules.js";
 import { CatalogError, CatalogTooLargeError } from "./errors.js";
 
 /** One model as the service serves it (`GET /v1/models`, docs/http-api.md). */
@@ -25,10 +25,8 @@ export interface Catalog {
 /** An upstream answer above this is a failure, never a catalog (docs/catalog.md). */
 export const MAX_UPSTREAM_BYTES = 4 * 1024 * 1024;
 
-/** Longest model id accepted; real ids are a few dozen characters. */
-export const MAX_MODEL_ID_LENGTH = 200;
 /** Longest owned_by kept; real ones are a single word. */
-export const MAX_OWNED_BY_LENGTH = 100;
+const MAX_OWNED_BY_LENGTH = 100;
 /**
  * The largest catalog served, as the JSON of its models. Lambda refuses responses over
  * 6 MB, and the function URL's envelope escapes the body once more; a catalog this size

@@ -6,8 +6,8 @@
 import { createHash } from "node:crypto";
 import { isRecord } from "../guards.js";
 import { OverridesError } from "./errors.js";
-import { compareIds, MAX_MODEL_ID_LENGTH, type CatalogModel } from "./models.js";
-import { isReasoningModel } from "../rules.js";
+import { compareIds, type CatalogModel } from "./models.js";
+import { isModelPattern, isReasoningModel, patternAdmits } from "../rules.js";
 import { familyTraits, MODALITIES, MODEL_APIS, MANTLE_ROUTES, type Modality, type ModelApi, type MantleRoute } from "./routes.js";
 
 export interface OverrideEntry {
@@ -41,18 +41,19 @@ const FIELDS = ["hidden", "apis", "route", "contextWindow", "maxOutputTokens", "
  * The Mantle id alphabet (`openai.gpt-oss-120b`, `anthropic.claude-sonnet-4-5`, `…-v1:0`): letters,
  * digits, `.`, `-`, `_` and `:`. An override id becomes a served model id (`add`), and from there the
  * default model of every `setup` config and start line: nothing a shell, a TOML or JSON string, a URL
- * or a terminal would read as more than a word gets in.
+ * or a terminal would read as more than a word gets in. (A grant's patterns only filter ids, so they
+ * keep the wider model-pattern rule of rules.ts.)
  */
 const MANTLE_ID = /^[A-Za-z0-9._:-]+$/;
 /** Names an object literal would not keep as ordinary keys; not model ids either. */
 const RESERVED_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
 /** Larger than any real window (a few million tokens), small enough to be an obvious typo guard. */
-export const MAX_TOKEN_LIMIT = 100_000_000;
+const MAX_TOKEN_LIMIT = 100_000_000;
 
 /** A model id, or a prefix ending in a single `*` (`*` alone matches every model), in the Mantle id alphabet. */
 export function checkOverrideKey(key: string): string {
   const body = key.endsWith("*") ? key.slice(0, -1) : key;
-  if (body.length > MAX_MODEL_ID_LENGTH || (body !== "" && !MANTLE_ID.test(body)) || (body === "" && key !== "*")) {
+  if (!isModelPattern(key) || (body !== "" && !MANTLE_ID.test(body))) {
     // Printed as JSON: the refused key may hold anything, newlines and escape sequences included.
     throw new OverridesError(`${JSON.stringify(key.slice(0, 64))} is not a model id or an id prefix ending in * (ids are letters, digits, ".", "-", "_" and ":")`);
   }
@@ -134,7 +135,7 @@ export function removeOverride(overrides: Overrides, key: string): Overrides {
 /** The entries that apply to an id, least specific first: `*`, shorter prefixes, longer ones, the exact id. */
 function entriesFor(overrides: Overrides, id: string): OverrideEntry[] {
   return Object.keys(overrides)
-    .filter((key) => (isPrefixKey(key) ? id.startsWith(key.slice(0, -1)) : key === id))
+    .filter((key) => patternAdmits(key, id))
     .sort((a, b) => (isPrefixKey(a) ? a.length - 1 : Infinity) - (isPrefixKey(b) ? b.length - 1 : Infinity))
     .flatMap((key) => overrides[key] ?? []);
 }

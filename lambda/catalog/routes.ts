@@ -83,7 +83,7 @@ export const FAMILY_RULES: readonly FamilyRule[] = [
 ];
 
 /** A model no rule knows: AWS's default prefix and the one API every open-weight model on it speaks. */
-export const FALLBACK_TRAITS: Readonly<ModelTraits> = Object.freeze({
+const FALLBACK_TRAITS: Readonly<ModelTraits> = Object.freeze({
   apis: CHAT,
   route: "/v1",
   contextWindow: null,
@@ -92,7 +92,7 @@ export const FALLBACK_TRAITS: Readonly<ModelTraits> = Object.freeze({
 });
 
 /** The rule of the longest prefix the id starts with, or undefined. */
-export function familyRuleFor(id: string): FamilyRule | undefined {
+function familyRuleFor(id: string): FamilyRule | undefined {
   let best: FamilyRule | undefined;
   for (const candidate of FAMILY_RULES) {
     if (id.startsWith(candidate.prefix) && (best === undefined || candidate.prefix.length > best.prefix.length)) best = candidate;

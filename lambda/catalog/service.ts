@@ -1,4 +1,3 @@
-import { setTimeout as sleepFor } from "node:timers/promises";
 import { MAX_SERVED_CATALOG_BYTES, sameModels, type Catalog, type CatalogModel } from "./models.js";
 import { NO_OVERRIDES, servedEtag, serveModels, type Overrides, type ServedModel } from "./overrides.js";
 import type { CatalogStore } from "./store.js";
@@ -7,12 +6,10 @@ import { DependencyUnavailableError, type ServiceError } from "../errors.js";
 import { describeError, type Log } from "../logger.js";
 import type { Clock } from "../clock.js";
 import { SingleFlight } from "../single-flight.js";
+import { realSleep, TIMED_OUT, within, type Sleep } from "../deadline.js";
 
 /** Lists a region's models live from Mantle within `timeoutMs`; throws on any failure. */
 export type LiveModels = (region: string, timeoutMs: number) => Promise<CatalogModel[]>;
-
-/** Resolves after `ms`, or rejects once `signal` aborts; tests drive it from their clock. */
-export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
 
 export interface CatalogServiceOptions {
   ttlMs: number;
@@ -61,11 +58,11 @@ interface Failed {
   retryAt: number;
 }
 
-const TIMED_OUT = Symbol("timed out");
-
 export interface RefreshOutcome {
   region: string;
   changed: boolean;
+  /** When Mantle was last checked: now. */
+  checkedAt: string;
 }
 
 /**
@@ -95,7 +92,7 @@ export class CatalogService {
   ) {
     this.recheckMs = options.recheckMs ?? 60_000;
     this.deadlineMs = options.deadlineMs ?? Number.POSITIVE_INFINITY;
-    this.sleep = options.sleep ?? ((ms, signal) => sleepFor(ms, undefined, { signal, ref: false }));
+    this.sleep = options.sleep ?? realSleep;
   }
 
   async get(region: string): Promise<ServedCatalog> {
@@ -147,8 +144,13 @@ export class CatalogService {
   /** The scheduled path: always asks Mantle, then stores what changed. */
   async refresh(region: string): Promise<RefreshOutcome> {
     const stored = await this.readStored(region);
-    const { changed } = await this.fetchAndStore(region, stored, "must");
-    return { region, changed };
+    const { changed, held } = await this.fetchAndStore(region, stored, "must");
+    return { region, changed, checkedAt: held.catalog.checkedAt };
+  }
+
+  /** When the stored catalog of a region was last checked against Mantle; undefined when there is none. */
+  async storedCheckedAt(region: string): Promise<string | undefined> {
+    return (await this.readStored(region))?.checkedAt;
   }
 
   private async load(region: string): Promise<Held> {
@@ -243,18 +245,8 @@ export class CatalogService {
   }
 
   /** `work`'s result, or TIMED_OUT once the deadline passes; the work itself is not cancelled. */
-  private async within<T>(work: Promise<T>, deadline: number): Promise<T | typeof TIMED_OUT> {
-    if (deadline === Number.POSITIVE_INFINITY) return work;
-    const timer = new AbortController();
-    const expired = this.sleep(Math.max(0, deadline - this.clock()), timer.signal).then(
-      (): typeof TIMED_OUT => TIMED_OUT,
-      (): typeof TIMED_OUT => TIMED_OUT,
-    );
-    try {
-      return await Promise.race([work, expired]);
-    } finally {
-      timer.abort();
-    }
+  private within<T>(work: Promise<T>, deadline: number): Promise<T | typeof TIMED_OUT> {
+    return within(work, deadline - this.clock(), this.sleep);
   }
 
   /**

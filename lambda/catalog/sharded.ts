@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { setTimeout as defaultSleep } from "node:timers/promises";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { CatalogError, InconsistentCatalogError } from "./errors.js";
-import { shardParameter, type ParameterStore } from "../store/index.js";
+import { PARAMETER_MAX_CHARS, shardParameter, type ParameterStore } from "../store/index.js";
 
 /*
  * A document too large for one parameter (docs/catalog.md): an index parameter N holding JSON
@@ -12,14 +12,14 @@ import { shardParameter, type ParameterStore } from "../store/index.js";
  * how a given zlib compresses it. Catalogs and the catalog overrides are stored so.
  */
 
-/** Standard-tier Parameter Store limit on a value. */
-export const SHARD_MAX_CHARS = 4096;
+/** Each shard fills one Standard-tier parameter. */
+export const SHARD_MAX_CHARS = PARAMETER_MAX_CHARS;
 /**
  * Refuse documents needing more shards: each costs a PutParameter on write and a tenth
  * of a GetParameters on read, against an account-wide SSM budget. 100 shards hold
  * about 300 KB of gzip, some tens of thousands of models.
  */
-export const MAX_SHARDS = 100;
+const MAX_SHARDS = 100;
 // A stored payload is never near this; the bound stops a corrupt shard set from
 // inflating into something that exhausts the Lambda's memory.
 const MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;

@@ -5,7 +5,7 @@ import { canonicalModelsJson, sameModels, type Catalog, type CatalogModel } from
 import { isShardCount, sha256Hex, ShardedDocument } from "./sharded.js";
 import type { ParameterPaths, ParameterStore } from "../store/index.js";
 
-export { MAX_SHARDS, SHARD_MAX_CHARS } from "./sharded.js";
+export { SHARD_MAX_CHARS } from "./sharded.js";
 
 /*
  * Storage format (docs/catalog.md), per region R under the parameter prefix P:

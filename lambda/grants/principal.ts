@@ -1,9 +1,15 @@
 import type { Grant } from "./grant.js";
 
 /** The STS session a principal's tokens are signed with in attribution mode (CloudTrail names it). */
-export interface SigningSession {
+interface SigningSession {
   sessionName: string;
   sourceIdentity: string;
+  /**
+   * The principal as its session tag `mantle-vend-principal` names it: `key:<keyId>`, or
+   * `identity:<policy>:<12 hex of sha256(subject)>`, since a subject may be long, personal or outside
+   * the tag alphabet.
+   */
+  attributedAs: string;
 }
 
 /**

@@ -1,10 +1,16 @@
 import type { ServedModel } from "../catalog/index.js";
+import type { EffectiveGrant } from "../grants/index.js";
 
 /** The bodies the API answers with: what the client's types (client/src/types.ts) must accept. */
 
 export interface HealthBody {
   status: "ok";
   version: string;
+}
+
+/** `GET /v1/identity`: how people log in to this deployment (`mantle-vend login`), if they do. */
+export interface IdentityBody {
+  login: { issuer: string; clientId: string; scopes: string[] } | null;
 }
 
 export interface RegionsBody {
@@ -26,7 +32,7 @@ export type CatalogBody = {
   checkedAt: string;
   changedAt: string;
   stale: boolean;
-  models: Array<Plain<ServedModel>>;
+  models: ReadonlyArray<Plain<ServedModel>>;
 };
 
 /** `GET /v1/whoami`: who the credential is and what it may do here (a type, like CatalogBody, for the client's index signatures). */
@@ -34,8 +40,12 @@ export type WhoamiBody = {
   principal: string;
   kind: "key" | "identity";
   name: string;
-  grant: { regions: string[]; maxTtlSeconds: number; rateLimit: { perSecond: number; burst: number } };
-  /** Tokens minted today (UTC) across the fleet; null while no limits table is deployed. */
+  /** `models` and `mintsPerDay` only when the grant sets them (absent: every model, no quota). */
+  grant: EffectiveGrant;
+  /**
+   * Tokens minted today (UTC) across the fleet, as this container last counted them when it minted
+   * for the principal (whoami itself makes no limits-table call); null while no limits table is deployed.
+   */
   mintsToday: number | null;
 };
 

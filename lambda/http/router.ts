@@ -1,6 +1,6 @@
 import { HttpError } from "./errors.js";
 
-export type RouteName = "health" | "regions" | "tokens" | "models" | "whoami";
+export type RouteName = "health" | "identity" | "regions" | "tokens" | "models" | "whoami";
 
 interface Route {
   name: RouteName;
@@ -9,6 +9,7 @@ interface Route {
 
 const ROUTES: Record<string, Route> = {
   "/healthz": { name: "health", method: "GET" },
+  "/v1/identity": { name: "identity", method: "GET" },
   "/v1/regions": { name: "regions", method: "GET" },
   "/v1/tokens": { name: "tokens", method: "POST" },
   "/v1/models": { name: "models", method: "GET" },

@@ -8,6 +8,7 @@ import { loadConfig } from "../config.js";
 import { defaultCredentialSource, staticCredentialSource, type CredentialSource } from "../tokens/index.js";
 import { createLogger } from "../logger.js";
 import { createService } from "../service.js";
+import { FileCounters } from "../limits/index.js";
 import { FileParameterStore } from "../store/index.js";
 import { emulatorPortFile, readEmulatorPort, saveEmulatorPort } from "./emulator-port.js";
 import { createLocalServer } from "./server.js";
@@ -71,16 +72,21 @@ if (!online) {
 }
 
 const config = loadConfig({
+  // A development machine's identity provider (a local Keycloak, a test issuer) speaks plain http.
+  MANTLE_VEND_ALLOW_LOOPBACK_ISSUERS: "1",
   ...process.env,
   ...(emulator === undefined ? {} : { MANTLE_VEND_MANTLE_ENDPOINT: emulator.endpointTemplate }),
 });
 const store = new FileParameterStore(dataDir);
+const counters = new FileCounters(dataDir);
 const { api } = createService({
   config,
   store,
   credentials,
   log: createLogger(),
   version: pkg.version,
+  // The fleet's counters in the data dir: limits, quotas and `usage --local` work offline.
+  counters,
   // The file store is cheap to read: check it on every request so admin changes show at once.
   configPolling: { pollIntervalMs: 0, blockingPoll: true },
 });
@@ -121,6 +127,8 @@ const stop = (): void => {
   server.close();
   server.closeAllConnections();
   void emulator?.close();
+  // The last counts are written before the process ends.
+  void counters.settled();
 };
 process.once("SIGINT", stop);
 process.once("SIGTERM", stop);

@@ -60,7 +60,7 @@ export interface EmulatorModel {
 }
 
 /** The one path prefix that serves a model, and the APIs it answers there. */
-export interface ModelServing {
+interface ModelServing {
   readonly route: MantleRoute;
   readonly apis: readonly ModelApi[];
 }
@@ -163,7 +163,7 @@ export const CALLS_PATH = "/_emulator/calls";
  * `POST <emulator url>/_emulator/faults` with `{"expireFirstTokenAfter": n}`: see
  * {@link MantleEmulator.expireFirstTokenAfter}. For tests of other processes; not a Mantle route.
  */
-export const FAULTS_PATH = "/_emulator/faults";
+const FAULTS_PATH = "/_emulator/faults";
 /** Every hook lives below this path; none is a Mantle route (Mantle's are below a region). */
 const HOOKS_PREFIX = "/_emulator/";
 const TOKEN_PREFIX = "bedrock-api-key-";

@@ -9,7 +9,7 @@
 import type { ModelApi } from "../catalog/index.js";
 import { isRecord } from "../guards.js";
 
-export interface ToolSpec {
+interface ToolSpec {
   readonly name: string;
   /** JSON Schema of the arguments, as the request gave it. */
   readonly schema: unknown;
@@ -44,7 +44,7 @@ export function countWords(text: string): number {
 }
 
 /** Splits a reply into word-sized deltas so a stream has several content events. */
-export function streamPieces(text: string): string[] {
+function streamPieces(text: string): string[] {
   return text.match(/\S+\s*/g) ?? [text];
 }
 

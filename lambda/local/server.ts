@@ -11,7 +11,7 @@ const LAMBDA_BODY_LIMIT = 6 * 1024 * 1024;
  * does this), the query string raw, and repeated headers joined with "," as payload format
  * 2.0 documents — two `authorization` headers arrive as one joined value.
  */
-export function toFunctionUrlEvent(request: IncomingMessage, body: Buffer): FunctionUrlEvent {
+function toFunctionUrlEvent(request: IncomingMessage, body: Buffer): FunctionUrlEvent {
   const target = request.url ?? "/";
   const queryAt = target.indexOf("?");
   const rawPath = queryAt === -1 ? target : target.slice(0, queryAt);

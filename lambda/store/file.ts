@@ -1,56 +1,35 @@
-import { randomBytes } from "node:crypto";
-import { constants } from "node:fs";
-import { link, lstat, mkdir, open, rename, unlink, type FileHandle } from "node:fs/promises";
-import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { storeCall } from "./errors.js";
+import { JsonFile, type JsonFileOptions } from "./json-file.js";
 import type { Parameter, ParameterStore } from "./types.js";
 
-/** How long a writer waits for another process's lock before it gives up with a clear error. */
-const LOCK_WAIT_MS = 5_000;
-/** A lock older than this belongs to a writer that died: a write holds it for milliseconds. */
-const LOCK_STALE_MS = 30_000;
-const LOCK_RETRY_MS = 10;
+export type FileStoreOptions = JsonFileOptions;
 
-const NO_FOLLOW = constants.O_NOFOLLOW;
-
-export interface FileStoreOptions {
-  /** Injected so tests can age a lock without waiting. */
-  clock?: () => number;
+/** The string-valued entries of a parsed parameters file. */
+function parameters(parsed: unknown): Record<string, string> {
+  if (typeof parsed !== "object" || parsed === null) return {};
+  return Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
 }
 
 /**
- * Parameters in one JSON file, for the local server and `mantle-vend-admin --local`.
- * Every call reads the file, so an admin's change is visible to a running server at
- * once. Writers in any process are serialised by an exclusive lock file; each writes a
- * temporary file of its own (random name, created exclusively) and renames it in, so a
- * reader never sees half a file. No path in the data dir is followed if it is a symlink. Every
- * failure leaves as a StoreUnavailableError, as the SSM store's do.
+ * Parameters in one JSON file (`<dir>/parameters.json`), for the local server and
+ * `mantle-vend-admin --local`. Every call reads the file, so an admin's change is visible to a
+ * running server at once; the file's locking and atomic replacement are JsonFile's. Every failure
+ * leaves as a StoreUnavailableError, as the SSM store's do.
  */
 export class FileParameterStore implements ParameterStore {
-  private readonly file: string;
-  private readonly lock: string;
-  private readonly clock: () => number;
-  private writes: Promise<void> = Promise.resolve();
-  /** The last parse, keyed by what fstat() says of the file: every write renames a new file in. */
-  private cache: { stamp: string; all: Readonly<Record<string, string>> } | undefined;
+  private readonly file: JsonFile<string>;
 
-  constructor(
-    private readonly dir: string,
-    options: FileStoreOptions = {},
-  ) {
-    this.file = join(dir, "parameters.json");
-    this.lock = join(dir, "parameters.json.lock");
-    this.clock = options.clock ?? Date.now;
+  constructor(dir: string, options: FileStoreOptions = {}) {
+    this.file = new JsonFile(dir, "parameters.json", parameters, options);
   }
 
   get(name: string): Promise<string | undefined> {
-    return storeCall(`read ${name}`, async () => (await this.read())[name]);
+    return storeCall(`read ${name}`, async () => (await this.file.read())[name]);
   }
 
   getMany(names: readonly string[]): Promise<Parameter[]> {
     return storeCall(`read ${names.length} parameters`, async () => {
-      const all = await this.read();
+      const all = await this.file.read();
       return names.flatMap((name) => (all[name] === undefined ? [] : [{ name, value: all[name] }]));
     });
   }
@@ -58,7 +37,7 @@ export class FileParameterStore implements ParameterStore {
   getByPath(path: string): Promise<Parameter[]> {
     const prefix = path.endsWith("/") ? path : `${path}/`;
     return storeCall(`list ${path}`, async () => {
-      const all = await this.read();
+      const all = await this.file.read();
       return Object.keys(all)
         .filter((name) => name.startsWith(prefix))
         .sort()
@@ -68,7 +47,7 @@ export class FileParameterStore implements ParameterStore {
 
   put(name: string, value: string): Promise<void> {
     return storeCall(`write ${name}`, () =>
-      this.update((all) => {
+      this.file.update((all) => {
         all[name] = value;
       }),
     );
@@ -76,110 +55,9 @@ export class FileParameterStore implements ParameterStore {
 
   delete(name: string): Promise<void> {
     return storeCall(`delete ${name}`, () =>
-      this.update((all) => {
+      this.file.update((all) => {
         delete all[name];
       }),
     );
-  }
-
-  private async read(): Promise<Readonly<Record<string, string>>> {
-    let handle: FileHandle;
-    try {
-      handle = await open(this.file, constants.O_RDONLY | NO_FOLLOW);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === "ENOENT") return {};
-      if (code === "ELOOP") throw new Error(`${this.file} is a symlink; refusing to follow it`);
-      throw error;
-    }
-    try {
-      const info = await handle.stat({ bigint: true });
-      const stamp = `${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
-      if (this.cache?.stamp === stamp) return this.cache.all;
-      const parsed: unknown = JSON.parse(await handle.readFile("utf8"));
-      const all = typeof parsed === "object" && parsed !== null ? (parsed as Record<string, string>) : {};
-      this.cache = { stamp, all };
-      return all;
-    } finally {
-      await handle.close();
-    }
-  }
-
-  /** Serialised within the process by a promise chain, across processes by the lock file. */
-  private update(change: (all: Record<string, string>) => void): Promise<void> {
-    const next = this.writes.then(async () => {
-      await this.prepareDir();
-      await this.acquire();
-      try {
-        const all = { ...(await this.read()) };
-        change(all);
-        await this.replace(`${JSON.stringify(all, null, 2)}\n`);
-      } finally {
-        await unlink(this.lock).catch(() => undefined);
-      }
-    });
-    this.writes = next.catch(() => undefined);
-    return next;
-  }
-
-  private async prepareDir(): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const info = await lstat(this.dir);
-    if (!info.isDirectory()) throw new Error(`${this.dir} is not a directory (a symlink?); refusing to write there`);
-  }
-
-  private async replace(text: string): Promise<void> {
-    const temp = `${this.file}.${randomBytes(8).toString("hex")}.tmp`;
-    const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW, 0o600);
-    try {
-      await handle.writeFile(text);
-      await handle.sync();
-    } catch (error) {
-      await handle.close();
-      await unlink(temp).catch(() => undefined);
-      throw error;
-    }
-    await handle.close();
-    await rename(temp, this.file);
-  }
-
-  /** Creates the lock file exclusively, waiting a bounded time for another writer and breaking a stale lock. */
-  private async acquire(): Promise<void> {
-    const giveUpAt = this.clock() + LOCK_WAIT_MS;
-    for (let attempt = 0; attempt <= LOCK_WAIT_MS / LOCK_RETRY_MS; attempt += 1) {
-      try {
-        const handle = await open(this.lock, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW, 0o600);
-        await handle.writeFile(`${process.pid}\n`);
-        await handle.close();
-        return;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      }
-      if (await this.breakStaleLock()) continue;
-      if (this.clock() >= giveUpAt) break;
-      await sleep(LOCK_RETRY_MS * (0.5 + Math.random()));
-    }
-    throw new Error(`${this.lock} is held by another writer; if no mantle-vend process is running, delete it`);
-  }
-
-  /**
-   * Moves a lock older than LOCK_STALE_MS aside. The move is atomic, so of two processes
-   * breaking the same lock one wins; the loser, finding it moved a fresh lock instead,
-   * puts that back (link fails if a third writer holds the lock by now, which is fine).
-   */
-  private async breakStaleLock(): Promise<boolean> {
-    const seen = await lstat(this.lock).catch(() => undefined);
-    if (seen === undefined) return true;
-    if (this.clock() - seen.mtimeMs < LOCK_STALE_MS) return false;
-    const aside = `${this.lock}.${randomBytes(8).toString("hex")}.stale`;
-    try {
-      await rename(this.lock, aside);
-    } catch {
-      return true;
-    }
-    const moved = await lstat(aside);
-    if (moved.ino !== seen.ino) await link(aside, this.lock).catch(() => undefined);
-    await unlink(aside).catch(() => undefined);
-    return true;
   }
 }

@@ -2,7 +2,8 @@
 export { bumpConfigVersion } from "./config-version.js";
 export { StoreUnavailableError } from "./errors.js";
 export { FileParameterStore } from "./file.js";
+export { JsonFile, type JsonFileOptions } from "./json-file.js";
 export { parameterPaths, shardParameter, type ParameterPaths } from "./paths.js";
 export { SsmParameterStore } from "./ssm.js";
-export type { Parameter, ParameterStore, PutOptions } from "./types.js";
+export { PARAMETER_MAX_CHARS, type ParameterStore } from "./types.js";
 export { SnapshotUnavailableError, VersionedSnapshot, type VersionedSnapshotOptions } from "./versioned-snapshot.js";

@@ -1,3 +1,6 @@
+/** What one Standard-tier parameter (the only tier the service writes) holds at most, in characters. */
+export const PARAMETER_MAX_CHARS = 4096;
+
 /** One stored parameter. */
 export interface Parameter {
   name: string;

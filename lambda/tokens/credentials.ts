@@ -36,7 +36,7 @@ const SESSION_REUSE_SHARE = 0.5;
 const SESSION_REUSE_FLOOR_SECONDS = 300;
 
 /** The least remaining session life a token of `ttlSeconds` is signed with. */
-export function sessionReuseSeconds(ttlSeconds: number): number {
+function sessionReuseSeconds(ttlSeconds: number): number {
   return Math.min(ttlSeconds, Math.max(SESSION_REUSE_FLOOR_SECONDS, ttlSeconds * SESSION_REUSE_SHARE));
 }
 
@@ -64,6 +64,7 @@ export function attributionCredentialSource(options: {
           SourceIdentity: subject.sourceIdentity,
           DurationSeconds: ATTRIBUTION_MAX_SESSION_SECONDS,
           Policy: subject.policy,
+          Tags: Object.entries(subject.tags).map(([Key, Value]) => ({ Key, Value })),
         }),
       );
       const c = out.Credentials;
@@ -76,7 +77,7 @@ export function attributionCredentialSource(options: {
     }
   };
   return async (subject, ttlSeconds) => {
-    const cacheKey = `${subject.sessionName}|${subject.policy}`;
+    const cacheKey = JSON.stringify([subject.sessionName, subject.policy, subject.tags]);
     const cached = sessions.get(cacheKey);
     const needUntil = options.clock() + sessionReuseSeconds(ttlSeconds) * 1000;
     if (cached !== undefined) {

@@ -35,7 +35,7 @@ export async function mintToken(credentials: SigningCredentials, region: string,
 const TOKEN_PREFIX = "bedrock-api-key-";
 
 /** Reads X-Amz-Date and X-Amz-Expires back out of a token. */
-export function signingTimes(token: string): { signedAt: Date; expiresInSeconds: number } {
+function signingTimes(token: string): { signedAt: Date; expiresInSeconds: number } {
   const url = Buffer.from(token.slice(TOKEN_PREFIX.length), "base64").toString("utf8");
   const query = new URLSearchParams(url.slice(url.indexOf("?") + 1));
   const date = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(query.get("X-Amz-Date") ?? "");

@@ -34,7 +34,7 @@ describe("the admin bin runs its main whatever the path it was started by", () =
     symlinkSync(join(REPO, "bin", "mantle-vend-admin.js"), join(bin, "mantle-vend-admin"));
     const help = await runProcess(join(bin, "mantle-vend-admin"), ["--help"], { env: env() });
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/^usage: mantle-vend-admin keys <create\|list\|show\|rotate\|revoke>/);
+    expect(help.stdout).toMatch(/^usage: mantle-vend-admin keys <create\|update\|list\|show\|rotate\|revoke>/);
     const dataDir = join(scratch, "linked-data");
     const created = await runProcess(join(bin, "mantle-vend-admin"), ["keys", "create", "--name", "linked", "--local", "--data-dir", dataDir], { env: env() });
     expect(created.code, created.stderr).toBe(0);

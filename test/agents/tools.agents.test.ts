@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { PROXY_URL } from "./support/job.js";
+import { PROXY_URL, type JobCredential } from "./support/job.js";
 import { runInNamespace, type Run } from "./support/namespace.js";
 import { execCount } from "./support/strace.js";
 import { TOOLS, type ToolOptions, type ToolRun } from "./support/tools.js";
@@ -31,7 +31,7 @@ async function turn(
   name: string,
   tool: ToolName,
   options: Omit<ToolOptions, "nonce">,
-  extra: { setupArgs?: string[]; emulatorFaults?: Record<string, number> } = {},
+  extra: { setupArgs?: string[]; emulatorFaults?: Record<string, number>; credential?: JobCredential } = {},
 ): Promise<Turn> {
   const nonce = `nonce-${randomBytes(6).toString("hex")}`;
   let made: ToolRun | undefined;
@@ -40,6 +40,7 @@ async function turn(
     return {
       timeoutMs: 120_000,
       serverEnv: {},
+      credential: extra.credential ?? "key",
       setupArgs: ["--model", options.model, ...(options.viaProxy === true ? ["--proxy", PROXY_URL] : []), ...(extra.setupArgs ?? [])],
       emulatorFaults: extra.emulatorFaults ?? {},
       ...made.job,
@@ -133,5 +134,40 @@ describe("long sessions: a tool keeps working once its first token has died", ()
     expectTurnWithToolCall(t);
     const trace = readFileSync(join(t.run.dir, "strace.txt"), "utf8");
     expect(execCount(trace, ["token", "--region"]), story(t.run)).toBe(modelCalls(t.run).length);
+  });
+});
+
+describe("identity instead of a key: no API key in any environment the tool, setup or the proxy sees", () => {
+  /** No key: not in the tool's environment, not in the config setup printed; and the service saw the identity. */
+  function expectNoKeyAnywhere(run: Run, principal: string): void {
+    expect(run.toolEnvNames?.filter((name) => name.startsWith("MANTLE_VEND_API_KEY")), story(run)).toEqual([]);
+    expect(run.config ?? "", story(run)).not.toMatch(/mvk_[0-9a-f]{16}_/);
+    expect(run.whoami, story(run)).toMatchObject({ principal, kind: "identity" });
+  }
+
+  it("Claude Code (apiKeyHelper) with MANTLE_VEND_IDENTITY=file:… — a workload's token in a file", async () => {
+    const t = await turn("identity-claudeCode", "claudeCode", { model: CLAUDE_MODEL }, { credential: "identity-file" });
+    expectTurnWithToolCall(t);
+    expectEveryModelRequestVerified(t.run);
+    expectLoopbackOnly(t.run);
+    expect(t.run.toolEnvNames, story(t.run)).toContain("MANTLE_VEND_IDENTITY");
+    expectNoKeyAnywhere(t.run, "identity:agents:workload:claude-code");
+  });
+
+  it("openai-env through the proxy with MANTLE_VEND_IDENTITY=file:…", async () => {
+    const t = await turn("identity-openaiEnv", "openaiEnv", { model: CHAT_MODEL }, { credential: "identity-file" });
+    expectTurnWithToolCall(t);
+    expectEveryModelRequestVerified(t.run);
+    expectLoopbackOnly(t.run);
+    expectNoKeyAnywhere(t.run, "identity:agents:workload:openai-env");
+  });
+
+  it("pi after `mantle-vend login` (an OpenID Provider's device flow): nothing but MANTLE_VEND_URL set", async () => {
+    const t = await turn("login-pi", "pi", { model: CHAT_MODEL }, { credential: "login" });
+    expectTurnWithToolCall(t);
+    expectEveryModelRequestVerified(t.run);
+    expectLoopbackOnly(t.run);
+    expect(t.run.toolEnvNames?.filter((name) => name.startsWith("MANTLE_VEND_")), story(t.run)).toEqual(["MANTLE_VEND_URL"]);
+    expectNoKeyAnywhere(t.run, "identity:people:agent-user@acme.example");
   });
 });

@@ -723,7 +723,7 @@ describe("apiKeyFile: the library reads the key from a file only this user can r
       expect(readApiKeyFile(file)).toBe(apiKey);
       chmodSync(file, 0o644);
       expect(() => new MantleVendClient({ url, apiKeyFile: file })).toThrow(/must not be readable or writable by group or others/);
-      expect(() => new MantleVendClient({ url, apiKey, apiKeyFile: file })).toThrow(/apiKey or apiKeyFile, not both/);
+      expect(() => new MantleVendClient({ url, apiKey, apiKeyFile: file })).toThrow(/one of apiKey, apiKeyFile or identity/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

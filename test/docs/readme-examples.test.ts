@@ -1,5 +1,5 @@
 /**
- * The docs are tests. Every fenced block of README.md and client/README.md is extracted from the files
+ * The docs are tests. Every fenced block of README.md, client/README.md and docs/identity.md is extracted from the files
  * themselves, so editing an example changes what runs here. Shell and TypeScript blocks run in document
  * order as one terminal session per file (variables, exports and the working directory carry over from
  * block to block), in a fresh checkout, against a fresh `npm start`. Only what a reader replaces is
@@ -20,6 +20,7 @@ import { freshCheckout, REPO, userEnv, type Checkout } from "../support/checkout
 import { buildClient } from "../support/client-support.js";
 import { npmStart } from "../support/local-server.js";
 import { start, type Started } from "../support/process.js";
+import { startPlatforms, type Platforms } from "./identity-platforms.js";
 import { codeBlocks, type CodeBlock } from "./markdown.js";
 
 type Example =
@@ -34,7 +35,7 @@ type Example =
   | { run: "daemon"; ready: RegExp }
   /** cdk.json content: its context must give valid MantleTokenVendor props. */
   | { run: "cdk-context" }
-  | { skip: "needs an AWS account" | "not a command" | "run by this suite itself" | "not published yet"; why: string };
+  | { skip: "needs an AWS account" | "not a command" | "run by this suite itself" | "not published yet" | "needs a workload identity" | "needs a person at a browser"; why: string };
 
 const EXAMPLES: Record<string, Example> = {
   "README.md › Two commands #1": {
@@ -72,7 +73,19 @@ const EXAMPLES: Record<string, Example> = {
   "README.md › API keys #2": { skip: "needs an AWS account", why: "mantle-vend-admin against SSM, with the default AWS credential chain" },
   "README.md › API keys #3": {
     run: "shell",
-    expect: [/^usage: mantle-vend-admin keys/m, /"defaultRegion":"us-west-2"/, /^[0-9a-f]{16}\s+laptop\s+us-west-2\s/m, /^status\s+active$/m, /^mvk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/m],
+    expect: [
+      /^usage: mantle-vend-admin keys/m,
+      /"defaultRegion":"us-west-2"/,
+      /"models":\["openai\.\*"\],"mintsPerDay":100\},"mintsToday":0/,
+      /PRINCIPAL\s+NAME\s+MINTS\s+QUOTA$/m,
+      /^[0-9a-f]{16}\s+laptop\s+us-west-2\s/m,
+      /^status\s+active$/m,
+      /^mvk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/m,
+    ],
+  },
+  "README.md › Identity instead of keys #1": {
+    run: "shell",
+    expect: [/^github-acme\s+https:\/\/token\.actions\.githubusercontent\.com\s+mantle-vend\s+us-west-2\s+active$/m, /^\{"login":null\}$/m],
   },
   "README.md › Deploy #1": { skip: "needs an AWS account", why: "cdk bootstrap and cdk deploy; test/infra synthesizes the same app offline" },
   "README.md › Deploy #2": { skip: "needs an AWS account", why: "cdk deploy with context; test/infra/context.test.ts runs cdk synth with it" },
@@ -86,6 +99,29 @@ const EXAMPLES: Record<string, Example> = {
     skip: "run by this suite itself",
     why: "npm test is what runs this suite; CI (.ci/run) runs all three after npm ci; npm run test:agents needs the real coding agents (installed as root into .agents/, each run in its own network namespace)",
   },
+  "docs/identity.md › Identity policies #1": { skip: "not a command", why: "the stored policy's format" },
+  "docs/identity.md › Administration #1": { skip: "not a command", why: "the commands' synopsis; each recipe below runs them" },
+  "docs/identity.md › GitHub Actions #1": { run: "shell" },
+  "docs/identity.md › GitHub Actions #2": { skip: "not a command", why: "a workflow file; the block after it runs its steps, the suite standing in for GitHub's token service" },
+  "docs/identity.md › GitHub Actions #3": {
+    run: "shell",
+    expect: [/"principal": "identity:actions-acme:repo:acme\/widgets"/, /"kind": "identity"/, /^a \d+-character token for us-east-1$/m],
+  },
+  "docs/identity.md › Kubernetes (EKS) #1": { run: "shell" },
+  "docs/identity.md › Kubernetes (EKS) #2": { skip: "not a command", why: "a pod spec; the block after it runs in the container, the suite standing in for the kubelet's projected token" },
+  "docs/identity.md › Kubernetes (EKS) #3": { run: "shell", expect: [/"principal": "identity:eks-ci:runner@ci"/, /^a token for the pod$/m] },
+  "docs/identity.md › Google Cloud (Compute Engine, GKE metadata) #1": { run: "shell" },
+  "docs/identity.md › Google Cloud (Compute Engine, GKE metadata) #2": {
+    run: "shell",
+    expect: [/"principal": "identity:gcp-runners:ci-runner@acme-prod\.iam\.gserviceaccount\.com"/],
+  },
+  "docs/identity.md › Azure (managed identity) #1": { run: "shell" },
+  "docs/identity.md › Azure (managed identity) #2": { run: "shell", expect: [/"principal": "identity:azure-ci:azure:11111111-2222-3333-4444-555555555555"/] },
+  "docs/identity.md › Laptops (mantle-vend login) #1": { run: "shell" },
+  "docs/identity.md › Laptops (mantle-vend login) #2": {
+    skip: "needs a person at a browser",
+    why: "the device flow waits for someone to confirm the code; test/client/login.test.ts runs these commands against a real OpenID Provider, confirming as a browser would",
+  },
   "client/README.md › Install #1": { run: "shell", expect: [/^mantle-vend-client-0\.1\.0\.tgz$/m, /added 1 package/] },
   "client/README.md › Install #2": {
     skip: "not published yet",
@@ -98,13 +134,23 @@ const EXAMPLES: Record<string, Example> = {
     run: "shell",
     expect: [/Usage: mantle-vend <command>/, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/m, /^AWS_REGION=us-east-1$/m, /^a \d+-character token for us-east-1$/m, /^MODEL\s+API\s+ROUTE/m, /^openai\.gpt-oss-120b$/m],
   },
+  "client/README.md › Identities instead of a key #1": {
+    skip: "needs a workload identity",
+    why: "a projected token file is a Kubernetes pod's; docs/identity.md's recipes run each source against loopback doubles of its endpoint",
+  },
   "client/README.md › OpenClaw #1": { run: "shell", expect: [/"command": "\/\S+"/, /^http:\/\/127\.0\.0\.1:\d+\/v1$/m] },
   "client/README.md › OpenClaw #2": { run: "shell", expect: [/"default"/, /"us-east-1"/] },
   "client/README.md › Proxy #1": { run: "daemon", ready: /mantle-vend proxy listening on http:\/\/127\.0\.0\.1:(\d+)/ },
   "client/README.md › Proxy #2": { run: "shell", expect: [/"object":"chat\.completion"/, /"type":"message"/] },
 };
 
-const DOCS = ["README.md", "client/README.md"];
+const DOCS = ["README.md", "client/README.md", "docs/identity.md"];
+
+/**
+ * What a document's reader has that this machine does not, stood in for by the suite: docs/identity.md
+ * is read on a GitHub runner, in a pod, on a GCP or Azure VM.
+ */
+const STAND_INS: Record<string, (scratch: string) => Promise<Platforms>> = { "docs/identity.md": startPlatforms };
 const blocks = DOCS.flatMap((file) => codeBlocks(file, readFileSync(join(REPO, file), "utf8")));
 
 /**
@@ -116,6 +162,8 @@ interface Placeholders {
   key: string;
   /** The running proxy's port, once a block started it. */
   proxyPort?: string;
+  /** A document's own stand-ins: what it names → what the suite runs in its place (docs/identity.md's platforms). */
+  replacements?: Array<[string, string]>;
 }
 
 function substitute(code: string, p: Placeholders): string {
@@ -125,7 +173,8 @@ function substitute(code: string, p: Placeholders): string {
     .replaceAll("https://abc123.lambda-url.us-east-1.on.aws", p.serverUrl)
     .replaceAll("127.0.0.1:8787", `127.0.0.1:${serverPort}`)
     .replaceAll("--port 8788", "--port 0");
-  return p.proxyPort === undefined ? replaced : replaced.replaceAll("127.0.0.1:8788", `127.0.0.1:${p.proxyPort}`);
+  const own = (p.replacements ?? []).reduce((text, [from, to]) => text.replaceAll(from, to), replaced);
+  return p.proxyPort === undefined ? own : own.replaceAll("127.0.0.1:8788", `127.0.0.1:${p.proxyPort}`);
 }
 
 /** Allows a URL or host:port argument only when its host is 127.0.0.1. */
@@ -207,7 +256,7 @@ afterAll(async () => {
 });
 
 describe("every example in the docs is classified", () => {
-  it("lists each fenced block of README.md and client/README.md, and nothing else", () => {
+  it("lists each fenced block of the docs it runs, and nothing else", () => {
     const found = blocks.map((b) => b.id);
     expect(found.filter((id) => !(id in EXAMPLES)), "unclassified examples: add them to EXAMPLES").toEqual([]);
     expect(Object.keys(EXAMPLES).filter((id) => !found.includes(id)), "EXAMPLES names blocks the docs no longer have").toEqual([]);
@@ -229,21 +278,30 @@ for (const file of DOCS) {
     // Each file is read on its own machine: its own terminal, global npm prefix and background servers.
     const session = () => join(scratch, file.replace(/\W/g, "_"));
     const prefix = () => join(session(), "global");
+    let standIn: Platforms | undefined;
     const sessionEnv = (): NodeJS.ProcessEnv => ({
       ...baseEnv,
+      ...standIn?.env,
       DOCS_SESSION: session(),
       // `npm install -g` goes to this prefix, as it would to the reader's; its bin comes before the system's.
       npm_config_prefix: prefix(),
       PATH: [guard, join(prefix(), "bin"), dirname(process.execPath), "/usr/local/bin", "/usr/bin", "/bin"].join(":"),
     });
     const daemons: Started[] = [];
-    beforeAll(() => {
+    beforeAll(async () => {
       mkdirSync(session(), { recursive: true });
       writeFileSync(join(session(), "cwd"), checkout.dir);
+      const start = STAND_INS[file];
+      if (start !== undefined) {
+        standIn = await start(session());
+        placeholders.replacements = standIn.replacements;
+      }
     });
     afterAll(async () => {
       delete placeholders.proxyPort;
+      delete placeholders.replacements;
       for (const daemon of daemons) await daemon.stop();
+      await standIn?.close();
     });
 
     for (const block of blocks.filter((b) => b.id.startsWith(`${file} ›`))) {

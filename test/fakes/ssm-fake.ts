@@ -4,12 +4,12 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Faults, Holds, readBody, type FaultSpec as WireFaultSpec } from "./wire.js";
 
 // ---------------------------------------------------------------- types
 
 export type ParameterType = "String" | "StringList" | "SecureString";
 export type ParameterTier = "Standard" | "Advanced";
-export type RequestedTier = ParameterTier | "Intelligent-Tiering";
 /**
  * "pass" lets a matching call through untouched (so a later fault hits a later call); "hang"
  * holds it without an answer until the client hangs up — the request is then still carried
@@ -17,13 +17,7 @@ export type RequestedTier = ParameterTier | "Intelligent-Tiering";
  */
 export type FaultKind = "throttle" | "5xx" | "pass" | "hang" | "down";
 
-export interface FaultSpec {
-  /** Only requests for this action (e.g. "GetParameter"); every action when omitted. */
-  action?: string;
-  kind: FaultKind;
-  /** How many matching requests to hit; until clearFaults() when omitted. */
-  times?: number;
-}
+export type FaultSpec = WireFaultSpec<FaultKind>;
 
 /**
  * Told of every request a "hang" fault holds, with the SDK's `amz-sdk-invocation-id`, so a
@@ -46,12 +40,6 @@ interface Parameter {
   version: number;
   tier: ParameterTier;
   modified: Date;
-}
-
-interface Fault {
-  action?: string;
-  kind: FaultKind;
-  remaining: number;
 }
 
 type JsonObject = Record<string, unknown>;
@@ -276,15 +264,6 @@ const ACTIONS: Readonly<Record<string, Handler>> = {
 
 // ---------------------------------------------------------------- HTTP plumbing
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
 function parseInput(body: string): JsonObject | undefined {
   if (body.trim() === "") return {};
   try {
@@ -317,11 +296,12 @@ export class SsmFake {
   readonly url: string;
   private readonly store: Store = new Map();
   private readonly log: Call[] = [];
-  private faults: Fault[] = [];
+  private readonly faults = new Faults<FaultKind>();
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
-  private readonly holdListeners = new Set<HoldListener>();
-  private readonly releases = new Set<() => void>();
+  private readonly holds = new Holds();
+  /** Each request in flight by the SDK's invocation id, settled once carried out. */
+  private readonly running = new Map<string, Promise<void>>();
 
   private constructor(private readonly server: Server) {
     const { port } = server.address() as AddressInfo;
@@ -352,8 +332,9 @@ export class SsmFake {
     return this.log;
   }
 
-  count(action?: string): number {
-    return action === undefined ? this.log.length : this.log.filter((c) => c.action === action).length;
+  /** Requests of `action` (all when omitted), only those for `path` when given. */
+  count(action?: string, path?: string): number {
+    return this.log.filter((c) => (action === undefined || c.action === action) && (path === undefined || c.path === path)).length;
   }
 
   resetCalls(): void {
@@ -363,6 +344,11 @@ export class SsmFake {
   idle(): Promise<void> {
     if (this.inFlight === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Resolves once the request of this invocation id (if one is in flight) has been carried out. */
+  carriedOut(invocationId: string): Promise<void> {
+    return this.running.get(invocationId) ?? Promise.resolve();
   }
 
   // ---- direct access (no limits enforced: tests may need states the API refuses)
@@ -396,45 +382,44 @@ export class SsmFake {
   // ---- fault injection
 
   inject(spec: FaultSpec): void {
-    this.faults.push({ action: spec.action, kind: spec.kind, remaining: spec.times ?? Number.POSITIVE_INFINITY });
+    this.faults.inject(spec);
   }
 
   /** How many requests a "hang" fault is holding now. */
   get held(): number {
-    return this.releases.size;
+    return this.holds.size;
   }
 
   /** Lets every held request answer normally. */
   release(): void {
-    for (const release of [...this.releases]) release();
+    this.holds.release();
   }
 
   clearFaults(): void {
-    this.faults = [];
+    this.faults.clear();
   }
 
   onHold(listener: HoldListener): () => void {
-    this.holdListeners.add(listener);
-    return () => this.holdListeners.delete(listener);
+    return this.holds.onHold(listener);
   }
 
   // ---- internals
 
-  private takeFault(action: string): Fault | undefined {
-    const fault = this.faults.find((f) => f.remaining > 0 && (f.action === undefined || f.action === action));
-    if (fault) fault.remaining -= 1;
-    return fault;
-  }
-
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.inFlight += 1;
+    const invocationId = req.headers["amz-sdk-invocation-id"];
     // Settled once the request is carried out, not when its socket closes: a held write the
     // client gave up on is still applied before idle() resolves.
-    try {
-      await this.serve(req, res);
-    } finally {
-      this.settle();
+    const served = this.serve(req, res).finally(() => this.settle());
+    if (typeof invocationId === "string") {
+      const done = served.then(
+        () => undefined,
+        () => undefined,
+      );
+      this.running.set(invocationId, done);
+      void done.then(() => this.running.get(invocationId) === done && this.running.delete(invocationId));
     }
+    await served;
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -453,14 +438,14 @@ export class SsmFake {
     };
     const fail = (e: SsmError): void => answer(e.status, { __type: e.code, message: e.message });
 
-    const fault = this.takeFault(action);
-    if (fault?.kind === "down") {
+    const fault = this.faults.take(action, call.path);
+    if (fault === "down") {
       req.socket.destroy();
       return;
     }
-    if (fault?.kind === "throttle") return fail(new SsmError(400, "ThrottlingException", "Rate exceeded"));
-    if (fault?.kind === "5xx") return fail(new SsmError(500, "InternalServerError", "An internal error occurred. Try again later."));
-    if (fault?.kind === "hang") await this.hold(req, res);
+    if (fault === "throttle") return fail(new SsmError(400, "ThrottlingException", "Rate exceeded"));
+    if (fault === "5xx") return fail(new SsmError(500, "InternalServerError", "An internal error occurred. Try again later."));
+    if (fault === "hang") await this.holds.hold(req, res);
 
     const authorization = req.headers.authorization;
     if (!authorization) {
@@ -478,22 +463,6 @@ export class SsmFake {
       if (e instanceof SsmError) return fail(e);
       fail(new SsmError(500, "InternalServerError", e instanceof Error ? e.message : String(e)));
     }
-  }
-
-  private hold(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (res.destroyed) return Promise.resolve();
-    const held = new Promise<void>((resolve) => {
-      const release = (): void => {
-        this.releases.delete(release);
-        res.off("close", release);
-        resolve();
-      };
-      this.releases.add(release);
-      res.once("close", release);
-    });
-    const invocationId = req.headers["amz-sdk-invocation-id"];
-    for (const listener of this.holdListeners) listener(typeof invocationId === "string" ? invocationId : "");
-    return held;
   }
 
   private settle(): void {

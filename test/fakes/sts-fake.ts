@@ -12,7 +12,12 @@ export interface AssumeRoleCall {
   SourceIdentity?: string;
   DurationSeconds?: string;
   Policy?: string;
+  /** The session tags, by key. */
+  Tags: Record<string, string>;
 }
+
+/** AssumeRole refuses a longer plaintext session policy (AWS STS API reference, AssumeRole `Policy`). */
+const POLICY_MAX_CHARS = 2048;
 
 export type StsFault = "throttle" | "5xx" | "access-denied";
 
@@ -65,12 +70,16 @@ export class StsFake {
 
   private answer(form: URLSearchParams): { status: number; body: string } {
     if (form.get("Action") !== "AssumeRole") return error(400, "InvalidAction", "only AssumeRole is faked");
-    const call: AssumeRoleCall = {};
+    const call: AssumeRoleCall = { Tags: {} };
     for (const name of ["RoleArn", "RoleSessionName", "SourceIdentity", "DurationSeconds", "Policy"] as const) {
       const value = form.get(name);
       if (value !== null) call[name] = value;
     }
+    for (let i = 1; form.has(`Tags.member.${i}.Key`); i += 1) call.Tags[form.get(`Tags.member.${i}.Key`) ?? ""] = form.get(`Tags.member.${i}.Value`) ?? "";
     this.calls.push(call);
+    if ((call.Policy?.length ?? 0) > POLICY_MAX_CHARS) {
+      return error(400, "ValidationError", `1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to ${POLICY_MAX_CHARS}`);
+    }
     if (this.fault === "throttle") return error(400, "Throttling", "Rate exceeded");
     if (this.fault === "5xx") return error(500, "InternalFailure", "internal failure", "Receiver");
     if (this.fault === "access-denied") return error(403, "AccessDenied", "not authorized to perform sts:AssumeRole");

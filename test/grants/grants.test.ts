@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import type { ServedModel } from "../../lambda/catalog/index.js";
 import { loadConfig } from "../../lambda/config.js";
 import { InvalidRequestError, RateLimitedError } from "../../lambda/errors.js";
-import { Grants, RateLimiter, RegionNotAllowedError, type Grant, type Principal } from "../../lambda/grants/index.js";
+import { Grants, RateLimiter, RegionNotAllowedError, tagValue, type Grant, type Principal } from "../../lambda/grants/index.js";
 import { ManualClock } from "../support/clock.js";
 
 const config = loadConfig({ MANTLE_VEND_REGIONS: "us-east-1,us-west-2,eu-west-1", MANTLE_VEND_DEFAULT_REGION: "us-east-1" });
@@ -13,7 +14,7 @@ function principal(grant: Partial<Grant> = {}, kind: Principal["kind"] = "key"):
     kind,
     name: "team",
     grant: { regions: ["*"], maxTtlSeconds: 43_200, ...grant },
-    session: { sessionName: "mvk-0123456789abcdef-team", sourceIdentity: "mvk-0123456789abcdef" },
+    session: { sessionName: "mvk-0123456789abcdef-team", sourceIdentity: "mvk-0123456789abcdef", attributedAs: "key:0123456789abcdef" },
     logFields: {},
   };
 }
@@ -124,5 +125,61 @@ describe("the attribution session is the principal's, its policy narrowed to the
     expect(subject).toMatchObject({ sessionName: "mvk-0123456789abcdef-team", sourceIdentity: "mvk-0123456789abcdef" });
     const policy = JSON.parse(subject.policy) as { Statement: Array<{ Condition: { StringEquals: Record<string, string[]> } }> };
     expect(policy.Statement[0]?.Condition.StringEquals["aws:RequestedRegion"]).toEqual(["us-west-2", "eu-west-1"]);
+  });
+});
+
+describe("a grant's models decide which models a principal is served and may call", () => {
+  const model = (id: string): ServedModel => ({ id, name: id, ownedBy: null, created: null, reasoning: false, apis: ["chat-completions"], baseUrl: "", contextWindow: null, maxOutputTokens: null, input: ["text"] });
+  const served = (ids: string[]) => ({ models: ids.map(model), etag: '"catalog"' });
+  const catalog = served(["anthropic.claude-haiku-4-5", "deepseek.v3.2", "openai.gpt-oss-120b", "openai.gpt-oss-20b"]);
+
+  it("an unscoped grant sees the whole catalog under the catalog's own etag", () => {
+    expect(grantsFor().catalogView(principal(), catalog)).toBe(catalog);
+  });
+
+  it("a scoped grant sees only the models its patterns admit, under an etag of its own", () => {
+    const grants = grantsFor();
+    const openai = grants.catalogView(principal({ models: ["openai.*"] }), catalog);
+    const deepseek = grants.catalogView(principal({ models: ["deepseek.v3.2", "mistral.*"] }), catalog);
+    expect(openai.models.map((m) => m.id)).toEqual(["openai.gpt-oss-120b", "openai.gpt-oss-20b"]);
+    expect(deepseek.models.map((m) => m.id)).toEqual(["deepseek.v3.2"]);
+    expect(new Set([openai.etag, deepseek.etag, catalog.etag]).size).toBe(3);
+    // The etag moves with the catalog even when the admitted ids do not.
+    expect(grants.catalogView(principal({ models: ["openai.*"] }), { ...catalog, etag: '"catalog-2"' }).etag).not.toBe(openai.etag);
+    expect(grants.catalogView(principal({ models: ["openai.*"] }), catalog)).toEqual(openai);
+  });
+
+  it.each<[string[] | undefined, string, boolean]>([
+    [undefined, "anything.at-all", true],
+    [["openai.*"], "openai.gpt-oss-120b", true],
+    [["openai.*"], "OpenAI.gpt-oss-120b", false],
+    [["openai.gpt-oss-120b"], "openai.gpt-oss-120b-v2", false],
+    [["*"], "x.y", true],
+    [["deepseek.v3.2", "anthropic.*"], "anthropic.claude-sonnet-4-5", true],
+  ])("patterns %j admit %s: %s", (models, id, admitted) => {
+    expect(grantsFor().admitsModel(principal(models === undefined ? {} : { models }), id)).toBe(admitted);
+  });
+
+  it("narrows inference to the patterns in the attribution session policy and tags the session with the principal", () => {
+    const subject = grantsFor().signingSubject(principal({ regions: ["us-west-2"], models: ["openai.*"] }));
+    const policy = JSON.parse(subject.policy) as { Statement: Array<{ Action: unknown; Condition: Record<string, Record<string, string[]>> }> };
+    expect(policy.Statement[1]?.Action).toBe("bedrock-mantle:CreateInference");
+    expect(policy.Statement[1]?.Condition.StringLike?.["bedrock-mantle:Model"]).toEqual(["openai.*"]);
+    expect(policy.Statement[0]?.Action).not.toContain("bedrock-mantle:CreateInference");
+    expect(subject.tags).toEqual({ "mantle-vend-principal": "key:0123456789abcdef", "mantle-vend-name": "team" });
+  });
+
+  it("tags a principal as its session names it for attribution, and reduces names to the tag alphabet", () => {
+    const base = principal({}, "identity");
+    const identity = { ...base, name: "ci (github) — main!", session: { ...base.session, attributedAs: "identity:ci:0123456789ab" } };
+    expect(grantsFor().signingSubject(identity).tags).toEqual({ "mantle-vend-principal": "identity:ci:0123456789ab", "mantle-vend-name": "ci -github- - main-" });
+    expect(tagValue("x".repeat(300))).toHaveLength(256);
+  });
+
+  it("says the quota and, in whoami's view, models and quota only when the grant sets them", () => {
+    const grants = grantsFor();
+    expect(grants.mintsPerDay(principal({ mintsPerDay: 7 }))).toBe(7);
+    expect(grants.effective(principal())).not.toHaveProperty("models");
+    expect(grants.effective(principal({ models: ["a.*"], mintsPerDay: 3 }))).toMatchObject({ models: ["a.*"], mintsPerDay: 3 });
   });
 });

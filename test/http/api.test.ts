@@ -41,6 +41,29 @@ describe("GET /healthz", () => {
   });
 });
 
+describe("GET /v1/identity", () => {
+  it("answers without a credential how people log in here: null when no login provider is configured, cacheable for 5 minutes", async () => {
+    const response = await call({ path: "/v1/identity" });
+    expect(response.status).toBe(200);
+    expect(response.json).toEqual({ login: null });
+    expect(response.headers["cache-control"]).toBe("max-age=300");
+    expectEnvelope(await call({ method: "POST", path: "/v1/identity" }), 405, "method_not_allowed");
+  });
+
+  it("advertises the configured issuer, client id and scopes", async () => {
+    const own = await startService({
+      emulator,
+      env: { MANTLE_VEND_LOGIN_ISSUER: "https://idp.example.com/realms/acme", MANTLE_VEND_LOGIN_CLIENT_ID: "mantle-vend-cli", MANTLE_VEND_LOGIN_SCOPES: "openid email offline_access" },
+    });
+    try {
+      const response = await call({ path: "/v1/identity", headers: { authorization: "Bearer whatever" } }, own);
+      expect(response.json).toEqual({ login: { issuer: "https://idp.example.com/realms/acme", clientId: "mantle-vend-cli", scopes: ["openid", "email", "offline_access"] } });
+    } finally {
+      await own.close();
+    }
+  });
+});
+
 describe("GET /v1/regions", () => {
   it("lists the allowlisted regions with their Mantle base URLs and the default", async () => {
     const response = await call({ path: "/v1/regions", key });

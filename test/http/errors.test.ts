@@ -6,6 +6,7 @@ import { HttpError, toHttpError } from "../../lambda/http/errors.js";
 import { UnknownKeyError } from "../../lambda/keys/index.js";
 import { SnapshotUnavailableError, StoreUnavailableError } from "../../lambda/store/index.js";
 import type { Log } from "../../lambda/logger.js";
+import { IdentityTokenRefusedError, KeySetUnavailableError, NoPolicyAdmitsError } from "../../lambda/identity/errors.js";
 
 const quiet: Log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 const key: Principal = {
@@ -13,7 +14,7 @@ const key: Principal = {
   kind: "key",
   name: "ci",
   grant: { regions: ["us-west-2"], maxTtlSeconds: 3600 },
-  session: { sessionName: "mvk-0123456789abcdef-ci", sourceIdentity: "mvk-0123456789abcdef" },
+  session: { sessionName: "mvk-0123456789abcdef-ci", sourceIdentity: "mvk-0123456789abcdef", attributedAs: "key:0123456789abcdef" },
   logFields: {},
 };
 
@@ -34,6 +35,9 @@ describe("toHttpError is the one place a domain error becomes a status", () => {
     ["the parameter store failing", new StoreUnavailableError("read /mantle-vend/keys-version", { cause: new Error("ThrottlingException") }), 503, "a dependency of the service is unavailable; try again shortly"],
     ["the catalog out of reach", new CatalogUnavailableError(), 503, "the model catalog cannot be read right now; try again shortly"],
     ["any other dependency", new DependencyUnavailableError("AssumeRole failed for arn:aws:iam::123456789012:role/x"), 503, "a dependency of the service is unavailable; try again shortly"],
+    ["an identity token refused by rules 1-4", new IdentityTokenRefusedError("signature"), 401, "the identity token's signature does not verify with its issuer's keys"],
+    ["an identity token no policy admits", new NoPolicyAdmitsError(), 403, "no identity policy admits this token"],
+    ["an issuer's keys out of reach", new KeySetUnavailableError("the keys of https://issuer.example could not be fetched"), 503, "a dependency of the service is unavailable; try again shortly"],
     // Untrusted stored data is the service's fault, never the caller's: no detail leaves.
     ["a stored catalog that cannot be trusted", new CatalogError("catalog index for us-east-1 is malformed"), 500, "internal error"],
     ["a stored overrides document that cannot be trusted", new OverridesError("the stored catalog overrides are not JSON"), 500, "internal error"],
@@ -47,6 +51,7 @@ describe("toHttpError is the one place a domain error becomes a status", () => {
 
   it("answers 401 with www-authenticate: Bearer", () => {
     expect(toHttpError(new UnknownKeyError(), quiet).headers).toEqual({ "www-authenticate": "Bearer" });
+    expect(toHttpError(new IdentityTokenRefusedError("expiry"), quiet).headers).toEqual({ "www-authenticate": "Bearer" });
   });
 
   it("answers 429 with retry-after in whole seconds", () => {
@@ -71,6 +76,7 @@ describe("a dependency's failure says which dependency failed, for metrics and l
     ["keys past their age with the store out of reach", new SnapshotUnavailableError("key store"), "ssm"],
     ["a catalog the store cannot give", new CatalogUnavailableError(), "ssm"],
     ["a catalog Mantle could not give for want of STS", new CatalogUnavailableError({ cause: new DependencyUnavailableError("x", { dependency: "sts" }) }), "sts"],
+    ["an identity provider's keys", new KeySetUnavailableError("x"), "jwks"],
     ["an unnamed one", new DependencyUnavailableError("x"), undefined],
   ])("%s → %s", (_what, error, dependency) => {
     expect(error.dependency).toBe(dependency);

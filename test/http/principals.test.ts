@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../lambda/config.js";
 import { UnauthenticatedError } from "../../lambda/errors.js";
 import { Grants, RateLimiter, stsName, type Authenticate, type Principal } from "../../lambda/grants/index.js";
+import { NO_METRICS } from "../../lambda/metrics/index.js";
 import { createApi, type Api } from "../../lambda/http/index.js";
 import type { Log } from "../../lambda/logger.js";
 import { EMULATOR_CREDENTIALS, MantleEmulator, verifyBearerToken } from "../../lambda/local/mantle-emulator.js";
@@ -24,7 +25,7 @@ const identity: Principal = {
   kind: "identity",
   name: "ci",
   grant: { regions: ["us-west-2"], maxTtlSeconds: 900, rateLimit: { perSecond: 1, burst: 4 } },
-  session: { sessionName: stsName("mvo-ci-0123456789ab"), sourceIdentity: "mvo-ci-0123456789ab" },
+  session: { sessionName: stsName("mvo-ci-0123456789ab"), sourceIdentity: "mvo-ci-0123456789ab", attributedAs: "identity:ci:0123456789ab" },
   logFields: { policy: "ci", subject: "repo:acme/app:ref:refs/heads/main" },
 };
 
@@ -57,6 +58,7 @@ beforeAll(async () => {
     authenticate,
     grants,
     tokens: new TokenIssuer(config, grants, credentials),
+    metrics: NO_METRICS,
     catalogs: createCatalogs({ config, store, credentials, log, clock: clock.now }),
     clock: clock.now,
     log,

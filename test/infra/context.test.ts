@@ -25,7 +25,11 @@ describe("every MantleTokenVendor prop can be set from CDK context, as -c string
       perKeyAttribution: "true",
       logRemovalPolicy: "destroy",
       alarmTopicArn: "arn:aws:sns:us-east-1:123456789012:mantle-vend-alarms",
+      loginIssuer: "https://idp.example.com",
+      loginClientId: "cli",
+      loginScopes: "openid, email",
     });
+    expect(props).toMatchObject({ loginIssuer: "https://idp.example.com", loginClientId: "cli", loginScopes: ["openid", "email"] });
     expect(props.regions).toEqual(["us-east-1", "us-west-2"]);
     expect(props.parameterPrefix).toBe("/team/vend");
     expect(props.defaultTtl?.toSeconds()).toBe(900);
@@ -59,6 +63,11 @@ describe("every MantleTokenVendor prop can be set from CDK context, as -c string
       perKeyAttribution: true,
       logRemovalPolicy: true,
       alarmTopicArn: true,
+    fleetLimits: true,
+    fleetLimitsFailure: true,
+      loginIssuer: true,
+      loginClientId: true,
+      loginScopes: true,
     };
     expect([...CONTEXT_KEYS].sort()).toEqual(Object.keys(all).sort());
   });
@@ -167,12 +176,20 @@ describe("npx cdk synth -c … builds the stack the context describes", () => {
       "-c", "reservedConcurrency=5",
       "-c", "logRemovalPolicy=destroy",
       "-c", "alarmTopicArn=arn:aws:sns:us-east-1:123456789012:mantle-vend-alarms",
+      "-c", "loginIssuer=https://login.microsoftonline.com/tenant-id/v2.0",
+      "-c", "loginClientId=11111111-2222-3333-4444-555555555555",
+      "-c", "loginScopes=openid email offline_access",
     ]);
     expect(result.code, result.stderr).toBe(0);
     const template = result.template();
     const api = apiFunction(template);
     expect(environment(api)).toMatchObject({ MANTLE_VEND_REGIONS: "us-east-1,us-west-2", MANTLE_VEND_MAX_TTL_SECONDS: "1800", MANTLE_VEND_DEFAULT_TTL_SECONDS: "1800" });
     expect(environment(api)["MANTLE_VEND_TOKEN_ROLE_ARN"]).toBeDefined();
+    expect(environment(api)).toMatchObject({
+      MANTLE_VEND_LOGIN_ISSUER: "https://login.microsoftonline.com/tenant-id/v2.0",
+      MANTLE_VEND_LOGIN_CLIENT_ID: "11111111-2222-3333-4444-555555555555",
+      MANTLE_VEND_LOGIN_SCOPES: "openid email offline_access",
+    });
     expect(api.Properties?.["ReservedConcurrentExecutions"]).toBe(5);
     expect(ofType(template, "AWS::Events::Rule")).toEqual([]);
     const retention = ofType(template, "AWS::Logs::LogGroup").map((g) => g.Properties?.["RetentionInDays"]);
@@ -189,7 +206,15 @@ describe("npx cdk synth -c … builds the stack the context describes", () => {
       join(project, "cdk.json"),
       JSON.stringify({
         app: `${join(REPO, "node_modules", ".bin", "tsx")} ${join(REPO, "infra", "app.ts")}`,
-        context: { regions: ["eu-west-1"], parameterPrefix: "/team/vend", catalogRefreshInterval: "15m", logRetention: "ONE_WEEK" },
+        context: {
+          regions: ["eu-west-1"],
+          parameterPrefix: "/team/vend",
+          catalogRefreshInterval: "15m",
+          logRetention: "ONE_WEEK",
+          loginIssuer: "https://accounts.google.com",
+          loginClientId: "123.apps.googleusercontent.com",
+          loginScopes: ["openid", "email"],
+        },
       }),
     );
     const result = await synth(project, []);
@@ -197,6 +222,7 @@ describe("npx cdk synth -c … builds the stack the context describes", () => {
     const template = result.template();
     expect(environment(apiFunction(template))).toMatchObject({ MANTLE_VEND_REGIONS: "eu-west-1", MANTLE_VEND_PARAMETER_PREFIX: "/team/vend" });
     expect(environment(apiFunction(template))["MANTLE_VEND_TOKEN_ROLE_ARN"]).toBeUndefined();
+    expect(environment(apiFunction(template))).toMatchObject({ MANTLE_VEND_LOGIN_ISSUER: "https://accounts.google.com", MANTLE_VEND_LOGIN_SCOPES: "openid email" });
     const [rule] = ofType(template, "AWS::Events::Rule");
     expect(rule?.Properties?.["ScheduleExpression"]).toBe("rate(15 minutes)");
     expect(ofType(template, "AWS::Logs::LogGroup").map((g) => g.Properties?.["RetentionInDays"])).toEqual([7, 7]);

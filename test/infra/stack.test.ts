@@ -152,7 +152,9 @@ let noSchedule: Synthesized;
 let attribution: Synthesized;
 /** Operator props: log groups destroyed with the stack, alarms sent to a topic. */
 let operated: Synthesized;
+let noLimits: Synthesized;
 const ALARM_TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:mantle-vend-alarms";
+const LOGIN = { issuer: "https://acme.okta.com/oauth2/default", clientId: "0oa1mantlevend" };
 
 const CUSTOM: MantleVendStackProps = {
   parameterPrefix: "/team-a/vend",
@@ -168,8 +170,9 @@ beforeAll(() => {
   defaults = synth();
   custom = synth(CUSTOM);
   noSchedule = synth({ catalogRefreshInterval: null });
+  noLimits = synth({ fleetLimits: false });
   attribution = synth({ perKeyAttribution: true });
-  operated = synth({ logRemovalPolicy: RemovalPolicy.DESTROY, alarmTopicArn: ALARM_TOPIC_ARN });
+  operated = synth({ logRemovalPolicy: RemovalPolicy.DESTROY, alarmTopicArn: ALARM_TOPIC_ARN, login: LOGIN });
 });
 
 afterAll(() => {
@@ -272,7 +275,7 @@ describe("bundles are minified ESM with a createRequire banner and the AWS SDK l
 });
 
 describe("environment variables carry the configuration (docs/configuration.md)", () => {
-  it("sets the defaults on the API function", () => {
+  it("sets the defaults on the API function, with the limits table and its failure mode", () => {
     expect(env(defaults, defaults.vendor.apiFunction)).toEqual({
       MANTLE_VEND_PARAMETER_PREFIX: "/mantle-vend",
       MANTLE_VEND_REGIONS: DEFAULT_REGIONS.join(","),
@@ -280,16 +283,19 @@ describe("environment variables carry the configuration (docs/configuration.md)"
       MANTLE_VEND_MAX_TTL_SECONDS: "3600",
       MANTLE_VEND_CATALOG_TTL_SECONDS: "3600",
       POWERTOOLS_SERVICE_NAME: "mantle-vend",
+      MANTLE_VEND_LIMITS_TABLE: `\${${defaults.id(defaults.vendor.limitsTable as IConstruct)}}`,
+      MANTLE_VEND_LIMITS_FAILURE: "open",
     });
   });
 
-  it("gives the refresh function the same environment", () => {
-    expect(env(defaults, defaults.vendor.refreshFunction)).toEqual(env(defaults, defaults.vendor.apiFunction));
-    expect(env(custom, custom.vendor.refreshFunction)).toEqual(env(custom, custom.vendor.apiFunction));
+  it("gives the refresh function the same environment, without the limits the API alone uses", () => {
+    const { MANTLE_VEND_LIMITS_TABLE: _table, MANTLE_VEND_LIMITS_FAILURE: _failure, ...shared } = env(defaults, defaults.vendor.apiFunction);
+    expect(env(defaults, defaults.vendor.refreshFunction)).toEqual(shared);
+    expect(env(noLimits, noLimits.vendor.refreshFunction)).toEqual(env(noLimits, noLimits.vendor.apiFunction));
   });
 
   it("reflects custom regions, TTLs and refresh interval", () => {
-    expect(env(custom, custom.vendor.apiFunction)).toEqual({
+    expect(env(custom, custom.vendor.refreshFunction)).toEqual({
       MANTLE_VEND_PARAMETER_PREFIX: "/team-a/vend",
       MANTLE_VEND_REGIONS: "us-east-1,eu-west-1",
       MANTLE_VEND_DEFAULT_TTL_SECONDS: "900",
@@ -301,6 +307,16 @@ describe("environment variables carry the configuration (docs/configuration.md)"
 
   it("falls back to a 3600 s catalog TTL when the schedule is off", () => {
     expect(env(noSchedule, noSchedule.vendor.apiFunction)["MANTLE_VEND_CATALOG_TTL_SECONDS"]).toBe("3600");
+  });
+
+  it("passes the login prop to the API function only (GET /v1/identity), scopes defaulted; nothing without it", () => {
+    expect(env(operated, operated.vendor.apiFunction)).toMatchObject({
+      MANTLE_VEND_LOGIN_ISSUER: LOGIN.issuer,
+      MANTLE_VEND_LOGIN_CLIENT_ID: LOGIN.clientId,
+      MANTLE_VEND_LOGIN_SCOPES: "openid email profile offline_access",
+    });
+    expect(Object.keys(env(operated, operated.vendor.refreshFunction)).filter((name) => name.includes("LOGIN"))).toEqual([]);
+    expect(Object.keys(env(defaults, defaults.vendor.apiFunction)).filter((name) => name.includes("LOGIN"))).toEqual([]);
   });
 
   it("does not set MANTLE_VEND_TOKEN_ROLE_ARN outside attribution mode", () => {
@@ -320,6 +336,7 @@ describe("the API role reads only its own prefix, writes only catalogs and holds
         "ReadOwnParameters",
         "WriteCatalogs",
         "WriteOwnLogs",
+        "CountInLimitsTable",
       ].sort(),
     );
     expect(statements.every((st) => st.effect === "Allow")).toBe(true);
@@ -340,6 +357,15 @@ describe("the API role reads only its own prefix, writes only catalogs and holds
     const bearer = statementBySid(statements, "MantleBearerToken");
     expect(bearer.actions).toEqual(["bedrock-mantle:CallWithBearerToken"]);
     expect(bearer.resources).toEqual(["*"]);
+  });
+
+  it("reads and lists the identity policies (<prefix>/identities/*, loaded with the keys) through its prefix-wide statements", () => {
+    const statements = roleStatements(defaults, defaults.vendor.role);
+    const covers = (pattern: string, arn: string): boolean =>
+      new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(arn);
+    for (const [sid, name] of [["ReadOwnParameters", "/mantle-vend/identities/ci"], ["ListOwnParameterPaths", "/mantle-vend/identities"]] as const) {
+      expect(statementBySid(statements, sid).resources.some((resource) => covers(resource, ssmArn(name))), `${sid} covers ${name}`).toBe(true);
+    }
   });
 
   it("decrypts only through SSM in its region and only with the aws/ssm key", () => {
@@ -455,7 +481,7 @@ describe("log groups outlive the stack unless logRemovalPolicy says otherwise", 
   });
 });
 
-describe("alarms watch the refresh function's errors and the API's 5xx rate", () => {
+describe("alarms watch the refresh function's errors, the API's 5xx rate, stale catalogs and failing dependencies", () => {
   const alarms = (s: Synthesized): JsonObject[] => resourcesOfType(s, "AWS::CloudWatch::Alarm");
 
   it("alarms on any refresh function error", () => {
@@ -478,13 +504,38 @@ describe("alarms watch the refresh function's errors and the API's 5xx rate", ()
     expect(alarm["TreatMissingData"]).toBe("notBreaching");
   });
 
+  it("catalogStaleAlarm: the oldest catalog age (the refresh's region-less rollup) above three refresh intervals", () => {
+    const stale = defaults.props(defaults.vendor.catalogStaleAlarm);
+    expect(stale).toMatchObject({
+      Namespace: "MantleVend",
+      MetricName: "CatalogAgeSeconds",
+      Statistic: "Maximum",
+      Threshold: 3 * 3600,
+      Period: 3600,
+      ComparisonOperator: "GreaterThanThreshold",
+      Dimensions: [{ Name: "service", Value: "mantle-vend" }],
+    });
+    expect(custom.props(custom.vendor.catalogStaleAlarm)).toMatchObject({ Threshold: 3 * 900, Period: 900 });
+    expect(noSchedule.props(noSchedule.vendor.catalogStaleAlarm)).toMatchObject({ Threshold: 3 * 3600 });
+  });
+
+  it("dependencyErrorsAlarm: the DependencyErrors of every dependency summed, 5 or more in 2 of 3 five-minute periods", () => {
+    const alarm = defaults.props(defaults.vendor.dependencyErrorsAlarm);
+    const metrics = asArray(alarm["Metrics"]).map(asObject);
+    const stats = metrics.filter((m) => m["MetricStat"] !== undefined).map((m) => asObject(asObject(m["MetricStat"])["Metric"]));
+    expect(stats.map((m) => asArray(m["Dimensions"]).map(asObject).find((d) => d["Name"] === "dependency")?.["Value"]).sort()).toEqual(["dynamodb", "jwks", "mantle", "ssm", "sts"]);
+    for (const metric of stats) expect(metric).toMatchObject({ Namespace: "MantleVend", MetricName: "DependencyErrors" });
+    expect(metrics.find((m) => typeof m["Expression"] === "string")?.["Expression"]).toBe("FILL(ssm, 0) + FILL(sts, 0) + FILL(dynamodb, 0) + FILL(jwks, 0) + FILL(mantle, 0)");
+    expect(alarm).toMatchObject({ Threshold: 5, EvaluationPeriods: 3, DatapointsToAlarm: 2, ComparisonOperator: "GreaterThanOrEqualToThreshold", TreatMissingData: "notBreaching" });
+  });
+
   it("has no alarm actions without an alarmTopic", () => {
-    expect(alarms(defaults)).toHaveLength(2);
+    expect(alarms(defaults)).toHaveLength(4);
     for (const alarm of alarms(defaults)) expect(alarm["AlarmActions"]).toBeUndefined();
   });
 
-  it("sends both alarms (and their recovery) to the alarmTopic when one is given", () => {
-    expect(alarms(operated)).toHaveLength(2);
+  it("sends every alarm (and its recovery) to the alarmTopic when one is given", () => {
+    expect(alarms(operated)).toHaveLength(4);
     for (const alarm of alarms(operated)) {
       expect(asArray(alarm["AlarmActions"]).map(flat)).toEqual([ALARM_TOPIC_ARN]);
       expect(asArray(alarm["OKActions"]).map(flat)).toEqual([ALARM_TOPIC_ARN]);
@@ -582,7 +633,7 @@ describe("attribution mode signs with a token role that trusts only the API role
     const trust = asArray(document["Statement"]).map(asObject);
     expect(trust).toHaveLength(1);
     expect(trust[0]?.["Effect"]).toBe("Allow");
-    expect(asArray(trust[0]?.["Action"]).sort()).toEqual(["sts:AssumeRole", "sts:SetSourceIdentity"]);
+    expect(asArray(trust[0]?.["Action"]).sort()).toEqual(["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"]);
     expect(trust[0]?.["Principal"]).toEqual({
       AWS: { "Fn::GetAtt": [attribution.id(attribution.vendor.role), "Arn"] },
     });
@@ -597,9 +648,9 @@ describe("attribution mode signs with a token role that trusts only the API role
     expect(apiActions.filter((a) => a.startsWith("bedrock-mantle:"))).toEqual([]);
   });
 
-  it("lets the API role assume the token role (and set the source identity), nothing more", () => {
+  it("lets the API role assume the token role (set the source identity, tag the session), nothing more", () => {
     const assume = statementBySid(roleStatements(attribution, attribution.vendor.role), "AssumeTokenRole");
-    expect(assume.actions.sort()).toEqual(["sts:AssumeRole", "sts:SetSourceIdentity"]);
+    expect(assume.actions.sort()).toEqual(["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"]);
     expect(assume.resources).toEqual([`\${${attribution.id(attribution.vendor.tokenRole as IConstruct)}.Arn}`]);
   });
 
@@ -642,6 +693,11 @@ describe("invalid props throw a clear error at synth time", () => {
     ["refresh interval over 7 days", { catalogRefreshInterval: Duration.days(8) }, /at most 7 days/],
     ["zero reserved concurrency", { reservedConcurrency: 0 }, /reservedConcurrency must be a positive integer/],
     ["fractional reserved concurrency", { reservedConcurrency: 1.5 }, /reservedConcurrency must be a positive integer/],
+    ["login issuer over plain http", { login: { issuer: "http://idp.example.com", clientId: "c" } }, /login\.issuer must be https/],
+    ["login issuer on loopback (the Lambda never calls it)", { login: { issuer: "http://127.0.0.1:8080", clientId: "c" } }, /login\.issuer is plain http to a loopback host/],
+    ["login client id with a space", { login: { issuer: "https://idp.example.com", clientId: "a b" } }, /login\.clientId must be 1-256 visible ASCII/],
+    ["login scopes without openid", { login: { issuer: "https://idp.example.com", clientId: "c", scopes: ["email"] } }, /login\.scopes must be OAuth scopes including openid/],
+    ["a login issuer without a client id (context parts)", { loginIssuer: "https://idp.example.com" }, /"loginIssuer" and "loginClientId" go together/],
     [
       "attribution with maxTtl over the 1 h role-chaining cap",
       { perKeyAttribution: true, maxTtl: Duration.hours(2), defaultTtl: Duration.hours(1) },
@@ -696,7 +752,7 @@ function rawIam5Findings(scope: IConstruct): Set<string> {
 
 describe("cdk-nag AwsSolutionsChecks passes with documented, finding-specific acknowledgments", () => {
   it("reports no unsuppressed errors or warnings for the default, custom and attribution stacks", () => {
-    for (const s of [defaults, custom, noSchedule, attribution]) {
+    for (const s of [defaults, custom, noSchedule, attribution, noLimits]) {
       const report = new AwsSolutionsChecks(s.app).validateScope(s.app);
       const findings = report.violations.map((v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(", ")}`);
       expect(findings).toEqual([]);
@@ -736,21 +792,27 @@ describe("cdk-nag AwsSolutionsChecks passes with documented, finding-specific ac
     expect(() => app.synth()).toThrow(/AwsSolutions-IAM5/);
   });
 
-  it("gives every acknowledgment a reason and targets single IAM5 findings, never a whole rule", () => {
+  it("gives every acknowledgment a reason and targets single IAM5 findings on roles, or the limits table's one DDB3", () => {
     for (const s of [defaults, attribution]) {
       const acks = acknowledgments(s.app);
       expect(acks.length).toBeGreaterThan(0);
       for (const ack of acks) {
         expect(ack.reason.trim().length, `${ack.path} ${ack.id}`).toBeGreaterThanOrEqual(40);
+        if (ack.id === "AwsSolutions-DDB3") {
+          // Point-in-time recovery, on the one table, which holds counters only.
+          expect(ack.scope).toBe(s.vendor.limitsTable);
+          continue;
+        }
         expect(ack.id, ack.path).toMatch(/^AwsSolutions-IAM5\[(Action|Resource)::.+\]$/);
         expect(ack.scope, `${ack.id} sits on a role`).toBeInstanceOf(iam.Role);
       }
     }
+    expect(acknowledgments(noLimits.app).map((ack) => ack.id)).not.toContain("AwsSolutions-DDB3");
   });
 
   it("acknowledges only findings that actually exist on the acknowledged role", () => {
     for (const s of [defaults, custom, attribution]) {
-      for (const ack of acknowledgments(s.app)) {
+      for (const ack of acknowledgments(s.app).filter((each) => each.id !== "AwsSolutions-DDB3")) {
         expect(rawIam5Findings(ack.scope), `${ack.path}: ${ack.id}`).toContain(ack.id);
       }
     }

@@ -27,9 +27,10 @@ beforeEach(async () => {
   ({ ssm, service } = fixture);
   ({ key, keyId } = await service.createKey());
   ssm.resetCalls();
-  expect((await mint()).statusCode).toBe(200); // cold start: version + keys
+  expect((await mint()).statusCode).toBe(200); // cold start: version, keys and identity policies
   expect(ssm.count("GetParameter")).toBe(1);
-  expect(ssm.count("GetParametersByPath")).toBe(1);
+  expect(ssm.count("GetParametersByPath")).toBe(2);
+  expect(ssm.count("GetParametersByPath", "/mantle-vend/keys")).toBe(1);
   ssm.resetCalls();
 });
 
@@ -69,9 +70,9 @@ describe("admin changes take effect after the next version poll", () => {
     expect(ssm.calls).toHaveLength(0);
     service.clock.advanceSeconds(61);
     await mint(); // triggers the poll in the background, answers from memory
-    // The version moved: the keys reload, and so do the catalog overrides it also stands for.
+    // The version moved: keys and identity policies reload, and so do the catalog overrides it also stands for.
     expect(ssm.calls.filter((c) => c.action === "GetParameter").map((c) => c.name)).toEqual(["/mantle-vend/keys-version", "/mantle-vend/catalog-overrides"]);
-    expect(ssm.count("GetParametersByPath")).toBe(1);
+    expect(ssm.calls.filter((c) => c.action === "GetParametersByPath").map((c) => c.path).sort()).toEqual(["/mantle-vend/identities", "/mantle-vend/keys"]);
     expect((await mint()).statusCode).toBe(401);
   });
 

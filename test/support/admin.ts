@@ -8,7 +8,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, vi } from "vitest";
+import { run as runInProcess } from "../../lambda/admin/cli.js";
 import type { SsmFake } from "../fakes/ssm-fake.js";
 import { useFixture } from "./fixture.js";
 import { credentialFreeEnv } from "./process.js";
@@ -16,7 +17,7 @@ import { credentialFreeEnv } from "./process.js";
 const root = join(import.meta.dirname, "../..");
 const bin = join(root, "bin/mantle-vend-admin.js");
 
-export interface AdminOutcome {
+interface AdminOutcome {
   code: number;
   stdout: string;
   stderr: string;
@@ -32,6 +33,11 @@ export interface AdminCli {
   run(args: string[], env?: Record<string, string>): Promise<{ stdout: string; stderr: string }>;
   /** Runs the CLI and resolves with its exit code and output, whatever the code. */
   outcome(args: string[], env?: Record<string, string>): Promise<AdminOutcome>;
+  /**
+   * The CLI's `run` in this process, its output captured: what the spawned CLI does minus the
+   * process start, for the many small cases (a bad flag each) a suite checks. --local only.
+   */
+  inProcess(args: string[]): Promise<AdminOutcome>;
 }
 
 /** Registers the suite's hooks: the SSM fake, and a temporary home removed after the last test. */
@@ -63,6 +69,20 @@ export function useAdminCli(): AdminCli {
       AWS_SECRET_ACCESS_KEY: "admin-secret",
     }),
     run,
+    async inProcess(args) {
+      const written = { stdout: "", stderr: "" };
+      const spies = (["stdout", "stderr"] as const).map((stream) =>
+        vi.spyOn(process[stream], "write").mockImplementation((chunk: string | Uint8Array) => {
+          written[stream] += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+          return true;
+        }),
+      );
+      try {
+        return { code: await runInProcess(args), ...written };
+      } finally {
+        for (const spy of spies) spy.mockRestore();
+      }
+    },
     async outcome(args, env) {
       try {
         return { code: 0, ...(await run(args, env)) };

@@ -41,13 +41,16 @@ export async function synthesizeBundle(props: MantleVendStackProps = {}, parent:
  * The environment a bundled handler runs with against the local fakes: the emulator's
  * credentials as the "execution role", SSM (and STS) endpoints pointed at the fakes.
  */
-export function bundleEnv(fakes: { ssmUrl: string; mantleEndpoint: string; stsUrl?: string }): Record<string, string> {
+export function bundleEnv(fakes: { ssmUrl: string; mantleEndpoint: string; stsUrl?: string; dynamodbUrl?: string }): Record<string, string> {
   return {
     AWS_REGION: "us-east-1",
+    // What Lambda sets for an on-demand container: Powertools counts its cold start by it.
+    AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
     AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_SSM: fakes.ssmUrl,
     MANTLE_VEND_MANTLE_ENDPOINT: fakes.mantleEndpoint,
     ...(fakes.stsUrl === undefined ? {} : { AWS_ENDPOINT_URL_STS: fakes.stsUrl }),
+    ...(fakes.dynamodbUrl === undefined ? {} : { AWS_ENDPOINT_URL_DYNAMODB: fakes.dynamodbUrl }),
   };
 }

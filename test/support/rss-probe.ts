@@ -2,7 +2,7 @@
 // test forks with an IPC channel: on {type:"rss"} it forces a full GC and answers with the process's
 // memory figures. Test harness only — the product's HTTP API has no such route.
 
-export interface RssRequest {
+interface RssRequest {
   type: "rss";
 }
 

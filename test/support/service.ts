@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { IdentityAdmin } from "../../lambda/admin/identities-admin.js";
 import { KeyAdmin, type CreateKeyOptions } from "../../lambda/admin/keys-admin.js";
 import type { Api } from "../../lambda/http/api.js";
 import type { CatalogService } from "../../lambda/catalog/service.js";
@@ -15,6 +16,8 @@ import type { ParameterStore } from "../../lambda/store/types.js";
 import type { CredentialSource } from "../../lambda/tokens/mint.js";
 import type { FunctionUrlEvent } from "../../lambda/http/events.js";
 import { EMULATOR_CREDENTIALS, MantleEmulator } from "../../lambda/local/mantle-emulator.js";
+import type { CounterStore } from "../../lambda/limits/index.js";
+import type { ServiceMetrics } from "../../lambda/metrics/index.js";
 import { ManualClock } from "./clock.js";
 
 export interface ServiceOptions {
@@ -34,6 +37,11 @@ export interface ServiceOptions {
   credentials?: CredentialSource;
   /** The live fetch to Mantle (defaults to the global fetch). */
   fetch?: typeof fetch;
+  /** The fleet's counters (fleet limits on); none by default. */
+  counters?: CounterStore;
+  metrics?: ServiceMetrics;
+  /** Every fetch of an identity provider's discovery document or keys (defaults to the global fetch). */
+  identityFetch?: typeof fetch;
 }
 
 /** The real handler wired to a real store and a real Mantle emulator, with a hand-moved clock. */
@@ -45,6 +53,8 @@ export interface TestService {
   emulator: MantleEmulator;
   store: ParameterStore;
   admin: KeyAdmin;
+  /** Identity policies in the same store. */
+  identities: IdentityAdmin;
   /** Waits for the key cache's background sync, if one is running. */
   settle(): Promise<void>;
   /** Every event the handler received, in order. */
@@ -78,7 +88,7 @@ export async function startService(options: ServiceOptions = {}): Promise<TestSe
   const store = options.store ?? new FileParameterStore(dir as string);
   const clock = options.clock ?? new ManualClock();
   const config = loadConfig({ MANTLE_VEND_MANTLE_ENDPOINT: emulator.endpointTemplate, ...options.env });
-  const { api: inner, keys, catalogs } = createService({
+  const { api: inner, principals, catalogs } = createService({
     config,
     store,
     credentials: options.credentials ?? staticCredentialSource(EMULATOR_CREDENTIALS),
@@ -90,6 +100,9 @@ export async function startService(options: ServiceOptions = {}): Promise<TestSe
     catalogRetryDelayMs: 0,
     sleep: clock.sleep,
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    ...(options.counters === undefined ? {} : { counters: options.counters }),
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+    ...(options.identityFetch === undefined ? {} : { identityFetch: options.identityFetch }),
     ...(options.upstreamTimeoutSignal === undefined ? {} : { upstreamTimeoutSignal: options.upstreamTimeoutSignal }),
   });
   const events: FunctionUrlEvent[] = [];
@@ -107,8 +120,9 @@ export async function startService(options: ServiceOptions = {}): Promise<TestSe
     emulator,
     store,
     admin,
+    identities: new IdentityAdmin(store, config.parameterPrefix, clock.now),
     events,
-    settle: () => keys.idle(),
+    settle: () => principals.idle(),
     createKey: (init = {}) => admin.create({ name: "test", ...init }),
     listen: () =>
       new Promise((resolve) => {

@@ -8,7 +8,7 @@ import type { SsmFake } from "../fakes/ssm-fake.js";
 const FAKE_CREDENTIALS = { accessKeyId: "AKIDSSMFAKE", secretAccessKey: "ssm-fake-secret" };
 
 /** The real SSM client pointed at the wire fake; one attempt so each injected fault is seen as is. */
-export function ssmClient(fake: SsmFake, maxAttempts = 1): SSMClient {
+function ssmClient(fake: SsmFake, maxAttempts = 1): SSMClient {
   return new SSMClient({ endpoint: fake.url, region: "us-east-1", credentials: FAKE_CREDENTIALS, maxAttempts });
 }
 
@@ -28,7 +28,10 @@ export class FakeTimeoutHandler extends NodeHttpHandler {
   private heldWaiters: Array<() => void> = [];
   private readonly unsubscribe: () => void;
 
-  constructor(fake: SsmFake, private readonly manual = false) {
+  constructor(
+    private readonly fake: SsmFake,
+    private readonly manual = false,
+  ) {
     super();
     this.unsubscribe = fake.onHold((invocationId) => {
       const controller = this.pending.get(invocationId);
@@ -47,6 +50,10 @@ export class FakeTimeoutHandler extends NodeHttpHandler {
       return await super.handle(request, { ...options, abortSignal: controller.signal });
     } catch (error) {
       if (!controller.signal.aborted) throw error;
+      // The fake carries out a request its client gave up on, as AWS does. Whether that happens
+      // before the client's next request arrives is a race between two sockets; the caller sees
+      // the timeout only once it has, so every run orders them the same way.
+      await this.fake.carriedOut(invocationId);
       // The shape NodeHttpHandler gives a breached requestTimeout.
       throw Object.assign(new Error(`Request timed out (held by the SSM fake)`, { cause: error }), { name: "TimeoutError", code: "ETIMEDOUT" });
     } finally {

@@ -24,12 +24,19 @@ let pool: { key: string; keyId: string }[];
 let key: string;
 let keyId: string;
 
+/** Fifty patterns of realistic length (real ids run 13–27 characters), some of them prefixes. */
+const FIFTY_PATTERNS = Array.from({ length: 50 }, (_, i) => (i % 3 === 0 ? `vendor${i}.family-${i}*` : `vendor${i % 7}.model-${i}-instruct`));
+let scoped: { key: string; keyId: string };
+let fifty: { key: string; keyId: string };
+
 beforeAll(async () => {
   const { apiBundle } = await synthesizeBundle({ perKeyAttribution: true });
   ({ ssm, sts, emulator } = fixture);
   const admin = new KeyAdmin(ssmStore(ssm), DEFAULT_PARAMETER_PREFIX);
   pool = [];
-  for (let i = 0; i < 10; i += 1) pool.push(await admin.create({ name: "team a", regions: ["us-east-1", "eu-west-1"] }));
+  for (let i = 0; i < 12; i += 1) pool.push(await admin.create({ name: "team a", regions: ["us-east-1", "eu-west-1"] }));
+  scoped = await admin.create({ name: "Team B (models)", regions: ["us-east-1"], models: ["openai.gpt-oss-*", "deepseek.v3.2", "acme.what?$x"] });
+  fifty = await admin.create({ name: "fifty", models: FIFTY_PATTERNS });
   Object.assign(process.env, {
     ...bundleEnv({ ssmUrl: ssm.url, mantleEndpoint: emulator.endpointTemplate, stsUrl: sts.url }),
     MANTLE_VEND_TOKEN_ROLE_ARN: ROLE_ARN,
@@ -51,6 +58,46 @@ async function mint(body: object): Promise<FunctionUrlResult> {
   return handler(functionUrlEvent({ method: "POST", path: "/v1/tokens", key, body: JSON.stringify(body) }));
 }
 
+describe("attribution mode narrows inference to the grant's models in the session policy (IAM-enforced)", () => {
+  it("allows CreateInference only for the grant's patterns through a StringLike condition on bedrock-mantle:Model", async () => {
+    const result = await handler(functionUrlEvent({ method: "POST", path: "/v1/tokens", key: scoped.key }));
+    expect(result.statusCode, result.body).toBe(200);
+    expect(sts.calls).toHaveLength(1);
+    expect(JSON.parse(sts.calls[0]?.Policy as string)).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Action: ["bedrock-mantle:CallWithBearerToken", "bedrock-mantle:Get*", "bedrock-mantle:List*"],
+          Resource: "*",
+          Condition: { StringEquals: { "aws:RequestedRegion": ["us-east-1"] } },
+        },
+        {
+          Effect: "Allow",
+          Action: "bedrock-mantle:CreateInference",
+          Resource: "*",
+          Condition: {
+            StringEquals: { "aws:RequestedRegion": ["us-east-1"] },
+            // IAM's own wildcards in an id are written as literals; only a pattern's trailing * stays one.
+            StringLike: { "bedrock-mantle:Model": ["openai.gpt-oss-*", "deepseek.v3.2", "acme.what${?}${$}x"] },
+          },
+        },
+      ],
+    });
+    expect(sts.calls[0]?.Tags).toEqual({ "mantle-vend-principal": `key:${scoped.keyId}`, "mantle-vend-name": "Team B -models-" });
+  });
+
+  it("keeps the session policy of 50 patterns in all 12 regions under STS's 2,048-character limit, and STS accepts it", async () => {
+    const result = await handler(functionUrlEvent({ method: "POST", path: "/v1/tokens", key: fifty.key }));
+    expect(result.statusCode, result.body).toBe(200);
+    const policy = sts.calls[0]?.Policy as string;
+    expect(policy.length).toBeLessThanOrEqual(2048);
+    const statement = JSON.parse(policy).Statement[1];
+    expect(statement.Condition.StringLike["bedrock-mantle:Model"]).toEqual(FIFTY_PATTERNS);
+    expect(statement.Condition.StringEquals["aws:RequestedRegion"]).toHaveLength(12);
+  });
+});
+
 describe("attribution mode signs each key's tokens with its own STS session", () => {
   it("assumes the token role named for the key, with a session policy limited to the key's regions", async () => {
     const result = await mint({ region: "eu-west-1", ttlSeconds: 600 });
@@ -62,6 +109,7 @@ describe("attribution mode signs each key's tokens with its own STS session", ()
         SourceIdentity: `mvk-${keyId}`,
         DurationSeconds: "3600",
         Policy: expect.any(String),
+        Tags: { "mantle-vend-principal": `key:${keyId}`, "mantle-vend-name": "team a" },
       },
     ]);
     expect(JSON.parse(sts.calls[0]?.Policy as string)).toEqual({

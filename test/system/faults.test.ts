@@ -40,6 +40,8 @@ const TTL_SECONDS = 300;
 const UPSTREAM_TIMEOUT_MS = 300;
 /** Keys in SSM: more than one GetParametersByPath page (10). */
 const KEY_COUNT = 15;
+/** What a key load lists, page by page (the identity policies are listed beside it, in parallel). */
+const KEYS_PATH = parameterPaths(PREFIX).keys;
 
 type SsmFault = "throttle" | "5xx" | "timeout" | "down";
 const SSM_FAULTS: SsmFault[] = ["throttle", "5xx", "timeout", "down"];
@@ -83,14 +85,14 @@ afterEach(async () => {
 
 // ---------------------------------------------------------------- helpers
 
-function inject(fault: SsmFault, action?: string, times?: number): void {
-  if (fault === "timeout") ssm.inject({ kind: "hang", action, times });
-  else ssm.inject({ kind: fault, action, times });
+function inject(fault: SsmFault, action?: string, times?: number, path?: string): void {
+  if (fault === "timeout") ssm.inject({ kind: "hang", action, times, path });
+  else ssm.inject({ kind: fault, action, times, path });
 }
 
 /** Lets the next `count` calls of `action` through untouched, so that a fault injected after it hits a later call. */
-function passThrough(action: string, count: number): void {
-  if (count > 0) ssm.inject({ kind: "pass", action, times: count });
+function passThrough(action: string, count: number, path?: string): void {
+  if (count > 0) ssm.inject({ kind: "pass", action, times: count, path });
 }
 
 /**
@@ -238,7 +240,7 @@ describe("a cold start that cannot load the keys fails closed with 503, keeps he
 
   it.each(SSM_FAULTS)("%s on the first GetParametersByPath page: 503 unavailable, then every key works", async (fault) => {
     const before = keyParameters();
-    inject(fault, "GetParametersByPath");
+    inject(fault, "GetParametersByPath", undefined, KEYS_PATH);
     const cold = await container({ fault });
     expectEnvelope(await mint(cold), 503, "unavailable");
     ssm.clearFaults();
@@ -248,11 +250,11 @@ describe("a cold start that cannot load the keys fails closed with 503, keeps he
   });
 
   it.each(SSM_FAULTS)("%s on the second GetParametersByPath page: no key of the first page is served from a partial load", async (fault) => {
-    passThrough("GetParametersByPath", 1);
-    inject(fault, "GetParametersByPath");
+    passThrough("GetParametersByPath", 1, KEYS_PATH);
+    inject(fault, "GetParametersByPath", undefined, KEYS_PATH);
     const cold = await container({ fault });
     for (const each of allKeys) expectEnvelope(await regions(cold, each), 503, "unavailable");
-    expect(ssm.count("GetParametersByPath")).toBe(2);
+    expect(ssm.count("GetParametersByPath", KEYS_PATH)).toBe(2);
     ssm.clearFaults();
     cold.clock.advanceSeconds(6);
     await expectAllKeysWork(cold);
@@ -337,11 +339,11 @@ describe("a failing reload after a keys-version change keeps the previous key se
     await admin.revoke(keyIdOf(revoked));
     const stored = keyParameters();
     ssm.resetCalls();
-    inject(fault, "GetParametersByPath");
+    inject(fault, "GetParametersByPath", undefined, KEYS_PATH);
 
     service.clock.advanceSeconds(61);
     await expectWorkingToken(await mint(service));
-    expect(ssm.count("GetParametersByPath")).toBe(1);
+    expect(ssm.count("GetParametersByPath", KEYS_PATH)).toBe(1);
     // The previous set, whole: the revocation and the new key are not seen yet, no key is lost.
     expect((await regions(service, revoked)).statusCode).toBe(200);
     expectEnvelope(await regions(service, added), 401, "unauthorized");
@@ -351,7 +353,7 @@ describe("a failing reload after a keys-version change keeps the previous key se
     service.clock.advanceSeconds(61);
     await mint(service);
     // The failed page, then both pages of the reload: the version seen by the failed poll did not hide it.
-    expect(ssm.count("GetParametersByPath")).toBe(3);
+    expect(ssm.count("GetParametersByPath", KEYS_PATH)).toBe(3);
     expect((await regions(service, added)).statusCode).toBe(200);
     expectEnvelope(await regions(service, revoked), 401, "unauthorized");
     expect(keyParameters()).toEqual(stored);

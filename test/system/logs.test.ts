@@ -5,10 +5,13 @@ import { EMULATOR_CREDENTIALS } from "../../lambda/local/mantle-emulator.js";
 import { functionUrlEvent } from "../support/events.js";
 import { startFixture } from "../support/fixture.js";
 import { ssmStore } from "../support/ssm.js";
+import { TestIssuer } from "../fakes/oidc-issuer.js";
 
 const captured: string[] = [];
 const secrets: { label: string; value: string }[] = [];
 const tokens: string[] = [];
+/** The identity tokens (JWTs) the run presented, accepted and refused. */
+const jwts: string[] = [];
 
 function capture(): () => void {
   const spies = [process.stdout, process.stderr].map((stream) =>
@@ -24,9 +27,11 @@ beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = "DEBUG";
   const restore = capture();
   let credentialsFail = false;
+  const issuer = await TestIssuer.start();
   const fixture = await startFixture({
     ssm: true,
     service: ({ ssm }) => ({
+      env: { MANTLE_VEND_ALLOW_LOOPBACK_ISSUERS: "1" },
       store: ssm && ssmStore(ssm),
       pollIntervalMs: 60_000,
       credentials: async () => {
@@ -57,6 +62,16 @@ beforeAll(async () => {
       expect(minted.statusCode).toBe(200);
       tokens.push(JSON.parse(minted.body).token as string);
     }
+    await service.identities.add("ci", { record: { issuer: issuer.url, audiences: ["mantle-vend"], subject: "repo:{repository}" }, grant: {} });
+    service.clock.advanceSeconds(61);
+    await send({ path: "/v1/regions", key }); // starts the poll that loads the policy
+    const claims = { aud: "mantle-vend", sub: "s", repository: "acme/logged" };
+    jwts.push(await issuer.sign(claims, { now: Math.floor(service.clock.now() / 1000) }));
+    expect((await send({ method: "POST", path: "/v1/tokens", headers: { authorization: `Bearer ${jwts[0]}` } })).statusCode).toBe(200);
+    jwts.push(await issuer.sign({ ...claims, aud: "other" }, { now: Math.floor(service.clock.now() / 1000) }));
+    expect((await send({ path: "/v1/whoami", headers: { authorization: `Bearer ${jwts[1]}` } })).statusCode).toBe(403);
+    jwts.push(await issuer.sign(claims, { now: Math.floor(service.clock.now() / 1000) - 7200 }));
+    expect((await send({ path: "/v1/whoami", headers: { authorization: `Bearer ${jwts[2]}` } })).statusCode).toBe(401);
     await send({ path: "/v1/regions", key: key.slice(0, -2) + "xx" }); // wrong secret
     await send({ path: "/v1/regions", headers: { authorization: key } }); // no Bearer scheme
     await send({ method: "POST", path: "/v1/tokens", key, body: `{"region":"${key}"}` }); // key in a bad body
@@ -71,6 +86,7 @@ beforeAll(async () => {
   } finally {
     restore();
     await fixture.close();
+    await issuer.close();
     delete process.env.POWERTOOLS_LOG_LEVEL;
   }
 });
@@ -86,6 +102,20 @@ describe("logs never hold a token, a key, its secret or its hash", () => {
     expect(records.some((r) => r.message === "request" && r.status === 401)).toBe(true);
     expect(records.some((r) => r.message === "request" && r.status === 503)).toBe(true);
     expect(records.some((r) => r.level === "WARN")).toBe(true);
+  });
+
+  it("an identity's request line names its policy and subject (principal identity:<policy>:<subject>)", () => {
+    const records = captured.join("").split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records).toContainEqual(expect.objectContaining({ message: "request", status: 200, policy: "ci", subject: "repo:acme/logged", principal: "identity:ci:repo:acme/logged" }));
+  });
+
+  it("contains no identity token (JWT), nor its signature, of an accepted or a refused request", () => {
+    const output = captured.join("");
+    expect(jwts).toHaveLength(3);
+    for (const jwt of jwts) {
+      expect(output.includes(jwt)).toBe(false);
+      expect(output.includes(jwt.split(".")[2] as string)).toBe(false);
+    }
   });
 
   it("contains no api key, key secret or key hash in any encoding", () => {

@@ -1,12 +1,12 @@
 import { STSClient } from "@aws-sdk/client-sts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { attributionCredentialSource } from "../../lambda/tokens/credentials.js";
-import { sessionPolicy, type SigningSubject } from "../../lambda/grants/index.js";
+import { sessionPolicy, sessionTags, type SigningSubject } from "../../lambda/grants/index.js";
 import { mintToken } from "../../lambda/tokens/mint.js";
 import { StsFake } from "../fakes/sts-fake.js";
 import { ManualClock } from "../support/clock.js";
 
-const SUBJECT: SigningSubject = { sessionName: "mvk-0123456789abcdef-team", sourceIdentity: "mvk-0123456789abcdef", policy: sessionPolicy(["us-east-1"]) };
+const SUBJECT: SigningSubject = { sessionName: "mvk-0123456789abcdef-team", sourceIdentity: "mvk-0123456789abcdef", policy: sessionPolicy(["us-east-1"]), tags: sessionTags("key:0123456789abcdef", "team") };
 const HOUR = 3600;
 
 let sts: StsFake;

@@ -1,4 +1,5 @@
 /** One command of `mantle-vend`, as the command table (commands.ts) holds it. */
+import type { Sleep } from "../retry.js";
 import type { Flag } from "./flags.js";
 
 export interface ParsedArgs {
@@ -12,6 +13,8 @@ interface RunContext {
   env: NodeJS.ProcessEnv;
   /** The whole table, for `help`. */
   commands: readonly Command[];
+  /** How a command that waits (login's polling) tells time and waits; tests pass a clock of theirs. Default: the real ones. */
+  clock?: { now: () => number; sleep: Sleep };
 }
 
 export interface Command {

@@ -23,6 +23,7 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof ConfigError) return EXIT.CONFIG;
   if (error instanceof MantleVendError) {
     if (error.code === "invalid_options") return EXIT.CONFIG;
+    if (error.code === "login_expired") return EXIT.UNAUTHORIZED;
     if (error.status === 0 && (error.code === "network_error" || error.code === "timeout")) return EXIT.UNREACHABLE;
     if (error.status === 401) return EXIT.UNAUTHORIZED;
     if (error.status === 403) return EXIT.FORBIDDEN;
@@ -35,7 +36,7 @@ export function describeFailure(error: unknown): string {
   if (error instanceof UsageError) return `${error.message} (see mantle-vend --help)`;
   if (error instanceof ConfigError) return error.message;
   if (error instanceof MantleVendError) {
-    if (error.status === 401) return `the server rejected the API key (401 ${error.code}): ${error.message}`;
+    if (error.status === 401) return `the server rejected the credential (401 ${error.code}): ${error.message}`;
     if (error.status === 0) return error.message;
     return `${error.message} (HTTP ${error.status} ${error.code}${error.requestId === undefined ? "" : `, request ${error.requestId}`})`;
   }

@@ -5,11 +5,11 @@ export const EXIT = {
   FAILURE: 1,
   /** Bad command line: unknown command or option, missing value. */
   USAGE: 2,
-  /** Missing or malformed configuration: no service URL or API key, a URL that is not http(s). */
+  /** Missing or malformed configuration: no service URL, API key or identity; a URL that is not http(s). */
   CONFIG: 3,
   /** The server could not be reached (connection refused, DNS, TLS, timeout) after retries. */
   UNREACHABLE: 4,
-  /** The server rejected the API key (401). */
+  /** The server rejected the API key or identity (401), or the login expired and cannot be renewed. */
   UNAUTHORIZED: 5,
   /** The key may not use the region (403). */
   FORBIDDEN: 6,

@@ -13,6 +13,10 @@ export interface FlagSpec {
 export const FLAGS = {
   url: { value: "URL", help: "the service URL (default: $MANTLE_VEND_URL)" },
   region: { value: "REGION", help: "the region (default: $AWS_REGION, else the server's default for the key)" },
+  identity: {
+    value: "SPEC",
+    help: "present an OIDC identity instead of an API key (default: $MANTLE_VEND_IDENTITY): github-actions[:AUDIENCE], file:PATH, command:CMD, gcp:AUDIENCE, azure:RESOURCE or login",
+  },
   "allow-insecure-http": { help: "allow a plain http:// service URL that is not loopback" },
   help: { short: "h", help: "help for the command" },
   version: { short: "V", help: "print the version" },
@@ -29,7 +33,7 @@ export const FLAGS = {
 export type Flag = keyof typeof FLAGS;
 
 /** Flags every command takes. */
-export const GLOBAL_FLAGS: readonly Flag[] = ["url", "region", "allow-insecure-http", "help"];
+export const GLOBAL_FLAGS: readonly Flag[] = ["url", "region", "identity", "allow-insecure-http", "help"];
 
 export function isFlag(name: string): name is Flag {
   return Object.hasOwn(FLAGS, name);

@@ -2,26 +2,43 @@
 import { lstatSync, realpathSync } from "node:fs";
 import { readApiKeyFile } from "../api-key-file.js";
 import { MantleVendClient } from "../client.js";
-import { FileTokenCache } from "../token-cache.js";
+import { MantleVendError } from "../errors.js";
+import { identityEnvironment } from "../identity-source.js";
+import { loginToken, type LoginContext } from "../login.js";
+import { isLoopbackHost } from "../loopback.js";
+import { readLoginSession } from "../login-session.js";
+import { FileTokenCache, type FileTokenCacheOptions } from "../token-cache.js";
 import { normaliseServiceUrl } from "../transport.js";
 import type { MantleVendClientOptions } from "../types.js";
 import { stringFlag, type ParsedArgs } from "./command.js";
 import { ConfigError, UsageError } from "./errors.js";
 import { stderr } from "./output.js";
 
-export interface Settings {
+/**
+ * What the CLI presents to the service: an API key, an identity (`MANTLE_VEND_IDENTITY` or
+ * `--identity`), or — when neither is set — the session `mantle-vend login` saved for the URL.
+ */
+type CredentialSetting = { apiKey: string } | { identity: string; fromFlag: boolean } | { savedLogin: true };
+
+/** The service a command talks to: its URL (normalised) and whether plain http to a non-loopback host is allowed. */
+export interface ServiceSettings {
   url: string;
-  apiKey: string;
-  region: string | undefined;
   urlFromFlag: boolean;
   allowInsecureHttp: boolean;
-  /** The key came from MANTLE_VEND_API_KEY_FILE. */
-  keyFromFile: boolean;
+  /** The environment the settings were read from (identity sources read it too). */
+  env: NodeJS.ProcessEnv;
+}
+
+export interface Settings extends ServiceSettings {
+  credential: CredentialSetting;
+  region: string | undefined;
+  /** The variables a command a tool runs with only some of the environment (OpenClaw's resolver) needs for the credential. */
+  credentialEnv: string[];
   /** Retries of a failed request (network error, timeout, 429, 5xx) from MANTLE_VEND_RETRIES; unset = the library's default. */
   retries: number | undefined;
 }
 
-export function settings(args: ParsedArgs, env: NodeJS.ProcessEnv): Settings {
+export function serviceSettings(args: ParsedArgs, env: NodeJS.ProcessEnv): ServiceSettings {
   const flagUrl = stringFlag(args, "url");
   const rawUrl = flagUrl ?? env["MANTLE_VEND_URL"];
   if (rawUrl === undefined || rawUrl.trim() === "") throw new ConfigError("no service URL: set MANTLE_VEND_URL or pass --url");
@@ -31,18 +48,40 @@ export function settings(args: ParsedArgs, env: NodeJS.ProcessEnv): Settings {
   } catch (error) {
     throw new ConfigError(error instanceof Error ? error.message : "the service URL is not valid");
   }
-  const apiKey = apiKeyFrom(env);
+  return { url, urlFromFlag: flagUrl !== undefined, allowInsecureHttp: allowInsecureHttp(args, env), env };
+}
+
+export function settings(args: ParsedArgs, env: NodeJS.ProcessEnv): Settings {
+  const service = serviceSettings(args, env);
+  const credential = credentialFrom(args, env);
   const awsRegion = env["AWS_REGION"];
   const region = stringFlag(args, "region") ?? (awsRegion === "" ? undefined : awsRegion);
   return {
-    url,
-    apiKey,
+    ...service,
+    credential,
     region,
-    urlFromFlag: flagUrl !== undefined,
-    allowInsecureHttp: allowInsecureHttp(args, env),
-    keyFromFile: nonEmpty(env["MANTLE_VEND_API_KEY_FILE"]),
+    credentialEnv: credentialEnvironment(credential, env),
     retries: retriesFrom(env),
   };
+}
+
+/** A key, an identity, or the saved login — a key and an identity both is a mistake (exit 2). */
+function credentialFrom(args: ParsedArgs, env: NodeJS.ProcessEnv): CredentialSetting {
+  const flagIdentity = stringFlag(args, "identity");
+  const identity = flagIdentity ?? (nonEmpty(env["MANTLE_VEND_IDENTITY"]) ? env["MANTLE_VEND_IDENTITY"].trim() : undefined);
+  const hasKey = nonEmpty(env["MANTLE_VEND_API_KEY"]) || nonEmpty(env["MANTLE_VEND_API_KEY_FILE"]);
+  if (identity !== undefined && hasKey) {
+    throw new UsageError(`an API key (${nonEmpty(env["MANTLE_VEND_API_KEY_FILE"]) ? "MANTLE_VEND_API_KEY_FILE" : "MANTLE_VEND_API_KEY"}) and an identity (${flagIdentity === undefined ? "MANTLE_VEND_IDENTITY" : "--identity"}) are both set: use one`);
+  }
+  if (identity !== undefined) return { identity, fromFlag: flagIdentity !== undefined };
+  if (hasKey) return { apiKey: apiKeyFrom(env) };
+  return { savedLogin: true };
+}
+
+function credentialEnvironment(credential: CredentialSetting, env: NodeJS.ProcessEnv): string[] {
+  if ("apiKey" in credential) return [nonEmpty(env["MANTLE_VEND_API_KEY_FILE"]) ? "MANTLE_VEND_API_KEY_FILE" : "MANTLE_VEND_API_KEY"];
+  if ("identity" in credential) return identityEnvironment(credential.identity);
+  return identityEnvironment("login").filter((name) => name !== "MANTLE_VEND_IDENTITY");
 }
 
 const MAX_RETRIES = 10;
@@ -57,6 +96,8 @@ function retriesFrom(env: NodeJS.ProcessEnv): number | undefined {
 
 const nonEmpty = (value: string | undefined): value is string => value !== undefined && value.trim() !== "";
 
+const NO_CREDENTIAL = "no API key or identity: set MANTLE_VEND_API_KEY (or MANTLE_VEND_API_KEY_FILE) or MANTLE_VEND_IDENTITY, or run mantle-vend login";
+
 /** The key from MANTLE_VEND_API_KEY, or from the file MANTLE_VEND_API_KEY_FILE names (one of the two). */
 function apiKeyFrom(env: NodeJS.ProcessEnv): string {
   const inline = env["MANTLE_VEND_API_KEY"];
@@ -70,7 +111,7 @@ function apiKeyFrom(env: NodeJS.ProcessEnv): string {
     }
   }
   const apiKey = inline?.trim();
-  if (apiKey === undefined || apiKey === "") throw new ConfigError("no API key: set MANTLE_VEND_API_KEY or MANTLE_VEND_API_KEY_FILE");
+  if (apiKey === undefined || apiKey === "") throw new ConfigError(NO_CREDENTIAL);
   if (/\s/.test(apiKey)) throw new ConfigError("MANTLE_VEND_API_KEY contains whitespace");
   return apiKey;
 }
@@ -86,10 +127,11 @@ function allowInsecureHttp(args: ParsedArgs, env: NodeJS.ProcessEnv): boolean {
 /** The library client for these settings; `cache` adds the per-user token file cache. */
 export function clientFor(s: Settings, options: { cache: boolean } & Partial<MantleVendClientOptions>): MantleVendClient {
   const { cache, ...rest } = options;
-  const store = cache ? new FileTokenCache({ url: s.url, apiKey: s.apiKey }) : undefined;
+  const store = cache ? new FileTokenCache(tokenCacheKey(s)) : undefined;
   return new MantleVendClient({
     url: s.url,
-    apiKey: s.apiKey,
+    ...clientCredential(s),
+    env: s.env,
     allowInsecureHttp: s.allowInsecureHttp,
     ...(s.retries === undefined ? {} : { maxRetries: s.retries }),
     ...(s.region === undefined ? {} : { region: s.region }),
@@ -98,9 +140,31 @@ export function clientFor(s: Settings, options: { cache: boolean } & Partial<Man
   });
 }
 
-/** The flags a command a tool runs needs to reach the same service as this one. */
+/** The token cache keys on the credential: the key (hashed), or the identity spec — never an identity's token. */
+function tokenCacheKey(s: Settings): FileTokenCacheOptions {
+  const { credential } = s;
+  if ("apiKey" in credential) return { url: s.url, apiKey: credential.apiKey };
+  return { url: s.url, identity: "identity" in credential ? credential.identity : "login" };
+}
+
+/** The library's credential option for these settings; without a key or identity, the saved login, if there is one. */
+function clientCredential(s: Settings): Pick<MantleVendClientOptions, "apiKey" | "identity"> {
+  const { credential } = s;
+  if ("apiKey" in credential) return { apiKey: credential.apiKey };
+  if ("identity" in credential) return { identity: credential.identity };
+  return {
+    identity: async () => {
+      // The library turns failures of its own making into MantleVendErrors; this one is configuration (exit 3).
+      if ((await readLoginSession(s.url, s.env)) === undefined) throw new MantleVendError({ status: 0, code: "invalid_options", message: NO_CREDENTIAL });
+      return loginToken(loginContext(s));
+    },
+  };
+}
+
+/** The flags a command a tool runs needs to reach the same service, with the same credential, as this one. */
 export function serviceArgs(s: Settings): string[] {
-  return [...(s.urlFromFlag ? ["--url", s.url] : []), ...(s.allowInsecureHttp ? ["--allow-insecure-http"] : [])];
+  const identityFlag = "identity" in s.credential && s.credential.fromFlag ? ["--identity", s.credential.identity] : [];
+  return [...(s.urlFromFlag ? ["--url", s.url] : []), ...identityFlag, ...(s.allowInsecureHttp ? ["--allow-insecure-http"] : [])];
 }
 
 /** `--proxy URL`, normalised; a usage error for anything but an http(s) URL. */
@@ -122,4 +186,13 @@ export function cliPath(): string {
     stderr(`warning: ${path} must be a regular executable file that is not group/world-writable for OpenClaw to run it (chmod 755)`);
   }
   return path;
+}
+
+/** What the login commands, and the saved login as a credential, work with. */
+export function loginContext(s: ServiceSettings): LoginContext {
+  const { protocol, hostname } = new URL(s.url);
+  if (protocol === "http:" && !isLoopbackHost(hostname) && !s.allowInsecureHttp) {
+    throw new ConfigError(`refusing to log in to ${s.url} over plain http: use https, or allow it explicitly (--allow-insecure-http)`);
+  }
+  return { url: s.url, env: s.env, http: { fetch: (input, init) => fetch(input, init), timeoutMs: 10_000 }, now: Date.now };
 }

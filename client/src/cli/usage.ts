@@ -38,11 +38,14 @@ function row(left: string, right: string, column: number): string {
 }
 
 const FOOTER = `The API key is read from $MANTLE_VEND_API_KEY, or from the file $MANTLE_VEND_API_KEY_FILE names (mode 0600,
-owned by you); never from the command line. Plain http:// is refused for hosts other than loopback unless
+owned by you); never from the command line. Instead of a key, $MANTLE_VEND_IDENTITY (or --identity) names an
+OIDC identity the service trusts; with neither, the session of mantle-vend login is used when there is one.
+Plain http:// is refused for hosts other than loopback unless
 --allow-insecure-http (or MANTLE_VEND_ALLOW_INSECURE_HTTP=1) is given. A failed request (unreachable,
 timeout, 429, 5xx) is retried with backoff, 3 times unless MANTLE_VEND_RETRIES says otherwise (0 to 10).
 Exit codes: 0 ok, 1 server error, 2 usage, 3 missing/bad configuration, 4 server unreachable,
-5 API key rejected (401), 6 region not allowed (403); exec passes its command's status through.
+5 API key or identity rejected (401) or login expired, 6 region not allowed (403); exec passes its command's
+status through.
 `;
 
 /** The overview: every command of the table and the flags every command takes. */

@@ -6,16 +6,22 @@ import type { Catalog, CatalogModel } from "../types.js";
 export const OPENCLAW_PROVIDER_ID = "amazon-bedrock-mantle";
 /** The name of the exec secret provider `openclaw-config --secret-ref` declares. */
 const OPENCLAW_SECRET_PROVIDER_ID = "mantle-vend";
-/** The environment an exec secret provider passes to the resolver. */
-const RESOLVER_PASS_ENV = ["PATH", "MANTLE_VEND_URL", "MANTLE_VEND_API_KEY"] as const;
-/** The same when the key is in a file: the gateway's environment then holds only the file's path. */
-const RESOLVER_PASS_ENV_KEY_FILE = ["PATH", "MANTLE_VEND_URL", "MANTLE_VEND_API_KEY_FILE"] as const;
+/** What an exec secret provider passes to the resolver besides the variables of the credential. */
+const RESOLVER_PASS_ENV = ["PATH", "MANTLE_VEND_URL"] as const;
+/** The credential's variables when the mode does not say: the API key's. */
+const DEFAULT_CREDENTIAL_ENV = ["MANTLE_VEND_API_KEY"];
 
 export type OpenClawConfigMode =
   /** apiKey is an env SecretRef to AWS_BEARER_TOKEN_BEDROCK (run the gateway under `mantle-vend exec`). */
   | { kind: "env" }
   /** apiKey is resolved by `mantle-vend openclaw-resolver` whenever the gateway loads its config. */
-  | { kind: "secret-ref"; command: string; args: string[]; keyFile?: boolean }
+  | {
+      kind: "secret-ref";
+      command: string;
+      args: string[];
+      /** The variables that carry the credential (MANTLE_VEND_API_KEY, …_FILE, or MANTLE_VEND_IDENTITY and its source's); default the key's. */
+      credentialEnv?: readonly string[];
+    }
   /** baseUrl is the local `mantle-vend proxy`, which injects the token. */
   | { kind: "proxy"; url: string };
 
@@ -109,7 +115,7 @@ export function openClawConfig(catalog: Catalog, mode: OpenClawConfigMode): Open
           source: "exec",
           command: mode.command,
           args: mode.args,
-          passEnv: [...(mode.keyFile === true ? RESOLVER_PASS_ENV_KEY_FILE : RESOLVER_PASS_ENV)],
+          passEnv: [...RESOLVER_PASS_ENV, ...(mode.credentialEnv ?? DEFAULT_CREDENTIAL_ENV)],
           jsonOnly: true,
         },
       },

@@ -7,7 +7,7 @@ import { MantleVendError } from "../errors.js";
 import type { Sleep } from "../retry.js";
 import type { Catalog } from "../types.js";
 import { describeError } from "./answer.js";
-import { settleWithin } from "./deadline.js";
+import { BoundedWait } from "./deadline.js";
 
 /** The longest a request waits for the catalog; routing then goes by what the proxy holds, or none. */
 export const CATALOG_WAIT_MS = 1_000;
@@ -27,20 +27,20 @@ function reasonOf(error: unknown): string {
 
 export class RoutingCatalog {
   private held: Catalog | undefined;
-  /** Set while a load that outlasted a wait is still out: later requests do not wait for it again. */
-  private overdue = false;
+  private readonly wait: BoundedWait;
   private reported: string | undefined;
   private currentView: CatalogView | undefined;
 
   constructor(
     private readonly load: () => Promise<Catalog>,
-    private readonly sleep: Sleep,
+    sleep: Sleep,
     private readonly log: (line: string) => void,
-  ) {}
+  ) {
+    this.wait = new BoundedWait(CATALOG_WAIT_MS, sleep);
+  }
 
   async current(): Promise<CatalogView> {
-    const loading = this.load();
-    const settled = await settleWithin(loading, this.overdue ? 0 : CATALOG_WAIT_MS, this.sleep);
+    const settled = await this.wait.settle(this.load());
     if (settled.kind === "value") {
       // The usual request: the same current catalog as the last one, and nothing to say.
       if (settled.value === this.held && this.reported === "current" && this.currentView !== undefined) return this.currentView;
@@ -48,13 +48,6 @@ export class RoutingCatalog {
       if (!settled.value.stale) return (this.currentView = this.report("current", undefined, "proxy: routing by a current team catalog again"));
       // Stale as the service says, or as the client serves it while a failed revalidation is remembered.
       return this.report("stale", "stale", `proxy: routing by a stale catalog (checked at ${settled.value.checkedAt})`);
-    }
-    if (settled.kind === "late" && !this.overdue) {
-      this.overdue = true;
-      const done = (): void => {
-        this.overdue = false;
-      };
-      loading.then(done, done);
     }
     const reason = settled.kind === "late" ? "no_answer" : reasonOf(settled.error);
     const why = settled.kind === "late" ? `the service has not answered within ${CATALOG_WAIT_MS} ms` : describeError(settled.error);

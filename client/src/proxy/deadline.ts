@@ -29,6 +29,31 @@ export async function settleWithin<T>(work: Promise<T>, ms: number, sleep: Sleep
   return settled ?? { kind: "late" };
 }
 
+/**
+ * Bounded waits for one source (the catalog, the grant): each load is waited on at most `ms`, and once
+ * one has outlasted that, later callers do not wait for it again while it is still out.
+ */
+export class BoundedWait {
+  private overdue = false;
+
+  constructor(
+    readonly ms: number,
+    private readonly sleep: Sleep,
+  ) {}
+
+  async settle<T>(work: Promise<T>): Promise<Settled<T>> {
+    const settled = await settleWithin(work, this.overdue ? 0 : this.ms, this.sleep);
+    if (settled.kind === "late" && !this.overdue) {
+      this.overdue = true;
+      const done = (): void => {
+        this.overdue = false;
+      };
+      work.then(done, done);
+    }
+    return settled;
+  }
+}
+
 /** `work`'s value, or a rejection with `late()` once `ms` pass without one. */
 export async function withDeadline<T>(work: Promise<T>, ms: number, sleep: Sleep, late: () => Error): Promise<T> {
   const settled = await settleWithin(work, ms, sleep);

@@ -17,6 +17,8 @@ export interface Proxying extends Connection {
   guard(): Guard;
   /** The catalog to route by, never waited on for long. */
   catalog(): Promise<CatalogView>;
+  /** The models the key's grant admits; undefined: every model. */
+  grantModels(): Promise<readonly string[] | undefined>;
   /** Where one request's credentials come from; its waits for the service share one deadline. */
   credentials(): CredentialSource;
   drop(region: string): Promise<void>;
@@ -25,7 +27,7 @@ export interface Proxying extends Connection {
 export async function forward(req: IncomingMessage, res: ServerResponse, proxying: Proxying): Promise<void> {
   const refused = refusal(req, proxying.guard());
   if (refused !== undefined) return answer(req, res, refused);
-  const forwarding = await route(req, proxying.catalog);
+  const forwarding = await route(req, proxying);
   if (forwarding.kind === "answer") return answer(req, res, forwarding);
   // Every attempt asks under the same cache key, so a retry's fresh token serves the next request too.
   const source = proxying.credentials();

@@ -5,6 +5,7 @@
  */
 import { isRecord } from "../guards.js";
 import { mantleRoot, mantleRouteOf, type MantleRoute } from "../mantle-root.js";
+import { modelAdmitted } from "../rules.js";
 import type { Catalog, CatalogModel, ModelApi } from "../types.js";
 import type { ProxyAnswer } from "./answer.js";
 import type { PeekedBody } from "./body.js";
@@ -105,6 +106,21 @@ export function proxyDecision(catalog: Catalog, pathname: string, search: string
   if (!model.apis.includes(called.api)) return { kind: "answer", status: 400, body: unsupportedApi(called.api, model, route) };
   const target = pathOf(route, called.api);
   return target === undefined ? unchanged : { kind: "forward", path: `${target}${search}` };
+}
+
+/**
+ * A refusal of a model the key's grant does not admit (`models` of `GET /v1/whoami`), whether or not
+ * the catalog lists it: 403 in the called API's own error shape, so the caller's SDK shows why, and
+ * Mantle is never asked. Undefined when the grant admits it (or names no models).
+ */
+export function modelRefusal(pathname: string, modelId: string, patterns: readonly string[] | undefined): ProxyAnswer | undefined {
+  if (modelAdmitted(patterns, modelId)) return undefined;
+  const message = `model ${modelId} is not allowed for this key: its grant admits ${(patterns ?? []).join(", ")} (mantle-vend)`;
+  const body =
+    calledApi(pathname)?.api === "messages"
+      ? { type: "error", error: { type: "permission_error", message } }
+      : { error: { message, type: "permission_error", param: "model", code: "model_not_allowed" } };
+  return { kind: "answer", status: 403, body: JSON.stringify(body) };
 }
 
 function unsupportedApi(api: ModelApi, model: CatalogModel, route: MantleRoute): string {

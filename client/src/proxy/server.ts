@@ -7,9 +7,10 @@ import { MantleVendError } from "../errors.js";
 import { defaultSleep, type Sleep } from "../retry.js";
 import { answer, describeError, errorAnswer } from "./answer.js";
 import { AllowedMantleRoots } from "./allowed-roots.js";
-import { RoutingCatalog } from "./catalog.js";
-import { settleWithin, withDeadline } from "./deadline.js";
+import { CATALOG_WAIT_MS, RoutingCatalog } from "./catalog.js";
+import { BoundedWait, settleWithin, withDeadline } from "./deadline.js";
 import { forward, type Proxying } from "./forward.js";
+import { GrantModels } from "./grant-models.js";
 import { keyDigest, listenerHosts, newProxyKey } from "./guard.js";
 import type { Guard } from "./steps/refusal.js";
 
@@ -69,6 +70,8 @@ function createProxy(options: Omit<ProxyOptions, "port" | "requireKey"> & { key:
   const region = options.region === undefined ? {} : { region: options.region };
   const roots = new AllowedMantleRoots(() => client.regions(), now);
   const catalog = new RoutingCatalog(() => client.listModels(region), sleep, log);
+  const grant = new GrantModels(() => client.whoami(), now, log);
+  const grantWait = new BoundedWait(CATALOG_WAIT_MS, sleep);
   const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
   let guard: Guard | undefined;
   const proxying: Proxying = {
@@ -77,6 +80,12 @@ function createProxy(options: Omit<ProxyOptions, "port" | "requireKey"> & { key:
     // The listener's address is known once it listens, before its first request.
     guard: () => (guard ??= { hosts: listenerHosts(server.address() as AddressInfo, options.host), key: options.key === undefined ? undefined : keyDigest(options.key) }),
     catalog: () => catalog.current(),
+    grantModels: async () => {
+      // Read at start, then kept and read again behind requests; a first read the service does not
+      // answer within the catalog's wait admits every model, as a proxy that never read the grant does.
+      const read = await grantWait.settle(grant.current());
+      return read.kind === "value" ? read.value : undefined;
+    },
     credentials: () => {
       const until = now() + SERVICE_WAIT_MS;
       const bounded = <T>(work: Promise<T>, what: string): Promise<T> =>
@@ -100,14 +109,14 @@ function createProxy(options: Omit<ProxyOptions, "port" | "requireKey"> & { key:
     agents.http.destroy();
     agents.https.destroy();
   });
-  // The region list is asked for at start, so a proxy that got its first token holds it too.
+  // The region list and the grant are asked for at start, so a proxy that got its first token holds them too.
   const warm = async (): Promise<void> => {
-    await settleWithin(roots.warm(), SERVICE_WAIT_MS, sleep);
+    await settleWithin(Promise.all([roots.warm(), grant.current()]), SERVICE_WAIT_MS, sleep);
   };
   return { server, warm };
 }
 
-/** Starts the proxy listening; resolves once it accepts connections and has asked for the service's region list. */
+/** Starts the proxy listening; resolves once it accepts connections and has asked for the service's region list and the key's grant. */
 export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const host = options.host ?? "127.0.0.1";
   const key = options.requireKey === true ? newProxyKey() : undefined;

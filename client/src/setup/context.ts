@@ -48,8 +48,11 @@ export interface SetupContext {
   tokenCommand(mode: "cached" | "fresh"): TokenCommand;
   /** The OpenClaw resolver by the same path. */
   resolverCommand: TokenCommand;
-  /** The key comes from MANTLE_VEND_API_KEY_FILE (so that is the variable the tool must pass on). */
-  keyFile: boolean;
+  /**
+   * The variables that carry the credential to the token command (MANTLE_VEND_API_KEY,
+   * MANTLE_VEND_API_KEY_FILE, or MANTLE_VEND_IDENTITY and what its source reads): what the tool must pass on.
+   */
+  credentialEnv: readonly string[];
 }
 
 /** What one tool's setup prints: the config (stdout) and one line on where it goes (stderr). */
@@ -148,7 +151,8 @@ export function displayWord(value: string): string {
 /** "with MANTLE_VEND_URL and MANTLE_VEND_API_KEY exported", or "once the proxy serves URL": how a tool starts. */
 export function startCondition(context: SetupContext): string {
   if (context.proxy !== undefined) return `once \`mantle-vend proxy\` serves ${context.proxy}`;
-  return `with MANTLE_VEND_URL and ${context.keyFile ? "MANTLE_VEND_API_KEY_FILE" : "MANTLE_VEND_API_KEY"} exported`;
+  const own = context.credentialEnv.filter((name) => name.startsWith("MANTLE_VEND_"));
+  return own.length === 0 ? "with MANTLE_VEND_URL exported (your mantle-vend login is used)" : `with MANTLE_VEND_URL and ${own.join(" and ")} exported`;
 }
 
 export function json(value: unknown): string {

@@ -9,7 +9,7 @@ import { json, startCondition, type SetupContext, type SetupOutput, type SetupTo
 function build(context: SetupContext): SetupOutput {
   const mode =
     context.proxy === undefined
-      ? { kind: "secret-ref" as const, command: context.resolverCommand.path, args: context.resolverCommand.args, keyFile: context.keyFile }
+      ? { kind: "secret-ref" as const, command: context.resolverCommand.path, args: context.resolverCommand.args, credentialEnv: context.credentialEnv }
       : { kind: "proxy" as const, url: context.proxy };
   const config = openClawConfig(context.catalog, mode);
   const models = config.models.providers[OPENCLAW_PROVIDER_ID]?.models ?? [];

@@ -11,7 +11,7 @@ import { ROOT } from "../../support/client-support.js";
 
 const run = promisify(execFile);
 
-export const AGENTS_DIR = join(ROOT, ".agents");
+const AGENTS_DIR = join(ROOT, ".agents");
 
 /** The prefix a pinned package is installed into. */
 export function prefixOf(name: PinName): string {

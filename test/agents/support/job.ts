@@ -4,9 +4,18 @@
 export const SERVER_URL = "http://127.0.0.1:8787";
 export const PROXY_URL = "http://127.0.0.1:8788";
 
+/**
+ * What the tool and `setup` present to the server: the API key the first start printed, a workload's
+ * identity token in a file (`MANTLE_VEND_IDENTITY=file:…`, from an issuer started in the namespace), or
+ * the session `mantle-vend login` saved (against an OpenID Provider started in the namespace). With the
+ * last two, no API key is in any environment the tool, setup or the proxy sees.
+ */
+export type JobCredential = "key" | "identity-file" | "login";
+
 export interface Job {
   /** The `mantle-vend setup` tool. */
   tool: string;
+  credential: JobCredential;
   region: string;
   /** More `setup` arguments, e.g. `--proxy URL`. */
   setupArgs: string[];
@@ -43,4 +52,10 @@ export interface RunResult {
   ms?: number;
   /** `GET /_emulator/calls` of the run's emulator. */
   calls?: unknown;
+  /** The names (never the values) of the variables the tool ran with. */
+  toolEnvNames?: string[];
+  /** `mantle-vend whoami` with the tool's environment, after the turn: who the tool's requests were. */
+  whoami?: unknown;
+  /** The config `setup` printed, for checks that it holds no key. */
+  config?: string;
 }

@@ -10,10 +10,10 @@ import { connects, leavingLoopback, type Connect } from "./strace.js";
 
 const SANDBOX = join(dirname(fileURLToPath(import.meta.url)), "sandbox.ts");
 /** Outside the repository: agents treat a git work tree around their cwd as the project (opencode snapshots it). */
-export const RUNS_DIR = join(tmpdir(), "mantle-vend-agents");
+const RUNS_DIR = join(tmpdir(), "mantle-vend-agents");
 
 /** One request the emulator answered, as `GET /_emulator/calls` lists it. */
-export interface EmulatorCall {
+interface EmulatorCall {
   region: string;
   method: string;
   path: string;

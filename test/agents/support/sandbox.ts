@@ -13,6 +13,8 @@ import { createSocket } from "node:dgram";
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
+import { TestIssuer } from "../../fakes/oidc-issuer.js";
+import { LOGIN_CLIENT_ID, OpenIdProvider } from "../../fakes/openid-provider.js";
 import { CLI, ROOT } from "../../support/client-support.js";
 import { start, type Started } from "../../support/process.js";
 import { answerNxdomain, queryName } from "./dns.js";
@@ -23,6 +25,8 @@ if (runDir === undefined) throw new Error("usage: sandbox.ts <run dir>");
 const job = JSON.parse(readFileSync(join(runDir, "job.json"), "utf8")) as Job;
 const dnsQueries: string[] = [];
 const started: Started[] = [];
+/** Servers the sandbox runs in-process (an issuer, an OpenID Provider), stopped at the end. */
+const stops: Array<() => Promise<void>> = [];
 
 async function dnsStub(): Promise<() => void> {
   const udp = createSocket("udp4");
@@ -71,11 +75,13 @@ function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   };
 }
 
+const SERVER_DATA = (): string => join(job.home, "server-data");
+
 /** The offline server's API key and its emulator's URL. */
-async function startServer(): Promise<{ apiKey: string; emulator: string }> {
-  const server = start("npm", ["start", "--", "--offline", "--port", "8787", "--data-dir", join(job.home, "server-data")], {
+async function startServer(extraEnv: Record<string, string> = {}): Promise<{ apiKey: string; emulator: string }> {
+  const server = start("npm", ["start", "--", "--offline", "--port", "8787", "--data-dir", SERVER_DATA()], {
     cwd: ROOT,
-    env: baseEnv({ ...job.serverEnv, POWERTOOLS_LOG_LEVEL: "SILENT" }),
+    env: baseEnv({ ...job.serverEnv, ...extraEnv, POWERTOOLS_LOG_LEVEL: "SILENT" }),
   });
   started.push(server);
   const [apiKey] = await server.waitFor(/mvk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/);
@@ -84,16 +90,58 @@ async function startServer(): Promise<{ apiKey: string; emulator: string }> {
   return { apiKey, emulator };
 }
 
-/** Runs the CLI to completion; returns stdout and stderr. */
-function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs the CLI (or another Node script) to completion; returns stdout and stderr. */
+function cli(args: string[], env: NodeJS.ProcessEnv, script = CLI): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [script, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
     child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** An identity policy in the server's store, written as an operator would: with mantle-vend-admin. */
+async function addPolicy(args: string[]): Promise<void> {
+  const admin = await cli(["identities", "add", ...args, "--local", "--data-dir", SERVER_DATA()], baseEnv({}), join(ROOT, "bin", "mantle-vend-admin.js"));
+  if (admin.code !== 0) throw new Error(`mantle-vend-admin identities add failed: ${admin.stderr}`);
+}
+
+/**
+ * Starts the server and makes the credential the job asks for; returns the environment that carries it
+ * to setup, the proxy and the tool (with MANTLE_VEND_URL and the token cache), and the emulator's URL.
+ */
+async function credentialEnv(): Promise<{ env: Record<string, string>; emulator: string }> {
+  const common = { MANTLE_VEND_URL: SERVER_URL, XDG_CACHE_HOME: join(job.home, ".cache") };
+  if (job.credential === "key") {
+    const { apiKey, emulator } = await startServer();
+    return { env: { ...common, MANTLE_VEND_API_KEY: apiKey }, emulator };
+  }
+  if (job.credential === "identity-file") {
+    // A workload's issuer, as a cluster's or a CI system's would be; its token lands in a file, as a
+    // projected service-account token does.
+    const issuer = await TestIssuer.start();
+    stops.push(() => issuer.close());
+    const { emulator } = await startServer();
+    await addPolicy(["agents", "--issuer", issuer.url, "--audience", "mantle-vend", "--jwks-uri", issuer.jwksUri, "--subject", "workload:{sub}"]);
+    const path = join(job.home, "identity", "token");
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, `${await issuer.sign({ aud: "mantle-vend", sub: job.tool }, { lifetimeSeconds: 3600 })}\n`);
+    return { env: { ...common, MANTLE_VEND_IDENTITY: `file:${path}` }, emulator };
+  }
+  // A person: the team's OpenID Provider, advertised by the server, and `mantle-vend login` against it.
+  // The provider tells the CLI to poll every 50 ms instead of RFC 8628's default 5 s.
+  const op = await OpenIdProvider.start({ pollIntervalSeconds: 0.05 });
+  stops.push(() => op.close());
+  const { emulator } = await startServer({ MANTLE_VEND_LOGIN_ISSUER: op.issuer, MANTLE_VEND_LOGIN_CLIENT_ID: LOGIN_CLIENT_ID });
+  await addPolicy(["people", "--issuer", op.issuer, "--audience", LOGIN_CLIENT_ID, "--claim", "email=*@acme.example", "--subject", "{email}"]);
+  const login = start(process.execPath, [CLI, "login"], { cwd: job.home, env: baseEnv(common) });
+  started.push(login);
+  const [, link = ""] = await login.waitFor(/to log in, open (\S+)/);
+  await op.approve(link, "agent-user");
+  await login.waitFor(/logged in as agent-user@acme\.example/);
+  return { env: common, emulator };
 }
 
 /** The tool under strace, bounded by the job's timeout (the whole process group is killed). */
@@ -136,8 +184,7 @@ async function main(): Promise<RunResult> {
   const stopDns = await dnsStub();
   try {
     mkdirSync(job.cwd, { recursive: true });
-    const { apiKey, emulator } = await startServer();
-    const mantleEnv = { MANTLE_VEND_URL: SERVER_URL, MANTLE_VEND_API_KEY: apiKey, XDG_CACHE_HOME: join(job.home, ".cache") };
+    const { env: mantleEnv, emulator } = await credentialEnv();
     if (job.proxy) {
       const proxy = start(process.execPath, [CLI, "proxy", "--region", job.region], { cwd: job.home, env: baseEnv(mantleEnv) });
       started.push(proxy);
@@ -160,12 +207,26 @@ async function main(): Promise<RunResult> {
       const answer = await fetch(`${emulator}/_emulator/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(job.emulatorFaults) });
       if (!answer.ok) throw new Error(`the emulator refused the faults: ${answer.status} ${await answer.text()}`);
     }
-    const tool = await runTool(baseEnv({ ...job.env, ...mantleEnv, PATH: `${job.pathPrefix}${baseEnv({}).PATH as string}` }), runDir as string);
+    const toolEnv = baseEnv({ ...job.env, ...mantleEnv, PATH: `${job.pathPrefix}${baseEnv({}).PATH as string}` });
+    const tool = await runTool(toolEnv, runDir as string);
     // What the emulator answered, and whether each bearer token verified (401 = it did not).
     const calls = (await (await fetch(`${emulator}/_emulator/calls?fingerprints=1`)).json()) as unknown;
-    return { phase: "done", setupStderr: setup.stderr, dnsQueries, exitCode: tool.code, timedOut: tool.timedOut, ms: tool.ms, calls };
+    const who = await cli(["whoami"], toolEnv);
+    return {
+      phase: "done",
+      setupStderr: setup.stderr,
+      dnsQueries,
+      exitCode: tool.code,
+      timedOut: tool.timedOut,
+      ms: tool.ms,
+      calls,
+      toolEnvNames: Object.keys(toolEnv).sort(),
+      whoami: who.code === 0 ? (JSON.parse(who.stdout) as unknown) : { error: who.stderr },
+      config: setup.stdout,
+    };
   } finally {
     for (const child of started.reverse()) await child.stop().catch(() => undefined);
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
     stopDns();
   }
 }

@@ -5,21 +5,20 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PINS } from "../pins.js";
 import { node24Bin, packageDir, prefixOf } from "./install.js";
 import type { Job } from "./job.js";
 
-export const REGION = "us-east-1";
+const REGION = "us-east-1";
 
 /** A job's defaults; each tool fills in the rest. */
 export interface ToolRun {
-  job: Omit<Job, "timeoutMs" | "serverEnv" | "setupArgs" | "emulatorFaults"> & Partial<Pick<Job, "timeoutMs">>;
+  job: Omit<Job, "timeoutMs" | "serverEnv" | "setupArgs" | "emulatorFaults" | "credential"> & Partial<Pick<Job, "timeoutMs">>;
   /** The file the tool's shell tool writes the nonce into. */
   proofFile: string;
 }
 
 /** The prompt: a directive the Mantle emulator follows (it calls the named tool with these arguments). */
-export function directive(tool: string, args: Record<string, string>): string {
+function directive(tool: string, args: Record<string, string>): string {
   return `Use your shell tool once. mantle-emulator: call ${tool} ${Buffer.from(JSON.stringify(args)).toString("base64url")}`;
 }
 
@@ -28,7 +27,7 @@ export function directive(tool: string, args: Record<string, string>): string {
  * `slow` waits over a second first: tokens are signed to the second, so one minted after the tool
  * ran differs from the one minted before.
  */
-export const proofCommand = (o: ToolOptions): string => `${o.slow === true ? "sleep 1.2; " : ""}echo ${o.nonce} | tee proof.txt`;
+const proofCommand = (o: ToolOptions): string => `${o.slow === true ? "sleep 1.2; " : ""}echo ${o.nonce} | tee proof.txt`;
 
 const bin = (prefix: string, name: string): string => join(prefix, "node_modules", ".bin", name);
 
@@ -186,10 +185,3 @@ export const TOOLS = {
     };
   },
 } satisfies Record<string, (dir: string, o: ToolOptions) => ToolRun>;
-
-/** The version the suite installs of each `setup` tool, as README's table must show it. */
-export function testedVersions(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pin of Object.values(PINS)) if (pin.tool !== undefined) out[pin.tool] = pin.version;
-  return out;
-}

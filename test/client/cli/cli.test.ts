@@ -680,7 +680,7 @@ describe("failures are one clear line on stderr with a distinct exit code", () =
     const a = await runCli(["token"], noUrl);
     expect([a.code, a.stdout, a.stderr]).toEqual([3, "", "mantle-vend: no service URL: set MANTLE_VEND_URL or pass --url\n"]);
     const b = await runCli(["token"], env(cacheHome, { MANTLE_VEND_API_KEY: "" }));
-    expect([b.code, b.stdout, b.stderr]).toEqual([3, "", "mantle-vend: no API key: set MANTLE_VEND_API_KEY or MANTLE_VEND_API_KEY_FILE\n"]);
+    expect([b.code, b.stdout, b.stderr]).toEqual([3, "", "mantle-vend: no API key or identity: set MANTLE_VEND_API_KEY (or MANTLE_VEND_API_KEY_FILE) or MANTLE_VEND_IDENTITY, or run mantle-vend login\n"]);
   });
 
   it("exit 3: the API key is not sent over plain http to a non-loopback host unless --allow-insecure-http", async () => {
@@ -688,7 +688,7 @@ describe("failures are one clear line on stderr with a distinct exit code", () =
     const result = await runCli(["token", "--no-cache"], env(freshCacheHome(), { MANTLE_VEND_URL: insecure }));
     expect(result.code).toBe(3);
     expect(result.stdout).toBe("");
-    expect(result.stderr).toMatch(/^mantle-vend: refusing to send the API key over plain http to gateway\.invalid.*--allow-insecure-http.*\n$/);
+    expect(result.stderr).toMatch(/^mantle-vend: refusing to send the credential over plain http to gateway\.invalid.*--allow-insecure-http.*\n$/);
     expect(result.stderr).not.toContain(apiKey.slice(21));
   });
 
@@ -718,7 +718,7 @@ describe("failures are one clear line on stderr with a distinct exit code", () =
     const wrong = "mvk_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq";
     const result = await runCli(["token"], env(freshCacheHome(), { MANTLE_VEND_API_KEY: wrong }));
     expect(result.code).toBe(5);
-    expect(result.stderr).toMatch(/^mantle-vend: the server rejected the API key \(401 unauthorized\): .+\n$/);
+    expect(result.stderr).toMatch(/^mantle-vend: the server rejected the credential \(401 unauthorized\): .+\n$/);
     expect(result.stderr).not.toContain("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq");
   });
 

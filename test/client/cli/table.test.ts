@@ -85,10 +85,10 @@ describe("help is written from the table", () => {
   });
 
   it("a new command in the table is parsed and listed, with nothing else to change", () => {
-    const extra: Command = { name: "whoami", summary: "who the key is", flags: ["json"], help: "Prints who the key is.\n", run: async () => 0 };
+    const extra: Command = { name: "regions", summary: "the key's regions", flags: ["json"], help: "Prints the key's regions.\n", run: async () => 0 };
     const table = [...COMMANDS, extra];
-    expect(parseArgs(["whoami", "--json"], table).command).toBe(extra);
-    expect(() => parseArgs(["whoami", "--no-cache"], table)).toThrow(UsageError);
-    expect(usage(table)).toMatch(/^ {2}whoami \[--json\] +who the key is$/m);
+    expect(parseArgs(["regions", "--json"], table).command).toBe(extra);
+    expect(() => parseArgs(["regions", "--no-cache"], table)).toThrow(UsageError);
+    expect(usage(table)).toMatch(/^ {2}regions \[--json\] +the key's regions$/m);
   });
 });

@@ -161,7 +161,8 @@ describe("a proxy whose service falls silent right after it started serves from 
     const clock = new ManualClock();
     const { client, logs, asked } = await setup(clock);
     await client.getToken({ minValiditySeconds: 60 }); // what `mantle-vend proxy` fetches before it listens
-    expect(asked("/v1/regions")).toBe(1); // asked at start
+    expect(asked("/v1/regions")).toBe(1); // asked at start, with the grant
+    expect(asked("/v1/whoami")).toBe(1);
     silent = true;
 
     const first = chat();
@@ -189,8 +190,9 @@ describe("a proxy that cannot get a token answers within its request deadline", 
     silent = true;
     const clock = new ManualClock();
     const starting = setup(clock);
-    // The start asks for the region list, and waits for it at most the same 10 s.
-    await turnsUntil(() => front.requests.at(-1)?.url === "/v1/regions");
+    // The start asks for the region list and the key's grant, and waits for them at most the same 10 s.
+    const from = front.requests.length;
+    await turnsUntil(() => ["/v1/regions", "/v1/whoami"].every((url) => front.requests.slice(from).some((r) => r.url === url)));
     clock.advance(10_000);
     const { asked } = await starting;
     const first = fetch(`${proxy!.url}/v1/files`);

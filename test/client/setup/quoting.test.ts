@@ -103,7 +103,7 @@ function contextFor(c: Case): SetupContext {
     model: undefined,
     tokenCommand: (mode) => ({ path: c.cli, args: ["token", "--region", c.region, ...service, ...(mode === "fresh" ? ["--no-cache"] : [])] }),
     resolverCommand: { path: c.cli, args: ["openclaw-resolver", ...service] },
-    keyFile: false,
+    credentialEnv: ["MANTLE_VEND_API_KEY"],
   };
 }
 

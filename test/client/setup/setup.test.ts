@@ -138,3 +138,16 @@ describe("--model must be a catalog model the tool can call", () => {
     }
   });
 });
+
+describe("setup offers only the models the key's grant admits", () => {
+  it("pi's models.json, for a key scoped to openai.gpt-oss-*, lists those models and no other", async () => {
+    const scoped = (await service.createKey({ name: "scoped", models: ["openai.gpt-oss-*"] })).key;
+    const result = await runCli(["setup", "pi"], { ...env(), MANTLE_VEND_API_KEY: scoped });
+    expect(result.code).toBe(0);
+    const config = JSON.parse(result.stdout) as { providers: Record<string, { models: Array<{ id: string }> }> };
+    const ids = Object.values(config.providers).flatMap((provider) => provider.models.map((model) => model.id));
+    expect(ids.length).toBeGreaterThan(0);
+    expect(ids.every((id) => id.startsWith("openai.gpt-oss-"))).toBe(true);
+    expect(ids).not.toContain("openai.gpt-5.5");
+  });
+});

@@ -20,7 +20,7 @@ models.providers["amazon-bedrock-mantle"]. Its apiKey is an env SecretRef to AWS
     let mode: OpenClawConfigMode = { kind: "env" };
     if (proxyUrl !== undefined) mode = { kind: "proxy", url: proxyUrl };
     else if (args.flags.has("secret-ref")) {
-      mode = { kind: "secret-ref", command: cliPath(), args: ["openclaw-resolver", ...serviceArgs(s)], keyFile: s.keyFromFile };
+      mode = { kind: "secret-ref", command: cliPath(), args: ["openclaw-resolver", ...serviceArgs(s)], credentialEnv: s.credentialEnv };
     }
     stdout(`${JSON.stringify(openClawConfig(catalog, mode), null, 2)}\n`);
     return EXIT.OK;

@@ -19,7 +19,8 @@ ${SETUP_TOOLS.map((t) => `  ${t.name.padEnd(12)} ${t.summary}`).join("\n")}
 Each tool gets its own refreshing-token mechanism where it has one (a command it runs for a token), else
 the proxy; --proxy URL sends every tool through the mantle-vend proxy at URL. --model picks the default
 model (else the first of the region's catalog that the tool can call). Nothing printed holds the API
-key: export MANTLE_VEND_URL and MANTLE_VEND_API_KEY (or MANTLE_VEND_API_KEY_FILE) where the tool runs.
+key: export MANTLE_VEND_URL and MANTLE_VEND_API_KEY (or MANTLE_VEND_API_KEY_FILE, or MANTLE_VEND_IDENTITY;
+after mantle-vend login, the URL alone) where the tool runs.
 `,
   async run(args, { env }) {
     const name = args.operands[0];
@@ -42,7 +43,7 @@ key: export MANTLE_VEND_URL and MANTLE_VEND_API_KEY (or MANTLE_VEND_API_KEY_FILE
         args: ["token", "--region", catalog.region, ...serviceArgs(s), ...(mode === "fresh" ? ["--no-cache"] : [])],
       }),
       resolverCommand: { path, args: ["openclaw-resolver", ...serviceArgs(s)] },
-      keyFile: s.keyFromFile,
+      credentialEnv: s.credentialEnv,
     });
     stdout(output.text);
     stderr(output.hint);

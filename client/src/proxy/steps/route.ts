@@ -3,22 +3,30 @@ import type { IncomingMessage } from "node:http";
 import { CATALOG_HEADER, type ProxyAnswer } from "../answer.js";
 import { joined, peekBody } from "../body.js";
 import type { CatalogView } from "../catalog.js";
-import { calledApi, openAiModelList, proxyDecision, requestModel, splitTarget, type Forwarding } from "../routing.js";
+import { calledApi, modelRefusal, openAiModelList, proxyDecision, requestModel, splitTarget, type Forwarding } from "../routing.js";
 
 /** Request bodies up to this size are read for their `model`; larger ones go on unread (docs/catalog.md). */
 export const MAX_ROUTED_BODY_BYTES = 1024 * 1024;
 
+/** Where the route step learns what it decides by: the team catalog and the key's grant. */
+export interface RouteSources {
+  /** The catalog to route by, never waited on for long (RoutingCatalog). */
+  catalog: () => Promise<CatalogView>;
+  /** The models the key may call (its grant's patterns); undefined: every model. */
+  grantModels: () => Promise<readonly string[] | undefined>;
+}
+
 /**
  * `GET /v1/models` is answered with the team catalog; a JSON POST to an API path is read for its
- * `model` and routed by the catalog. Any other request, and any request no catalog is held for, goes on
- * unchanged. The catalog is never waited on for long (see RoutingCatalog): when it is stale or missing,
- * the answer says so in {@link CATALOG_HEADER}.
+ * `model`, refused when the key's grant does not admit it, and routed by the catalog. Any other
+ * request, and any request no catalog is held for, goes on unchanged. When the catalog is stale or
+ * missing, the answer says so in {@link CATALOG_HEADER}.
  */
-export async function route(req: IncomingMessage, catalog: () => Promise<CatalogView>): Promise<Forwarding | ProxyAnswer> {
+export async function route(req: IncomingMessage, sources: RouteSources): Promise<Forwarding | ProxyAnswer> {
   const target = req.url ?? "/";
   const url = splitTarget(target);
   if (req.method === "GET" && url.pathname === "/v1/models") {
-    const view = await catalog();
+    const view = await sources.catalog();
     const headers = view.note === undefined ? undefined : { [CATALOG_HEADER]: view.note };
     if (view.catalog !== undefined) return { kind: "answer", status: 200, body: openAiModelList(view.catalog), ...(headers === undefined ? {} : { headers }) };
     const body = { error: { message: "the mantle-vend catalog cannot be read right now; try again shortly", type: "server_error", param: null, code: "catalog_unavailable" } };
@@ -31,7 +39,9 @@ export async function route(req: IncomingMessage, catalog: () => Promise<Catalog
   const peeked = await peekBody(req, MAX_ROUTED_BODY_BYTES);
   const model = peeked.complete ? requestModel(joined(peeked.chunks)) : undefined;
   if (model === undefined) return { kind: "forward", path: target, peeked };
-  const { catalog: known, note } = await catalog();
+  const refused = modelRefusal(url.pathname, model, await sources.grantModels());
+  if (refused !== undefined) return refused;
+  const { catalog: known, note } = await sources.catalog();
   if (known === undefined) return note === undefined ? { kind: "forward", path: target, peeked } : { kind: "forward", path: target, peeked, note };
   const decision = proxyDecision(known, url.pathname, url.search, model);
   if (note === undefined) return decision.kind === "forward" ? { ...decision, peeked } : decision;
