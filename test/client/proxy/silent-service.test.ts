@@ -19,6 +19,8 @@ let service: TestService;
 let front: Stub;
 /** While true the front accepts every request and never answers it. */
 let silent = false;
+/** Paths the front is silent on even while it answers the rest. */
+let silentPaths = new Set<string>();
 let proxy: RunningProxy | undefined;
 
 const fixture = useFixture({ emulator: true });
@@ -31,7 +33,7 @@ beforeAll(async () => {
   service = await startService({ emulator, env: { MANTLE_VEND_CATALOG_TTL_SECONDS: "60" } });
   const serviceUrl = await service.listen();
   front = await startStub(async (req, res) => {
-    if (silent) return; // held open: close() destroys it
+    if (silent || silentPaths.has(req.url.split("?")[0] ?? "")) return; // held open: close() destroys it
     const answer = await fetch(`${serviceUrl}${req.url}`, {
       method: req.method,
       headers: { authorization: req.headers.authorization ?? "", "content-type": "application/json", ...(req.headers["if-none-match"] === undefined ? {} : { "if-none-match": String(req.headers["if-none-match"]) }) },
@@ -55,6 +57,7 @@ afterEach(async () => {
   await proxy?.close();
   proxy = undefined;
   silent = false;
+  silentPaths = new Set();
 });
 
 afterAll(async () => {
@@ -182,6 +185,32 @@ describe("a proxy whose service falls silent right after it started serves from 
     expect(logs).toContainEqual(expect.stringMatching(/no catalog to route by, requests go on unrouted: no answer from .* within 10000 ms/));
     expect(asked("/v1/models")).toBe(4);
     expect(asked("/v1/tokens")).toBe(1);
+  });
+});
+
+describe("a grant the service does not answer for (GET /v1/whoami) costs one wait, then none", () => {
+  it("the first routed request waits 1 s for it and goes on admitting every model; the next waits for nothing", async () => {
+    silentPaths = new Set(["/v1/whoami"]);
+    const clock = new ManualClock();
+    const from = front.requests.length;
+    const grantAsks = (): number => front.requests.slice(from).filter((r) => r.url === "/v1/whoami").length;
+    const starting = setup(clock);
+    // The start waits for the grant at most 10 s, with the region list (which the service answers).
+    await turnsUntil(() => grantAsks() === 1);
+    clock.advance(10_000);
+    const { asked } = await starting;
+    // The client's first attempt timed out with the start's wait; its second is on the wire, its timer set.
+    await turnsUntil(() => grantAsks() === 2);
+    const waits = clock.waiting;
+    const grantReads = asked("/v1/whoami");
+    const first = responses("no grant yet");
+    await turnsUntil(() => clock.waiting > waits); // the request waits for the grant
+    clock.advance(1_000);
+    const answer = await first;
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get("x-mantle-vend-catalog")).toBeNull();
+    expect((await responses("again")).status).toBe(200);
+    expect(asked("/v1/whoami")).toBe(grantReads); // the read from the start is still out, and shared
   });
 });
 
