@@ -33,9 +33,10 @@ const config: KnipConfig = {
       project: ["src/**/*.ts", "scripts/**/*.mjs"],
     },
   },
-  // System tools the real-tool suite runs (util-linux, iproute2, strace; .ci/run installs them with
-  // apt-get): each tool runs in a network namespace of its own, under strace.
-  ignoreBinaries: ["unshare", "ip", "mount", "strace"],
+  // System tools the suites run: util-linux, iproute2 and strace for the real-tool suite (each tool in a
+  // network namespace of its own, under strace; .ci/run installs them with apt-get), and GNU patch, which
+  // applies the diff setup --write prints, as a user would.
+  ignoreBinaries: ["unshare", "ip", "mount", "strace", "patch"],
 };
 
 export default config;

@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
+import { editDistance } from "../lambda/edit-distance.js";
 import { VendorPropsError, type MantleTokenVendorProps } from "./props.js";
 
 /**
@@ -150,18 +151,6 @@ function nearMiss(key: string): ContextKey | undefined {
     const wanted = normalise(prop);
     return wanted.startsWith(typed) || typed.startsWith(wanted) || editDistance(typed, wanted) <= 2;
   });
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i += 1) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }
 
 /**

@@ -155,6 +155,8 @@ function validateRegions(regions: string[]): string[] {
   for (const region of regions) {
     requireLiteral("regions", region);
     if (!isRegionName(region)) fail(`"${region}" is not a valid AWS region name`);
+    // A region Mantle does not serve would deploy a service whose every token fails there.
+    if (!MANTLE_REGIONS.includes(region)) fail(`region "${region}" is not a Mantle region (Mantle serves: ${MANTLE_REGIONS.join(", ")})`);
     if (seen.has(region)) fail(`region "${region}" is listed twice`);
     seen.add(region);
   }

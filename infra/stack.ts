@@ -1,7 +1,8 @@
-import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import { CfnOutput, Fn, Stack, type StackProps } from "aws-cdk-lib";
 import * as sns from "aws-cdk-lib/aws-sns";
 import type { Construct } from "constructs";
 import { VendorPropsError, type LoginProps } from "./props.js";
+import { DEFAULT_PARAMETER_PREFIX } from "../lambda/config.js";
 import { MantleTokenVendor, type MantleTokenVendorProps } from "./vendor.js";
 
 /** Stack props: the usual StackProps plus every MantleTokenVendor prop, passed straight through. */
@@ -51,6 +52,22 @@ export class MantleVendStack extends Stack {
       description: "Parameter Store prefix for keys and catalogs (mantle-vend-admin --prefix)",
       value: this.vendor.parameterPrefix,
     });
+    new CfnOutput(this, "Region", {
+      description: "The region the stack and its parameters live in (mantle-vend-admin --region, or AWS_REGION)",
+      value: this.region,
+    });
+    // The admin CLI reaches SSM in the stack's region, which a fresh shell may not have set.
+    const prefix = this.vendor.parameterPrefix === DEFAULT_PARAMETER_PREFIX ? "" : ` --prefix ${this.vendor.parameterPrefix}`;
+    new CfnOutput(this, "NextStep", {
+      description: "Create the first API key (it is printed once, on stdout)",
+      value: Fn.join("", ["npx mantle-vend-admin keys create --name first-key --region ", this.region, prefix]),
+    });
+    if (this.vendor.tokenRole !== undefined) {
+      new CfnOutput(this, "TokenRoleArn", {
+        description: "The role that signs tokens in attribution mode (its sessions name each key in CloudTrail)",
+        value: this.vendor.tokenRole.roleArn,
+      });
+    }
   }
 }
 

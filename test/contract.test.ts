@@ -20,6 +20,10 @@ import { resolveSecrets } from "../client/src/openclaw/resolver.js";
 import { redact } from "../client/src/errors.js";
 import { parseCatalog, parseRegionsResponse, parseTokenResponse, parseWhoamiResponse } from "../client/src/responses.js";
 import { MantleVendClient } from "../client/src/client.js";
+import { RegionRefusedError } from "../client/src/cli/errors.js";
+import { explainFailure } from "../client/src/cli/explain.js";
+import { MantleVendError } from "../client/src/errors.js";
+import { RegionNotAllowedError, type Principal } from "../lambda/grants/index.js";
 import type { Catalog, RegionsResponse, TokenResponse, WhoamiResponse } from "../client/src/types.js";
 import { functionUrlEvent } from "./support/events.js";
 import { startService, type TestService } from "./support/service.js";
@@ -207,6 +211,22 @@ describe("both sides call the same identity provider URLs: https, plain http onl
       expect(check("https://login.example.com/keys?appid=1", { allowLoopbackHttp: false })).toBeUndefined();
       expect(check("https://login.example.com/keys?appid=1", { allowLoopbackHttp: false, issuer: true })).toBe("must not have a query or fragment");
     }
+  });
+});
+
+describe("a 403 for a region is recognised by the client as a region refusal, whoever the principal is", () => {
+  it.each<[Principal["kind"], string | undefined, string[]]>([
+    ["key", "eu-west-1", ["us-west-2"]],
+    ["identity", "eu-west-1", ["us-west-2", "us-east-1"]],
+    ["key", undefined, []],
+  ])("%s, region %s", async (kind, region, allowed) => {
+    const principal = { id: "p", kind, name: "n", grant: { regions: allowed, maxTtlSeconds: 3600 }, session: { sessionName: "s", sourceIdentity: "s", attributedAs: "p" }, logFields: {} } satisfies Principal;
+    const refused = new RegionNotAllowedError(principal, region, allowed);
+    const answered = new MantleVendError({ status: 403, code: "forbidden", message: refused.message });
+    const settings = { region, regionSource: region === undefined ? undefined : ("AWS_REGION" as const) };
+    const explained = await explainFailure(answered, settings, () => Promise.reject(new Error("not asked")));
+    expect(explained).toBeInstanceOf(RegionRefusedError);
+    expect((explained as Error).message.startsWith(refused.message)).toBe(true);
   });
 });
 

@@ -38,6 +38,11 @@ const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
 
 /** Normalises the service URL: http(s), no query or fragment, no trailing slash. */
 export function normaliseServiceUrl(url: string): string {
+  if (!url.includes("://")) {
+    // `127.0.0.1:8787` or `abc.lambda-url….on.aws`: the address without its scheme, which is all it lacks.
+    const host = url.split(/[/:]/)[0] ?? "";
+    throw new MantleVendError({ status: 0, code: "invalid_options", message: `the service URL has no scheme: use ${isLoopbackHost(host) ? "http" : "https"}://${redact(url)}` });
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -138,10 +143,10 @@ export class Transport {
     } finally {
       finished.abort();
     }
-    return this.interpret(response, text);
+    return this.interpret(response, text, init.path.split("?")[0] ?? init.path);
   }
 
-  private interpret(response: Response, text: string): JsonAnswer {
+  private interpret(response: Response, text: string, path: string): JsonAnswer {
     const { status, headers } = response;
     const requestId = headers.get("x-request-id") ?? undefined;
     if (status === 304) return { status, headers, json: undefined };
@@ -154,6 +159,8 @@ export class Transport {
     }
     const retryAfterSeconds = parseRetryAfter(headers.get("retry-after"), this.options.now());
     const envelope = parseEnvelope(text);
+    // The service has no 404 on the routes the client calls: the URL points somewhere else.
+    if (status === 404) throw new MantleVendError({ status, code: envelope?.code ?? "not_found", message: this.scrub(wrongUrl(this.url, path, envelope?.message)), requestId });
     if (envelope !== undefined) {
       throw new MantleVendError({
         status,
@@ -181,6 +188,13 @@ export class Transport {
   private scrub(text: string): string {
     return redact(text, this.options.credential.secrets());
   }
+}
+
+/** Why `url` + `path` is a 404, and which URL to use instead. */
+function wrongUrl(url: string, path: string, said: string | undefined): string {
+  const where = `no mantle-vend service answers ${url}${path}${said === undefined ? "" : ` (it said: ${said})`}`;
+  if (/\/v1$/.test(new URL(url).pathname)) return `${where}: the service URL is its root, without /v1: use ${url.slice(0, -"/v1".length)}`;
+  return `${where}: use the service's own URL, the one npm start prints ("listening on …") or a deployment's FunctionUrl output`;
 }
 
 function parseEnvelope(text: string): { code: string; message: string; requestId?: string } | undefined {

@@ -7,6 +7,9 @@ import { commaList, parseSeconds } from "./flags.js";
 import { GRANT_FLAGS, grantFlagsGiven, grantFromFlags, grantRows, updateGrant } from "./grant-flags.js";
 import type { IdentityAdmin, PolicyChange } from "./identities-admin.js";
 
+/** The flags of `add` (and of `update`, which also takes --disable and --enable). */
+const POLICY_FLAG_NAMES = ["issuer", "audience", "claim", "subject", "jwks-uri", "jwks-file", "max-token-lifetime", "expires-in", ...GRANT_FLAGS] as const;
+
 const POLICY_FLAGS = `--issuer URL --audience A[,A…] [--claim NAME=PATTERN]… [--subject TEMPLATE]
                  [--jwks-uri URL | --jwks-file F] [--max-token-lifetime 1d] [--expires-in D]
                  [${GRANT_FLAGS.map((flag) => `--${flag} …`).join("] [")}]`;
@@ -16,6 +19,7 @@ export const IDENTITY_COMMANDS: Record<string, Command<IdentityAdmin>> = {
   add: {
     help: `  identities add <name> ${POLICY_FLAGS}
               admits tokens of the issuer for one of the audiences whose claims match; makes no network call`,
+    flags: POLICY_FLAG_NAMES,
     async run(admin, options, args) {
       if (options.disable || options.enable) throw new UsageError("add makes an enabled policy; --disable and --enable belong to update");
       const policy = await admin.add(nameArgument(args, "add"), await changeFromFlags(options));
@@ -24,6 +28,7 @@ export const IDENTITY_COMMANDS: Record<string, Command<IdentityAdmin>> = {
   },
   list: {
     help: "  identities list",
+    flags: [],
     async run(admin) {
       const now = Date.now();
       const rows = (await admin.list()).map(({ name, policy }) =>
@@ -36,6 +41,7 @@ export const IDENTITY_COMMANDS: Record<string, Command<IdentityAdmin>> = {
   },
   show: {
     help: "  identities show <name> [--json]",
+    flags: ["json"],
     async run(admin, options, args) {
       const policy = await admin.show(nameArgument(args, "show"));
       if (options.json) {
@@ -63,6 +69,7 @@ export const IDENTITY_COMMANDS: Record<string, Command<IdentityAdmin>> = {
   update: {
     help: `  identities update <name> [the flags of add] [--disable | --enable]
               changes only what the flags name; --claim replaces every claim pattern`,
+    flags: [...POLICY_FLAG_NAMES, "disable", "enable"],
     async run(admin, options, args) {
       const name = nameArgument(args, "update");
       const change = await changeFromFlags(options);
@@ -77,6 +84,7 @@ export const IDENTITY_COMMANDS: Record<string, Command<IdentityAdmin>> = {
   },
   remove: {
     help: "  identities remove <name>",
+    flags: [],
     async run(admin, _options, args) {
       const name = nameArgument(args, "remove");
       await admin.remove(name);

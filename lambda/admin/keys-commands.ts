@@ -3,7 +3,7 @@ import { isUsable, type KeyRecord } from "../keys/index.js";
 import { isKeyId } from "../rules.js";
 import { fields, note, out, table, type Command } from "./command.js";
 import { parseSeconds } from "./flags.js";
-import { grantFlagsGiven, grantFromFlags, grantRows, updateGrant } from "./grant-flags.js";
+import { GRANT_FLAGS, grantFlagsGiven, grantFromFlags, grantRows, updateGrant } from "./grant-flags.js";
 import type { KeyAdmin } from "./keys-admin.js";
 
 /** `mantle-vend-admin keys …`: one entry per command, its help and what it does. */
@@ -12,6 +12,7 @@ export const KEY_COMMANDS: Record<string, Command<KeyAdmin>> = {
     help: `  keys create --name N [--regions a,b] [--max-ttl S] [--expires-in 30d] [--rate-limit 10/100]
               [--models P[,P…] | --all-models] [--mints-per-day N | --no-quota]
               prints the new key alone on stdout, once; models are ids or prefixes ending in * (quote them)`,
+    flags: ["name", ...GRANT_FLAGS, "expires-in"],
     async run(admin, options) {
       const name = options.name;
       if (name === undefined || name.trim() === "") throw new UsageError("--name is required");
@@ -29,6 +30,7 @@ export const KEY_COMMANDS: Record<string, Command<KeyAdmin>> = {
     help: `  keys update <keyId> [--regions a,b] [--max-ttl S] [--rate-limit 10/100] [--models P[,P…] | --all-models]
               [--mints-per-day N | --no-quota] [--expires-in 30d] [--name N]
               changes the key's grant (the flags given; the rest stays) without touching its secret`,
+    flags: ["name", ...GRANT_FLAGS, "expires-in"],
     async run(admin, options, args) {
       const keyId = keyIdArgument(args[0], "update");
       const name = options.name;
@@ -47,6 +49,7 @@ export const KEY_COMMANDS: Record<string, Command<KeyAdmin>> = {
   },
   list: {
     help: "  keys list   lists keys (never secrets or hashes)",
+    flags: [],
     async run(admin) {
       const rows = (await admin.list()).map(({ keyId, record }) => [
         keyId,
@@ -62,6 +65,7 @@ export const KEY_COMMANDS: Record<string, Command<KeyAdmin>> = {
   },
   show: {
     help: "  keys show <keyId>",
+    flags: [],
     async run(admin, _options, args) {
       const record = await admin.show(keyIdArgument(args[0], "show"));
       const rows: [string, string][] = [
@@ -79,6 +83,7 @@ export const KEY_COMMANDS: Record<string, Command<KeyAdmin>> = {
   rotate: {
     help: `  keys rotate <keyId> [--grace 24h]
               prints the new key alone on stdout; the old one works until the grace ends`,
+    flags: ["grace"],
     async run(admin, options, args) {
       const keyId = keyIdArgument(args[0], "rotate");
       const rotated = await admin.rotate(keyId, parseSeconds(options.grace, "--grace"));
@@ -88,6 +93,7 @@ export const KEY_COMMANDS: Record<string, Command<KeyAdmin>> = {
   },
   revoke: {
     help: "  keys revoke <keyId>",
+    flags: [],
     async run(admin, _options, args) {
       const keyId = keyIdArgument(args[0], "revoke");
       await admin.revoke(keyId);

@@ -1,4 +1,5 @@
-import { checkOverrideKey, mergeOverride, overrideOf, OverridesError, OverridesStore, removeOverride, type OverrideEntry, type Overrides } from "../catalog/index.js";
+import { CatalogStore, checkOverrideKey, mergeOverride, overrideOf, OverridesError, OverridesStore, removeOverride, type OverrideEntry, type Overrides } from "../catalog/index.js";
+import { MANTLE_REGIONS } from "../regions.js";
 import type { ParameterStore } from "../store/index.js";
 import { StoreAdmin } from "./store-admin.js";
 
@@ -18,6 +19,18 @@ export class ModelsAdmin extends StoreAdmin {
       if (!(error instanceof OverridesError)) throw error;
       throw new Error(`${error.message}; services ignore it until it is replaced (delete ${this.paths.catalogOverrides} to start over)`);
     }
+  }
+
+  /**
+   * Every model id the stored catalogs of the Mantle regions list, plus the exact ids the overrides
+   * name, and the regions that had a catalog. A region whose copy cannot be read counts as none.
+   */
+  async knownModels(): Promise<{ ids: Set<string>; regions: string[] }> {
+    const catalogs = new CatalogStore(this.store, this.paths);
+    const read = await Promise.all(MANTLE_REGIONS.map(async (region) => ({ region, catalog: await catalogs.read(region).catch(() => undefined) })));
+    const stored = read.filter((r) => r.catalog !== undefined);
+    const ids = new Set([...stored.flatMap((r) => r.catalog?.models.map((m) => m.id) ?? []), ...Object.keys(await this.list()).filter((key) => !key.endsWith("*"))]);
+    return { ids, regions: stored.map((r) => r.region) };
   }
 
   /** Merges `change` into the key's entry and returns the entry as stored. */

@@ -1,4 +1,5 @@
 import { checkOverrideEntry, checkOverrideKey, MANTLE_ROUTES, MODALITIES, MODEL_APIS, type OverrideEntry } from "../catalog/index.js";
+import { editDistance } from "../edit-distance.js";
 import { UsageError } from "../errors.js";
 import { note, out, table, type Command, type Options } from "./command.js";
 import { commaList, wholeNumber } from "./flags.js";
@@ -8,6 +9,7 @@ import type { ModelsAdmin } from "./models-admin.js";
 export const MODEL_COMMANDS: Record<string, Command<ModelsAdmin>> = {
   list: {
     help: "  models list [--json]   the team's catalog overrides",
+    flags: ["json"],
     async run(admin, options) {
       const overrides = await admin.list();
       if (options.json) {
@@ -20,23 +22,48 @@ export const MODEL_COMMANDS: Record<string, Command<ModelsAdmin>> = {
   },
   set: {
     help: `  models set <id|prefix*> [--hide | --show] [--apis ${MODEL_APIS.join(",")}] [--route ${MANTLE_ROUTES.join("|")}]
-             [--context-window N] [--max-output-tokens N] [--reasoning true|false] [--input ${MODALITIES.join(",")}] [--add]
-             merges into the entry for a model id or an id prefix ending in * (quote it in the shell)`,
+             [--context-window N] [--max-output-tokens N] [--reasoning true|false] [--input ${MODALITIES.join(",")}] [--add] [--force]
+             merges into the entry for a model id or an id prefix ending in * (quote it in the shell); an id (or prefix)
+             that no stored catalog lists is refused as a likely typo: --add adds a model Mantle does not list,
+             --force stores the entry anyway`,
+    flags: ["hide", "show", "apis", "route", "context-window", "max-output-tokens", "reasoning", "input", "add", "force"],
     async run(admin, options, args) {
       const key = modelKeyArgument(args, "set");
-      const stored = await admin.set(key, changeFromFlags(key, options));
+      const change = changeFromFlags(key, options);
+      if (!options.add && !options.force) await checkKnown(admin, key);
+      const stored = await admin.set(key, change);
       note(`set ${key}: ${JSON.stringify(stored)}; running services pick it up within about a minute`);
     },
   },
   unset: {
     help: `  models unset <id|prefix*>
              removes the entry; running services pick a change up within about a minute`,
+    flags: [],
     async run(admin, _options, args) {
       const key = modelKeyArgument(args, "unset");
       note((await admin.unset(key)) ? `removed the override of ${key}` : `no override of ${key} to remove`);
     },
   },
 };
+
+/**
+ * Refuses a key that names no model of any stored catalog (nor an existing entry): `models set
+ * openai.gpt-oss-12b --hide` is a typo of openai.gpt-oss-120b, and storing it would hide nothing.
+ */
+async function checkKnown(admin: ModelsAdmin, key: string): Promise<void> {
+  const { ids, regions } = await admin.knownModels();
+  if (regions.length === 0) {
+    note(`warning: no catalog is stored yet, so ${key} was not checked against one`);
+    return;
+  }
+  const prefix = key.endsWith("*") ? key.slice(0, -1) : undefined;
+  if ([...ids].some((id) => (prefix === undefined ? id === key : id.startsWith(prefix)))) return;
+  const near = [...ids].map((id) => [id, editDistance(key, id)] as const).filter(([, d]) => d <= 3).sort((a, b) => a[1] - b[1])[0]?.[0];
+  throw new UsageError(
+    `${prefix === undefined ? key : `no model id starting with ${prefix}`} is in no stored catalog (${regions.join(", ")})${near === undefined ? "" : `; did you mean ${near}?`} ` +
+      "(--add adds a model Mantle does not list; --force stores the entry anyway)",
+  );
+}
 
 function modelKeyArgument(args: string[], command: string): string {
   const [key, ...extra] = args;

@@ -32,9 +32,11 @@ export const OPTIONS = {
   reasoning: { type: "string" },
   input: { type: "string" },
   add: { type: "boolean" },
+  force: { type: "boolean" },
   json: { type: "boolean", default: false },
   local: { type: "boolean", default: false },
   "data-dir": { type: "string", default: ".mantle-vend" },
   prefix: { type: "string", default: process.env.MANTLE_VEND_PARAMETER_PREFIX ?? DEFAULT_PARAMETER_PREFIX },
+  region: { type: "string" },
   help: { type: "boolean", short: "h", default: false },
 } satisfies ParseArgsConfig["options"];

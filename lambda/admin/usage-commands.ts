@@ -14,7 +14,8 @@ export function usageSource(store: ParameterStore, prefix: string, options: Opti
     async day(day) {
       const name = await store.get(parameterPaths(prefix).limitsTable);
       if (name === undefined) throw new Error(`no limits table is deployed under ${prefix} (${parameterPaths(prefix).limitsTable} is missing): fleetLimits is off`);
-      const client = new DynamoDBClient({});
+      // The table is in the stack's region, as its parameters are (--region, else the AWS config's).
+      const client = new DynamoDBClient(options.region === undefined ? {} : { region: options.region });
       try {
         return await new DynamoDbCounters(async () => client, name).day(day);
       } finally {
@@ -29,6 +30,7 @@ export const USAGE_COMMANDS: Record<string, Command<UsageSource>> = {
   show: {
     help: `  usage [--day YYYY-MM-DD] [--local]
               each principal's mints that UTC day (default today) and its quota`,
+    flags: ["day"],
     async run(source, options, args) {
       if (args.length > 0) throw new UsageError("usage takes no arguments; pick the day with --day YYYY-MM-DD");
       const day = options.day ?? utcDay(Date.now());

@@ -57,7 +57,8 @@ export class Grants {
       throw new InvalidRequestError(`region must be one of: ${this.config.regions.join(", ")}`);
     }
     const region = requested ?? this.defaultRegion(principal);
-    if (region === undefined || !this.regions(principal).includes(region)) throw new RegionNotAllowedError(principal, region);
+    const allowed = this.regions(principal);
+    if (region === undefined || !allowed.includes(region)) throw new RegionNotAllowedError(principal, region, allowed);
     return region;
   }
 

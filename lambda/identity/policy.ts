@@ -1,5 +1,5 @@
 import { parseGrant, type Grant } from "../grants/index.js";
-import { isRecord, isTimestamp } from "../guards.js";
+import { isRecord, isTimestamp, parseJsonObject } from "../guards.js";
 import { DEFAULT_SUBJECT_TEMPLATE, isClaimName, isClaimPattern, parseSubjectTemplate, type TemplatePart } from "./claims.js";
 
 /** `[a-z0-9][a-z0-9-]{0,31}`: it is part of parameter names, principal ids and STS session names. */
@@ -70,13 +70,8 @@ export function checkJwks(value: unknown): { jwks: PublicJwks } | { problem: str
  * be called is the server's configuration, checked where the policies are loaded.
  */
 export function parseIdentityPolicy(name: string, text: string): IdentityPolicy | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (!isPolicyName(name) || !isRecord(value)) return undefined;
+  const value = parseJsonObject(text);
+  if (!isPolicyName(name) || value === undefined) return undefined;
   const grant = parseGrant(value);
   const { issuer, audiences, claims, subject, jwksUri, jwks, maxTokenLifetimeSeconds, createdAt, expiresAt, disabled } = value;
   if (grant === undefined || typeof issuer !== "string" || issuer === "" || typeof createdAt !== "string") return undefined;

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { parseGrant, type Grant } from "../grants/index.js";
-import { isRecord, isSha256Hex, isTimestamp } from "../guards.js";
+import { isSha256Hex, isTimestamp, parseJsonObject } from "../guards.js";
 
 /** What an admin stores for an API key: its grant and its own fields; the secret itself is never stored. */
 export interface KeyRecord extends Grant {
@@ -69,13 +69,8 @@ export function isUsable(record: KeyRecord, nowMs: number): boolean {
  * absent (fail closed). Unknown fields are dropped, so nothing unchecked reaches a caller.
  */
 export function parseKeyRecord(text: string): KeyRecord | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (!isRecord(value)) return undefined;
+  const value = parseJsonObject(text);
+  if (value === undefined) return undefined;
   const { name, sha256, createdAt } = value;
   const grant = parseGrant(value);
   if (typeof name !== "string" || !isSha256Hex(sha256) || typeof createdAt !== "string" || grant === undefined) return undefined;

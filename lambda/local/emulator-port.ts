@@ -1,5 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { parseJsonObject } from "../guards.js";
 
 /**
  * Where `npm start` keeps the offline emulator's port. Tokens carry the emulator's address in their
@@ -22,13 +23,7 @@ export async function readEmulatorPort(dataDir: string): Promise<number | undefi
 }
 
 export function parseEmulatorPort(text: string): number | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  const port = typeof value === "object" && value !== null ? (value as { port?: unknown }).port : undefined;
+  const port = parseJsonObject(text)?.["port"];
   return typeof port === "number" && Number.isInteger(port) && port > 0 && port <= 65_535 ? port : undefined;
 }
 

@@ -469,6 +469,8 @@ export class MantleEmulator {
   private dying: { fingerprint: string | undefined; requestsLeft: number } | undefined;
   private now: () => number;
   private gzip: boolean;
+  /** The mantle-vend service in front of this emulator, once it listens (npm start), for the 404 of a wrong address. */
+  private serviceUrl: string | undefined;
   private nextId = 1;
 
 
@@ -509,6 +511,11 @@ export class MantleEmulator {
 
   setNow(fn: () => number): void {
     this.now = fn;
+  }
+
+  /** Names the service that signs for this emulator, so a client sent here by mistake learns its address. */
+  setServiceUrl(url: string): void {
+    this.serviceUrl = url;
   }
 
   setGzip(on: boolean): void {
@@ -596,7 +603,9 @@ export class MantleEmulator {
       }
       if (method === "POST" && pathname === FAULTS_PATH) return await this.setFaults(ctx);
       if (!MANTLE_REGIONS.includes(region)) {
-        return this.sendJson(ctx, 404, openAiError("Unknown region.", "invalid_request_error", "not_found"));
+        // Most often a client given the emulator's address for the service's: say which is which.
+        const service = this.serviceUrl === undefined ? "" : `; the mantle-vend service is at ${this.serviceUrl}`;
+        return this.sendJson(ctx, 404, openAiError(`Unknown region. This is the Mantle emulator of npm start's offline mode, not the mantle-vend service${service}.`, "invalid_request_error", "not_found"));
       }
       const auth = await verifyBearerToken(bearerFrom(req) ?? "", {
         region,

@@ -50,8 +50,11 @@ async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
   return Buffer.concat(chunks);
 }
 
-/** Serves a function-URL handler over plain HTTP, as `npm start` does. */
-export function createLocalServer(handler: (event: FunctionUrlEvent) => Promise<FunctionUrlResult>): Server {
+/**
+ * Serves a function-URL handler over plain HTTP, as `npm start` does. `now` dates the answers (their
+ * `Date` header) by the service's clock, which tests move; without it Node dates them by its own.
+ */
+export function createLocalServer(handler: (event: FunctionUrlEvent) => Promise<FunctionUrlResult>, now?: () => number): Server {
   return createServer((request, response) => {
     if (!isOriginForm(request.url)) {
       response.writeHead(400, { "content-type": "text/plain", connection: "close" }).end("Bad Request");
@@ -66,7 +69,8 @@ export function createLocalServer(handler: (event: FunctionUrlEvent) => Promise<
         return;
       }
       const result = await handler(toFunctionUrlEvent(request, body));
-      response.writeHead(result.statusCode, result.headers).end(result.body);
+      const date = now === undefined ? {} : { date: new Date(now()).toUTCString() };
+      response.writeHead(result.statusCode, { ...date, ...result.headers }).end(result.body);
     })().catch(() => {
       // Mirrors Lambda's own crash answer, which carries no envelope.
       if (!response.headersSent) response.writeHead(502, { "content-type": "text/plain" });

@@ -40,7 +40,7 @@ describe("keys create", () => {
     // A flag of the models commands is refused, not silently ignored.
     await expect(admin(["keys", "create", "--name", "n", "--hide", "--local", "--data-dir", join(cli.home, "x")])).rejects.toMatchObject({
       code: 2,
-      stderr: expect.stringContaining("Unknown option '--hide' for keys commands"),
+      stderr: "mantle-vend-admin: keys create does not take --hide; see mantle-vend-admin keys create --help\n",
     });
   });
 });
@@ -81,5 +81,59 @@ describe("keys list and revoke", () => {
       code: 1,
       stderr: expect.stringContaining("no key 0123456789abcdef"),
     });
+  });
+});
+
+describe("help per command, with the exit codes", () => {
+  it("`<group> <command> --help` prints that command's usage, the target flags and the exit codes, on stdout, exit 0", async () => {
+    const create = await cli.outcome(["keys", "create", "--help"]);
+    expect(create.code).toBe(0);
+    expect(create.stdout).toMatch(/^usage: mantle-vend-admin keys create --name N /);
+    expect(create.stdout).not.toContain("keys revoke");
+    expect(create.stdout).toMatch(/^exit codes: 0 done; 1 the store failed or refused .*\n.*2 bad command line .*3 no AWS region or credentials/m);
+    expect(create.stdout).toContain("--region (default $AWS_REGION");
+    const set = await cli.outcome(["models", "set", "--help"]);
+    expect(set.stdout).toMatch(/^usage: mantle-vend-admin models set <id\|prefix\*> /);
+    expect(set.stdout).not.toBe(create.stdout);
+    const group = await cli.outcome(["keys", "--help"]);
+    expect(group.stdout).toMatch(/^usage: mantle-vend-admin keys <create\|update\|list\|show\|rotate\|revoke>/);
+    expect(group.stdout).toContain("exit codes:");
+  });
+});
+
+describe("a mistake on the command line is one clean line and exit 2", () => {
+  it.each<[string[], string]>([
+    [["keys", "create", "--bogus"], "unknown option --bogus; see mantle-vend-admin keys create --help"],
+    [["keys", "list", "--name", "x"], "keys list does not take --name; see mantle-vend-admin keys list --help"],
+    [["keys", "create", "--name"], "--name needs a value; see mantle-vend-admin keys create --help"],
+    [["keys", "create", "--name", "--local"], "--name needs a value; see mantle-vend-admin keys create --help"],
+    [["models", "list", "--json=yes"], "--json takes no value; see mantle-vend-admin models list --help"],
+    [["keys", "frob"], "unknown command keys frob (commands: create, update, list, show, rotate, revoke); see mantle-vend-admin keys --help"],
+    [["widgets", "list"], "unknown command group widgets; see mantle-vend-admin --help"],
+  ])("%j", async (args, line) => {
+    const result = await cli.outcome([...args, "--local", "--data-dir", join(cli.home, "mistakes")]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toBe(`mantle-vend-admin: ${line}\n`);
+  });
+});
+
+describe("against SSM, what is missing from the AWS configuration is exit 3 with what to set", () => {
+  it("no region (a fresh shell after a deploy): names --region and AWS_REGION, and calls nothing", async () => {
+    const calls = cli.ssm.calls.length;
+    const { AWS_REGION: _region, ...noRegion } = ssmEnv();
+    const result = await cli.outcome(["keys", "list"], noRegion);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toBe("mantle-vend-admin: no AWS region for Parameter Store: pass --region <the stack's Region output>, or set AWS_REGION\n");
+    expect(cli.ssm.calls.length).toBe(calls);
+    const withFlag = await cli.outcome(["keys", "list", "--region", "us-east-1"], noRegion);
+    expect(withFlag.code, withFlag.stderr).toBe(0);
+  });
+
+  it("no credentials: says so in one line", async () => {
+    const { AWS_ACCESS_KEY_ID: _id, AWS_SECRET_ACCESS_KEY: _secret, ...noCredentials } = ssmEnv();
+    const result = await cli.outcome(["keys", "list"], noCredentials);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/^mantle-vend-admin: no AWS credentials for Parameter Store: .+\n$/);
   });
 });

@@ -45,7 +45,7 @@ describe("the admin bin runs its main whatever the path it was started by", () =
     const bogus = await runProcess(join(REPO, "bin", "mantle-vend-admin.js"), ["keys", "list", "--bogus"], { env: env() });
     expect(bogus.code).toBe(2);
     expect(bogus.stdout).toBe("");
-    expect(bogus.stderr).toMatch(/^mantle-vend-admin: Unknown option '--bogus'/);
+    expect(bogus.stderr).toBe("mantle-vend-admin: unknown option --bogus; see mantle-vend-admin keys list --help\n");
     const none = await runProcess(join(REPO, "bin", "mantle-vend-admin.js"), [], { env: env() });
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/^usage: mantle-vend-admin/);

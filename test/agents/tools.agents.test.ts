@@ -1,8 +1,10 @@
 /**
  * The real tools, for real (npm run test:agents; not part of npm test): each pinned tool runs one
  * headless turn that includes a tool call, inside its own network namespace, against
- * `npm start --offline` (and the proxy where its mode uses it), configured by exactly what
- * `mantle-vend setup <tool>` printed. The Mantle emulator verifies the bearer token of every request.
+ * `npm start --offline` (and the proxy where its mode uses it, with --require-key), configured by what
+ * `mantle-vend setup <tool> --write --default` merged into a config that already held the user's own
+ * settings, with `mantle-vend` installed on PATH. The Mantle emulator verifies the bearer token of
+ * every request.
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
@@ -11,7 +13,7 @@ import { describe, expect, it } from "vitest";
 import { PROXY_URL, type JobCredential } from "./support/job.js";
 import { runInNamespace, type Run } from "./support/namespace.js";
 import { execCount } from "./support/strace.js";
-import { TOOLS, type ToolOptions, type ToolRun } from "./support/tools.js";
+import { EXISTING, TOOLS, type ToolOptions, type ToolRun } from "./support/tools.js";
 
 type ToolName = keyof typeof TOOLS;
 
@@ -31,7 +33,7 @@ async function turn(
   name: string,
   tool: ToolName,
   options: Omit<ToolOptions, "nonce">,
-  extra: { setupArgs?: string[]; emulatorFaults?: Record<string, number>; credential?: JobCredential } = {},
+  extra: { setupArgs?: string[]; emulatorFaults?: Record<string, number>; credential?: JobCredential; requireKey?: boolean } = {},
 ): Promise<Turn> {
   const nonce = `nonce-${randomBytes(6).toString("hex")}`;
   let made: ToolRun | undefined;
@@ -43,6 +45,7 @@ async function turn(
       credential: extra.credential ?? "key",
       setupArgs: ["--model", options.model, ...(options.viaProxy === true ? ["--proxy", PROXY_URL] : []), ...(extra.setupArgs ?? [])],
       emulatorFaults: extra.emulatorFaults ?? {},
+      requireKey: extra.requireKey ?? false,
       ...made.job,
     };
   });
@@ -51,7 +54,14 @@ async function turn(
 
 /** Enough of a run to tell what went wrong, never a token (the emulator lists fingerprints only). */
 function story(run: Run): string {
-  return JSON.stringify({ phase: run.phase, error: run.error, setup: run.setupStderr, exit: run.exitCode, timedOut: run.timedOut, stderr: run.stderr.slice(-2000), stdout: run.stdout.slice(-2000), calls: run.emulator, dir: run.dir }, null, 1);
+  return JSON.stringify({ phase: run.phase, error: run.error, setup: run.setupStderr, exit: run.exitCode, timedOut: run.timedOut, stderr: run.stderr.slice(-2000), stdout: run.stdout.slice(-2000), calls: run.emulator, dns: run.dnsQueries, dir: run.dir }, null, 1);
+}
+
+/** The config setup wrote still holds the user's own settings, and runs `mantle-vend` by name (it is on PATH). */
+function expectMergedConfig(run: Run, kept: string, command: string | undefined): void {
+  expect(run.config, story(run)).toContain(kept);
+  if (command !== undefined) expect(run.config, story(run)).toContain(command);
+  expect(run.config, story(run)).not.toContain("client/dist/cli.cjs token");
 }
 
 const modelCalls = (run: Run): Run["emulator"] => run.emulator.filter((c) => c.method === "POST");
@@ -82,23 +92,44 @@ function expectEveryModelRequestVerified(run: Run): void {
   expect(calls.every((c) => c.status === 200), story(run)).toBe(true);
 }
 
-describe("each tool completes a headless turn with a tool call through the config `mantle-vend setup` printed, with every request's token verified and nothing leaving loopback", () => {
-  const cases: Array<[string, ToolName, Omit<ToolOptions, "nonce">]> = [
-    ["pi: models.json, `!mantle-vend token` before every request", "pi", { model: CHAT_MODEL }],
-    ["opencode: opencode.json through the proxy", "opencode", { model: CHAT_MODEL }],
-    ["openai-env: OPENAI_BASE_URL/OPENAI_API_KEY through the proxy, the openai SDK's tool loop", "openaiEnv", { model: CHAT_MODEL }],
-    ["OpenClaw: openclaw.json with the exec secret provider", "openclaw", { model: CHAT_MODEL }],
-    ["Claude Code: settings.json with apiKeyHelper", "claudeCode", { model: CLAUDE_MODEL }],
-    ["Codex: config.toml with auth.command, a Responses model", "codex", { model: RESPONSES_MODEL }],
+describe("each tool completes a headless turn with a tool call through the config `mantle-vend setup --write` merged into the user's, with every request's token verified and nothing leaving loopback", () => {
+  const cases: Array<[string, ToolName, Omit<ToolOptions, "nonce">, { requireKey?: boolean; kept: string; command?: string }]> = [
+    ["pi: models.json, `!mantle-vend token` before every request", "pi", { model: CHAT_MODEL }, { kept: "qwen2.5-coder:7b", command: '"apiKey": "!mantle-vend token --region us-east-1"' }],
+    ["opencode: opencode.json through a --require-key proxy, started by setup's start line", "opencode", { model: CHAT_MODEL }, { requireKey: true, kept: "// opencode, as the user keeps it (JSONC)" }],
+    ["openai-env: .env through a --require-key proxy, the openai SDK's tool loop", "openaiEnv", { model: CHAT_MODEL }, { requireKey: true, kept: "LOG_LEVEL=info" }],
+    ["OpenClaw: openclaw.json with the exec secret provider", "openclaw", { model: CHAT_MODEL }, { kept: "// OpenClaw, JSON5" }],
+    ["Claude Code: settings.json with apiKeyHelper", "claudeCode", { model: CLAUDE_MODEL }, { kept: "BASH_DEFAULT_TIMEOUT_MS", command: '"apiKeyHelper": "mantle-vend token --region us-east-1 --no-cache"' }],
+    ["Claude Code through a --require-key proxy", "claudeCode", { model: CLAUDE_MODEL, viaProxy: true }, { requireKey: true, kept: "BASH_DEFAULT_TIMEOUT_MS" }],
+    ["Codex: config.toml with auth.command, a Responses model", "codex", { model: RESPONSES_MODEL }, { kept: "# the laptop's local models", command: 'command = "mantle-vend"' }],
   ];
-  for (const [title, tool, options] of cases) {
+  for (const [title, tool, options, { requireKey, kept, command }] of cases) {
     it(title, async () => {
-      const t = await turn(`turn-${tool}`, tool, options);
+      const t = await turn(`turn-${tool}${requireKey === true ? "-keyed" : ""}`, tool, options, { requireKey: requireKey === true });
       expectTurnWithToolCall(t);
       expectEveryModelRequestVerified(t.run);
       expectLoopbackOnly(t.run);
+      expectMergedConfig(t.run, kept, command);
+      if (requireKey === true) expect(t.run.config, story(t.run)).toMatch(/mvp_[A-Za-z0-9_-]{43}/);
     });
   }
+});
+
+describe("tool-specific promises of setup", () => {
+  it("opencode started with setup's start line asks no npm registry for its plugin (no DNS query at all)", async () => {
+    const t = await turn("opencode-start-line", "opencode", { model: CHAT_MODEL });
+    expectTurnWithToolCall(t);
+    expect(t.run.startEnv, story(t.run)).toMatchObject({ npm_config_offline: "true" });
+    expect(t.run.dnsQueries, story(t.run)).toEqual([]);
+  });
+
+  it("Claude Code through the proxy asks for no model outside the catalog (its aliases point into it)", async () => {
+    const t = await turn("claude-proxy-catalog", "claudeCode", { model: CLAUDE_MODEL, viaProxy: true });
+    expectTurnWithToolCall(t);
+    // The emulator answers 404 for a model it does not serve: none was asked for.
+    expect(t.run.emulator.filter((c) => c.status === 404), story(t.run)).toEqual([]);
+    expect(JSON.parse(t.run.config ?? "{}"), story(t.run)).toMatchObject({ env: { ANTHROPIC_DEFAULT_OPUS_MODEL: expect.stringMatching(/^anthropic\./), ANTHROPIC_DEFAULT_SONNET_MODEL: expect.stringMatching(/^anthropic\./), ANTHROPIC_DEFAULT_HAIKU_MODEL: expect.stringMatching(/^anthropic\./) } });
+    expect(EXISTING.claudeCode).not.toContain("ANTHROPIC_DEFAULT");
+  });
 });
 
 describe("long sessions: a tool keeps working once its first token has died", () => {

@@ -42,6 +42,10 @@ const EXAMPLES: Record<string, Example> = {
     skip: "run by this suite itself",
     why: "the suite starts npm start (on a free port) for all examples; npm ci and npm test are what CI runs around it",
   },
+  "README.md › Two commands #2": {
+    skip: "run by this suite itself",
+    why: "the suite starts its server with npm start -- --port 0; test/local/start.test.ts runs npm start -- --offline, MANTLE_VEND_OFFLINE=1, npm start --port N and the mode line",
+  },
   "README.md › Try it with curl #1": {
     run: "shell",
     expect: [/"status":"ok"/, /"defaultRegion":"us-east-1"/, /"tokenType":"bearer","region":"us-west-2"/, /"region":"us-west-2".*"models":\[/, /"object":"chat\.completion"/],
@@ -68,6 +72,10 @@ const EXAMPLES: Record<string, Example> = {
   "README.md › Using mantle-vend from a gateway #3": { run: "shell", expect: [/^bedrock-api-key-\S+$/m, /^MODEL\s+API\s+ROUTE/m] },
   "README.md › Using mantle-vend from a gateway #4": { run: "typescript", expect: [/\S.*\n.*\S/] },
   "README.md › Using mantle-vend from a gateway #5": { run: "typescript", expect: [/\S/] },
+  "README.md › Coding agents and gateways #1": {
+    run: "shell",
+    expect: [/^✓ service http:\/\/127\.0\.0\.1:\d+: mantle-vend /m, /^✓ token: mints for us-west-2/m, /^✓ .+\/\.codex\/config\.toml: codex config current \(openai\.gpt-5\.5 on \/openai\/v1\)$/m],
+  },
   "README.md › The model catalog #1": { skip: "not a command", why: "a sample answer of GET /v1/models" },
   "README.md › API keys #1": { skip: "not a command", why: "the stored key record's format" },
   "README.md › API keys #2": { skip: "needs an AWS account", why: "mantle-vend-admin against SSM, with the default AWS credential chain" },

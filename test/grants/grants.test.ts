@@ -4,19 +4,15 @@ import { loadConfig } from "../../lambda/config.js";
 import { InvalidRequestError, RateLimitedError } from "../../lambda/errors.js";
 import { Grants, RateLimiter, RegionNotAllowedError, tagValue, type Grant, type Principal } from "../../lambda/grants/index.js";
 import { ManualClock } from "../support/clock.js";
+import { keyAs } from "../support/principals.js";
 
 const config = loadConfig({ MANTLE_VEND_REGIONS: "us-east-1,us-west-2,eu-west-1", MANTLE_VEND_DEFAULT_REGION: "us-east-1" });
 const attributed = loadConfig({ MANTLE_VEND_MAX_TTL_SECONDS: "43200", MANTLE_VEND_TOKEN_ROLE_ARN: "arn:aws:iam::123456789012:role/token" });
 
+/** A key's principal; as an identity, the same grant under an identity's id and kind. */
 function principal(grant: Partial<Grant> = {}, kind: Principal["kind"] = "key"): Principal {
-  return {
-    id: kind === "key" ? "key:0123456789abcdef" : "identity:ci:repo:acme/app",
-    kind,
-    name: "team",
-    grant: { regions: ["*"], maxTtlSeconds: 43_200, ...grant },
-    session: { sessionName: "mvk-0123456789abcdef-team", sourceIdentity: "mvk-0123456789abcdef", attributedAs: "key:0123456789abcdef" },
-    logFields: {},
-  };
+  const key = keyAs("team", grant);
+  return kind === "key" ? key : { ...key, id: "identity:ci:repo:acme/app", kind };
 }
 
 const grantsFor = (c = config, clock = new ManualClock()): Grants => new Grants(c, new RateLimiter(clock.now));
@@ -55,7 +51,7 @@ describe("the region a request gets: served (else 400), then allowed to the prin
     expect(() => grants.region(principal(), "ap-south-1")).toThrow(new InvalidRequestError("region must be one of: us-east-1, us-west-2, eu-west-1"));
   });
 
-  it("refuses a served region outside the grant as forbidden, and says which region", () => {
+  it("refuses a served region outside the grant as forbidden, saying which region and which ones it may use", () => {
     const refusal = (() => {
       try {
         grants.region(principal({ regions: ["us-west-2"] }), "eu-west-1");
@@ -64,12 +60,12 @@ describe("the region a request gets: served (else 400), then allowed to the prin
       }
     })();
     expect(refusal).toBeInstanceOf(RegionNotAllowedError);
-    expect(refusal).toMatchObject({ region: "eu-west-1", message: "this key may not use eu-west-1" });
+    expect(refusal).toMatchObject({ region: "eu-west-1", allowed: ["us-west-2"], message: "this key may not use eu-west-1; it may use: us-west-2" });
   });
 
   it("refuses a principal with no usable region at all, and names an identity as one", () => {
-    expect(() => grants.region(principal({ regions: ["ap-south-1"] }), undefined)).toThrow("this key may not use any region");
-    expect(() => grants.region(principal({ regions: ["us-west-2"] }, "identity"), "eu-west-1")).toThrow("this identity may not use eu-west-1");
+    expect(() => grants.region(principal({ regions: ["ap-south-1"] }), undefined)).toThrow("this key may not use any region; it may use no region this service serves");
+    expect(() => grants.region(principal({ regions: ["us-west-2"] }, "identity"), "eu-west-1")).toThrow("this identity may not use eu-west-1; it may use: us-west-2");
   });
 });
 

@@ -1,28 +1,22 @@
 import { describe, expect, it } from "vitest";
 import { CatalogError, CatalogTooLargeError, CatalogUnavailableError, OverridesError, UpstreamError, UpstreamTooLargeError } from "../../lambda/catalog/index.js";
 import { DependencyUnavailableError, InvalidRequestError, RateLimitedError } from "../../lambda/errors.js";
-import { RegionNotAllowedError, type Principal } from "../../lambda/grants/index.js";
+import { RegionNotAllowedError } from "../../lambda/grants/index.js";
 import { HttpError, toHttpError } from "../../lambda/http/errors.js";
 import { UnknownKeyError } from "../../lambda/keys/index.js";
 import { SnapshotUnavailableError, StoreUnavailableError } from "../../lambda/store/index.js";
 import type { Log } from "../../lambda/logger.js";
 import { IdentityTokenRefusedError, KeySetUnavailableError, NoPolicyAdmitsError } from "../../lambda/identity/errors.js";
+import { keyAs } from "../support/principals.js";
 
 const quiet: Log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-const key: Principal = {
-  id: "key:0123456789abcdef",
-  kind: "key",
-  name: "ci",
-  grant: { regions: ["us-west-2"], maxTtlSeconds: 3600 },
-  session: { sessionName: "mvk-0123456789abcdef-ci", sourceIdentity: "mvk-0123456789abcdef", attributedAs: "key:0123456789abcdef" },
-  logFields: {},
-};
+const key = keyAs("ci", { regions: ["us-west-2"], maxTtlSeconds: 3600 });
 
 describe("toHttpError is the one place a domain error becomes a status", () => {
   it.each<[string, unknown, number, string]>([
     ["a bad request", new InvalidRequestError("ttlSeconds must be an integer"), 400, "ttlSeconds must be an integer"],
     ["an unknown key", new UnknownKeyError(), 401, "missing or invalid API key"],
-    ["a region the grant does not allow", new RegionNotAllowedError(key, "eu-west-1"), 403, "this key may not use eu-west-1"],
+    ["a region the grant does not allow", new RegionNotAllowedError(key, "eu-west-1", ["us-west-2"]), 403, "this key may not use eu-west-1; it may use: us-west-2"],
     ["a principal over its rate", new RateLimitedError("rate limit exceeded for this key", 2), 429, "rate limit exceeded for this key"],
     ["Mantle failing with nothing cached", new UpstreamError("us-east-1", { cause: new Error("503") }), 502, "Mantle did not return a model list for us-east-1"],
     [

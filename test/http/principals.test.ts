@@ -92,7 +92,7 @@ describe("any principal the authenticator resolves is served by its grant, with 
     expect((await call({ path: "/v1/regions" })).json).toMatchObject({ defaultRegion: "us-west-2", regions: [{ region: "us-west-2" }] });
     const refused = await call({ method: "POST", path: "/v1/tokens", body: '{"region":"us-east-1"}' });
     expect(refused.status).toBe(403);
-    expect(refused.json).toMatchObject({ error: { message: "this identity may not use us-east-1" } });
+    expect(refused.json).toMatchObject({ error: { message: "this identity may not use us-east-1; it may use: us-west-2" } });
   });
 
   it("logs the principal id and the principal's own fields on the request line", async () => {

@@ -7,6 +7,7 @@ import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { afterAll, describe, expect, it } from "vitest";
 import { CONTEXT_KEYS, propsFromContext, type ContextProps } from "../../infra/context.js";
 import { resolveProps, VendorPropsError } from "../../infra/props.js";
+import { MANTLE_REGIONS } from "../../lambda/regions.js";
 import { REPO } from "../support/checkout.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "mantle-vend-context-"));
@@ -113,6 +114,7 @@ describe("a bad context value or a misspelt key stops synthesis with a message n
   it("range checks of the construct name the prop, which is the context key", () => {
     expect(() => resolveProps(propsFromContext({ perKeyAttribution: "true", maxTtl: "2h" }))).toThrow(/with perKeyAttribution, maxTtl must be at most 1 hour/);
     expect(() => resolveProps(propsFromContext({ regions: "us-east-1,mars" }))).toThrow(/"mars" is not a valid AWS region name/);
+    expect(() => resolveProps(propsFromContext({ regions: "us-east-1,us-west-9" }))).toThrow(/region "us-west-9" is not a Mantle region \(Mantle serves: us-east-1, /);
   });
 });
 
@@ -228,11 +230,14 @@ describe("npx cdk synth -c … builds the stack the context describes", () => {
     expect(ofType(template, "AWS::Logs::LogGroup").map((g) => g.Properties?.["RetentionInDays"])).toEqual([7, 7]);
   }, 160_000);
 
-  it("a bad value fails the synth with one line naming the key, not a stack trace", async () => {
-    const result = await synth(REPO, ["-c", "maxTtl=forever"]);
+  it.each([
+    [["-c", "maxTtl=forever"], `mantle-vend: context "maxTtl": expected a duration such as 3600, 90m, 12h or 1d; got "forever"`],
+    [["-c", "regions=us-west-9"], `mantle-vend: MantleTokenVendor: region "us-west-9" is not a Mantle region (Mantle serves: ${MANTLE_REGIONS.join(", ")})`],
+  ])("a bad value (%j) fails the synth with one line naming it, not a stack trace", async (args, line) => {
+    const result = await synth(REPO, args);
     expect(result.code).not.toBe(0);
-    const ours = result.stderr.split("\n").filter((line) => line.startsWith("mantle-vend:"));
-    expect(ours).toEqual([`mantle-vend: context "maxTtl": expected a duration such as 3600, 90m, 12h or 1d; got "forever"`]);
+    const ours = result.stderr.split("\n").filter((l) => l.startsWith("mantle-vend:"));
+    expect(ours).toEqual([line]);
     expect(result.stderr).not.toMatch(/^\s+at /m);
   }, 160_000);
 });

@@ -592,7 +592,7 @@ describe("each function logs to its own log group with retention", () => {
   });
 });
 
-describe("the stack outputs FunctionUrl and ParameterPrefix", () => {
+describe("the stack outputs FunctionUrl, ParameterPrefix, Region, NextStep and, in attribution mode, TokenRoleArn", () => {
   it("outputs the function URL", () => {
     expect(flat(defaults.outputs["FunctionUrl"]?.["Value"])).toBe(
       `\${${defaults.id(defaults.vendor.functionUrl)}.FunctionUrl}`,
@@ -602,6 +602,19 @@ describe("the stack outputs FunctionUrl and ParameterPrefix", () => {
   it("outputs the parameter prefix", () => {
     expect(defaults.outputs["ParameterPrefix"]?.["Value"]).toBe("/mantle-vend");
     expect(custom.outputs["ParameterPrefix"]?.["Value"]).toBe("/team-a/vend");
+  });
+
+  it("outputs the stack's region and the admin command that creates the first key there", () => {
+    expect(flat(defaults.outputs["Region"]?.["Value"])).toBe("${AWS::Region}");
+    expect(flat(defaults.outputs["NextStep"]?.["Value"])).toBe("npx mantle-vend-admin keys create --name first-key --region ${AWS::Region}");
+    expect(flat(custom.outputs["NextStep"]?.["Value"])).toBe("npx mantle-vend-admin keys create --name first-key --region ${AWS::Region} --prefix /team-a/vend");
+  });
+
+  it("outputs the token role's ARN in attribution mode only", () => {
+    expect(defaults.outputs["TokenRoleArn"]).toBeUndefined();
+    const role = attribution.vendor.tokenRole;
+    expect(role).toBeDefined();
+    expect(flat(attribution.outputs["TokenRoleArn"]?.["Value"])).toBe(`\${${attribution.id(role as iam.Role)}.Arn}`);
   });
 });
 

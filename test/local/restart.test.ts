@@ -1,11 +1,10 @@
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEmulatorPort } from "../../lambda/local/emulator-port.js";
 import { REPO } from "../support/checkout.js";
-import { buildClient, runCli } from "../support/client-support.js";
+import { buildClient, runCli, runProcess } from "../support/client-support.js";
 import { occupy, relay } from "../support/ports.js";
 import { npmStart, type LocalServer } from "../support/local-server.js";
 import { credentialFreeEnv, start, type Started } from "../support/process.js";
@@ -36,20 +35,7 @@ async function startOn(dataDir: string): Promise<LocalServer & { emulator: strin
 }
 
 /** `npm start` that is expected to give up: its exit status and what it wrote. */
-function failedStart(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn("npm", ["start", "--", ...args], { cwd: REPO, env: env(), stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-    child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const failedStart = (args: string[]) => runProcess("npm", ["start", "--", ...args], { cwd: REPO, env: env(), timeoutMs: 60_000 });
 
 /** stderr minus npm's own lines about the script that failed: what mantle-vend said. */
 const ownLines = (stderr: string): string[] => stderr.split("\n").filter((line) => line !== "" && !line.startsWith("npm "));

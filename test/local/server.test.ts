@@ -25,8 +25,8 @@ afterAll(async () => {
 });
 
 describe("npm start on a machine without AWS credentials", () => {
-  it("says in one line that it signs locally for the bundled emulator", () => {
-    expect(server.stderr().match(/no AWS credentials found: signing with local credentials for the bundled Mantle emulator/g)).toHaveLength(1);
+  it("says in one line that it runs offline, why, and that it signs locally for the bundled emulator", () => {
+    expect(server.stderr().match(/^mantle-vend: offline \(no AWS credentials found\): signing with local credentials for the bundled Mantle emulator at http:\/\/127\.0\.0\.1:\d+$/gm)).toHaveLength(1);
   });
 
   it("prints its first API key once, on stdout", () => {

@@ -201,7 +201,7 @@ export interface CliResult {
 export function runProcess(
   file: string,
   args: readonly string[],
-  options: { env: Record<string, string>; input?: string; timeoutMs?: number; cwd?: string },
+  options: { env: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; cwd?: string },
 ): Promise<CliResult> {
   const started = Date.now();
   return new Promise((resolvePromise, reject) => {

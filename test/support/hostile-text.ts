@@ -20,6 +20,7 @@ export const HOSTILE_IDS: readonly string[] = [
   "a=b",
   "a,b",
   "a\u001b[31mb",
+  "a\u007fb",
   "a\u202eb",
   "é.model",
 ];

@@ -16,6 +16,16 @@ export async function occupy(port = 0): Promise<{ server: Server; port: number }
 export const REFUSED_PORT = 1;
 
 /**
+ * A loopback port nothing listens on, for clients that refuse port 1 themselves (fetch calls it a bad
+ * port): one the kernel handed out and that was let go at once.
+ */
+export async function closedPort(): Promise<number> {
+  const { server, port } = await occupy();
+  await new Promise<void>((done) => server.close(() => done()));
+  return port;
+}
+
+/**
  * A stable loopback address in front of a server that comes back on another port: each connection is
  * relayed to the port `target()` names at the time.
  */

@@ -111,7 +111,8 @@ export async function startService(options: ServiceOptions = {}): Promise<TestSe
     return inner(event);
   };
   const admin = new KeyAdmin(store, config.parameterPrefix, clock.now);
-  const server = createLocalServer(api);
+  // Dated by the service's clock, as a deployment's answers are dated by the service's side.
+  const server = createLocalServer(api, clock.now);
   return {
     api,
     catalogs,

@@ -1,18 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../lambda/config.js";
-import { Grants, RateLimiter, type Principal, type SigningSubject } from "../../lambda/grants/index.js";
+import { Grants, RateLimiter, type SigningSubject } from "../../lambda/grants/index.js";
 import { EMULATOR_CREDENTIALS } from "../../lambda/local/mantle-emulator.js";
 import { TokenIssuer, type CredentialSource, type SigningCredentials } from "../../lambda/tokens/index.js";
+import { keyAs } from "../support/principals.js";
 
 const config = loadConfig({ MANTLE_VEND_REGIONS: "us-east-1,us-west-2", MANTLE_VEND_MANTLE_ENDPOINT: "http://127.0.0.1:9/{region}" });
-const principal: Principal = {
-  id: "key:0123456789abcdef",
-  kind: "key",
-  name: "team",
-  grant: { regions: ["us-west-2"], maxTtlSeconds: 1800 },
-  session: { sessionName: "mvk-0123456789abcdef-team", sourceIdentity: "mvk-0123456789abcdef", attributedAs: "key:0123456789abcdef" },
-  logFields: {},
-};
+const principal = keyAs("team", { regions: ["us-west-2"], maxTtlSeconds: 1800 });
 
 function recording(credentials: SigningCredentials): { source: CredentialSource; asked: Array<{ subject: SigningSubject; ttlSeconds: number }> } {
   const asked: Array<{ subject: SigningSubject; ttlSeconds: number }> = [];

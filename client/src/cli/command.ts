@@ -1,6 +1,7 @@
 /** One command of `mantle-vend`, as the command table (commands.ts) holds it. */
 import type { Sleep } from "../retry.js";
 import type { Flag } from "./flags.js";
+import type { Settings } from "./settings.js";
 
 export interface ParsedArgs {
   command: Command | undefined;
@@ -15,6 +16,8 @@ interface RunContext {
   commands: readonly Command[];
   /** How a command that waits (login's polling) tells time and waits; tests pass a clock of theirs. Default: the real ones. */
   clock?: { now: () => number; sleep: Sleep };
+  /** The service settings from the environment and the flags, read once, when a command first asks. */
+  settings(): Settings;
 }
 
 export interface Command {

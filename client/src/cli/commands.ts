@@ -3,6 +3,7 @@
  * flags each command accepts and every help text are read from it (one file per command in commands/).
  */
 import type { Command } from "./command.js";
+import { doctor } from "./commands/doctor.js";
 import { env } from "./commands/env.js";
 import { exec } from "./commands/exec.js";
 import { help } from "./commands/help.js";
@@ -14,6 +15,7 @@ import { openclawResolver } from "./commands/openclaw-resolver.js";
 import { proxy } from "./commands/proxy.js";
 import { setup } from "./commands/setup.js";
 import { token } from "./commands/token.js";
+import { version } from "./commands/version.js";
 import { whoami } from "./commands/whoami.js";
 
-export const COMMANDS: readonly Command[] = [token, env, exec, models, whoami, login, logout, openclawConfig, openclawResolver, proxy, setup, help];
+export const COMMANDS: readonly Command[] = [token, env, exec, models, whoami, login, logout, openclawConfig, openclawResolver, proxy, setup, doctor, version, help];

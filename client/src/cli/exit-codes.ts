@@ -11,8 +11,10 @@ export const EXIT = {
   UNREACHABLE: 4,
   /** The server rejected the API key or identity (401), or the login expired and cannot be renewed. */
   UNAUTHORIZED: 5,
-  /** The key may not use the region (403). */
+  /** The key may not use the region (403), or the service does not serve it (400 for the region). */
   FORBIDDEN: 6,
+  /** A tool's config file cannot be read, merged or written (setup --write), or is out of date (doctor). */
+  TOOL_CONFIG: 7,
   /** `exec`: the command could not be run / was not found (as in shells). */
   CANNOT_EXECUTE: 126,
   COMMAND_NOT_FOUND: 127,

@@ -22,12 +22,19 @@ export const FLAGS = {
   version: { short: "V", help: "print the version" },
   json: { help: "print the server's JSON object" },
   "no-cache": { help: "always ask the server; neither read nor write the token cache" },
+  ttl: { value: "SECONDS", help: "a new token of this lifetime (60 to 43200; the service may grant less), never from the cache" },
   "secret-ref": { help: "apiKey is resolved by this CLI's openclaw-resolver (declared under secrets.providers)" },
   proxy: { value: "URL", help: "go through the mantle-vend proxy at URL, which adds the token itself" },
   port: { value: "PORT", default: "8788", help: "the port to listen on (0: any free port)" },
   host: { value: "HOST", default: "127.0.0.1", help: "the address to listen on" },
-  "require-key": { help: "demand a random key, printed once at start, as Authorization: Bearer or x-api-key" },
+  "require-key": { help: "demand a key as Authorization: Bearer or x-api-key: made at the first start, printed once, kept for later starts" },
+  "rotate-key": { help: "with --require-key: make a new key (printed once, kept) instead of the kept one" },
+  "drain-seconds": { value: "SECONDS", default: "30", help: "on SIGINT/SIGTERM, how long requests in flight (streams too) may run on" },
   model: { value: "ID", help: "the default model (else the first of the catalog the tool can call)" },
+  write: { help: "merge into the tool's config file (atomic, previous kept as <file>.bak, a diff on stderr)" },
+  "dry-run": { help: "with --write: print the diff only, write nothing" },
+  "config-file": { value: "FILE", help: "with --write: this file instead of the tool's standard place" },
+  default: { help: "with --write: also make it the tool's default model" },
 } as const satisfies Record<string, FlagSpec>;
 
 export type Flag = keyof typeof FLAGS;

@@ -4,8 +4,10 @@ import { VERSION } from "../version.js";
 import { parseArgs } from "./args.js";
 import { COMMANDS } from "./commands.js";
 import { describeFailure, exitCodeFor } from "./errors.js";
+import { explainFailure } from "./explain.js";
 import { EXIT } from "./exit-codes.js";
 import { stderr, stdout } from "./output.js";
+import { clientFor, settings, type Settings } from "./settings.js";
 import { commandHelp, usage } from "./usage.js";
 
 async function run(argv: readonly string[]): Promise<number> {
@@ -24,7 +26,14 @@ async function run(argv: readonly string[]): Promise<number> {
     stdout(commandHelp(command));
     return EXIT.OK;
   }
-  return command.run(args, { env: process.env, commands: COMMANDS });
+  let read: Settings | undefined;
+  const context = { env: process.env, commands: COMMANDS, settings: () => (read ??= settings(args, process.env)) };
+  try {
+    return await command.run(args, context);
+  } catch (error) {
+    const s = read;
+    throw s === undefined ? error : await explainFailure(error, s, () => clientFor(s, { cache: false, maxRetries: 0 }).regions());
+  }
 }
 
 run(process.argv.slice(2)).then(

@@ -1,6 +1,8 @@
 /** Where the CLI's settings come from: the environment, overridden by flags. */
-import { lstatSync, realpathSync } from "node:fs";
+import { lstatSync, realpathSync, statSync } from "node:fs";
+import { delimiter, join, sep } from "node:path";
 import { readApiKeyFile } from "../api-key-file.js";
+import { isRegionName } from "../rules.js";
 import { MantleVendClient } from "../client.js";
 import { MantleVendError } from "../errors.js";
 import { identityEnvironment } from "../identity-source.js";
@@ -32,6 +34,8 @@ export interface ServiceSettings {
 export interface Settings extends ServiceSettings {
   credential: CredentialSetting;
   region: string | undefined;
+  /** Where the region came from: the flag or AWS_REGION; undefined for the service's default for the key. */
+  regionSource: "--region" | "AWS_REGION" | undefined;
   /** The variables a command a tool runs with only some of the environment (OpenClaw's resolver) needs for the credential. */
   credentialEnv: string[];
   /** Retries of a failed request (network error, timeout, 429, 5xx) from MANTLE_VEND_RETRIES; unset = the library's default. */
@@ -54,13 +58,13 @@ export function serviceSettings(args: ParsedArgs, env: NodeJS.ProcessEnv): Servi
 export function settings(args: ParsedArgs, env: NodeJS.ProcessEnv): Settings {
   const service = serviceSettings(args, env);
   const credential = credentialFrom(args, env);
-  const awsRegion = env["AWS_REGION"];
-  const region = stringFlag(args, "region") ?? (awsRegion === "" ? undefined : awsRegion);
+  const { region, regionSource } = regionFrom(args, env);
   return {
     ...service,
     credential,
     region,
     credentialEnv: credentialEnvironment(credential, env),
+    regionSource,
     retries: retriesFrom(env),
   };
 }
@@ -82,6 +86,19 @@ function credentialEnvironment(credential: CredentialSetting, env: NodeJS.Proces
   if ("apiKey" in credential) return [nonEmpty(env["MANTLE_VEND_API_KEY_FILE"]) ? "MANTLE_VEND_API_KEY_FILE" : "MANTLE_VEND_API_KEY"];
   if ("identity" in credential) return identityEnvironment(credential.identity);
   return identityEnvironment("login").filter((name) => name !== "MANTLE_VEND_IDENTITY");
+}
+
+/** `--region`, else AWS_REGION; a value that is no region name is refused before any request. */
+function regionFrom(args: ParsedArgs, env: NodeJS.ProcessEnv): Pick<Settings, "region" | "regionSource"> {
+  const flag = stringFlag(args, "region");
+  if (flag !== undefined) {
+    if (!isRegionName(flag)) throw new UsageError(`--region ${JSON.stringify(flag)} is not a region name (like us-west-2)`);
+    return { region: flag, regionSource: "--region" };
+  }
+  const variable = env["AWS_REGION"]?.trim() ?? "";
+  if (variable === "") return { region: undefined, regionSource: undefined };
+  if (!isRegionName(variable)) throw new ConfigError(`AWS_REGION=${JSON.stringify(variable)} is not a region name (like us-west-2)`);
+  return { region: variable, regionSource: "AWS_REGION" };
 }
 
 const MAX_RETRIES = 10;
@@ -178,14 +195,45 @@ export function proxyUrlFlag(args: ParsedArgs): string | undefined {
   }
 }
 
-/** The real path of the CLI being run: what tools run for a token (OpenClaw wants no shell, no symlink). */
-export function cliPath(): string {
-  const path = realpathSync(process.argv[1] ?? "");
-  const stat = lstatSync(path);
-  if (!stat.isFile() || (stat.mode & 0o022) !== 0 || (stat.mode & 0o100) === 0) {
-    stderr(`warning: ${path} must be a regular executable file that is not group/world-writable for OpenClaw to run it (chmod 755)`);
+/** How configs run this CLI: `mantle-vend` when that name on PATH is this CLI, else its real path; and its real path. */
+export interface CliCommand {
+  /** For tools that run a command line (a shell, or a PATH lookup). */
+  run: string;
+  /** The real path, for tools that run it without a shell or PATH (OpenClaw's exec secret provider). */
+  absolute: string;
+}
+
+/** The first `name` on `PATH` that is an executable file, as its real path. */
+function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  for (const dir of (env["PATH"] ?? "").split(delimiter)) {
+    if (dir === "") continue;
+    try {
+      const found = realpathSync(join(dir, name));
+      if (statSync(found).isFile() && (statSync(found).mode & 0o111) !== 0) return found;
+    } catch {
+      // Not there.
+    }
   }
-  return path;
+  return undefined;
+}
+
+/**
+ * The CLI as configs should run it. Installed on PATH (`npm install -g`), configs name `mantle-vend` and
+ * keep working through upgrades; otherwise they hold this file's real path, and a path into a clone or
+ * npx's cache, which moves or is cleaned away, is warned about.
+ */
+export function cliCommand(env: NodeJS.ProcessEnv, warn: (line: string) => void = stderr): CliCommand {
+  const absolute = realpathSync(process.argv[1] ?? "");
+  const stat = lstatSync(absolute);
+  if (!stat.isFile() || (stat.mode & 0o022) !== 0 || (stat.mode & 0o100) === 0) {
+    warn(`warning: ${absolute} must be a regular executable file that is not group/world-writable for OpenClaw to run it (chmod 755)`);
+  }
+  if (onPath("mantle-vend", env) === absolute) return { run: "mantle-vend", absolute };
+  const where = absolute.includes(`${sep}_npx${sep}`) ? "npx's cache" : absolute.split(sep).includes("node_modules") ? undefined : "a clone of mantle-vend";
+  if (where !== undefined) {
+    warn(`warning: the config runs mantle-vend as ${absolute}, inside ${where}: it stops working when that moves or is cleaned away; install the client (npm install -g …) and run setup again`);
+  }
+  return { run: absolute, absolute };
 }
 
 /** What the login commands, and the saved login as a credential, work with. */

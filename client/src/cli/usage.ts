@@ -44,8 +44,9 @@ Plain http:// is refused for hosts other than loopback unless
 --allow-insecure-http (or MANTLE_VEND_ALLOW_INSECURE_HTTP=1) is given. A failed request (unreachable,
 timeout, 429, 5xx) is retried with backoff, 3 times unless MANTLE_VEND_RETRIES says otherwise (0 to 10).
 Exit codes: 0 ok, 1 server error, 2 usage, 3 missing/bad configuration, 4 server unreachable,
-5 API key or identity rejected (401) or login expired, 6 region not allowed (403); exec passes its command's
-status through.
+5 API key or identity rejected (401) or login expired, 6 region not allowed for the credential or not
+served (403, 400), 7 a tool's config file cannot be read, merged or written (setup --write), or is out of
+date (doctor); exec passes its command's status through.
 `;
 
 /** The overview: every command of the table and the flags every command takes. */
@@ -59,6 +60,7 @@ ${commands.map((command) => row(synopsis(command), command.summary, SUMMARY_COLU
 
 Options for every command:
 ${GLOBAL_FLAGS.map((name) => row(name === "help" ? "-h, --help" : flagUsage(name), FLAGS[name].help, 25)).join("\n")}
+${row("-V, --version", `${FLAGS.version.help} (alone, without a command)`, 25)}
 
 ${FOOTER}`;
 }

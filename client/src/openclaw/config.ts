@@ -5,7 +5,7 @@ import type { Catalog, CatalogModel } from "../types.js";
 /** OpenClaw's provider for Bedrock Mantle; it reads AWS_BEARER_TOKEN_BEDROCK and AWS_REGION by itself. */
 export const OPENCLAW_PROVIDER_ID = "amazon-bedrock-mantle";
 /** The name of the exec secret provider `openclaw-config --secret-ref` declares. */
-const OPENCLAW_SECRET_PROVIDER_ID = "mantle-vend";
+export const OPENCLAW_SECRET_PROVIDER_ID = "mantle-vend";
 /** What an exec secret provider passes to the resolver besides the variables of the credential. */
 const RESOLVER_PASS_ENV = ["PATH", "MANTLE_VEND_URL"] as const;
 /** The credential's variables when the mode does not say: the API key's. */
@@ -22,8 +22,8 @@ export type OpenClawConfigMode =
       /** The variables that carry the credential (MANTLE_VEND_API_KEY, …_FILE, or MANTLE_VEND_IDENTITY and its source's); default the key's. */
       credentialEnv?: readonly string[];
     }
-  /** baseUrl is the local `mantle-vend proxy`, which injects the token. */
-  | { kind: "proxy"; url: string };
+  /** baseUrl is the local `mantle-vend proxy`, which injects the token; `key` is what it demands (else a placeholder it ignores). */
+  | { kind: "proxy"; url: string; key?: string };
 
 /** OpenClaw's API families that mantle-vend's models map to. */
 type OpenClawApi = "openai-completions" | "openai-responses";
@@ -98,7 +98,7 @@ export function openClawConfig(catalog: Catalog, mode: OpenClawConfigMode): Open
     case "proxy":
       // The proxy serves the OpenAI surface under /v1: a URL given with or without it yields one /v1.
       baseUrl = `${mantleRoot(mode.url)}/v1`;
-      apiKey = PROXY_API_KEY_PLACEHOLDER;
+      apiKey = mode.key ?? PROXY_API_KEY_PLACEHOLDER;
       break;
   }
   const config: OpenClawConfig = {

@@ -1,6 +1,6 @@
 /** What the proxy writes to its caller: its own answers, and Mantle's passed through. */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { redact } from "../errors.js";
+import { MantleVendError, redact } from "../errors.js";
 import { headerValue, responseHeaders } from "./headers.js";
 
 /** The answer header that says a request was routed by a stale catalog, or not routed for want of one. */
@@ -54,6 +54,15 @@ export function pass(res: ServerResponse, upstream: IncomingMessage, body?: Buff
 /** Server-sent events, how Mantle streams on all three surfaces. */
 function isStream(upstream: IncomingMessage): boolean {
   return headerValue(upstream, "content-type")?.toLowerCase().startsWith("text/event-stream") === true;
+}
+
+/**
+ * What the proxy says when the service refuses its own credential (a 401 for a token or the catalog):
+ * the likely causes, since the service's answer is the same for all of them.
+ */
+export function refusedCredential(error: unknown): string | undefined {
+  if (!(error instanceof MantleVendError) || error.status !== 401) return undefined;
+  return "the mantle-vend service refused the proxy's credential (401): the API key was revoked, has expired or is wrong, or the login expired (mantle-vend login)";
 }
 
 /** One line for the log: never a token (scrubbed), with the error's code when it has one. */

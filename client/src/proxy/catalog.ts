@@ -6,7 +6,7 @@
 import { MantleVendError } from "../errors.js";
 import type { Sleep } from "../retry.js";
 import type { Catalog } from "../types.js";
-import { describeError } from "./answer.js";
+import { describeError, refusedCredential } from "./answer.js";
 import { BoundedWait } from "./deadline.js";
 
 /** The longest a request waits for the catalog; routing then goes by what the proxy holds, or none. */
@@ -51,6 +51,9 @@ export class RoutingCatalog {
     }
     const reason = settled.kind === "late" ? "no_answer" : reasonOf(settled.error);
     const why = settled.kind === "late" ? `the service has not answered within ${CATALOG_WAIT_MS} ms` : describeError(settled.error);
+    // A refused credential in the words every step uses for it, so the proxy's log says it once.
+    const refused = settled.kind === "error" ? refusedCredential(settled.error) : undefined;
+    if (refused !== undefined) return this.report(`refused:${reason}`, `${this.held === undefined ? "unavailable" : "stale"}; reason=${reason}`, `proxy: ${refused}`);
     if (this.held !== undefined) {
       return this.report(`stale:${reason}`, `stale; reason=${reason}`, `proxy: routing by the catalog held since ${this.held.checkedAt}: ${why}`);
     }

@@ -1,5 +1,7 @@
 /** The models the proxy's key may call, from its grant (`GET /v1/whoami`), kept a while. */
+import { SingleFlight } from "../single-flight.js";
 import type { WhoamiResponse } from "../types.js";
+import { describeError, refusedCredential } from "./answer.js";
 
 /** The service applies a changed grant within about a minute; the proxy follows on the same scale. */
 const KEEP_MS = 60_000;
@@ -15,7 +17,7 @@ const RETRY_MS = 10_000;
  */
 export class GrantModels {
   private held: { models: readonly string[] | undefined; until: number } | undefined;
-  private reading: Promise<readonly string[] | undefined> | undefined;
+  private readonly reads = new SingleFlight<"grant", readonly string[] | undefined>();
   private failing = false;
 
   constructor(
@@ -27,9 +29,9 @@ export class GrantModels {
   current(): Promise<readonly string[] | undefined> {
     const held = this.held;
     if (held !== undefined && this.now() < held.until) return Promise.resolve(held.models);
-    this.reading ??= this.read().finally(() => (this.reading = undefined));
+    const reading = this.reads.run("grant", () => this.read());
     // Models read before keep applying while they are read again: a slow service is not waited on.
-    return held === undefined ? this.reading : Promise.resolve(held.models);
+    return held === undefined ? reading : Promise.resolve(held.models);
   }
 
   private async read(): Promise<readonly string[] | undefined> {
@@ -39,8 +41,12 @@ export class GrantModels {
       this.failing = false;
       return this.held.models;
     } catch (error) {
-      // Said once per run of failures, not once a request.
-      if (!this.failing) this.log(`proxy: cannot read the key's grant (GET /v1/whoami): ${error instanceof Error ? error.message : "unknown error"}; ${this.held === undefined ? "admitting every model" : "keeping its last models"}`);
+      // Said once per run of failures, not once a request; a refused credential in the words every step
+      // uses for it, so the proxy's log says it once.
+      const refused = refusedCredential(error);
+      if (!this.failing) {
+        this.log(`proxy: ${refused ?? `cannot read the key's grant (GET /v1/whoami): ${describeError(error)}; ${this.held === undefined ? "admitting every model" : "keeping its last models"}`}`);
+      }
       this.failing = true;
       const models = this.held?.models;
       this.held = { models, until: this.now() + RETRY_MS };

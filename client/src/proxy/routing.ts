@@ -134,23 +134,50 @@ function unsupportedApi(api: ModelApi, model: CatalogModel, route: MantleRoute):
   return JSON.stringify({ error: { message, type: "invalid_request_error", param: "model", code: "unsupported_api" } });
 }
 
-const modelLists = new WeakMap<Catalog, string>();
-
-/**
- * The team catalog in the OpenAI list shape of `GET /v1/models`, for discovery-based gateways. A
- * catalog is frozen, so its list is written once per catalog, not once per request.
- */
-export function openAiModelList(catalog: Catalog): string {
-  let list = modelLists.get(catalog);
+/** A list per catalog and shape: a catalog is frozen, so each list is written once per catalog, not once per request. */
+function cachedList(cache: WeakMap<Catalog, string>, catalog: Catalog, write: (catalog: Catalog) => string): string {
+  let list = cache.get(catalog);
   if (list === undefined) {
-    const data = catalog.models.map((m) => ({
-      id: m.id,
-      object: "model",
-      created: m.created ?? 0,
-      owned_by: typeof m.ownedBy === "string" && m.ownedBy !== "" ? m.ownedBy : (m.id.split(".")[0] ?? "mantle"),
-    }));
-    list = JSON.stringify({ object: "list", data });
-    modelLists.set(catalog, list);
+    list = write(catalog);
+    cache.set(catalog, list);
   }
   return list;
+}
+
+const openAiLists = new WeakMap<Catalog, string>();
+const anthropicLists = new WeakMap<Catalog, string>();
+
+/**
+ * The team catalog's models an OpenAI SDK can call (Chat Completions or Responses), in the OpenAI list
+ * shape of `GET /v1/models`, for discovery-based gateways (Open WebUI, LibreChat): a Messages-only model
+ * would be listed to them only to fail on every call.
+ */
+export function openAiModelList(catalog: Catalog): string {
+  return cachedList(openAiLists, catalog, () => {
+    const data = catalog.models
+      .filter((m) => m.apis.includes("chat-completions") || m.apis.includes("responses"))
+      .map((m) => ({
+        id: m.id,
+        object: "model",
+        created: m.created ?? 0,
+        owned_by: typeof m.ownedBy === "string" && m.ownedBy !== "" ? m.ownedBy : (m.id.split(".")[0] ?? "mantle"),
+      }));
+    return JSON.stringify({ object: "list", data });
+  });
+}
+
+/** RFC 3339 of unix seconds; the epoch for an unknown time or one no date can hold (the catalog's is data from elsewhere). */
+function isoTime(seconds: number | null): string {
+  const date = new Date((seconds ?? 0) * 1000);
+  return Number.isNaN(date.getTime()) ? "1970-01-01T00:00:00.000Z" : date.toISOString();
+}
+
+/** The team catalog's Messages models in Anthropic's list shape (`GET /v1/models` of the Anthropic API), one page. */
+export function anthropicModelList(catalog: Catalog): string {
+  return cachedList(anthropicLists, catalog, () => {
+    const data = catalog.models
+      .filter((m) => m.apis.includes("messages"))
+      .map((m) => ({ type: "model", id: m.id, display_name: m.name, created_at: isoTime(m.created) }));
+    return JSON.stringify({ data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
+  });
 }

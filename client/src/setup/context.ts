@@ -2,6 +2,9 @@ import { UsageError } from "../cli/errors.js";
 import { isPlainWord, shellWord } from "../cli/shell.js";
 import { mantleRouteOf, type MantleRoute } from "../mantle-root.js";
 import type { Catalog, CatalogModel, ModelApi } from "../types.js";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import type { ToolFile } from "./config-file.js";
 
 const API_NAMES: Record<ModelApi, string> = {
   "chat-completions": "Chat Completions",
@@ -26,7 +29,7 @@ export interface ModelEndpoint {
   input: Array<"text" | "image">;
 }
 
-/** A command a tool runs for a token: an absolute path and its arguments (never the API key). */
+/** A command a tool runs for a token: `mantle-vend` (on PATH) or its absolute path, and its arguments (never the API key). */
 export interface TokenCommand {
   path: string;
   args: string[];
@@ -39,6 +42,14 @@ export interface SetupContext {
   proxy: string | undefined;
   /** `--model`, when given. */
   model: string | undefined;
+  /** What the tool sends as its API key to the proxy (the one given, else the default one): the key a --require-key proxy keeps, else a placeholder it ignores. */
+  proxyKey(): string;
+  /** The config sets the tool's default model (always printed; written only with --default). */
+  asDefault: boolean;
+  /** The config is written into the tool's file (--write), rather than printed. */
+  writing: boolean;
+  /** Where the tool's config goes: --config-file, else the tool's standard place. */
+  configFile: string;
   /**
    * `mantle-vend token` for the config's region, by the real path of the installed CLI. `cached`
    * reuses the per-user cache (for tools that call before every request); `fresh` asks the server
@@ -46,7 +57,7 @@ export interface SetupContext {
    * back the token that was just refused).
    */
   tokenCommand(mode: "cached" | "fresh"): TokenCommand;
-  /** The OpenClaw resolver by the same path. */
+  /** The OpenClaw resolver, by the real path of the installed CLI (OpenClaw runs it without a shell). */
   resolverCommand: TokenCommand;
   /**
    * The variables that carry the credential to the token command (MANTLE_VEND_API_KEY,
@@ -55,16 +66,24 @@ export interface SetupContext {
   credentialEnv: readonly string[];
 }
 
-/** What one tool's setup prints: the config (stdout) and one line on where it goes (stderr). */
+/** What one tool's setup makes: its config files, and how the tool starts once they are in place. */
 export interface SetupOutput {
-  text: string;
-  hint: string;
+  /** The files, the tool's main config first (what stdout shows without --write). */
+  files: ToolFile[];
+  /** The command that starts the tool, with what it needs: "`claude` with MANTLE_VEND_URL … exported". */
+  start: string;
+  /** The model the config makes the default (or names on the command line). */
+  model: string;
+  /** What stdout shows instead of the main file's content (openai-env: shell exports). */
+  text?: string;
 }
 
 export interface SetupTool {
   name: string;
   /** A few words for the usage text. */
   summary: string;
+  /** The tool's standard config file, with its own environment overrides (CODEX_HOME, CLAUDE_CONFIG_DIR, …). */
+  defaultFile(env: NodeJS.ProcessEnv): string;
   build(context: SetupContext): SetupOutput;
 }
 
@@ -155,6 +174,8 @@ export function startCondition(context: SetupContext): string {
   return own.length === 0 ? "with MANTLE_VEND_URL exported (your mantle-vend login is used)" : `with MANTLE_VEND_URL and ${own.join(" and ")} exported`;
 }
 
-export function json(value: unknown): string {
-  return `${JSON.stringify(value, null, 2)}\n`;
+/** `$VARIABLE` when the tool's user set it, else the place below the home directory the tool uses by default. */
+export function toolDir(env: NodeJS.ProcessEnv, variable: string, ...underHome: string[]): string {
+  const set = env[variable];
+  return set !== undefined && set !== "" ? set : join(homedir(), ...underHome);
 }

@@ -1,6 +1,8 @@
-import { PROXY_API_KEY_PLACEHOLDER } from "../proxy/placeholder.js";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { ModelApi } from "../types.js";
-import { DEFAULT_PROXY_URL, chooseModels, json, type ModelEndpoint, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
+import type { Entry } from "./config-file.js";
+import { DEFAULT_PROXY_URL, chooseModels, commandLine, toolDir, type ModelEndpoint, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
 
 /** The provider ids `setup opencode` declares, one per AI SDK package opencode bundles. */
 const OPENCODE_PROVIDERS: Record<ModelApi, { id: string; npm: string; name: string }> = {
@@ -8,6 +10,15 @@ const OPENCODE_PROVIDERS: Record<ModelApi, { id: string; npm: string; name: stri
   responses: { id: "mantle-vend-responses", npm: "@ai-sdk/openai", name: "Mantle (Responses)" },
   messages: { id: "mantle-vend-anthropic", npm: "@ai-sdk/anthropic", name: "Mantle (Anthropic Messages)" },
 };
+
+/**
+ * What opencode is started with so that it reaches nothing but the proxy: no models list fetched, no
+ * update check, and npm offline for the plugin install opencode starts in its config directory at every
+ * start (`@opencode-ai/plugin`, through npm's own resolver, which reads npm_config_* from the
+ * environment). Offline, that install finds nothing to fetch and gives up quietly; opencode needs the
+ * package only for plugins of your own.
+ */
+const OPENCODE_START_ENV = { OPENCODE_DISABLE_MODELS_FETCH: "1", OPENCODE_DISABLE_AUTOUPDATE: "1", npm_config_offline: "true" };
 
 /** The API a model is called through by opencode: Chat Completions where it has it. */
 function apiOf(endpoint: ModelEndpoint): ModelApi {
@@ -25,16 +36,17 @@ function baseUrlFor(proxy: string, endpoint: ModelEndpoint, api: ModelApi): stri
 
 /**
  * opencode reads its credentials once, when it loads the config, so it goes through the proxy (which
- * holds a fresh token for every request); the apiKey is a placeholder the proxy replaces.
+ * holds a fresh token for every request); the apiKey is the proxy's key.
  */
 function build(context: SetupContext): SetupOutput {
   const proxy = context.proxy ?? DEFAULT_PROXY_URL;
   const { usable, chosen } = chooseModels(context, "opencode", ["chat-completions", "responses", "messages"]);
-  const provider: Record<string, { npm: string; name: string; options: Record<string, string>; models: Record<string, unknown> }> = {};
+  const providers = new Map<string, { npm: string; name: string; options: Record<string, string>; models: Record<string, unknown> }>();
   for (const endpoint of usable) {
     const api = apiOf(endpoint);
     const { id, npm, name } = OPENCODE_PROVIDERS[api];
-    const entry = (provider[id] ??= { npm, name, options: { baseURL: baseUrlFor(proxy, endpoint, api), apiKey: PROXY_API_KEY_PLACEHOLDER }, models: {} });
+    const entry = providers.get(id) ?? { npm, name, options: { baseURL: baseUrlFor(proxy, endpoint, api), apiKey: context.proxyKey() }, models: {} };
+    providers.set(id, entry);
     const model = {
       name: endpoint.id,
       tool_call: true,
@@ -48,21 +60,30 @@ function build(context: SetupContext): SetupOutput {
     Object.defineProperty(entry.models, endpoint.id, { value: model, enumerable: true, writable: true, configurable: true });
   }
   const model = `${OPENCODE_PROVIDERS[apiOf(chosen)].id}/${chosen.id}`;
-  const config = {
-    $schema: "https://opencode.ai/config.json",
-    provider,
-    model,
+  const owned: Entry[] = [
+    // Each of the three is setup's: one the catalog no longer needs is removed.
+    ...Object.values(OPENCODE_PROVIDERS).map(({ id }) => ({ path: ["provider", id], value: providers.get(id) })),
     // Session titles come from the same model, not from a provider opencode would pick.
-    small_model: model,
-    autoupdate: false,
-    share: "disabled",
-  };
+    ...(context.asDefault ? [{ path: ["model"], value: model }, { path: ["small_model"], value: model }] : []),
+  ];
+  const fresh: Entry[] = [
+    { path: ["$schema"], value: "https://opencode.ai/config.json" },
+    { path: ["autoupdate"], value: false },
+    { path: ["share"], value: "disabled" },
+  ];
   return {
-    text: json(config),
-    hint:
-      `save as ~/.config/opencode/opencode.json, start \`mantle-vend proxy\` (${proxy}) and run ` +
-      "`OPENCODE_DISABLE_MODELS_FETCH=1 OPENCODE_DISABLE_AUTOUPDATE=1 opencode` (ripgrep on PATH, or opencode downloads it)",
+    files: [{ path: context.configFile, format: "json", owned, fresh }],
+    model: chosen.id,
+    start: `\`${commandLine(["opencode", ...(context.asDefault ? [] : ["--model", model])], OPENCODE_START_ENV)}\` once \`mantle-vend proxy\` serves ${proxy} (ripgrep on PATH, or opencode downloads it)`,
   };
 }
 
-export const opencode: SetupTool = { name: "opencode", summary: "opencode (opencode.json), through the proxy", build };
+/** opencode's global config: $OPENCODE_CONFIG when set, else opencode.jsonc or opencode.json in its config directory. */
+function defaultFile(env: NodeJS.ProcessEnv): string {
+  const explicit = env["OPENCODE_CONFIG"];
+  if (explicit !== undefined && explicit !== "") return explicit;
+  const dir = join(toolDir(env, "XDG_CONFIG_HOME", ".config"), "opencode");
+  return existsSync(join(dir, "opencode.jsonc")) ? join(dir, "opencode.jsonc") : join(dir, "opencode.json");
+}
+
+export const opencode: SetupTool = { name: "opencode", summary: "opencode (opencode.json), through the proxy", defaultFile, build };

@@ -1,6 +1,6 @@
-import { PROXY_API_KEY_PLACEHOLDER } from "../proxy/placeholder.js";
+import { dirname, join } from "node:path";
 import type { ModelApi } from "../types.js";
-import { chooseModels, commandLine, endpointFor, json, shellCommand, type ModelEndpoint, startCondition, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
+import { chooseModels, commandLine, endpointFor, shellCommand, toolDir, type ModelEndpoint, startCondition, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
 
 /** The provider ids `setup pi` declares: one for the OpenAI APIs, one for Anthropic Messages. */
 const PI_PROVIDER_ID = "mantle-vend";
@@ -29,12 +29,13 @@ function piModel(context: SetupContext, endpoint: ModelEndpoint, api: ModelApi):
 
 /**
  * pi's models.json. pi resolves `"apiKey": "!<command>"` before every request, so the command is the
- * cached `mantle-vend token` (cheap on a warm cache); with `--proxy` it is a placeholder. Each model
- * carries its own API and base URL; Anthropic models need `authHeader` to send `Authorization`.
+ * cached `mantle-vend token` (cheap on a warm cache); with `--proxy` it is the proxy's key. Each model
+ * carries its own API and base URL; Anthropic models need `authHeader` to send `Authorization`. pi keeps
+ * its default model in settings.json next to models.json: `--default` sets it there.
  */
 function build(context: SetupContext): SetupOutput {
   const { usable, chosen } = chooseModels(context, "pi", ["chat-completions", "responses", "messages"]);
-  const apiKey = context.proxy === undefined ? `!${shellCommand(context.tokenCommand("cached"))}` : PROXY_API_KEY_PLACEHOLDER;
+  const apiKey = context.proxy === undefined ? `!${shellCommand(context.tokenCommand("cached"))}` : context.proxyKey();
   const openai: Record<string, unknown>[] = [];
   const anthropic: Record<string, unknown>[] = [];
   for (const endpoint of usable) {
@@ -43,16 +44,35 @@ function build(context: SetupContext): SetupOutput {
     else anthropic.push(piModel(context, endpoint, "messages"));
   }
   // pi wants a provider-level baseUrl and api; each model's own still win.
-  const provider = (models: Record<string, unknown>[]): Record<string, unknown> => ({ baseUrl: models[0]?.["baseUrl"], api: models[0]?.["api"], apiKey, models });
-  const providers: Record<string, unknown> = {};
-  if (openai.length > 0) providers[PI_PROVIDER_ID] = provider(openai);
-  if (anthropic.length > 0) providers[PI_ANTHROPIC_PROVIDER_ID] = { ...provider(anthropic), authHeader: true };
+  const provider = (models: Record<string, unknown>[], extra: Record<string, unknown> = {}): Record<string, unknown> | undefined =>
+    models.length === 0 ? undefined : { baseUrl: models[0]?.["baseUrl"], api: models[0]?.["api"], apiKey, models, ...extra };
   const chosenProvider = chosen.apis.includes("chat-completions") || chosen.apis.includes("responses") ? PI_PROVIDER_ID : PI_ANTHROPIC_PROVIDER_ID;
-  const env = startCondition(context);
+  const settings = join(dirname(context.configFile), "settings.json");
+  // Printed, models.json alone goes out; the default model is then given on the command line.
+  const setsDefault = context.asDefault && context.writing;
   return {
-    text: json({ providers }),
-    hint: `save as ~/.pi/agent/models.json and run \`${commandLine(["pi", "--model", `${chosenProvider}/${chosen.id}`], { PI_OFFLINE: "1", PI_TELEMETRY: "0" })}\` ${env}`,
+    files: [
+      {
+        path: context.configFile,
+        format: "json",
+        owned: [
+          { path: ["providers", PI_PROVIDER_ID], value: provider(openai) },
+          { path: ["providers", PI_ANTHROPIC_PROVIDER_ID], value: provider(anthropic, { authHeader: true }) },
+        ],
+        fresh: [],
+      },
+      ...(setsDefault
+        ? [{ path: settings, format: "json" as const, owned: [{ path: ["defaultProvider"], value: chosenProvider }, { path: ["defaultModel"], value: chosen.id }], fresh: [] }]
+        : []),
+    ],
+    model: chosen.id,
+    start: `\`${commandLine(["pi", ...(setsDefault ? [] : ["--model", `${chosenProvider}/${chosen.id}`])], { PI_OFFLINE: "1", PI_TELEMETRY: "0" })}\` ${startCondition(context)}`,
   };
 }
 
-export const pi: SetupTool = { name: "pi", summary: "pi coding agent (models.json)", build };
+export const pi: SetupTool = {
+  name: "pi",
+  summary: "pi coding agent (models.json)",
+  defaultFile: (env) => join(toolDir(env, "PI_CODING_AGENT_DIR", ".pi", "agent"), "models.json"),
+  build,
+};

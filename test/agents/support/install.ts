@@ -85,7 +85,7 @@ export async function installAll(log: (line: string) => void): Promise<void> {
   mkdirSync(AGENTS_DIR, { recursive: true });
   // Node 24 first: OpenClaw's install runs on it. The rest is independent; two at a time on 2 cores.
   await npmInstall("node24", log);
-  const rest: PinName[] = ["pi", "openaiSdk", "opencode", "opencodePlugin", "codex", "claudeCode", "openclaw"];
+  const rest: PinName[] = ["pi", "openaiSdk", "opencode", "codex", "claudeCode", "openclaw"];
   const queue = [...rest];
   const worker = async (): Promise<void> => {
     for (let name = queue.shift(); name !== undefined; name = queue.shift()) await npmInstall(name, log);

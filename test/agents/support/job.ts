@@ -21,16 +21,21 @@ export interface Job {
   setupArgs: string[];
   /** Start `mantle-vend proxy` on 127.0.0.1:8788 before setup. */
   proxy: boolean;
+  /** Start it with `--require-key` (setup --proxy then carries its kept key into the config). */
+  requireKey: boolean;
+  /**
+   * The user's config before setup (absolute path → text): other providers, permissions, comments.
+   * `setup <tool> --write --default` merges into it, where the tool reads it.
+   */
+  existing: Record<string, string>;
+  /** Take the environment variables of setup's start line (`run \`A=1 B=2 tool …\``) into the tool's environment. */
+  startEnvFromSetup: boolean;
   /** Extra environment of `npm start`. */
   serverEnv: Record<string, string>;
   /** Sent to the emulator's `POST /_emulator/faults` before the tool starts (e.g. expireFirstTokenAfter). */
   emulatorFaults: Record<string, number>;
-  /** Where setup's stdout is written. */
+  /** Where setup writes the tool's config (its standard place under `home`). */
   configPath: string;
-  /** Other files the tool needs (absolute path → text). */
-  files: Record<string, string>;
-  /** Symbolic links to make (absolute path → target). */
-  links: Record<string, string>;
   /** The tool's argv. */
   command: string[];
   /** The tool's environment besides PATH, HOME, MANTLE_VEND_URL, MANTLE_VEND_API_KEY. */
@@ -56,6 +61,8 @@ export interface RunResult {
   toolEnvNames?: string[];
   /** `mantle-vend whoami` with the tool's environment, after the turn: who the tool's requests were. */
   whoami?: unknown;
-  /** The config `setup` printed, for checks that it holds no key. */
+  /** The tool's config as setup left it (for checks that it holds no key). */
   config?: string;
+  /** The environment setup's start line gave the tool. */
+  startEnv?: Record<string, string>;
 }

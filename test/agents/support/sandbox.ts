@@ -2,7 +2,8 @@
  * One tool run, inside its own network and mount namespaces (started by namespace.ts through
  * `unshare -n -m`): loopback up, /etc/resolv.conf pointing at a DNS stub on 127.0.0.1:53 that logs
  * every query, `npm start --offline` and (for proxy mode) `mantle-vend proxy` on their default ports,
- * `mantle-vend setup <tool>` written where the tool reads it, then the tool under
+ * `mantle-vend` on PATH, `mantle-vend setup <tool> --write --default` merged into the user's existing
+ * config where the tool reads it, then the tool under
  * `strace -f -e trace=connect,execve` (no -s, no data syscalls: request bytes, and so tokens, never
  * reach the trace).
  *
@@ -64,9 +65,12 @@ function isolate(): void {
   execFileSync("mount", ["--bind", resolv, "/etc/resolv.conf"]);
 }
 
+/** `mantle-vend` on PATH, as `npm install -g` puts it there: configs then name it, not a path into this clone. */
+const BIN = join(runDir, "bin");
+
 function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return {
-    PATH: `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
+    PATH: `${BIN}:${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
     HOME: job.home,
     LANG: "C.UTF-8",
     AWS_EC2_METADATA_DISABLED: "true",
@@ -90,10 +94,11 @@ async function startServer(extraEnv: Record<string, string> = {}): Promise<{ api
   return { apiKey, emulator };
 }
 
-/** Runs the CLI (or another Node script) to completion; returns stdout and stderr. */
-function cli(args: string[], env: NodeJS.ProcessEnv, script = CLI): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs the CLI (as PATH finds it, or another program) to completion in the tool's working directory; returns stdout and stderr. */
+function cli(args: string[], env: NodeJS.ProcessEnv, program: readonly string[] = [join(BIN, "mantle-vend")]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [script, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const [command = "", ...before] = program;
+    const child = spawn(command, [...before, ...args], { env, cwd: job.cwd, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -104,7 +109,7 @@ function cli(args: string[], env: NodeJS.ProcessEnv, script = CLI): Promise<{ co
 
 /** An identity policy in the server's store, written as an operator would: with mantle-vend-admin. */
 async function addPolicy(args: string[]): Promise<void> {
-  const admin = await cli(["identities", "add", ...args, "--local", "--data-dir", SERVER_DATA()], baseEnv({}), join(ROOT, "bin", "mantle-vend-admin.js"));
+  const admin = await cli(["identities", "add", ...args, "--local", "--data-dir", SERVER_DATA()], baseEnv({}), [process.execPath, join(ROOT, "bin", "mantle-vend-admin.js")]);
   if (admin.code !== 0) throw new Error(`mantle-vend-admin identities add failed: ${admin.stderr}`);
 }
 
@@ -179,35 +184,44 @@ function runTool(env: NodeJS.ProcessEnv, out: string): Promise<{ code: number | 
   });
 }
 
+/** `A=1 B=2` of the command in setup's start line, "run `A=1 B=2 tool …`". */
+function startLineEnv(stderr: string): Record<string, string> {
+  const command = /run `([^`]+)`/.exec(stderr)?.[1] ?? "";
+  const env: Record<string, string> = {};
+  for (const word of command.split(" ")) {
+    const assignment = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(word);
+    if (assignment === null) break;
+    env[assignment[1] as string] = assignment[2] as string;
+  }
+  return env;
+}
+
 async function main(): Promise<RunResult> {
   isolate();
   const stopDns = await dnsStub();
   try {
     mkdirSync(job.cwd, { recursive: true });
+    mkdirSync(BIN, { recursive: true });
+    symlinkSync(CLI, join(BIN, "mantle-vend"));
     const { env: mantleEnv, emulator } = await credentialEnv();
     if (job.proxy) {
-      const proxy = start(process.execPath, [CLI, "proxy", "--region", job.region], { cwd: job.home, env: baseEnv(mantleEnv) });
+      const proxy = start(join(BIN, "mantle-vend"), ["proxy", "--region", job.region, ...(job.requireKey ? ["--require-key"] : [])], { cwd: job.home, env: baseEnv(mantleEnv) });
       started.push(proxy);
-      await proxy.waitFor(/listening on http:\/\/127\.0\.0\.1:8788/);
+      await proxy.waitFor(job.requireKey ? /^mvp_\S+$/m : /listening on http:\/\/127\.0\.0\.1:8788/);
     }
-    const setup = await cli(["setup", job.tool, "--region", job.region, ...job.setupArgs], baseEnv(mantleEnv));
-    if (setup.code !== 0) return { phase: "setup", setupStderr: setup.stderr, dnsQueries };
-    mkdirSync(dirname(job.configPath), { recursive: true });
-    writeFileSync(job.configPath, setup.stdout);
-    for (const [path, text] of Object.entries(job.files)) {
+    for (const [path, text] of Object.entries(job.existing)) {
       mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, text);
     }
-    for (const [path, target] of Object.entries(job.links)) {
-      mkdirSync(dirname(path), { recursive: true });
-      symlinkSync(target, path);
-    }
+    const setup = await cli(["setup", job.tool, "--write", "--default", "--region", job.region, ...job.setupArgs], baseEnv(mantleEnv));
+    if (setup.code !== 0) return { phase: "setup", setupStderr: setup.stderr, dnsQueries };
+    const startEnv = job.startEnvFromSetup ? startLineEnv(setup.stderr) : {};
     // Armed last: the server's own catalog fetch during setup must not be the token that dies.
     if (Object.keys(job.emulatorFaults).length > 0) {
       const answer = await fetch(`${emulator}/_emulator/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(job.emulatorFaults) });
       if (!answer.ok) throw new Error(`the emulator refused the faults: ${answer.status} ${await answer.text()}`);
     }
-    const toolEnv = baseEnv({ ...job.env, ...mantleEnv, PATH: `${job.pathPrefix}${baseEnv({}).PATH as string}` });
+    const toolEnv = baseEnv({ ...job.env, ...startEnv, ...mantleEnv, PATH: `${job.pathPrefix}${baseEnv({}).PATH as string}` });
     const tool = await runTool(toolEnv, runDir as string);
     // What the emulator answered, and whether each bearer token verified (401 = it did not).
     const calls = (await (await fetch(`${emulator}/_emulator/calls?fingerprints=1`)).json()) as unknown;
@@ -222,7 +236,8 @@ async function main(): Promise<RunResult> {
       calls,
       toolEnvNames: Object.keys(toolEnv).sort(),
       whoami: who.code === 0 ? (JSON.parse(who.stdout) as unknown) : { error: who.stderr },
-      config: setup.stdout,
+      config: readFileSync(job.configPath, "utf8"),
+      startEnv,
     };
   } finally {
     for (const child of started.reverse()) await child.stop().catch(() => undefined);

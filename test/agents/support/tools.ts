@@ -1,9 +1,9 @@
 /**
- * How the suite runs each real tool for one headless turn: where the config `mantle-vend setup`
- * prints goes, the command line, the environment (telemetry and downloads off), and the prompt that
- * makes the emulator call the tool's shell tool with a nonce command.
+ * How the suite runs each real tool for one headless turn: the config the user had before setup (other
+ * providers, permissions, comments), where `mantle-vend setup --write` merges into it, the command line,
+ * the environment (telemetry and downloads off), and the prompt that makes the emulator call the tool's
+ * shell tool with a nonce command.
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { node24Bin, packageDir, prefixOf } from "./install.js";
 import type { Job } from "./job.js";
@@ -12,7 +12,7 @@ const REGION = "us-east-1";
 
 /** A job's defaults; each tool fills in the rest. */
 export interface ToolRun {
-  job: Omit<Job, "timeoutMs" | "serverEnv" | "setupArgs" | "emulatorFaults" | "credential"> & Partial<Pick<Job, "timeoutMs">>;
+  job: Omit<Job, "timeoutMs" | "serverEnv" | "setupArgs" | "emulatorFaults" | "credential" | "requireKey"> & Partial<Pick<Job, "timeoutMs">>;
   /** The file the tool's shell tool writes the nonce into. */
   proofFile: string;
 }
@@ -44,18 +44,87 @@ export interface ToolOptions {
   slow?: boolean;
 }
 
+/**
+ * The user's own settings before setup: what `setup --write` must leave as it is. They hold what a
+ * user who wants no traffic but their model's sets for themselves (setup adds those switches only to a
+ * file it creates), and nothing that would start a network client of its own (no MCP servers).
+ */
+export const EXISTING = {
+  claudeCode: `{
+  "permissions": { "allow": ["Bash(echo:*)", "Bash(tee:*)"], "deny": ["Read(./.env)"] },
+  "hooks": { "PostToolUse": [{ "matcher": "Bash", "hooks": [{ "type": "command", "command": "true" }] }] },
+  "env": { "BASH_DEFAULT_TIMEOUT_MS": "60000" },
+  "includeCoAuthoredBy": false
+}
+`,
+  codex: `# my Codex settings
+approval_policy = "never"
+check_for_update_on_startup = false
+
+# the laptop's local models
+[model_providers.local]
+name = "Ollama"
+base_url = "http://127.0.0.1:11434/v1"
+
+[profiles.work]
+model = "o3"
+
+[features]
+plugins = false
+remote_plugin = false
+apps = false
+
+[analytics]
+enabled = false
+`,
+  pi: `{
+  "providers": {
+    "ollama": { "baseUrl": "http://127.0.0.1:11434/v1", "api": "openai-completions", "apiKey": "ollama", "models": [{ "id": "qwen2.5-coder:7b" }] }
+  }
+}
+`,
+  piSettings: `{ "theme": "dark", "defaultThinkingLevel": "off" }
+`,
+  opencode: `{
+  // opencode, as the user keeps it (JSONC)
+  "$schema": "https://opencode.ai/config.json",
+  "autoupdate": false,
+  "share": "disabled",
+  "provider": {
+    "ollama": { "npm": "@ai-sdk/openai-compatible", "options": { "baseURL": "http://127.0.0.1:11434/v1" }, "models": { "qwen2.5-coder": {} } },
+  },
+  "permission": { "edit": "allow", "bash": "allow" },
+}
+`,
+  openclaw: `// OpenClaw, JSON5
+{
+  update: { checkOnStart: false },
+  telemetry: { enabled: false },
+  models: {
+    providers: {
+      local: { baseUrl: "http://127.0.0.1:9/v1", api: "openai-completions", auth: "api-key", apiKey: "unused", models: [] },
+    },
+  },
+}
+`,
+  dotenv: `# this project's settings
+LOG_LEVEL=info
+`,
+};
+
 export const TOOLS = {
   pi(dir: string, o: ToolOptions): ToolRun {
     const { home, cwd } = dirs(dir);
+    const agentDir = join(home, ".pi", "agent");
     return {
       proofFile: join(cwd, "proof.txt"),
       job: {
         tool: "pi",
         region: REGION,
         proxy: o.viaProxy === true,
-        configPath: join(home, ".pi", "agent", "models.json"),
-        files: {},
-        links: {},
+        configPath: join(agentDir, "models.json"),
+        existing: { [join(agentDir, "models.json")]: EXISTING.pi, [join(agentDir, "settings.json")]: EXISTING.piSettings },
+        startEnvFromSetup: false,
         command: [bin(prefixOf("pi"), "pi"), "--offline", "--no-session", "--model", `mantle-vend/${o.model}`, "-p", directive("bash", { command: proofCommand(o) })],
         env: { PI_OFFLINE: "1", PI_TELEMETRY: "0" },
         pathPrefix: "",
@@ -67,30 +136,23 @@ export const TOOLS = {
 
   opencode(dir: string, o: ToolOptions): ToolRun {
     const { home, cwd } = dirs(dir);
-    const configDir = join(home, ".config", "opencode");
-    const plugin = prefixOf("opencodePlugin");
+    const configPath = join(home, ".config", "opencode", "opencode.json");
     return {
       proofFile: join(cwd, "proof.txt"),
       job: {
         tool: "opencode",
         region: REGION,
         proxy: true,
-        configPath: join(configDir, "opencode.json"),
-        // What opencode would `npm install` into its config dir at start, already there.
-        files: {
-          [join(configDir, "package.json")]: readFileSync(join(plugin, "package.json"), "utf8"),
-          [join(configDir, "package-lock.json")]: readFileSync(join(plugin, "package-lock.json"), "utf8"),
-        },
-        links: { [join(configDir, "node_modules")]: join(plugin, "node_modules") },
+        configPath,
+        // Nothing of opencode's own in its config directory: its start-up install of @opencode-ai/plugin
+        // meets npm offline, by setup's start line, and asks no registry.
+        existing: { [configPath]: EXISTING.opencode },
+        startEnvFromSetup: true,
         command: [bin(prefixOf("opencode"), "opencode"), "run", directive("bash", { command: proofCommand(o), description: "Write the proof file" })],
         env: {
           XDG_CONFIG_HOME: join(home, ".config"),
           XDG_DATA_HOME: join(home, ".local", "share"),
           XDG_STATE_HOME: join(home, ".local", "state"),
-          OPENCODE_DISABLE_MODELS_FETCH: "1",
-          OPENCODE_DISABLE_AUTOUPDATE: "1",
-          OPENCODE_DISABLE_SHARE: "1",
-          OPENCODE_DISABLE_LSP_DOWNLOAD: "1",
         },
         pathPrefix: "",
         home,
@@ -109,8 +171,8 @@ export const TOOLS = {
         region: REGION,
         proxy: o.viaProxy === true,
         configPath: config,
-        files: {},
-        links: {},
+        existing: { [config]: EXISTING.openclaw },
+        startEnvFromSetup: false,
         command: [join(node24Bin(), "node"), join(packageDir("openclaw"), "openclaw.mjs"), "agent", "exec", "--config", config, "--json", directive("exec", { command: proofCommand(o) })],
         env: {},
         // OpenClaw runs the resolver by path; its `#!/usr/bin/env node` finds Node 24 first.
@@ -124,15 +186,16 @@ export const TOOLS = {
 
   claudeCode(dir: string, o: ToolOptions): ToolRun {
     const { home, cwd } = dirs(dir);
+    const configPath = join(home, ".claude", "settings.json");
     return {
       proofFile: join(cwd, "proof.txt"),
       job: {
         tool: "claude-code",
         region: REGION,
         proxy: o.viaProxy === true,
-        configPath: join(home, ".claude", "settings.json"),
-        files: {},
-        links: {},
+        configPath,
+        existing: { [configPath]: EXISTING.claudeCode },
+        startEnvFromSetup: false,
         command: [bin(prefixOf("claudeCode"), "claude"), "-p", directive("Bash", { command: proofCommand(o) }), "--output-format", "json", "--allowedTools", "Bash"],
         env: {},
         pathPrefix: "",
@@ -144,15 +207,16 @@ export const TOOLS = {
 
   codex(dir: string, o: ToolOptions): ToolRun {
     const { home, cwd } = dirs(dir);
+    const configPath = join(home, ".codex", "config.toml");
     return {
       proofFile: join(cwd, "proof.txt"),
       job: {
         tool: "codex",
         region: REGION,
         proxy: o.viaProxy === true,
-        configPath: join(home, ".codex", "config.toml"),
-        files: {},
-        links: {},
+        configPath,
+        existing: { [configPath]: EXISTING.codex },
+        startEnvFromSetup: false,
         command: [bin(prefixOf("codex"), "codex"), "exec", "--skip-git-repo-check", "-s", "workspace-write", directive("exec_command", { cmd: proofCommand(o) })],
         env: {},
         pathPrefix: "",
@@ -164,7 +228,7 @@ export const TOOLS = {
 
   openaiEnv(dir: string, o: ToolOptions): ToolRun {
     const { home, cwd } = dirs(dir);
-    const envFile = join(home, "openai.env");
+    const envFile = join(cwd, ".env");
     const agent = join(import.meta.dirname, "openai-agent.cjs");
     return {
       proofFile: join(cwd, "proof.txt"),
@@ -173,10 +237,10 @@ export const TOOLS = {
         region: REGION,
         proxy: true,
         configPath: envFile,
-        files: {},
-        links: {},
-        // The shell a user would type in: source the exports, run an OpenAI-SDK tool.
-        command: ["sh", "-c", `. "$0" && exec node "$@"`, envFile, agent, prefixOf("openaiSdk"), o.model, directive("bash", { command: proofCommand(o) })],
+        existing: { [envFile]: EXISTING.dotenv },
+        startEnvFromSetup: false,
+        // The shell a user would type in: load .env into the environment, run an OpenAI-SDK tool.
+        command: ["sh", "-c", `set -a && . ./.env && set +a && exec node "$@"`, "sh", agent, prefixOf("openaiSdk"), o.model, directive("bash", { command: proofCommand(o) })],
         env: {},
         pathPrefix: "",
         home,

@@ -1,6 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,6 +9,7 @@ import { EMULATOR_CREDENTIALS, verifyBearerToken } from "../../../lambda/local/m
 import { buildClient, catalogFixture, CLI, runCli, runProcess, sendJson, startStub, type Stub } from "../../support/client-support.js";
 import { functionUrlEvent } from "../../support/events.js";
 import { useFixture } from "../../support/fixture.js";
+import { closedPort } from "../../support/ports.js";
 
 /** Whether `unshare -rn` (a private network namespace, loopback only) works on this machine. */
 const hasNetworkNamespaces = spawnSync("unshare", ["-rn", "true"]).status === 0;
@@ -665,14 +665,6 @@ describe("MANTLE_VEND_RETRIES sets how often a failed request is retried", () =>
 });
 
 describe("failures are one clear line on stderr with a distinct exit code", () => {
-  async function closedPort(): Promise<number> {
-    const server = createServer();
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const { port } = server.address() as { port: number };
-    await new Promise<void>((r) => server.close(() => r()));
-    return port;
-  }
-
   it("exit 3: no service URL, no API key", async () => {
     const cacheHome = freshCacheHome();
     const noUrl = env(cacheHome);

@@ -105,16 +105,22 @@ describe("a model whose APIs lack the called one gets the proxy's own 400 in tha
 });
 
 describe("GET /v1/models through the proxy answers the curated team catalog in the OpenAI list shape", () => {
-  it("hidden models are absent, added ones present", async () => {
+  it("hidden models are absent, added ones present; Messages-only models are on the Anthropic list only", async () => {
     const res = await fetch(`${proxy.url}/v1/models`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
       object: "list",
       data: [
-        { id: "anthropic.claude-haiku-4-5", object: "model", created: 0, owned_by: "anthropic" },
         { id: "openai.gpt-5.5", object: "model", created: 0, owned_by: "openai" },
         { id: "openai.gpt-oss-120b", object: "model", created: 0, owned_by: "openai" },
       ],
+    });
+    const anthropic = await fetch(`${proxy.url}/anthropic/v1/models`);
+    expect(await anthropic.json()).toEqual({
+      data: [{ type: "model", id: "anthropic.claude-haiku-4-5", display_name: "anthropic.claude-haiku-4-5", created_at: "1970-01-01T00:00:00.000Z" }],
+      has_more: false,
+      first_id: "anthropic.claude-haiku-4-5",
+      last_id: "anthropic.claude-haiku-4-5",
     });
   });
 });

@@ -12,6 +12,7 @@ import { parse as parseToml } from "smol-toml";
 import { afterAll, describe, expect, it } from "vitest";
 import { PROXY_API_KEY_PLACEHOLDER } from "../../../client/src/proxy/placeholder.js";
 import { parseCatalog } from "../../../client/src/responses.js";
+import { merged } from "../../../client/src/setup/config-file.js";
 import type { SetupContext, SetupOutput, SetupTool } from "../../../client/src/setup/context.js";
 import { SETUP_TOOLS } from "../../../client/src/setup/index.js";
 import { HOSTILE_IDS } from "../../support/hostile-text.js";
@@ -104,6 +105,11 @@ function contextFor(c: Case): SetupContext {
     tokenCommand: (mode) => ({ path: c.cli, args: ["token", "--region", c.region, ...service, ...(mode === "fresh" ? ["--no-cache"] : [])] }),
     resolverCommand: { path: c.cli, args: ["openclaw-resolver", ...service] },
     credentialEnv: ["MANTLE_VEND_API_KEY"],
+    proxyKey: () => PROXY_API_KEY_PLACEHOLDER,
+    // The default model is the case's id, in the config and on the start line.
+    asDefault: true,
+    writing: false,
+    configFile: join(c.cli, "config"),
   };
 }
 
@@ -114,30 +120,33 @@ interface Read {
   commands: Array<{ line: string; words: string[] }>;
 }
 
-/** The config, parsed in the tool's own format. */
+/** The config, parsed in the tool's own format: the main file as setup makes it in a new file, or the shell text printed for it. */
 function read(tool: SetupTool, output: SetupOutput, context: SetupContext): Read {
+  const [main] = output.files;
+  if (main === undefined) throw new Error(`setup ${tool.name} makes no file`);
+  const text = output.text ?? merged(main, undefined);
   const fresh = context.tokenCommand("fresh");
   const cached = context.tokenCommand("cached");
   switch (tool.name) {
     case "codex": {
-      const config = parseToml(output.text) as { model: string; model_providers: Record<string, { auth?: { command: string; args: string[] } }> };
+      const config = parseToml(text) as { model: string; model_providers: Record<string, { auth?: { command: string; args: string[] } }> };
       const auth = config.model_providers["mantle-vend"]?.auth;
       if (context.proxy === undefined) expect(auth).toEqual({ command: fresh.path, args: fresh.args, timeout_ms: 15000, refresh_interval_ms: 300000 });
       return { models: [config.model], commands: [] };
     }
     case "claude-code": {
-      const config = JSON.parse(output.text) as { apiKeyHelper?: string; env: { ANTHROPIC_MODEL: string } };
+      const config = JSON.parse(text) as { apiKeyHelper?: string; env: { ANTHROPIC_MODEL: string } };
       return { models: [config.env.ANTHROPIC_MODEL], commands: config.apiKeyHelper === undefined ? [] : [{ line: config.apiKeyHelper, words: [fresh.path, ...fresh.args] }] };
     }
     case "pi": {
-      const config = JSON.parse(output.text) as { providers: Record<string, { apiKey: string; models: Array<{ id: string }> }> };
+      const config = JSON.parse(text) as { providers: Record<string, { apiKey: string; models: Array<{ id: string }> }> };
       const providers = Object.values(config.providers);
       const models = providers.flatMap((p) => p.models.map((m) => m.id));
       if (context.proxy !== undefined) return { models, commands: [] };
       return { models, commands: providers.map((p) => ({ line: p.apiKey.replace(/^!/, ""), words: [cached.path, ...cached.args] })) };
     }
     case "openclaw": {
-      const config = JSON.parse(output.text) as {
+      const config = JSON.parse(text) as {
         secrets?: { providers: Record<string, { command: string; args: string[] }> };
         models: { providers: Record<string, { models: Array<{ id: string }> }> };
       };
@@ -146,12 +155,12 @@ function read(tool: SetupTool, output: SetupOutput, context: SetupContext): Read
     }
     case "opencode": {
       // Keyed by id: JSON.parse makes every key its own, __proto__ included.
-      const config = JSON.parse(output.text) as { provider: Record<string, { models: object }> };
+      const config = JSON.parse(text) as { provider: Record<string, { models: object }> };
       return { models: Object.values(config.provider).flatMap((p) => Object.keys(p.models)), commands: [] };
     }
     case "openai-env": {
       // What `eval "$(mantle-vend setup openai-env)"` runs: it sets the two variables and nothing else.
-      const evaluated = inShell(`${output.text}\nprintf '%s\\0' "$OPENAI_BASE_URL" "$OPENAI_API_KEY"\n`);
+      const evaluated = inShell(`${text}\nprintf '%s\\0' "$OPENAI_BASE_URL" "$OPENAI_API_KEY"\n`);
       expect(evaluated).toEqual({ words: [`${context.proxy ?? "http://127.0.0.1:8788"}/v1`, PROXY_API_KEY_PLACEHOLDER], ran: false });
       return { models: [], commands: [] };
     }
@@ -168,7 +177,7 @@ describe.each(SETUP_TOOLS.map((tool) => [tool.name, tool] as const))("setup %s q
     // The config offers the model under its id as it is: never cut, escaped away, lost or run.
     if (tool.name !== "openai-env") expect(models).toEqual([c.id]);
     for (const { line, words } of commands) expect(wordsOf(line), line).toEqual({ words, ran: false });
-    const lines = backticked(output.hint);
+    const lines = backticked(output.start);
     if (tool.name === "pi") expect(lines.filter((line) => line.startsWith("PI_OFFLINE"))).toHaveLength(1);
     for (const line of lines) {
       const read = wordsOf(line);

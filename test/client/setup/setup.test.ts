@@ -5,7 +5,7 @@
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildClient, CLI, runCli } from "../../support/client-support.js";
 import { startService, type TestService } from "../../support/service.js";
@@ -16,7 +16,8 @@ let apiKey: string;
 const scratch = mkdtempSync(join(tmpdir(), "mantle-vend-setup-"));
 
 const env = (): Record<string, string> => ({
-  PATH: process.env["PATH"] ?? "/usr/bin:/bin",
+  // The client is not installed on this PATH: configs hold the CLI's path (a warning says so).
+  PATH: `${dirname(process.execPath)}:/usr/bin:/bin`,
   HOME: scratch,
   XDG_CACHE_HOME: join(scratch, "cache"),
   MANTLE_VEND_URL: serverUrl,
@@ -60,7 +61,9 @@ describe("each tool gets its own format and its own way to a fresh token, with o
   it("claude-code: settings.json in Mantle mode on <root>/anthropic, a Claude model, apiKeyHelper asking the server each time", async () => {
     const { code, stdout, stderr } = await setup("claude-code");
     expect(code).toBe(0);
-    expect(stderr.trim().split("\n")).toHaveLength(1);
+    expect(stderr.trim().split("\n").filter((line) => !line.startsWith("mantle-vend: warning:"))).toEqual([
+      expect.stringMatching(/^mantle-vend: this goes in .+\/\.claude\/settings\.json \(mantle-vend setup claude-code --write merges it into the file there\); then run `claude` with MANTLE_VEND_URL and MANTLE_VEND_API_KEY exported$/),
+    ]);
     const settings = JSON.parse(stdout) as { apiKeyHelper: string; env: Record<string, string> };
     expect(settings.apiKeyHelper).toBe(`${CLI} token --region us-east-1 --no-cache`);
     expect(settings.env).toMatchObject({
@@ -72,6 +75,9 @@ describe("each tool gets its own format and its own way to a fresh token, with o
       DISABLE_AUTOUPDATER: "1",
     });
     expect(settings.env["ANTHROPIC_MODEL"]).toMatch(/^anthropic\.claude-/);
+    // Every alias Claude Code resolves names a catalog model: it probes nothing outside the catalog.
+    for (const alias of ["OPUS", "SONNET", "HAIKU", "FABLE"]) expect(settings.env[`ANTHROPIC_DEFAULT_${alias}_MODEL`], alias).toMatch(/^anthropic\.claude-/);
+    expect(settings.env["ANTHROPIC_SMALL_FAST_MODEL"]).toMatch(/^anthropic\.claude-haiku/);
   });
 
   it("codex: config.toml with a Responses model on its own base URL (GPT-5 on /openai/v1) and auth.command by absolute path", async () => {
@@ -109,6 +115,13 @@ describe("each tool gets its own format and its own way to a fresh token, with o
     expect([config.autoupdate, config.share]).toEqual([false, "disabled"]);
     const exports = await setup("openai-env", "--proxy", "http://127.0.0.1:9999/v1");
     expect(exports.stdout).toContain("export OPENAI_BASE_URL='http://127.0.0.1:9999/v1'\nexport OPENAI_API_KEY='mantle-vend-proxy'\n");
+  });
+
+  it("openclaw: a model OpenClaw reaches only through the proxy is refused with --proxy named", async () => {
+    const result = await setup("openclaw", "--model", "openai.gpt-5.5");
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--model openai\.gpt-5\.5 is not one OpenClaw can call straight from Mantle in us-east-1 \(it can: .+\); with --proxy http:\/\/127\.0\.0\.1:8788 \(and mantle-vend proxy running\) it can/);
+    expect((await setup("openclaw", "--model", "openai.gpt-5.5", "--proxy", "http://127.0.0.1:8788")).code).toBe(0);
   });
 
   it("openclaw: the secret-ref config of openclaw-config, plus the agent's default model and update checks off", async () => {

@@ -3,7 +3,7 @@ import type { Catalog } from "../../types.js";
 import type { Command } from "../command.js";
 import { EXIT } from "../exit-codes.js";
 import { stderr, stdout } from "../output.js";
-import { clientFor, settings } from "../settings.js";
+import { clientFor } from "../settings.js";
 
 export const models: Command = {
   name: "models",
@@ -12,8 +12,8 @@ export const models: Command = {
   help: `Prints the region's model catalog as a table (each model's API, route, context window and output
 limit), or with --json the server's catalog object.
 `,
-  async run(args, { env }) {
-    const catalog = await clientFor(settings(args, env), { cache: false }).listModels();
+  async run(args, { settings }) {
+    const catalog = await clientFor(settings(), { cache: false }).listModels();
     if (args.flags.has("json")) stdout(`${JSON.stringify(catalog, null, 2)}\n`);
     else {
       stdout(modelsTable(catalog));

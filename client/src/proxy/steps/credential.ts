@@ -1,7 +1,6 @@
 /** Step 3, credential: a token for the request, and the Mantle root it is sent to, if the service lists that root. */
-import { MantleVendError } from "../../errors.js";
 import type { TokenResponse } from "../../types.js";
-import { describeError, errorAnswer, type ProxyAnswer } from "../answer.js";
+import { describeError, errorAnswer, refusedCredential, type ProxyAnswer } from "../answer.js";
 import { upstreamOf, type Upstream } from "../upstream.js";
 
 export interface Credential {
@@ -23,9 +22,10 @@ export async function credential(source: CredentialSource, log: (line: string) =
   try {
     token = await source.token();
   } catch (error) {
-    log(`proxy: no token: ${describeError(error)}`);
-    const status = error instanceof MantleVendError && error.status === 401 ? 401 : 503;
-    return errorAnswer(status, "token_unavailable", `the proxy could not get a Mantle token: ${describeError(error)}`);
+    const refused = refusedCredential(error);
+    log(`proxy: ${refused ?? `no token: ${describeError(error)}`}`);
+    if (refused !== undefined) return errorAnswer(401, "token_unavailable", refused, { "www-authenticate": "Bearer" });
+    return errorAnswer(503, "token_unavailable", `the proxy could not get a Mantle token: ${describeError(error)}`);
   }
   try {
     refusal = await source.rootRefusal(token.baseUrl);

@@ -17,12 +17,17 @@ const post = (url: string, body: unknown, headers: Record<string, string> = {}) 
   incoming({ method: "POST", url, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
 
 describe("GET /v1/models is answered with the team catalog in the OpenAI list shape", () => {
-  it("every model of the catalog, none fetched from Mantle", async () => {
+  it("every model of the catalog an OpenAI SDK can call, none fetched from Mantle; the Messages models on the Anthropic list", async () => {
     const answer = await route(incoming({ url: "/v1/models" }), via(known));
     expect(answer).toMatchObject({ kind: "answer", status: 200 });
     const body = JSON.parse(answer.kind === "answer" ? answer.body : "{}") as { object: string; data: Array<{ id: string }> };
     expect(body.object).toBe("list");
-    expect(body.data.map((m) => m.id)).toEqual(catalog.models.map((m) => m.id));
+    const openAi = catalog.models.filter((m) => m.apis.some((api) => api !== "messages"));
+    expect(body.data.map((m) => m.id)).toEqual(openAi.map((m) => m.id));
+    const anthropic = await route(incoming({ url: "/anthropic/v1/models?limit=20" }), via(known));
+    const list = JSON.parse(anthropic.kind === "answer" ? anthropic.body : "{}") as { data: Array<{ id: string; type: string }> };
+    expect(list.data.map((m) => m.id)).toEqual(catalog.models.filter((m) => m.apis.includes("messages")).map((m) => m.id));
+    expect(list.data.length).toBeGreaterThan(0);
   });
 
   it("503 catalog_unavailable when no catalog is held, saying why in x-mantle-vend-catalog", async () => {
