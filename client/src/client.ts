@@ -21,6 +21,11 @@ import type {
 
 /** After a failed refresh, a still-valid token is served this long before the next attempt. */
 const FAILURE_COOLDOWN_MS = 10_000;
+/**
+ * After a failed catalog fetch, the service is not asked for that catalog again for this long: the
+ * catalog held is served meanwhile (marked stale), or the failure is thrown again without asking.
+ */
+const CATALOG_FAILURE_COOLDOWN_MS = 60_000;
 const DEFAULT_MIN_VALIDITY_SECONDS = 5;
 
 interface TokenEntry {
@@ -42,6 +47,14 @@ interface CatalogEntry {
   etag: string | undefined;
   /** Client clock until which the server said the catalog may be reused without asking (max-age). */
   freshUntil: number;
+  /** The catalog marked stale, made once: what is served while the service cannot be asked. */
+  stale?: Catalog;
+}
+
+/** A failed catalog fetch, remembered so that the service is asked at most once per cooldown. */
+interface CatalogFailure {
+  error: MantleVendError;
+  retryAt: number;
 }
 
 /**
@@ -63,6 +76,7 @@ export class MantleVendClient {
   private readonly tokenRounds = new SingleFlight<string, Outcome>();
   private readonly catalogs = new Map<string, CatalogEntry>();
   private readonly catalogFetches = new SingleFlight<string, Catalog>();
+  private readonly catalogFailures = new Map<string, CatalogFailure>();
 
   constructor(options: MantleVendClientOptions) {
     // `in`, not a read: Node loads its fetch implementation on first read, which a client that only
@@ -103,13 +117,20 @@ export class MantleVendClient {
   /**
    * A bearer token for the region (default: the client's region, else the server's default for the key).
    * Served from cache until the refresh window; concurrent callers share one request; if a refresh fails
-   * while the cached token is still valid, the cached token is served.
+   * while the cached token is still valid, the cached token is served. With `refreshInBackground`, a
+   * cached token in its refresh window is handed out at once while the new one is fetched.
    */
   async getToken(options: GetTokenOptions = {}): Promise<TokenResponse> {
     const key = this.keyFor(options.region);
     const minValidityMs = (options.minValiditySeconds ?? DEFAULT_MIN_VALIDITY_SECONDS) * 1000;
     const hit = this.servable(key, minValidityMs, false);
     if (hit !== undefined) return hit;
+    const held = options.refreshInBackground === true ? this.servable(key, minValidityMs, true) : undefined;
+    if (held !== undefined) {
+      // A failed round keeps the held token and sets its retry moment (fetchAndRemember), so nothing is lost here.
+      this.tokenRounds.run(key, () => this.fetchAndRemember(key)).catch(() => undefined);
+      return held;
+    }
 
     const outcome = await this.tokenRounds.run(key, () => this.loadOrFetch(key, minValidityMs));
     if (outcome.fresh) return outcome.token;
@@ -144,16 +165,24 @@ export class MantleVendClient {
   /**
    * The region's model catalog. Reused while the server's `max-age` lasts, then revalidated with
    * `If-None-Match`; a `304` returns the cached catalog. Every caller gets the same deeply frozen
-   * object (no copy per call): it cannot be changed, by anyone.
+   * object (no copy per call): it cannot be changed, by anyone. When a fetch fails, the service is not
+   * asked again for a minute: the cached catalog is served meanwhile with `stale: true`, or, with none
+   * cached, the failure is thrown again at once.
    */
   async listModels(options: { region?: string } = {}): Promise<Catalog> {
     const key = this.keyFor(options.region);
     const entry = this.catalogs.get(key);
-    if (entry !== undefined && this.now() < entry.freshUntil) return entry.catalog;
-    return this.catalogFetches.run(key, () => this.fetchCatalog(key));
+    const now = this.now();
+    if (entry !== undefined && now < entry.freshUntil) return entry.catalog;
+    const failure = this.catalogFailures.get(key);
+    if (failure !== undefined && now < failure.retryAt) {
+      if (entry !== undefined) return staleOf(entry);
+      throw failure.error;
+    }
+    return this.catalogFetches.run(key, () => this.fetchCatalogOrStale(key));
   }
 
-  /** Forgets cached tokens (and catalogs) of a region, or of every region; also in the token store. */
+  /** Forgets cached tokens of a region, or of every region; also in the token store. Catalogs are kept: they do not depend on a token. */
   async invalidate(region?: string): Promise<void> {
     const keys =
       region === undefined
@@ -161,14 +190,12 @@ export class MantleVendClient {
         : [region, ...[...this.tokens.entries()].filter(([, e]) => e.stored.token.region === region).map(([k]) => k)];
     for (const key of new Set(keys)) {
       this.tokens.delete(key);
-      this.catalogs.delete(key);
       try {
         await this.store?.delete?.(key);
       } catch {
         // The store is a cache: failing to clean it must not fail the caller.
       }
     }
-    if (region === undefined) this.catalogs.clear();
   }
 
   // --- tokens ---------------------------------------------------------------
@@ -245,6 +272,24 @@ export class MantleVendClient {
 
   // --- catalogs -------------------------------------------------------------
 
+  /** A fetch whose failure is remembered for the cooldown, answered by the cached catalog when there is one. */
+  private async fetchCatalogOrStale(key: string): Promise<Catalog> {
+    try {
+      const catalog = await this.fetchCatalog(key);
+      this.catalogFailures.delete(key);
+      return catalog;
+    } catch (error) {
+      const failure =
+        error instanceof MantleVendError
+          ? error
+          : new MantleVendError({ status: 0, code: "internal", message: "unexpected failure while fetching the catalog" });
+      this.catalogFailures.set(key, { error: failure, retryAt: this.now() + CATALOG_FAILURE_COOLDOWN_MS });
+      const entry = this.catalogs.get(key);
+      if (entry !== undefined) return staleOf(entry);
+      throw failure;
+    }
+  }
+
   private async fetchCatalog(key: string): Promise<Catalog> {
     const path = key === "" ? "/v1/models" : `/v1/models?region=${encodeURIComponent(key)}`;
     const cached = this.catalogs.get(key);
@@ -266,6 +311,12 @@ export class MantleVendClient {
     });
     return catalog;
   }
+}
+
+/** The cached catalog marked `stale: true`, made once per cached catalog and frozen like it. */
+function staleOf(entry: CatalogEntry): Catalog {
+  entry.stale ??= entry.catalog.stale ? entry.catalog : Object.freeze({ ...entry.catalog, stale: true });
+  return entry.stale;
 }
 
 /** The credential the options name: exactly one of an API key, a key file or an identity. */

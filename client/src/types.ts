@@ -156,4 +156,10 @@ export interface GetTokenOptions {
    * one is fetched. A token fetched just now is always handed out.
    */
   minValiditySeconds?: number;
+  /**
+   * In the token's refresh window, hand out the cached token at once (when it has `minValiditySeconds`
+   * left) and fetch the new one in the background, rather than wait for it: for callers that must not
+   * stall on a slow service (the proxy). Default false.
+   */
+  refreshInBackground?: boolean;
 }

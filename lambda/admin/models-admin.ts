@@ -1,4 +1,4 @@
-import { CatalogStore, checkOverrideKey, mergeOverride, OverridesError, OverridesStore, removeOverride, type OverrideEntry, type Overrides } from "../catalog/index.js";
+import { CatalogStore, checkOverrideKey, mergeOverride, overrideOf, OverridesError, OverridesStore, removeOverride, type OverrideEntry, type Overrides } from "../catalog/index.js";
 import { MANTLE_REGIONS } from "../regions.js";
 import type { ParameterStore } from "../store/index.js";
 import { StoreAdmin } from "./store-admin.js";
@@ -37,13 +37,13 @@ export class ModelsAdmin extends StoreAdmin {
   async set(key: string, change: OverrideEntry): Promise<OverrideEntry> {
     const next = mergeOverride(await this.list(), key, change);
     await this.write(next);
-    return next[key] ?? change;
+    return overrideOf(next, key) ?? change;
   }
 
   /** Removes the key's entry; false when there was none. */
   async unset(key: string): Promise<boolean> {
     const current = await this.list();
-    if (current[checkOverrideKey(key)] === undefined) return false;
+    if (overrideOf(current, checkOverrideKey(key)) === undefined) return false;
     await this.write(removeOverride(current, key));
     return true;
   }

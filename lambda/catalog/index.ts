@@ -14,6 +14,7 @@ export {
   checkOverrideEntry,
   checkOverrideKey,
   mergeOverride,
+  overrideOf,
   removeOverride,
   type OverrideEntry,
   type Overrides,

@@ -37,15 +37,33 @@ export interface ServedModel extends CatalogModel {
 }
 
 const FIELDS = ["hidden", "apis", "route", "contextWindow", "maxOutputTokens", "reasoning", "input", "add"] as const;
+/**
+ * The Mantle id alphabet (`openai.gpt-oss-120b`, `anthropic.claude-sonnet-4-5`, `…-v1:0`): letters,
+ * digits, `.`, `-`, `_` and `:`. An override id becomes a served model id (`add`), and from there the
+ * default model of every `setup` config and start line: nothing a shell, a TOML or JSON string, a URL
+ * or a terminal would read as more than a word gets in. (A grant's patterns only filter ids, so they
+ * keep the wider model-pattern rule of rules.ts.)
+ */
+const MANTLE_ID = /^[A-Za-z0-9._:-]+$/;
+/** Names an object literal would not keep as ordinary keys; not model ids either. */
+const RESERVED_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
 /** Larger than any real window (a few million tokens), small enough to be an obvious typo guard. */
 const MAX_TOKEN_LIMIT = 100_000_000;
 
-/** A model id, or a prefix ending in a single `*` (`*` alone matches every model). */
+/** A model id, or a prefix ending in a single `*` (`*` alone matches every model), in the Mantle id alphabet. */
 export function checkOverrideKey(key: string): string {
-  if (!isModelPattern(key)) {
-    throw new OverridesError(`"${key.slice(0, 64)}" is not a model id or an id prefix ending in *`);
+  const body = key.endsWith("*") ? key.slice(0, -1) : key;
+  if (!isModelPattern(key) || (body !== "" && !MANTLE_ID.test(body))) {
+    // Printed as JSON: the refused key may hold anything, newlines and escape sequences included.
+    throw new OverridesError(`${JSON.stringify(key.slice(0, 64))} is not a model id or an id prefix ending in * (ids are letters, digits, ".", "-", "_" and ":")`);
   }
+  if (RESERVED_KEYS.has(key)) throw new OverridesError(`"${key}" is reserved: __proto__, constructor and prototype are not model ids`);
   return key;
+}
+
+/** The entry of `key`, only when the document has one of its own (never one inherited from Object.prototype). */
+export function overrideOf(overrides: Overrides, key: string): Readonly<OverrideEntry> | undefined {
+  return Object.hasOwn(overrides, key) ? overrides[key] : undefined;
 }
 
 const isPrefixKey = (key: string): boolean => key.endsWith("*");
@@ -96,17 +114,15 @@ export function checkOverrideEntry(key: string, raw: unknown): OverrideEntry {
   return entry;
 }
 
-/** A document's entries, checked, keys sorted. */
+/** A document's entries, checked, keys sorted; built as own properties, so no key can reach a prototype. */
 export function checkOverrides(value: unknown): Overrides {
   if (!isRecord(value)) throw new OverridesError("the overrides must be a JSON object");
-  const out: Record<string, OverrideEntry> = {};
-  for (const key of Object.keys(value).sort()) out[key] = checkOverrideEntry(key, value[key]);
-  return out;
+  return Object.fromEntries(Object.keys(value).sort().map((key) => [key, checkOverrideEntry(key, value[key])]));
 }
 
 /** `set`: the change merged into the key's entry (fields it names replace the old ones). */
 export function mergeOverride(overrides: Overrides, key: string, change: OverrideEntry): Overrides {
-  const merged = checkOverrideEntry(key, { ...overrides[key], ...change });
+  const merged = checkOverrideEntry(key, { ...overrideOf(overrides, key), ...change });
   return checkOverrides({ ...overrides, [key]: merged });
 }
 

@@ -16,6 +16,7 @@ import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { MANTLE_REGIONS } from "../regions.js";
 import { isRecord } from "../guards.js";
+import { hookRefusal, ownHosts } from "./hook-guard.js";
 import { apiPath, familyTraits, parseApiPath, type ModelApi, type MantleRoute } from "../catalog/index.js";
 import {
   anthropicMessage,
@@ -163,6 +164,8 @@ export const CALLS_PATH = "/_emulator/calls";
  * {@link MantleEmulator.expireFirstTokenAfter}. For tests of other processes; not a Mantle route.
  */
 const FAULTS_PATH = "/_emulator/faults";
+/** Every hook lives below this path; none is a Mantle route (Mantle's are below a region). */
+const HOOKS_PREFIX = "/_emulator/";
 const TOKEN_PREFIX = "bedrock-api-key-";
 const TOKEN_HOST = "bedrock.amazonaws.com";
 const SERVICE = "bedrock";
@@ -451,6 +454,8 @@ export class MantleEmulator {
   readonly endpointTemplate: string;
 
   private readonly server: Server;
+  /** The Host values the test hooks answer (see hook-guard.ts). */
+  private readonly hosts: ReadonlySet<string>;
   private readonly credentials: readonly EmulatorCredentials[];
   private readonly catalogs = new Map<string, readonly EmulatorModel[]>();
   private readonly failures = new Map<string, FailureMode>();
@@ -469,9 +474,10 @@ export class MantleEmulator {
   private nextId = 1;
 
 
-  private constructor(server: Server, url: string, opts: EmulatorStartOptions) {
+  private constructor(server: Server, url: string, opts: EmulatorStartOptions, hosts: ReadonlySet<string>) {
     this.server = server;
     this.url = url;
+    this.hosts = hosts;
     this.endpointTemplate = `${url}/{region}`;
     this.credentials = opts.credentials ?? [EMULATOR_CREDENTIALS];
     this.now = opts.now ?? Date.now;
@@ -494,7 +500,7 @@ export class MantleEmulator {
     const { port } = server.address() as AddressInfo;
     // A wildcard bind is reachable on loopback; a literal IPv6 needs brackets in a URL.
     const urlHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
-    const emulator = new MantleEmulator(server, `http://${urlHost}:${port}`, opts);
+    const emulator = new MantleEmulator(server, `http://${urlHost}:${port}`, opts, ownHosts(host, port));
     server.on("request", (req: IncomingMessage, res: ServerResponse) => void emulator.handle(req, res));
     return emulator;
   }
@@ -585,13 +591,15 @@ export class MantleEmulator {
       acceptsGzip: typeof acceptEncoding === "string" && /\bgzip\b/i.test(acceptEncoding),
     };
     try {
+      if (pathname.startsWith(HOOKS_PREFIX)) {
+        const refused = hookRefusal(method, req.headers, this.hosts);
+        if (refused !== undefined) return this.answerHook(ctx, refused.status, openAiError(refused.message, "invalid_request_error", "forbidden"));
+      }
       if (method === "GET" && pathname === CALLS_PATH) {
         // For tests of other processes (npm start --offline): what this emulator answered, token checks included.
         const fingerprints = new URL(req.url ?? "/", "http://emulator").searchParams.get("fingerprints") === "1";
         const calls = fingerprints ? this.callLog.map((call, i) => ({ ...call, token: this.tokenLog[i] })) : this.callLog;
-        const body = Buffer.from(JSON.stringify({ calls }), "utf8");
-        ctx.res.writeHead(200, { "content-type": "application/json", "content-length": body.length }).end(body);
-        return;
+        return this.answerHook(ctx, 200, { calls });
       }
       if (method === "POST" && pathname === FAULTS_PATH) return await this.setFaults(ctx);
       if (!MANTLE_REGIONS.includes(region)) {
@@ -646,15 +654,18 @@ export class MantleEmulator {
   private async setFaults(ctx: RequestContext): Promise<void> {
     const body = await this.readJson(ctx);
     const after = body?.["expireFirstTokenAfter"];
-    const send = (status: number, value: unknown): void => {
-      const text = Buffer.from(JSON.stringify(value), "utf8");
-      ctx.res.writeHead(status, { "content-type": "application/json", "content-length": text.length }).end(text);
-    };
     if (body === undefined || Object.keys(body).some((k) => k !== "expireFirstTokenAfter") || !Number.isInteger(after) || (after as number) < 0) {
-      return send(400, openAiError("Body must be {\"expireFirstTokenAfter\": <integer >= 0>}.", "invalid_request_error", "invalid_request"));
+      return this.answerHook(ctx, 400, openAiError("Body must be {\"expireFirstTokenAfter\": <integer >= 0>}.", "invalid_request_error", "invalid_request"));
     }
     this.expireFirstTokenAfter(after as number);
-    send(200, { expireFirstTokenAfter: after });
+    this.answerHook(ctx, 200, { expireFirstTokenAfter: after });
+  }
+
+  /** A hook's answer: JSON, and not a call of the log (hooks are not Mantle routes). */
+  private answerHook(ctx: RequestContext, status: number, value: unknown): void {
+    const text = Buffer.from(JSON.stringify(value), "utf8");
+    ctx.res.writeHead(status, { "content-type": "application/json", "content-length": text.length }).end(text);
+    ctx.req.resume();
   }
 
   private send(ctx: RequestContext, status: number, body: Buffer, contentType: string): void {

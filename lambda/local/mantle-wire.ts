@@ -141,9 +141,8 @@ export function sampleArguments(schema: unknown): Record<string, unknown> {
   if (!isRecord(schema) || !isRecord(schema["properties"])) return {};
   const properties = schema["properties"];
   const required = Array.isArray(schema["required"]) ? schema["required"].filter((r): r is string => typeof r === "string") : [];
-  const out: Record<string, unknown> = {};
-  for (const name of required) out[name] = sampleValue(properties[name]);
-  return out;
+  // From entries and own properties only: a property named __proto__ is an ordinary argument.
+  return Object.fromEntries(required.map((name) => [name, sampleValue(Object.hasOwn(properties, name) ? properties[name] : undefined)]));
 }
 
 function sampleValue(schema: unknown): unknown {

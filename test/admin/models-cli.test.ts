@@ -72,6 +72,32 @@ describe("bad values are refused with a clear message and exit code 2, and nothi
   });
 });
 
+describe("models set takes Mantle ids only: a hostile id is refused and nothing is written", () => {
+  it.each(["$(touch${IFS}/tmp/x)", "`id`", "a;b", "a b", "a\nb"])("set %j --add: exit 2, the id quoted, keys-version unchanged", async (id) => {
+    const before = cli.ssm.value("/mantle-vend/keys-version");
+    const result = await admin(["models", "set", id, "--add"], ssmEnv());
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`${JSON.stringify(id)} is not a model id or an id prefix ending in *`);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(cli.ssm.value("/mantle-vend/keys-version")).toBe(before);
+  });
+});
+
+describe("__proto__, constructor and prototype: models set refuses them, and the round trip through list shows nothing stored", () => {
+  it.each(["__proto__", "constructor", "prototype"])("%s", async (id) => {
+    expect((await admin(["models", "set", "acme.kept", "--hide"], ssmEnv())).code).toBe(0);
+    const before = cli.ssm.value("/mantle-vend/keys-version");
+    const set = await admin(["models", "set", id, "--hide"], ssmEnv());
+    expect(set.code).toBe(2);
+    expect(set.stderr).toMatch(new RegExp(`"${id}" is reserved`));
+    expect(cli.ssm.value("/mantle-vend/keys-version")).toBe(before);
+    const unset = await admin(["models", "unset", id], ssmEnv());
+    expect(unset.code).toBe(2);
+    expect(JSON.parse((await admin(["models", "list", "--json"], ssmEnv())).stdout)).toEqual({ "acme.kept": { hidden: true } });
+    expect(cli.ssm.value("/mantle-vend/keys-version")).toBe(before);
+  });
+});
+
 describe("models set refuses an id no stored catalog lists (a typo), unless --add or --force says it is meant", () => {
   const model = (id: string) => ({ id, name: id, ownedBy: null, created: null, reasoning: false });
   const dir = (): string => join(cli.home, "typos");

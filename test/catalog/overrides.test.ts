@@ -16,6 +16,7 @@ import { functionUrlEvent } from "../support/events.js";
 import { startService, type TestService } from "../support/service.js";
 import { ssmStore } from "../support/ssm.js";
 import { parameterPaths } from "../../lambda/store/index.js";
+import { HOSTILE_IDS } from "../support/hostile-text.js";
 
 const ROOT = "https://bedrock-mantle.us-east-1.api.aws";
 const model = (id: string): CatalogModel => ({ id, name: id, ownedBy: null, created: null, reasoning: false });
@@ -103,6 +104,7 @@ describe("bad override values are refused with a message naming the problem", ()
     ["an empty entry", { m: {} }, /sets nothing/],
     ["a * inside a key", { "a*b": { hidden: true } }, /not a model id or an id prefix/],
     ["a key with a space", { "a b": { hidden: true } }, /not a model id or an id prefix/],
+    ["a key outside the Mantle id alphabet", { "$(id)": { add: true } }, /not a model id or an id prefix/],
   ])("%s", (_label, value, message) => {
     expect(() => checkOverrides(value)).toThrow(OverridesError);
     expect(() => checkOverrides(value)).toThrow(message);
@@ -113,6 +115,40 @@ describe("bad override values are refused with a message naming the problem", ()
     const second = mergeOverride(first, "m", { contextWindow: 10, hidden: false });
     expect(second).toEqual({ m: { hidden: false, contextWindow: 10 } });
     expect(removeOverride(second, "m")).toEqual({});
+  });
+});
+
+describe("override ids are Mantle ids: letters, digits, '.', '-', '_' and ':', where they enter", () => {
+  it.each(HOSTILE_IDS)("%j is refused, as an id and as a prefix", (id) => {
+    expect(() => checkOverrides({ [id]: { add: true } })).toThrow(/is not a model id or an id prefix ending in \*/);
+    expect(() => checkOverrides({ [`${id}*`]: { hidden: true } })).toThrow(/is not a model id or an id prefix ending in \*/);
+    expect(() => mergeOverride(NO_OVERRIDES, id, { add: true })).toThrow(OverridesError);
+  });
+
+  it("real ids and prefixes are kept", () => {
+    const ids = ["openai.gpt-oss-120b", "anthropic.claude-3-5-sonnet-20240620-v1:0", "moonshotai.kimi-k2-thinking", "deepseek.v3.2", "acme.model_x", "openai.gpt-5.*", "*"];
+    expect(Object.keys(checkOverrides(Object.fromEntries(ids.map((id) => [id, { hidden: true }]))))).toEqual([...ids].sort());
+  });
+
+  it("the message quotes a refused id as JSON, so it cannot break the line it is printed on", () => {
+    expect(() => checkOverrides({ "a\nb\u001b[2J": { hidden: true } })).toThrow('"a\\nb\\u001b[2J" is not a model id');
+  });
+});
+
+describe("__proto__, constructor and prototype are refused as override ids, and no prototype is touched", () => {
+  it.each(["__proto__", "constructor", "prototype"])("%s: set is refused, a stored document holding it is refused, Object.prototype unchanged", (id) => {
+    expect(() => mergeOverride(NO_OVERRIDES, id, { hidden: true })).toThrow(`"${id}" is reserved`);
+    // As JSON.parse makes it (an own property, even for __proto__), what a hand-written document holds.
+    expect(() => checkOverrides(JSON.parse(`{"${id}":{"hidden":true}}`))).toThrow(`"${id}" is reserved`);
+    expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(Object.getOwnPropertyNames(Object.getPrototypeOf({})).sort());
+    expect(({} as Record<string, unknown>)["hidden"]).toBeUndefined();
+  });
+
+  it("a document's entries are its own: lookups never find an inherited one", () => {
+    const overrides = checkOverrides({ "acme.a": { hidden: true } });
+    expect(Object.getPrototypeOf(overrides)).toBe(Object.prototype);
+    expect(mergeOverride(overrides, "acme.b", { hidden: true })).toEqual({ "acme.a": { hidden: true }, "acme.b": { hidden: true } });
+    expect(removeOverride(overrides, "acme.a")).toEqual({});
   });
 });
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
@@ -9,8 +9,10 @@ import { defaultSleep } from "../../client/src/retry.js";
 import { readApiKeyFile } from "../../client/src/api-key-file.js";
 import { FileTokenCache, MantleVendClient, MantleVendError, type Catalog, type TokenResponse } from "../../client/src/index.js";
 import { refreshWindowMs } from "../../client/src/refresh-window.js";
+import { parseTokenResponse } from "../../client/src/responses.js";
 import { EMULATOR_CREDENTIALS, verifyBearerToken } from "../../lambda/local/mantle-emulator.js";
 import { catalogFixture, fakeTokenAnswer, sendJson, startStub, type Stub } from "../support/client-support.js";
+import { turnsUntil } from "../support/fake-time.js";
 import { useFixture } from "../support/fixture.js";
 import { startService, type TestService } from "../support/service.js";
 
@@ -93,6 +95,56 @@ describe("a cached token is reused until its refresh window, then refreshed ahea
     clock.advanceSeconds(10);
     await client.getToken();
     expect(tokenRequests() - before).toBe(2);
+  });
+});
+
+describe("getToken({ refreshInBackground: true }) hands out the cached token in its refresh window and fetches the next one meanwhile", () => {
+  it("answers at once from cache while the refresh waits on a service that has not answered, then serves the new token", async () => {
+    let hold: (() => void) | undefined;
+    let issued = 0;
+    const stub = await startStub(async (_req, res) => {
+      issued++;
+      if (issued === 2) await new Promise<void>((release) => (hold = release));
+      sendJson(res, 200, { ...fakeTokenAnswer("us-east-1"), token: `bedrock-api-key-t${issued}` });
+    });
+    try {
+      const clock = movableClock();
+      const client = new MantleVendClient({ url: stub.url, apiKey: "mvk_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq", now: clock.now, random: () => 0 });
+      expect((await client.getToken()).token).toBe("bedrock-api-key-t1");
+      clock.advanceSeconds(3600 - 200); // inside the refresh window, 200 s of life left
+      expect((await client.getToken({ refreshInBackground: true })).token).toBe("bedrock-api-key-t1");
+      expect((await client.getToken({ refreshInBackground: true, minValiditySeconds: 60 })).token).toBe("bedrock-api-key-t1");
+      await turnsUntil(() => hold !== undefined);
+      expect(issued).toBe(2); // one refresh, shared
+      hold?.();
+      // A caller without the option joins the refresh still out and gets its token.
+      expect((await client.getToken()).token).toBe("bedrock-api-key-t2");
+      expect((await client.getToken({ refreshInBackground: true })).token).toBe("bedrock-api-key-t2");
+      expect(issued).toBe(2);
+      // Without the option a caller in the window waits for the refresh, as before.
+      clock.advanceSeconds(3600 - 200);
+      expect((await client.getToken()).token).toBe("bedrock-api-key-t3");
+    } finally {
+      hold?.();
+      await stub.close();
+    }
+  });
+
+  it("never hands out a token with less than minValiditySeconds left: then it waits for the new one", async () => {
+    let issued = 0;
+    const stub = await startStub((_req, res) => {
+      issued++;
+      sendJson(res, 200, { ...fakeTokenAnswer("us-east-1"), token: `bedrock-api-key-t${issued}` });
+    });
+    try {
+      const clock = movableClock();
+      const client = new MantleVendClient({ url: stub.url, apiKey: "mvk_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq", now: clock.now, random: () => 0 });
+      await client.getToken();
+      clock.advanceSeconds(3600 - 50);
+      expect((await client.getToken({ refreshInBackground: true, minValiditySeconds: 60 })).token).toBe("bedrock-api-key-t2");
+    } finally {
+      await stub.close();
+    }
   });
 });
 
@@ -336,6 +388,71 @@ describe("listModels() reuses the catalog for max-age, then revalidates with If-
   });
 });
 
+describe("a failed catalog fetch is remembered for a minute: the service is asked at most once per minute, not once per call", () => {
+  const KEY = "mvk_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq";
+  let down = false;
+  let stub: Stub;
+  beforeAll(async () => {
+    stub = await startStub((_req, res) => {
+      if (down) sendJson(res, 503, { error: { code: "unavailable", message: "down", requestId: "r" } });
+      else sendJson(res, 200, catalogFixture("us-east-1", "https://bedrock-mantle.us-east-1.api.aws/v1"), { etag: '"v1"', "cache-control": "private, max-age=60" });
+    });
+  });
+  afterAll(async () => {
+    await stub?.close();
+  });
+  afterEach(() => {
+    down = false;
+    stub.requests.length = 0;
+  });
+
+  it("with a cached catalog: the failed revalidation and the minute after it serve that catalog marked stale", async () => {
+    const clock = movableClock();
+    const client = new MantleVendClient({ url: stub.url, apiKey: KEY, now: clock.now, maxRetries: 0 });
+    const fresh = await client.listModels();
+    expect(fresh.stale).toBe(false);
+    down = true;
+    clock.advanceSeconds(61);
+    const stale = await client.listModels();
+    expect(stale).toMatchObject({ stale: true, models: fresh.models, checkedAt: fresh.checkedAt });
+    expect(Object.isFrozen(stale)).toBe(true);
+    for (let i = 0; i < 10; i++) {
+      clock.advanceSeconds(5);
+      expect(await client.listModels()).toBe(stale);
+    }
+    expect(stub.requests).toHaveLength(2);
+    down = false;
+    clock.advanceSeconds(11); // a minute after the failure
+    expect((await client.listModels()).stale).toBe(false);
+    expect(stub.requests).toHaveLength(3);
+  });
+
+  it("with none cached: the failure is thrown again, without asking, until the minute is over", async () => {
+    const clock = movableClock();
+    const client = new MantleVendClient({ url: stub.url, apiKey: KEY, now: clock.now, maxRetries: 0 });
+    down = true;
+    const first = await client.listModels().catch((e: unknown) => e);
+    expect(first).toMatchObject({ status: 503, code: "unavailable" });
+    clock.advanceSeconds(59);
+    expect(await client.listModels().catch((e: unknown) => e)).toBe(first);
+    expect(stub.requests).toHaveLength(1);
+    down = false;
+    clock.advanceSeconds(1);
+    expect((await client.listModels()).stale).toBe(false);
+    expect(stub.requests).toHaveLength(2);
+  });
+
+  it("invalidate() forgets tokens only: the catalog does not depend on the token, so it is not asked for again", async () => {
+    const clock = movableClock();
+    const client = new MantleVendClient({ url: stub.url, apiKey: KEY, now: clock.now, maxRetries: 0 });
+    const catalog = await client.listModels();
+    await client.invalidate();
+    await client.invalidate("us-east-1");
+    expect(await client.listModels()).toBe(catalog);
+    expect(stub.requests).toHaveLength(1);
+  });
+});
+
 describe("listModels() hands every caller the same catalog, and no caller can change it", () => {
   /** Every object reachable from `value`, `value` included. */
   function objectsIn(value: unknown): object[] {
@@ -452,6 +569,29 @@ describe("whoami()", () => {
   });
 });
 
+describe("the client never follows a redirect from the service: it could carry the API key, or a forged answer, from elsewhere", () => {
+  it("a 302 to another origin or another path on the same one: an http_error naming the redirect, and nothing asked there", async () => {
+    const elsewhere = await startStub((_req, res) => sendJson(res, 200, fakeTokenAnswer()));
+    let location = "";
+    const service = await startStub((req, res) => {
+      if (req.url === "/moved/v1/tokens") sendJson(res, 200, fakeTokenAnswer());
+      else res.writeHead(302, { location }).end();
+    });
+    try {
+      for (const target of [`${elsewhere.url}/v1/tokens`, "/moved/v1/tokens"]) {
+        location = target;
+        const client = new MantleVendClient({ url: service.url, apiKey: "mvk_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq", maxRetries: 0 });
+        const failure = await client.getToken().catch((e: unknown) => e);
+        expect(failure, target).toMatchObject({ status: 302, code: "http_error", message: expect.stringMatching(/redirect/) });
+      }
+      expect(elsewhere.requests).toHaveLength(0);
+      expect(service.requests.map((r) => r.url)).toEqual(["/v1/tokens", "/v1/tokens"]);
+    } finally {
+      await Promise.all([elsewhere.close(), service.close()]);
+    }
+  });
+});
+
 describe("errors never contain the API key or a token", () => {
   const secretOf = (key: string): string => key.slice(key.lastIndexOf("_") + 1);
 
@@ -524,6 +664,29 @@ describe("the API key goes over plain http only to loopback, unless allowInsecur
   it("loopback http (127.0.0.0/8, ::1, localhost) and https need no flag", () => {
     for (const url of ["http://127.0.0.1:8787", "http://127.9.8.7:1", "http://[::1]:8787", "http://localhost:8787", "https://gateway.invalid"]) {
       expect(() => new MantleVendClient({ url, apiKey: key, fetch: spyFetch().fetch }), url).not.toThrow();
+    }
+  });
+});
+
+describe("the file token cache refuses a cache directory that is a symlink: no token is written through it", () => {
+  it("saves nothing, at the link or where it points, and loads nothing; a real directory works", () => {
+    const root = mkdtempSync(join(tmpdir(), "mantle-vend-lib-"));
+    try {
+      const target = join(root, "planted");
+      mkdirSync(target, { mode: 0o700 });
+      const link = join(root, "cache");
+      symlinkSync(target, link);
+      const apiKey = "mvk_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq";
+      const stored = { token: parseTokenResponse(fakeTokenAnswer()), requestedAt: Date.now() };
+      const linked = new FileTokenCache({ url: "http://127.0.0.1:1", apiKey, dir: link });
+      linked.save("us-east-1", stored);
+      expect(readdirSync(target)).toEqual([]);
+      expect(linked.load("us-east-1")).toBeUndefined();
+      const real = new FileTokenCache({ url: "http://127.0.0.1:1", apiKey, dir: join(root, "real") });
+      real.save("us-east-1", stored);
+      expect(real.load("us-east-1")?.token.token).toBe(stored.token.token);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });

@@ -38,6 +38,10 @@ describe("hash comparison", () => {
     expect(recordAccepts(record, digestKey(next.key), before)).toBe(true);
     expect(recordAccepts(record, digestKey(key), before)).toBe(true);
     expect(recordAccepts(record, digestKey(key), before + 2000)).toBe(false);
+    // The grace ends at its instant: not one millisecond of it is left then.
+    const end = Date.parse(record.previousExpiresAt);
+    expect(recordAccepts(record, digestKey(key), end - 1)).toBe(true);
+    expect(recordAccepts(record, digestKey(key), end)).toBe(false);
   });
 });
 
@@ -64,5 +68,11 @@ describe("stored records", () => {
     expect(isUsable({ ...valid, disabled: true }, now)).toBe(false);
     expect(isUsable({ ...valid, expiresAt: "2026-05-31T23:59:59Z" }, now)).toBe(false);
     expect(isUsable({ ...valid, expiresAt: "2026-06-01T00:00:01Z" }, now)).toBe(true);
+  });
+
+  it("a key is refused at the exact instant of its expiry, and usable a millisecond before", () => {
+    const expiresAt = "2026-06-01T00:00:00.000Z";
+    expect(isUsable({ ...valid, expiresAt }, Date.parse(expiresAt))).toBe(false);
+    expect(isUsable({ ...valid, expiresAt }, Date.parse(expiresAt) - 1)).toBe(true);
   });
 });

@@ -43,10 +43,12 @@ describe("rotating a key", () => {
 });
 
 describe("key expiry", () => {
-  it("a key stops working at its expiresAt", async () => {
+  it("a key stops working at its expiresAt: usable a millisecond before, refused at the instant itself", async () => {
     const { key } = await service.createKey({ expiresAt: new Date(service.clock.now() + 60_000) });
     expect(await status(key)).toBe(200);
-    service.clock.advanceSeconds(61);
+    service.clock.advance(59_999);
+    expect(await status(key)).toBe(200);
+    service.clock.advance(1);
     expect(await status(key)).toBe(401);
   });
 });

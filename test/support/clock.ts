@@ -18,6 +18,11 @@ export class ManualClock {
       this.fireDue();
     });
 
+  /** How many waits are on this clock now: a test can see a wait start before it moves time. */
+  get waiting(): number {
+    return this.timers.size;
+  }
+
   advance(ms: number): void {
     this.ms += ms;
     this.fireDue();

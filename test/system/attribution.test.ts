@@ -144,10 +144,14 @@ describe("attribution mode signs each key's tokens with its own STS session", ()
     }
   });
 
-  it("caps the TTL at one hour (role chaining) even when the server allows twelve", async () => {
-    const body = JSON.parse((await mint({ ttlSeconds: 43200 })).body) as { expiresInSeconds: number };
+  it("caps the TTL at one hour (role chaining) even when the server allows twelve: the token itself is signed for 3600 s", async () => {
+    // A 12 h session, so that nothing but the cap can hold the token to an hour.
+    sts.setSessionSeconds(43200);
+    const body = JSON.parse((await mint({ ttlSeconds: 43200 })).body) as { token: string; expiresInSeconds: number };
     expect(body.expiresInSeconds).toBeLessThanOrEqual(3600);
     expect(body.expiresInSeconds).toBeGreaterThan(3500);
+    const signed = new URL(`https://${Buffer.from(body.token.slice("bedrock-api-key-".length), "base64").toString("utf8")}`);
+    expect(signed.searchParams.get("X-Amz-Expires")).toBe("3600");
   });
 
   it("reports the session's expiry as expiresAt when it is shorter than the requested TTL", async () => {

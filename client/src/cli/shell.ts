@@ -3,7 +3,12 @@ export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-/** {@link shellQuote}, but words made only of characters no shell treats specially stay bare. */
+/** Whether a word is made only of characters no shell, TOML comment or sentence treats specially. */
+export function isPlainWord(value: string): boolean {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(value);
+}
+
+/** {@link shellQuote}, but plain words ({@link isPlainWord}) stay bare. */
 export function shellWord(value: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(value) ? value : shellQuote(value);
+  return isPlainWord(value) ? value : shellQuote(value);
 }

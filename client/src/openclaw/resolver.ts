@@ -39,22 +39,22 @@ export async function resolveSecrets(
   request: ResolverRequest,
   getToken: (region: string | undefined) => Promise<TokenResponse>,
 ): Promise<ResolverResponse> {
-  const values: Record<string, string> = {};
-  const errors: Record<string, { code: string; message: string }> = {};
-  const ids = [...new Set(request.ids)];
-  await Promise.all(
-    ids.map(async (id) => {
+  type Answer = { value: string } | { error: { code: string; message: string } };
+  const answers = await Promise.all(
+    [...new Set(request.ids)].map(async (id): Promise<[string, Answer]> => {
       if (id !== "default" && !isRegionName(id)) {
-        errors[id] = { code: "NOT_FOUND", message: `"${id.slice(0, 64)}" is not a region (ids are regions such as us-east-1, or "default")` };
-        return;
+        return [id, { error: { code: "NOT_FOUND", message: `${JSON.stringify(id.slice(0, 64))} is not a region (ids are regions such as us-east-1, or "default")` } }];
       }
       try {
-        values[id] = (await getToken(id === "default" ? undefined : id)).token;
+        return [id, { value: (await getToken(id === "default" ? undefined : id)).token }];
       } catch (error) {
-        errors[id] = resolverError(id, error);
+        return [id, { error: resolverError(id, error) }];
       }
     }),
   );
+  // Built from entries, so every id (__proto__ included) is an ordinary key of the answer.
+  const values: Record<string, string> = Object.fromEntries(answers.flatMap(([id, a]) => ("value" in a ? [[id, a.value]] : [])));
+  const errors: Record<string, { code: string; message: string }> = Object.fromEntries(answers.flatMap(([id, a]) => ("error" in a ? [[id, a.error]] : [])));
   const response: ResolverResponse = { protocolVersion: 1, values };
   if (Object.keys(errors).length > 0) response.errors = errors;
   return response;

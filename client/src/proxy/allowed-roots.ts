@@ -35,14 +35,18 @@ export function mantleRootRefusal(baseUrl: string, allowed: ReadonlySet<string>)
 
 /** A region list is asked for again on a miss, at most this often. */
 const REGIONS_REFRESH_MS = 60_000;
+/** After a failed load the service is not asked for the region list again for this long. */
+const REGIONS_FAILURE_COOLDOWN_MS = 60_000;
 
 /**
- * The base URLs of the service's `/v1/regions` answer, fetched when first needed and again on a miss,
- * canonicalised once per load; each token base URL's verdict is kept until the next load.
+ * The base URLs of the service's `/v1/regions` answer, fetched at start ({@link warm}) or when first
+ * needed, and again on a miss, canonicalised once per load; each token base URL's verdict is kept until
+ * the next load. A failed load is remembered for a minute: meanwhile the list held (if any) decides.
  */
 export class AllowedMantleRoots {
   private allowed: ReadonlySet<string> | undefined;
   private fetchedAt = 0;
+  private failure: { error: unknown; retryAt: number } | undefined;
   private readonly verdicts = new Map<string, string | undefined>();
   private readonly loads = new SingleFlight<"regions", ReadonlySet<string>>();
 
@@ -51,13 +55,20 @@ export class AllowedMantleRoots {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Whether a token for `baseUrl` was found allowed since the last load: known without waiting for anything. */
+  allows(baseUrl: string): boolean {
+    return this.verdicts.has(baseUrl);
+  }
+
   /** Why a token for `baseUrl` must not be sent, or undefined. Throws when the region list cannot be had. */
   async refusal(baseUrl: string): Promise<string | undefined> {
     if (this.verdicts.has(baseUrl)) return this.verdicts.get(baseUrl);
     const refusal = mantleRootRefusal(baseUrl, this.allowed ?? (await this.load()));
     if (refusal === undefined || this.now() - this.fetchedAt < REGIONS_REFRESH_MS) return this.remember(baseUrl, refusal);
-    // The key's regions may have changed since: ask once more before refusing.
-    return this.remember(baseUrl, mantleRootRefusal(baseUrl, await this.load()));
+    // The key's regions may have changed since: ask once more before refusing (the list held decides
+    // when that cannot be done).
+    const again = await this.load().catch(() => undefined);
+    return again === undefined ? refusal : this.remember(baseUrl, mantleRootRefusal(baseUrl, again));
   }
 
   private remember(baseUrl: string, refusal: string | undefined): string | undefined {
@@ -66,9 +77,26 @@ export class AllowedMantleRoots {
     return refusal;
   }
 
+  /** Loads the list before it is first needed; a failure is remembered as any other is. */
+  warm(): Promise<void> {
+    return this.load().then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
   private load(): Promise<ReadonlySet<string>> {
+    const failure = this.failure;
+    if (failure !== undefined && this.now() < failure.retryAt) return Promise.reject(failure.error);
     return this.loads.run("regions", async () => {
-      const answer = await this.regions();
+      let answer: { regions: ReadonlyArray<{ baseUrl: string }> };
+      try {
+        answer = await this.regions();
+      } catch (error) {
+        this.failure = { error, retryAt: this.now() + REGIONS_FAILURE_COOLDOWN_MS };
+        throw error;
+      }
+      this.failure = undefined;
       this.allowed = allowedBaseUrls(answer.regions.map((r) => r.baseUrl));
       this.fetchedAt = this.now();
       this.verdicts.clear();

@@ -3,6 +3,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { MantleVendError, redact } from "../errors.js";
 import { headerValue, responseHeaders } from "./headers.js";
 
+/** The answer header that says a request was routed by a stale catalog, or not routed for want of one. */
+export const CATALOG_HEADER = "x-mantle-vend-catalog";
+
 /** An answer the proxy gives itself instead of forwarding (a refusal, a routing decision, OPTIONS). */
 export interface ProxyAnswer {
   readonly kind: "answer";
@@ -30,12 +33,15 @@ export function answer(req: IncomingMessage, res: ServerResponse, reply: ProxyAn
 }
 
 /**
- * Mantle's answer to the caller: status and headers, then its body as it streams (or `body`, already
- * read). A stream's headers go out at once, so the caller sees it start before the first event; any
- * other answer's headers leave with its first bytes, in one write.
+ * Mantle's answer to the caller: status and headers (and the routing's `note` on the catalog, when it
+ * has one), then its body as it streams (or `body`, already read). A stream's headers go out at once, so
+ * the caller sees it start before the first event; any other answer's headers leave with its first
+ * bytes, in one write.
  */
-export function pass(res: ServerResponse, upstream: IncomingMessage, body?: Buffer): void {
-  res.writeHead(upstream.statusCode ?? 502, upstream.statusMessage, responseHeaders(upstream));
+export function pass(res: ServerResponse, upstream: IncomingMessage, body?: Buffer, note?: string): void {
+  const headers = responseHeaders(upstream);
+  if (note !== undefined) headers.push(CATALOG_HEADER, note);
+  res.writeHead(upstream.statusCode ?? 502, upstream.statusMessage, headers);
   if (isStream(upstream)) res.flushHeaders();
   if (body !== undefined) {
     res.end(body);

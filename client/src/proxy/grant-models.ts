@@ -9,10 +9,11 @@ const KEEP_MS = 60_000;
 const RETRY_MS = 10_000;
 
 /**
- * The grant's model patterns (undefined: every model), read once and then at most once a minute;
- * concurrent requests share one read. When the read fails, the last patterns read keep applying; a
- * proxy that never read any (a service that predates model grants answers 404) admits every model and
- * leaves the refusal to the service and, in attribution mode, to Mantle itself.
+ * The grant's model patterns (undefined: every model), read once and then at most once a minute,
+ * behind the requests (which keep the patterns read before meanwhile); concurrent requests share one
+ * read. When the read fails, the last patterns read keep applying; a proxy that never read any (a
+ * service that predates model grants answers 404) admits every model and leaves the refusal to the
+ * service and, in attribution mode, to Mantle itself.
  */
 export class GrantModels {
   private held: { models: readonly string[] | undefined; until: number } | undefined;
@@ -28,7 +29,9 @@ export class GrantModels {
   current(): Promise<readonly string[] | undefined> {
     const held = this.held;
     if (held !== undefined && this.now() < held.until) return Promise.resolve(held.models);
-    return this.reads.run("grant", () => this.read());
+    const reading = this.reads.run("grant", () => this.read());
+    // Models read before keep applying while they are read again: a slow service is not waited on.
+    return held === undefined ? reading : Promise.resolve(held.models);
   }
 
   private async read(): Promise<readonly string[] | undefined> {

@@ -85,6 +85,8 @@ export interface Forwarding {
   readonly kind: "forward";
   readonly path: string;
   readonly peeked?: PeekedBody;
+  /** What the answer tells the caller about the catalog it was routed by (a stale one, or none). */
+  readonly note?: string;
 }
 
 /** What the proxy does with a request: forward it, or answer it itself. */

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { Entry } from "./config-file.js";
-import { chooseModels, endpointFor, shellCommand, startCondition, toolDir, type ModelEndpoint, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
+import { chooseModels, commandLine, endpointFor, shellCommand, startCondition, toolDir, type ModelEndpoint, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
 
 /** The newest catalog model of a Claude family (ids sort by version within a family), else `fallback`. */
 function newest(usable: readonly ModelEndpoint[], family: string, fallback: ModelEndpoint): string {
@@ -44,7 +44,7 @@ function build(context: SetupContext): SetupOutput {
   return {
     files: [{ path: context.configFile, format: "json", owned, fresh: [] }],
     model: chosen.id,
-    start: `\`claude${context.asDefault ? "" : ` --model ${chosen.id}`}\` ${startCondition(context)}`,
+    start: `\`${commandLine(["claude", ...(context.asDefault ? [] : ["--model", chosen.id])])}\` ${startCondition(context)}`,
   };
 }
 

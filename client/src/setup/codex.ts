@@ -1,9 +1,14 @@
 import { join } from "node:path";
+import { isPlainWord } from "../cli/shell.js";
 import type { Entry } from "./config-file.js";
 import { chooseModels, endpointFor, startCondition, toolDir, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
+import { tomlString } from "./toml-edit.js";
 
 /** The provider id and the profile name `setup codex` declares. */
 const CODEX_PROVIDER_ID = "mantle-vend";
+
+/** A value in a TOML comment, which ends at a newline and may hold no control character: as it is when plain, else a TOML string. */
+const tomlComment = (value: string): string => (isPlainWord(value) ? value : tomlString(value));
 
 /**
  * Codex speaks only the Responses API (`wire_api = "chat"` is refused), so it gets a Responses model
@@ -34,7 +39,7 @@ function build(context: SetupContext): SetupOutput {
     { path: ["analytics"], value: { enabled: false } },
   ];
   return {
-    files: [{ path: context.configFile, format: "toml", owned, fresh, header: `# Codex through mantle-vend: ${chosen.id} in ${context.region} (mantle-vend setup codex)` }],
+    files: [{ path: context.configFile, format: "toml", owned, fresh, header: `# Codex through mantle-vend: ${tomlComment(chosen.id)} in ${tomlComment(context.region)} (mantle-vend setup codex)` }],
     model: chosen.id,
     start: `\`codex${context.asDefault ? "" : ` --profile ${CODEX_PROVIDER_ID}`}\` ${startCondition(context)}`,
   };

@@ -1,5 +1,5 @@
 import { UsageError } from "../cli/errors.js";
-import { shellWord } from "../cli/shell.js";
+import { isPlainWord, shellWord } from "../cli/shell.js";
 import { mantleRouteOf, type MantleRoute } from "../mantle-root.js";
 import type { Catalog, CatalogModel, ModelApi } from "../types.js";
 import { homedir } from "node:os";
@@ -150,7 +150,21 @@ export function chooseModels(
 
 /** A command line for `sh -c`. */
 export function shellCommand(command: TokenCommand): string {
-  return [command.path, ...command.args].map(shellWord).join(" ");
+  return commandLine([command.path, ...command.args]);
+}
+
+/**
+ * A command line for a POSIX shell, as a user pastes it: `NAME=value` assignments, then the words.
+ * Every value is quoted where a shell would read it as more than a word (catalog ids, paths and URLs
+ * can hold anything), so what runs is exactly `argv`.
+ */
+export function commandLine(argv: readonly string[], env: Readonly<Record<string, string>> = {}): string {
+  return [...Object.entries(env).map(([name, value]) => `${name}=${shellWord(value)}`), ...argv.map(shellWord)].join(" ");
+}
+
+/** A value in a comment or a sentence: as it is when plain, else JSON-quoted, so it stays one line and escapes nothing. */
+export function displayWord(value: string): string {
+  return isPlainWord(value) ? value : JSON.stringify(value);
 }
 
 /** "with MANTLE_VEND_URL and MANTLE_VEND_API_KEY exported", or "once the proxy serves URL": how a tool starts. */

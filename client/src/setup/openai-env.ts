@@ -1,6 +1,6 @@
 import { join } from "node:path";
-import { shellQuote } from "../cli/shell.js";
-import { DEFAULT_PROXY_URL, chooseModels, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
+import { shellQuote, shellWord } from "../cli/shell.js";
+import { DEFAULT_PROXY_URL, chooseModels, displayWord, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
 
 /**
  * Any OpenAI-compatible tool (LiteLLM, LibreChat, Open WebUI, aider, the openai SDKs): such tools
@@ -13,7 +13,8 @@ function build(context: SetupContext): SetupOutput {
   const { usable, chosen } = chooseModels(context, "an OpenAI-compatible tool", ["chat-completions", "responses"]);
   const baseUrl = `${proxy}/v1`;
   const text = [
-    `# models in ${context.region}: ${usable.map((m) => `${m.id} (${m.apis.filter((a) => a !== "messages").join(", ")})`).join("; ")}`,
+    // What is eval'd: a newline in an id must not end the comment, so every value in it is one line.
+    `# models in ${displayWord(context.region)}: ${usable.map((m) => `${displayWord(m.id)} (${m.apis.filter((a) => a !== "messages").join(", ")})`).join("; ")}`,
     `export OPENAI_BASE_URL=${shellQuote(baseUrl)}`,
     `export OPENAI_API_KEY=${shellQuote(context.proxyKey())}`,
     "",
@@ -32,7 +33,7 @@ function build(context: SetupContext): SetupOutput {
     ],
     text,
     model: chosen.id,
-    start: `the tool with those variables (a tool that reads .env finds them; a shell: set -a; . ./.env; set +a), once \`mantle-vend proxy\` serves ${proxy}, and use model ${chosen.id}`,
+    start: `the tool with those variables (a tool that reads .env finds them; a shell: set -a; . ./.env; set +a), once \`mantle-vend proxy\` serves ${proxy}, and use model ${shellWord(chosen.id)}`,
   };
 }
 

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { UsageError } from "../cli/errors.js";
 import { OPENCLAW_PROVIDER_ID, OPENCLAW_SECRET_PROVIDER_ID, openClawConfig } from "../openclaw/config.js";
-import { DEFAULT_PROXY_URL, startCondition, toolDir, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
+import { DEFAULT_PROXY_URL, commandLine, startCondition, toolDir, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
 
 /**
  * OpenClaw: the config `openclaw-config` prints (secret-ref mode, or proxy mode with `--proxy`), plus
@@ -28,7 +28,7 @@ function build(context: SetupContext): SetupOutput {
     );
   }
   const primary = `${OPENCLAW_PROVIDER_ID}/${chosen.id}`;
-  const exec = `openclaw agent exec --config ${context.configFile}${context.asDefault ? "" : ` --model ${primary}`} "…"`;
+  const exec = `${commandLine(["openclaw", "agent", "exec", "--config", context.configFile, ...(context.asDefault ? [] : ["--model", primary])])} "…"`;
   return {
     files: [
       {

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { ModelApi } from "../types.js";
 import type { Entry } from "./config-file.js";
-import { DEFAULT_PROXY_URL, chooseModels, toolDir, type ModelEndpoint, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
+import { DEFAULT_PROXY_URL, chooseModels, commandLine, toolDir, type ModelEndpoint, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
 
 /** The provider ids `setup opencode` declares, one per AI SDK package opencode bundles. */
 const OPENCODE_PROVIDERS: Record<ModelApi, { id: string; npm: string; name: string }> = {
@@ -18,7 +18,7 @@ const OPENCODE_PROVIDERS: Record<ModelApi, { id: string; npm: string; name: stri
  * environment). Offline, that install finds nothing to fetch and gives up quietly; opencode needs the
  * package only for plugins of your own.
  */
-const OPENCODE_START = "OPENCODE_DISABLE_MODELS_FETCH=1 OPENCODE_DISABLE_AUTOUPDATE=1 npm_config_offline=true opencode";
+const OPENCODE_START_ENV = { OPENCODE_DISABLE_MODELS_FETCH: "1", OPENCODE_DISABLE_AUTOUPDATE: "1", npm_config_offline: "true" };
 
 /** The API a model is called through by opencode: Chat Completions where it has it. */
 function apiOf(endpoint: ModelEndpoint): ModelApi {
@@ -47,7 +47,7 @@ function build(context: SetupContext): SetupOutput {
     const { id, npm, name } = OPENCODE_PROVIDERS[api];
     const entry = providers.get(id) ?? { npm, name, options: { baseURL: baseUrlFor(proxy, endpoint, api), apiKey: context.proxyKey() }, models: {} };
     providers.set(id, entry);
-    entry.models[endpoint.id] = {
+    const model = {
       name: endpoint.id,
       tool_call: true,
       reasoning: endpoint.reasoning,
@@ -56,6 +56,8 @@ function build(context: SetupContext): SetupOutput {
         : { limit: { context: endpoint.contextWindow, output: endpoint.maxOutputTokens } }),
       modalities: { input: endpoint.input, output: ["text"] },
     };
+    // Defined, not assigned: an id such as __proto__ is then an ordinary key, and no prototype is touched.
+    Object.defineProperty(entry.models, endpoint.id, { value: model, enumerable: true, writable: true, configurable: true });
   }
   const model = `${OPENCODE_PROVIDERS[apiOf(chosen)].id}/${chosen.id}`;
   const owned: Entry[] = [
@@ -72,7 +74,7 @@ function build(context: SetupContext): SetupOutput {
   return {
     files: [{ path: context.configFile, format: "json", owned, fresh }],
     model: chosen.id,
-    start: `\`${OPENCODE_START}${context.asDefault ? "" : ` --model ${model}`}\` once \`mantle-vend proxy\` serves ${proxy} (ripgrep on PATH, or opencode downloads it)`,
+    start: `\`${commandLine(["opencode", ...(context.asDefault ? [] : ["--model", model])], OPENCODE_START_ENV)}\` once \`mantle-vend proxy\` serves ${proxy} (ripgrep on PATH, or opencode downloads it)`,
   };
 }
 

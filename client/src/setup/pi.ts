@@ -1,6 +1,6 @@
 import { dirname, join } from "node:path";
 import type { ModelApi } from "../types.js";
-import { chooseModels, endpointFor, shellCommand, toolDir, type ModelEndpoint, startCondition, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
+import { chooseModels, commandLine, endpointFor, shellCommand, toolDir, type ModelEndpoint, startCondition, type SetupContext, type SetupOutput, type SetupTool } from "./context.js";
 
 /** The provider ids `setup pi` declares: one for the OpenAI APIs, one for Anthropic Messages. */
 const PI_PROVIDER_ID = "mantle-vend";
@@ -66,7 +66,7 @@ function build(context: SetupContext): SetupOutput {
         : []),
     ],
     model: chosen.id,
-    start: `\`PI_OFFLINE=1 PI_TELEMETRY=0 pi${setsDefault ? "" : ` --model ${chosenProvider}/${chosen.id}`}\` ${startCondition(context)}`,
+    start: `\`${commandLine(["pi", ...(setsDefault ? [] : ["--model", `${chosenProvider}/${chosen.id}`])], { PI_OFFLINE: "1", PI_TELEMETRY: "0" })}\` ${startCondition(context)}`,
   };
 }
 

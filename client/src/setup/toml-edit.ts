@@ -152,14 +152,30 @@ class Scanner {
 const startsWith = (path: readonly string[], prefix: readonly string[]): boolean => prefix.every((part, i) => path[i] === part);
 const same = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && startsWith(a, b);
 
+/**
+ * A TOML basic string: `"` and `\` escaped, and every control character (TOML allows none raw, DEL
+ * included) as `\uXXXX`; a lone surrogate, which no TOML file may hold, becomes U+FFFD.
+ */
+export function tomlString(value: string): string {
+  let out = "";
+  for (const char of value) {
+    const code = char.codePointAt(0) ?? 0;
+    if (char === '"' || char === "\\") out += `\\${char}`;
+    else if (code < 0x20 || code === 0x7f) out += `\\u${code.toString(16).padStart(4, "0")}`;
+    else if (code >= 0xd800 && code <= 0xdfff) out += "\ufffd";
+    else out += char;
+  }
+  return `"${out}"`;
+}
+
 /** A key as TOML writes it: bare when it can be. */
-const tomlKey = (part: string): string => (/^[A-Za-z0-9_-]+$/.test(part) ? part : JSON.stringify(part));
+const tomlKey = (part: string): string => (/^[A-Za-z0-9_-]+$/.test(part) ? part : tomlString(part));
 
 const isTable = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
-/** A scalar or an array of scalars; JSON's string escapes are valid in a TOML basic string. */
+/** A scalar or an array of scalars. */
 function tomlValue(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "string") return tomlString(value);
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   if (Array.isArray(value)) return `[${value.map(tomlValue).join(", ")}]`;
   throw new Error(`no TOML form for ${JSON.stringify(value)}`);

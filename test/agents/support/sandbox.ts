@@ -218,7 +218,7 @@ async function main(): Promise<RunResult> {
     const startEnv = job.startEnvFromSetup ? startLineEnv(setup.stderr) : {};
     // Armed last: the server's own catalog fetch during setup must not be the token that dies.
     if (Object.keys(job.emulatorFaults).length > 0) {
-      const answer = await fetch(`${emulator}/_emulator/faults`, { method: "POST", body: JSON.stringify(job.emulatorFaults) });
+      const answer = await fetch(`${emulator}/_emulator/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(job.emulatorFaults) });
       if (!answer.ok) throw new Error(`the emulator refused the faults: ${answer.status} ${await answer.text()}`);
     }
     const toolEnv = baseEnv({ ...job.env, ...startEnv, ...mantleEnv, PATH: `${job.pathPrefix}${baseEnv({}).PATH as string}` });

@@ -60,3 +60,40 @@ describe("the region list is read once and canonicalised once per load, not once
     expect(await roots.refusal(west)).toBeUndefined();
   });
 });
+
+describe("a failed region-list load is remembered for a minute: one attempt per minute, not one per request", () => {
+  it("with no list held: the failure is thrown again at once, without asking, until the minute is over", async () => {
+    let now = 0;
+    let loads = 0;
+    let up = false;
+    const roots = new AllowedMantleRoots(async () => {
+      loads++;
+      if (!up) throw new Error("the service did not answer");
+      return { regions: [{ baseUrl: "https://bedrock-mantle.us-east-1.api.aws/v1" }] };
+    }, () => now);
+    await roots.warm(); // the start-up load fails quietly, and is remembered
+    for (let i = 0; i < 5; i++) {
+      now += 10_000;
+      await expect(roots.refusal("https://bedrock-mantle.us-east-1.api.aws/v1")).rejects.toThrow(/did not answer/);
+    }
+    expect(loads).toBe(1);
+    up = true;
+    now += 10_000;
+    expect(await roots.refusal("https://bedrock-mantle.us-east-1.api.aws/v1")).toBeUndefined();
+    expect(loads).toBe(2);
+  });
+
+  it("with a list held: a miss whose re-ask fails is decided by the list held", async () => {
+    let now = 0;
+    let up = true;
+    const roots = new AllowedMantleRoots(async () => {
+      if (!up) throw new Error("the service did not answer");
+      return { regions: [{ baseUrl: "https://bedrock-mantle.us-east-1.api.aws/v1" }] };
+    }, () => now);
+    await roots.warm();
+    up = false;
+    now = 61_000;
+    expect(await roots.refusal("https://bedrock-mantle.us-west-2.api.aws/v1")).toMatch(/allowlist/);
+    expect(await roots.refusal("https://bedrock-mantle.us-east-1.api.aws/v1")).toBeUndefined();
+  });
+});

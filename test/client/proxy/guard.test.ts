@@ -56,7 +56,7 @@ beforeAll(async () => {
   elsewhere = await startStub((_req, res) => sendJson(res, 200, { stolen: true }));
   service = await startStub((req, res) => {
     if (req.url.startsWith("/v1/models")) {
-      sendJson(res, 200, catalogFixture("us-east-1", mantleBaseUrl()));
+      sendJson(res, 200, catalogFixture("us-east-1", mantleBaseUrl()), { "cache-control": "private, max-age=3600" });
       return;
     }
     if (req.url === "/v1/regions") {
@@ -107,7 +107,8 @@ describe("the proxy serves only Host values naming its own loopback listener (DN
   it("refuses a foreign Host with 403 and a JSON error, before fetching a token or calling Mantle", async () => {
     const p = await proxy();
     const before = { tokens: tokenRequests(), mantle: mantle.requests.length };
-    for (const host of [`rebind.attacker.example:${portOf(p)}`, "127.0.0.1:1", `127.0.0.1.attacker.example:${portOf(p)}`]) {
+    // A loopback name without the port is a page on port 80 (any DNS name can point at loopback).
+    for (const host of [`rebind.attacker.example:${portOf(p)}`, "127.0.0.1:1", `127.0.0.1.attacker.example:${portOf(p)}`, "127.0.0.1", "localhost", "[::1]"]) {
       const answer = await raw(`${p.url}${FORWARDED}`, { headers: { host } });
       expect(answer.status, host).toBe(403);
       expect(answer.headers["content-type"]).toBe("application/json; charset=utf-8");
@@ -261,6 +262,20 @@ describe("the upstream request is built from the token, never from the caller's 
     expect(second!.headers.authorization).not.toBe(first!.headers.authorization);
     expect((await raw(`${p.url}${FORWARDED}`)).status).toBe(200);
     expect(tokenRequests() - tokensBefore).toBe(2);
+  });
+
+  it("a Mantle 401 drops only the token: the catalog is kept, and the next routed request is still routed by it", async () => {
+    const p = await proxy();
+    const routed = (): Promise<{ status: number }> =>
+      raw(`${p.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "openai.gpt-5.5", input: "hi" }) });
+    expect((await routed()).status).toBe(200);
+    const catalogsBefore = catalogRequests();
+    mantle401s = 1;
+    const start = mantle.requests.length;
+    expect((await routed()).status).toBe(200);
+    expect((await routed()).status).toBe(200);
+    expect(mantle.requests.slice(start).map((r) => r.url)).toEqual(["/us-east-1/openai/v1/responses", "/us-east-1/openai/v1/responses", "/us-east-1/openai/v1/responses"]);
+    expect(catalogRequests()).toBe(catalogsBefore);
   });
 });
 

@@ -52,7 +52,7 @@ export function send({ req, res, forwarding, held, credential, holdUnauthorized 
     });
     out.on("response", (answer) => {
       if (answer.statusCode === 401 && holdUnauthorized && held !== undefined) return settled({ kind: "unauthorized", answer });
-      pass(res, answer);
+      pass(res, answer, undefined, forwarding.note);
       settled({ kind: "answered", status: answer.statusCode ?? 502 });
     });
     out.on("error", (error) => {

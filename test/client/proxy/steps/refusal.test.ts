@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { keyDigest } from "../../../../client/src/proxy/guard.js";
+import { keyDigest, listenerHosts } from "../../../../client/src/proxy/guard.js";
 import { refusal, type Guard } from "../../../../client/src/proxy/steps/refusal.js";
 import { incoming } from "../../../support/incoming.js";
 
@@ -42,5 +42,17 @@ describe("with a key, the caller must present it as a bearer token or x-api-key"
     }
     expect(refusal(incoming({ headers: { ...local, authorization: "Bearer mvp_secret" } }), keyed)).toBeUndefined();
     expect(refusal(incoming({ headers: { ...local, "x-api-key": "mvp_secret" } }), keyed)).toBeUndefined();
+  });
+});
+
+describe("the Host names of a listener carry its port; a bare name only for port 80, where browsers leave it out", () => {
+  it("a listener on 8788: no name without the port", () => {
+    const names = listenerHosts({ address: "127.0.0.1", family: "IPv4", port: 8788 }, "127.0.0.1");
+    expect([...names].sort()).toEqual(["127.0.0.1:8788", "[::1]:8788", "localhost:8788"]);
+  });
+
+  it("a listener on 80: each name with and without the port", () => {
+    const names = listenerHosts({ address: "::1", family: "IPv6", port: 80 }, "::1");
+    expect([...names].sort()).toEqual(["127.0.0.1", "127.0.0.1:80", "[::1]", "[::1]:80", "localhost", "localhost:80"]);
   });
 });

@@ -2,20 +2,17 @@ import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 import { splitTarget } from "../../../../client/src/proxy/routing.js";
 import { MAX_ROUTED_BODY_BYTES, route } from "../../../../client/src/proxy/steps/route.js";
-import type { Catalog } from "../../../../client/src/types.js";
+import type { CatalogView } from "../../../../client/src/proxy/catalog.js";
+import { parseCatalog } from "../../../../client/src/responses.js";
+import { catalogFixture } from "../../../support/client-support.js";
 import { incoming, parsedCatalog } from "../../../support/incoming.js";
 
 const catalog = parsedCatalog();
-const known = async (): Promise<Catalog> => catalog;
-const down = async (): Promise<Catalog> => {
-  throw new Error("service unreachable");
-};
-/** The route step's sources: a catalog, a log, and a grant that admits every model unless given one. */
-const via = (catalog: () => Promise<Catalog>, log: (line: string) => void = () => undefined, models?: readonly string[]) => ({
-  catalog,
-  log,
-  grantModels: async () => models,
-});
+const known = async (): Promise<CatalogView> => ({ catalog, note: undefined });
+const down = async (): Promise<CatalogView> => ({ catalog: undefined, note: "unavailable; reason=network_error" });
+const stale = async (): Promise<CatalogView> => ({ catalog, note: "stale; reason=no_answer" });
+/** The route step's sources: a catalog, and a grant that admits every model unless given one. */
+const via = (catalog: () => Promise<CatalogView>, models?: readonly string[]) => ({ catalog, grantModels: async () => models });
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
   incoming({ method: "POST", url, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
 
@@ -33,10 +30,12 @@ describe("GET /v1/models is answered with the team catalog in the OpenAI list sh
     expect(list.data.length).toBeGreaterThan(0);
   });
 
-  it("503 catalog_unavailable when the catalog cannot be had, said once in the log", async () => {
-    const log = vi.fn();
-    expect(await route(incoming({ url: "/v1/models" }), via(down, log))).toMatchObject({ kind: "answer", status: 503 });
-    expect(log).toHaveBeenCalledTimes(1);
+  it("503 catalog_unavailable when no catalog is held, saying why in x-mantle-vend-catalog", async () => {
+    expect(await route(incoming({ url: "/v1/models" }), via(down))).toMatchObject({ kind: "answer", status: 503, headers: { "x-mantle-vend-catalog": "unavailable; reason=network_error" } });
+  });
+
+  it("a stale catalog is listed, and the answer says it is stale", async () => {
+    expect(await route(incoming({ url: "/v1/models" }), via(stale))).toMatchObject({ kind: "answer", status: 200, headers: { "x-mantle-vend-catalog": "stale; reason=no_answer" } });
   });
 });
 
@@ -61,9 +60,38 @@ describe("a JSON POST to an API path is read for its model and sent to the model
     expect(JSON.parse(anthropic.kind === "answer" ? anthropic.body : "{}")).toMatchObject({ type: "error", error: { type: "invalid_request_error" } });
   });
 
-  it("without a catalog the request goes on unrouted, with what was read", async () => {
+  it("without a catalog the request goes on unrouted, with what was read, and the answer will say why", async () => {
     const routed = await route(post("/v1/responses", { model: "openai.gpt-5.5" }), via(down));
-    expect(routed).toMatchObject({ kind: "forward", path: "/v1/responses", peeked: { complete: true } });
+    expect(routed).toMatchObject({ kind: "forward", path: "/v1/responses", peeked: { complete: true }, note: "unavailable; reason=network_error" });
+  });
+
+  it("a stale catalog still routes, and its decisions carry the note: a move, and the proxy's own 400", async () => {
+    expect(await route(post("/v1/responses", { model: "openai.gpt-5.5" }), via(stale))).toMatchObject({ kind: "forward", path: "/openai/v1/responses", note: "stale; reason=no_answer" });
+    expect(await route(post("/v1/chat/completions", { model: "openai.gpt-5.5" }), via(stale))).toMatchObject({ kind: "answer", status: 400, headers: { "x-mantle-vend-catalog": "stale; reason=no_answer" } });
+  });
+
+  it("a current catalog adds no note", async () => {
+    const routed = await route(post("/v1/responses", { model: "openai.gpt-5.5" }), via(known));
+    expect(routed.kind === "forward" && "note" in routed).toBe(false);
+  });
+});
+
+describe("a model's route counts only when its base URL is on the catalog's own Mantle root", () => {
+  it("a model the catalog places under another root is forwarded unchanged: neither moved nor refused", async () => {
+    const root = "https://bedrock-mantle.us-east-1.api.aws";
+    const foreign = parseCatalog({
+      ...catalogFixture("us-east-1", `${root}/v1`),
+      models: [
+        { id: "acme.elsewhere", name: "acme.elsewhere", ownedBy: null, created: null, reasoning: false, apis: ["responses"], baseUrl: "https://gateway.example/openai/v1", contextWindow: null, maxOutputTokens: null, input: ["text"] },
+        { id: "acme.here", name: "acme.here", ownedBy: null, created: null, reasoning: false, apis: ["responses"], baseUrl: `${root}/openai/v1`, contextWindow: null, maxOutputTokens: null, input: ["text"] },
+      ],
+    });
+    const view = async (): Promise<CatalogView> => ({ catalog: foreign, note: undefined });
+    expect(await route(post("/v1/responses", { model: "acme.elsewhere" }), via(view))).toMatchObject({ kind: "forward", path: "/v1/responses" });
+    expect(await route(post("/v1/chat/completions", { model: "acme.elsewhere" }), via(view))).toMatchObject({ kind: "forward", path: "/v1/chat/completions" });
+    // The same model on the catalog's root is moved (and refused on an API it lacks).
+    expect(await route(post("/v1/responses", { model: "acme.here" }), via(view))).toMatchObject({ kind: "forward", path: "/openai/v1/responses" });
+    expect(await route(post("/v1/chat/completions", { model: "acme.here" }), via(view))).toMatchObject({ kind: "answer", status: 400 });
   });
 });
 
@@ -126,7 +154,7 @@ describe("a model the key's grant does not admit is refused before anything is s
   it("403 in the OpenAI error shape, whether or not the catalog lists the model; the catalog is not asked", async () => {
     const catalogAsked = vi.fn(known);
     for (const model of ["anthropic.claude-haiku-4-5", "acme.not-in-the-catalog", "OpenAI.gpt-oss-120b"]) {
-      const refused = await route(post("/v1/chat/completions", { model }), via(catalogAsked, () => undefined, grant));
+      const refused = await route(post("/v1/chat/completions", { model }), via(catalogAsked, grant));
       expect(refused).toMatchObject({ kind: "answer", status: 403 });
       expect(JSON.parse(refused.kind === "answer" ? refused.body : "{}")).toEqual({
         error: { message: `model ${model} is not allowed for this key: its grant admits openai.*, deepseek.v3.2 (mantle-vend)`, type: "permission_error", param: "model", code: "model_not_allowed" },
@@ -136,13 +164,13 @@ describe("a model the key's grant does not admit is refused before anything is s
   });
 
   it("403 in the Anthropic error shape on the Messages API", async () => {
-    const refused = await route(post("/anthropic/v1/messages", { model: "anthropic.claude-haiku-4-5" }), via(known, () => undefined, grant));
+    const refused = await route(post("/anthropic/v1/messages", { model: "anthropic.claude-haiku-4-5" }), via(known, grant));
     expect(refused).toMatchObject({ kind: "answer", status: 403 });
     expect(JSON.parse(refused.kind === "answer" ? refused.body : "{}")).toMatchObject({ type: "error", error: { type: "permission_error" } });
   });
 
   it("admitted models are routed as before", async () => {
-    expect(await route(post("/v1/responses", { model: "openai.gpt-5.5" }), via(known, () => undefined, grant))).toMatchObject({ kind: "forward", path: "/openai/v1/responses" });
-    expect(await route(post("/v1/chat/completions", { model: "deepseek.v3.2" }), via(known, () => undefined, grant))).toMatchObject({ kind: "forward", path: "/v1/chat/completions" });
+    expect(await route(post("/v1/responses", { model: "openai.gpt-5.5" }), via(known, grant))).toMatchObject({ kind: "forward", path: "/openai/v1/responses" });
+    expect(await route(post("/v1/chat/completions", { model: "deepseek.v3.2" }), via(known, grant))).toMatchObject({ kind: "forward", path: "/v1/chat/completions" });
   });
 });
