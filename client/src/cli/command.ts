@@ -1,9 +1,9 @@
 /** One command of `mantle-vend`, as the command table (commands.ts) holds it. */
 import type { Sleep } from "../retry.js";
-import type { Flag } from "./flags.js";
+import type { Flag, GivenFlags } from "./flags.js";
 import type { Settings } from "./settings.js";
 
-export interface ParsedArgs {
+export interface ParsedArgs extends GivenFlags {
   command: Command | undefined;
   flags: Map<Flag, string | true>;
   /** The words after the command: `exec`'s command line, `setup`'s tool, `help`'s topic. */
@@ -34,10 +34,4 @@ export interface Command {
   /** What `mantle-vend <name> --help` prints below the usage line. */
   readonly help: string;
   run(args: ParsedArgs, context: RunContext): Promise<number>;
-}
-
-/** A string flag's value, if given. */
-export function stringFlag(args: ParsedArgs, name: Flag): string | undefined {
-  const value = args.flags.get(name);
-  return typeof value === "string" ? value : undefined;
 }

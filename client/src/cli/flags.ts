@@ -52,3 +52,14 @@ export function flagUsage(name: Flag): string {
   const value = spec.default ?? spec.value;
   return value === undefined ? `--${name}` : `--${name} ${value}`;
 }
+
+/** The flags a command line gave: a string flag's value, or true for a switch. */
+export interface GivenFlags {
+  readonly flags: ReadonlyMap<Flag, string | true>;
+}
+
+/** A string flag's value, if given. */
+export function stringFlag(args: GivenFlags, name: Flag): string | undefined {
+  const value = args.flags.get(name);
+  return typeof value === "string" ? value : undefined;
+}

@@ -12,7 +12,7 @@ import { readLoginSession } from "../login-session.js";
 import { FileTokenCache, type FileTokenCacheOptions } from "../token-cache.js";
 import { normaliseServiceUrl } from "../transport.js";
 import type { MantleVendClientOptions } from "../types.js";
-import { stringFlag, type ParsedArgs } from "./command.js";
+import { stringFlag, type GivenFlags } from "./flags.js";
 import { ConfigError, UsageError } from "./errors.js";
 import { stderr } from "./output.js";
 
@@ -42,7 +42,7 @@ export interface Settings extends ServiceSettings {
   retries: number | undefined;
 }
 
-export function serviceSettings(args: ParsedArgs, env: NodeJS.ProcessEnv): ServiceSettings {
+export function serviceSettings(args: GivenFlags, env: NodeJS.ProcessEnv): ServiceSettings {
   const flagUrl = stringFlag(args, "url");
   const rawUrl = flagUrl ?? env["MANTLE_VEND_URL"];
   if (rawUrl === undefined || rawUrl.trim() === "") throw new ConfigError("no service URL: set MANTLE_VEND_URL or pass --url");
@@ -55,7 +55,7 @@ export function serviceSettings(args: ParsedArgs, env: NodeJS.ProcessEnv): Servi
   return { url, urlFromFlag: flagUrl !== undefined, allowInsecureHttp: allowInsecureHttp(args, env), env };
 }
 
-export function settings(args: ParsedArgs, env: NodeJS.ProcessEnv): Settings {
+export function settings(args: GivenFlags, env: NodeJS.ProcessEnv): Settings {
   const service = serviceSettings(args, env);
   const credential = credentialFrom(args, env);
   const { region, regionSource } = regionFrom(args, env);
@@ -70,7 +70,7 @@ export function settings(args: ParsedArgs, env: NodeJS.ProcessEnv): Settings {
 }
 
 /** A key, an identity, or the saved login — a key and an identity both is a mistake (exit 2). */
-function credentialFrom(args: ParsedArgs, env: NodeJS.ProcessEnv): CredentialSetting {
+function credentialFrom(args: GivenFlags, env: NodeJS.ProcessEnv): CredentialSetting {
   const flagIdentity = stringFlag(args, "identity");
   const identity = flagIdentity ?? (nonEmpty(env["MANTLE_VEND_IDENTITY"]) ? env["MANTLE_VEND_IDENTITY"].trim() : undefined);
   const hasKey = nonEmpty(env["MANTLE_VEND_API_KEY"]) || nonEmpty(env["MANTLE_VEND_API_KEY_FILE"]);
@@ -89,7 +89,7 @@ function credentialEnvironment(credential: CredentialSetting, env: NodeJS.Proces
 }
 
 /** `--region`, else AWS_REGION; a value that is no region name is refused before any request. */
-function regionFrom(args: ParsedArgs, env: NodeJS.ProcessEnv): Pick<Settings, "region" | "regionSource"> {
+function regionFrom(args: GivenFlags, env: NodeJS.ProcessEnv): Pick<Settings, "region" | "regionSource"> {
   const flag = stringFlag(args, "region");
   if (flag !== undefined) {
     if (!isRegionName(flag)) throw new UsageError(`--region ${JSON.stringify(flag)} is not a region name (like us-west-2)`);
@@ -133,7 +133,7 @@ function apiKeyFrom(env: NodeJS.ProcessEnv): string {
   return apiKey;
 }
 
-function allowInsecureHttp(args: ParsedArgs, env: NodeJS.ProcessEnv): boolean {
+function allowInsecureHttp(args: GivenFlags, env: NodeJS.ProcessEnv): boolean {
   if (args.flags.has("allow-insecure-http")) return true;
   const value = env["MANTLE_VEND_ALLOW_INSECURE_HTTP"] ?? "";
   if (value === "1" || value === "true") return true;
@@ -185,7 +185,7 @@ export function serviceArgs(s: Settings): string[] {
 }
 
 /** `--proxy URL`, normalised; a usage error for anything but an http(s) URL. */
-export function proxyUrlFlag(args: ParsedArgs): string | undefined {
+export function proxyUrlFlag(args: GivenFlags): string | undefined {
   const proxy = stringFlag(args, "proxy");
   if (proxy === undefined) return undefined;
   try {

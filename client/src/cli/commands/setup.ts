@@ -1,7 +1,8 @@
 import { merged, plan, write } from "../../setup/config-file.js";
 import { unifiedDiff } from "../../setup/diff.js";
 import { findSetupTool, SETUP_TOOLS } from "../../setup/index.js";
-import { stringFlag, type Command } from "../command.js";
+import type { Command } from "../command.js";
+import { stringFlag } from "../flags.js";
 import { UsageError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { stderr, stdout } from "../output.js";

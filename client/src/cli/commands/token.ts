@@ -1,5 +1,5 @@
 import type { Command } from "../command.js";
-import { stringFlag } from "../command.js";
+import { stringFlag } from "../flags.js";
 import { UsageError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { stderr, stdout } from "../output.js";
