@@ -1,4 +1,7 @@
-import { getToken } from "@aws/bedrock-token-generator";
+// The package is CommonJS, so a bundle keeps whatever its index requires: the index also loads the
+// token provider's region and credential resolution (about 12 KB minified) that a caller passing region
+// and credentials, as we do, never runs. getToken's own module needs only the signer.
+import { getToken } from "@aws/bedrock-token-generator/dist/getToken.js";
 import { DependencyUnavailableError } from "../errors.js";
 import type { SigningSubject } from "../grants/index.js";
 
