@@ -1,8 +1,7 @@
 import { SSMClient } from "@aws-sdk/client-ssm";
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { loadConfig, type Config } from "./config.js";
 import { attributionCredentialSource, defaultCredentialSource, type CredentialSource } from "./tokens/index.js";
-import { DynamoDbCounters, type CounterStore } from "./limits/index.js";
+import { DynamoDbCounters, type CounterStore, type DynamoDbSdk } from "./limits/index.js";
 import { createLogger } from "./logger.js";
 import { EmfMetrics, type ServiceMetrics } from "./metrics/index.js";
 import { SsmParameterStore, type ParameterStore } from "./store/index.js";
@@ -67,16 +66,17 @@ export function bootLambda(): LambdaEnvironment {
  * request deadline (service.ts), so each attempt gets an eighth.
  */
 function limitsTable(config: Config, table: string): CounterStore {
-  const client: Promise<DynamoDBClient> = import("@aws-sdk/client-dynamodb").then(
-    ({ DynamoDBClient }) =>
-      new DynamoDBClient({
-        maxAttempts: 2,
-        requestHandler: { connectionTimeout: Math.ceil(config.requestDeadlineMs / 16), requestTimeout: Math.ceil(config.requestDeadlineMs / 8), throwOnRequestTimeout: true },
-      }),
-  );
+  const sdk: Promise<DynamoDbSdk> = import("@aws-sdk/client-dynamodb").then(({ DynamoDBClient, UpdateItemCommand, QueryCommand }) => ({
+    client: new DynamoDBClient({
+      maxAttempts: 2,
+      requestHandler: { connectionTimeout: Math.ceil(config.requestDeadlineMs / 16), requestTimeout: Math.ceil(config.requestDeadlineMs / 8), throwOnRequestTimeout: true },
+    }),
+    UpdateItemCommand,
+    QueryCommand,
+  }));
   // A failed import surfaces on the first use, as a failure of the table.
-  client.catch(() => undefined);
-  return new DynamoDbCounters(() => client, table);
+  sdk.catch(() => undefined);
+  return new DynamoDbCounters(() => sdk, table);
 }
 
 /** The execution role by default; in attribution mode an STS session of the token role per key. */

@@ -1,4 +1,4 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, QueryCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { UsageError } from "../errors.js";
 import { DynamoDbCounters, FileCounters, utcDay, type UsageSource } from "../limits/index.js";
 import { parameterPaths, type ParameterStore } from "../store/index.js";
@@ -17,7 +17,7 @@ export function usageSource(store: ParameterStore, prefix: string, options: Opti
       // The table is in the stack's region, as its parameters are (--region, else the AWS config's).
       const client = new DynamoDBClient(options.region === undefined ? {} : { region: options.region });
       try {
-        return await new DynamoDbCounters(async () => client, name).day(day);
+        return await new DynamoDbCounters(async () => ({ client, UpdateItemCommand, QueryCommand }), name).day(day);
       } finally {
         client.destroy();
       }

@@ -1,4 +1,4 @@
-import { QueryCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { AttributeValue, DynamoDBClient, QueryCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { COUNT, EXPIRES_AT, NAME, QUOTA, type Counter, type CounterStore, type CountRequest, type Deadline, type UsageRow, type UsageSource } from "./counters.js";
 import { LimitsUnavailableError } from "./errors.js";
 
@@ -7,13 +7,23 @@ const isConditionFailure = (error: unknown): boolean => error instanceof Error &
 const key = (counter: Counter): Record<string, AttributeValue> => ({ pk: { S: counter.pk }, sk: { S: counter.sk } });
 
 /**
+ * A client of the table and the SDK's command classes, from the SDK module imported when the table is
+ * first used: a static import would load the SDK at every cold start, fleet limits on or off.
+ */
+export interface DynamoDbSdk {
+  client: DynamoDBClient;
+  UpdateItemCommand: typeof UpdateItemCommand;
+  QueryCommand: typeof QueryCommand;
+}
+
+/**
  * The fleet's counters in a DynamoDB table (partition key `pk`, sort key `sk`, TTL attribute
  * `expiresAt`): one conditional UpdateItem per count (ADD with a ConditionExpression, the new count
  * returned), never a read. Every failure but a refused condition leaves as LimitsUnavailableError.
  */
 export class DynamoDbCounters implements CounterStore, UsageSource {
   constructor(
-    private readonly client: () => Promise<DynamoDBClient>,
+    private readonly sdk: () => Promise<DynamoDbSdk>,
     private readonly table: string,
   ) {}
 
@@ -38,7 +48,7 @@ export class DynamoDbCounters implements CounterStore, UsageSource {
     }
     const update = `ADD #count :one SET ${set.join(", ")}${remove.length > 0 ? ` REMOVE ${remove.join(", ")}` : ""}`;
     try {
-      const client = await this.client();
+      const { client, UpdateItemCommand } = await this.sdk();
       const out = await client.send(
         new UpdateItemCommand({
           TableName: this.table,
@@ -62,7 +72,7 @@ export class DynamoDbCounters implements CounterStore, UsageSource {
 
   async decrement(counter: Counter, deadline?: Deadline): Promise<void> {
     try {
-      const client = await this.client();
+      const { client, UpdateItemCommand } = await this.sdk();
       await client.send(
         new UpdateItemCommand({
           TableName: this.table,
@@ -85,7 +95,7 @@ export class DynamoDbCounters implements CounterStore, UsageSource {
     const rows: UsageRow[] = [];
     let start: Record<string, AttributeValue> | undefined;
     try {
-      const client = await this.client();
+      const { client, QueryCommand } = await this.sdk();
       do {
         const out = await client.send(
           new QueryCommand({

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { KeyAdmin } from "../../lambda/admin/keys-admin.js";
@@ -23,9 +24,11 @@ let emulator: MantleEmulator;
 let handler: (event: FunctionUrlEvent) => Promise<FunctionUrlResult>;
 let key: string;
 let emulatorNow = Date.now();
+let bundleText: string;
 
 beforeAll(async () => {
   const { apiBundle } = await synthesizeBundle();
+  bundleText = readFileSync(apiBundle, "utf8");
   ({ ssm, emulator } = fixture);
   ({ key } = await new KeyAdmin(ssmStore(ssm), DEFAULT_PARAMETER_PREFIX).create({ name: "bundle-test" }));
   Object.assign(process.env, bundleEnv({ ssmUrl: ssm.url, mantleEndpoint: emulator.endpointTemplate }));
@@ -48,6 +51,15 @@ async function chat(baseUrl: string, token: string): Promise<number> {
   await response.arrayBuffer();
   return response.status;
 }
+
+describe("a cold start loads only the AWS SDK clients every container uses", () => {
+  it("SSM and the credential chain are imported statically; STS (attribution mode) and DynamoDB (fleet limits) only when used", () => {
+    const staticImports = [...bundleText.matchAll(/from\s*"(@aws-sdk\/[^"]+)"/g)].map((m) => m[1]);
+    const dynamicImports = [...bundleText.matchAll(/import\(\s*"(@aws-sdk\/[^"]+)"\s*\)/g)].map((m) => m[1]);
+    expect([...new Set(staticImports)].sort()).toEqual(["@aws-sdk/client-ssm", "@aws-sdk/credential-providers"]);
+    expect([...new Set(dynamicImports)].sort()).toEqual(["@aws-sdk/client-dynamodb", "@aws-sdk/client-sts"]);
+  });
+});
 
 describe("the deployed bundle mints tokens that Mantle accepts", () => {
   it("loads keys through the real SSM client at cold start and answers healthz", async () => {
