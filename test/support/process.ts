@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
 
 /** The environment of a machine with no AWS credentials at all. */
 export function credentialFreeEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -23,6 +24,16 @@ export interface Started {
   /** Resolves with the first match of `pattern` in stdout+stderr, rejects if the process exits first. */
   waitFor(pattern: RegExp): Promise<RegExpMatchArray>;
   stop(): Promise<void>;
+}
+
+/** Whether any process of the group `pgid` is left (signal 0 checks without signalling). */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function start(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Started {
@@ -63,6 +74,9 @@ export function start(command: string, args: string[], options: { cwd: string; e
         process.kill(-child.pid, "SIGTERM");
         await exited;
       }
+      // npm may exit before the server it started has finished stopping (a last write of its data dir):
+      // the group is stopped once none of it is left. Bounded: 5 s at the most.
+      for (let polls = 0; polls < 250 && child.pid !== undefined && groupAlive(child.pid); polls++) await sleep(20);
     },
   };
 }
