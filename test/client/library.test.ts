@@ -15,6 +15,7 @@ import { catalogFixture, fakeTokenAnswer, sendJson, startStub, type Stub } from 
 import { turnsUntil } from "../support/fake-time.js";
 import { useFixture } from "../support/fixture.js";
 import { startService, type TestService } from "../support/service.js";
+import { keySecret } from "../support/api-keys.js";
 
 /** A client clock that starts at real time and moves only when told. */
 function movableClock(): { now: () => number; advanceSeconds: (s: number) => void } {
@@ -593,15 +594,13 @@ describe("the client never follows a redirect from the service: it could carry t
 });
 
 describe("errors never contain the API key or a token", () => {
-  /** An API key's secret (`mvk_<id>_<secret>`; base64url, so it may hold `_` itself), or the whole of any other text. */
-  const secretOf = (key: string): string => /^mvk_[0-9a-f]{16}_(.+)$/.exec(key)?.[1] ?? key;
 
   function expectClean(error: unknown, key: string): void {
     expect(error).toBeInstanceOf(MantleVendError);
     const e = error as MantleVendError;
     for (const rendering of [e.message, String(e), e.stack ?? "", inspect(e, { depth: 5 }), JSON.stringify(e)]) {
       expect(rendering).not.toContain(key);
-      expect(rendering).not.toContain(secretOf(key));
+      expect(rendering).not.toContain(keySecret(key));
       expect(rendering).not.toMatch(/bedrock-api-key-[A-Za-z0-9+/]{8}/);
     }
   }

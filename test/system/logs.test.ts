@@ -6,6 +6,7 @@ import { functionUrlEvent } from "../support/events.js";
 import { startFixture } from "../support/fixture.js";
 import { ssmStore } from "../support/ssm.js";
 import { TestIssuer } from "../fakes/oidc-issuer.js";
+import { keySecret } from "../support/api-keys.js";
 
 const captured: string[] = [];
 const secrets: { label: string; value: string }[] = [];
@@ -43,7 +44,7 @@ beforeAll(async () => {
   const { ssm, service } = fixture;
   try {
     const { key } = await service.createKey({ name: "logged-key" });
-    const secret = key.slice(key.lastIndexOf("_") + 1);
+    const secret = keySecret(key);
     const digest = createHash("sha256").update(key).digest();
     secrets.push(
       { label: "api key", value: key },
