@@ -1,7 +1,8 @@
 // One Lambda container in a process of its own, on fake time: the parent moves its clock, so a test
 // drives several containers through seconds or days of their time without waiting for any of it.
 // Messages (IPC): {id, type: "invoke", event} → {id, result, startedAt, endedAt}; {id, type: "time", now};
-// {id, type: "advance", ms} (with fake timers). Real I/O (sockets to the fakes, IPC) runs as usual.
+// {id, type: "advance", ms} (with fake timers); {id, type: "mark"} writes `@@mark <id>` on stdout, after
+// everything written before it. Real I/O (sockets to the fakes, IPC) runs as usual.
 import FakeTimers from "@sinonjs/fake-timers";
 import { pathToFileURL } from "node:url";
 
@@ -23,6 +24,8 @@ process.on("message", async (message) => {
   } else if (message.type === "advance") {
     await clock.tickAsync(message.ms);
     process.send({ id: message.id });
+  } else if (message.type === "mark") {
+    process.stdout.write(`@@mark ${message.id}\n`, () => process.send({ id: message.id }));
   }
 });
 process.send({ type: "ready" });

@@ -69,6 +69,28 @@ export class Container {
     return this.out;
   }
 
+  /**
+   * Everything the container wrote on stdout before now, once it has all arrived: its answers come over
+   * IPC, its stdout through a pipe of its own, so a line written before an answer may still be on its way.
+   */
+  async settledStdout(): Promise<string> {
+    const { id } = await this.ask({ type: "mark" });
+    const marker = `@@mark ${id}\n`;
+    const stdout = this.child.stdout;
+    if (stdout !== null && !this.out.includes(marker)) {
+      await new Promise<void>((resolve) => {
+        const seen = (): void => {
+          if (!this.out.includes(marker)) return;
+          stdout.off("data", seen);
+          resolve();
+        };
+        // After the listener that appends to `out`, which was added first.
+        stdout.on("data", seen);
+      });
+    }
+    return this.out.replace(marker, "");
+  }
+
   invoke(event: FunctionUrlEvent): Promise<Invoked> {
     return this.ask({ type: "invoke", event }).then(({ result, startedAt, endedAt, error }) => {
       if (error !== undefined) throw new Error(error);

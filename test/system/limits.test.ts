@@ -224,11 +224,12 @@ describe("when the limits table fails, open admits and counts DependencyErrors, 
     expect(refused.result.body).not.toMatch(/dynamo|Throughput|Internal server/i);
   });
 
-  it("logs the failure and counts it as DependencyErrors with dependency dynamodb, in both modes", () => {
-    const failures = (container: Container): EmfLine[] => emfLines(container.stdout()).filter((line) => "DependencyErrors" in line);
-    expect(failures(open).length).toBeGreaterThanOrEqual(4);
-    expect(failures(closed).length).toBeGreaterThanOrEqual(4);
-    for (const line of [...failures(open), ...failures(closed)]) expect(line["dependency"]).toBe("dynamodb");
+  it("logs the failure and counts it as DependencyErrors with dependency dynamodb, in both modes", async () => {
+    const failures = async (container: Container): Promise<EmfLine[]> => emfLines(await container.settledStdout()).filter((line) => "DependencyErrors" in line);
+    const [fromOpen, fromClosed] = [await failures(open), await failures(closed)];
+    expect(fromOpen.length).toBeGreaterThanOrEqual(4);
+    expect(fromClosed.length).toBeGreaterThanOrEqual(4);
+    for (const line of [...fromOpen, ...fromClosed]) expect(line["dependency"]).toBe("dynamodb");
     expect(open.stderr()).toMatch(/"message":"limits table unavailable; failing open"/);
     expect(closed.stderr()).toMatch(/"message":"limits table unavailable; failing closed"/);
   });
@@ -273,13 +274,13 @@ describe("the bundles' EMF lines carry exactly §14's metrics and dimensions, ne
     try {
       // The refresh answers a summary, not a function-URL result: only its output matters here.
       await refresh.invoke(functionUrlEvent());
+      refreshLines = emfLines(await refresh.settledStdout());
     } finally {
       fixture.emulator.setFailure("eu-south-1", null);
       fixture.emulator.setFailure("sa-east-1", null);
-      refreshLines = emfLines(refresh.stdout());
       await refresh.stop();
     }
-    lines = [...outputs, ...containers.map((each) => each.stdout())].flatMap(emfLines);
+    lines = [...outputs, ...(await Promise.all(containers.map((each) => each.settledStdout())))].flatMap(emfLines);
   });
 
   it("publishes only §14's metrics, in namespace MantleVend, each with its own dimension sets", () => {
