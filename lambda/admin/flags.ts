@@ -10,6 +10,11 @@ export function parseSeconds(value: string, flag: string): number {
   return seconds;
 }
 
+/** `--expires-in`'s moment, counted from now; undefined when the flag is not given. */
+export function expiresAtFromFlag(value: string | undefined): Date | undefined {
+  return value === undefined ? undefined : new Date(Date.now() + parseSeconds(value, "--expires-in") * 1000);
+}
+
 export function commaList(value: string): string[] {
   return value.split(",").map((v) => v.trim()).filter((v) => v !== "");
 }

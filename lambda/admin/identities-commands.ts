@@ -3,7 +3,7 @@ import { UsageError } from "../errors.js";
 import { checkJwks, DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, DEFAULT_SUBJECT_TEMPLATE, isClaimName, isClaimPattern, isUsablePolicy, parseSubjectTemplate, type IdentityPolicy, type PublicJwks } from "../identity/index.js";
 import { identityUrlProblem } from "../rules.js";
 import { fields, note, out, table, type Command, type Options } from "./command.js";
-import { commaList, parseSeconds } from "./flags.js";
+import { commaList, expiresAtFromFlag, parseSeconds } from "./flags.js";
 import { GRANT_FLAGS, grantFlagsGiven, grantFromFlags, grantRows, updateGrant } from "./grant-flags.js";
 import type { IdentityAdmin, PolicyChange } from "./identities-admin.js";
 
@@ -123,7 +123,8 @@ async function changeFromFlags(options: Options): Promise<PolicyChange> {
     if (seconds < 60) throw new UsageError(`--max-token-lifetime must be at least 60 s, got "${options["max-token-lifetime"]}"`);
     record.maxTokenLifetimeSeconds = seconds;
   }
-  if (options["expires-in"] !== undefined) record.expiresAt = new Date(Date.now() + parseSeconds(options["expires-in"], "--expires-in") * 1000).toISOString();
+  const expiresAt = expiresAtFromFlag(options["expires-in"]);
+  if (expiresAt !== undefined) record.expiresAt = expiresAt.toISOString();
   return { record, grant: grantFromFlags(options) };
 }
 

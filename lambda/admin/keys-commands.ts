@@ -2,7 +2,7 @@ import { UsageError } from "../errors.js";
 import { isUsable, type KeyRecord } from "../keys/index.js";
 import { isKeyId } from "../rules.js";
 import { fields, note, out, table, type Command } from "./command.js";
-import { parseSeconds } from "./flags.js";
+import { expiresAtFromFlag, parseSeconds } from "./flags.js";
 import { GRANT_FLAGS, grantFlagsGiven, grantFromFlags, grantRows, updateGrant } from "./grant-flags.js";
 import type { KeyAdmin } from "./keys-admin.js";
 
@@ -16,12 +16,7 @@ export const KEY_COMMANDS: Record<string, Command<KeyAdmin>> = {
     async run(admin, options) {
       const name = options.name;
       if (name === undefined || name.trim() === "") throw new UsageError("--name is required");
-      const expiresIn = options["expires-in"];
-      const created = await admin.create({
-        name,
-        ...grantFromFlags(options),
-        expiresAt: expiresIn === undefined ? undefined : new Date(Date.now() + parseSeconds(expiresIn, "--expires-in") * 1000),
-      });
+      const created = await admin.create({ name, ...grantFromFlags(options), expiresAt: expiresAtFromFlag(options["expires-in"]) });
       note(`created key ${created.keyId} (${name}); store it now, it is not shown again`);
       out(`${created.key}\n`);
     },
@@ -39,7 +34,7 @@ export const KEY_COMMANDS: Record<string, Command<KeyAdmin>> = {
       if (!grantFlagsGiven(options) && name === undefined && expiresIn === undefined) {
         throw new UsageError("update needs at least one of --regions, --max-ttl, --rate-limit, --models, --all-models, --mints-per-day, --no-quota, --expires-in, --name");
       }
-      const expiresAt = expiresIn === undefined ? undefined : new Date(Date.now() + parseSeconds(expiresIn, "--expires-in") * 1000);
+      const expiresAt = expiresAtFromFlag(expiresIn);
       // Every flag is checked before the store is read, so a bad one changes nothing.
       grantFromFlags(options);
       const current = await admin.show(keyId);

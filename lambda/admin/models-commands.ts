@@ -1,6 +1,7 @@
 import { checkOverrideEntry, checkOverrideKey, MANTLE_ROUTES, MODALITIES, MODEL_APIS, type OverrideEntry } from "../catalog/index.js";
 import { editDistance } from "../edit-distance.js";
 import { UsageError } from "../errors.js";
+import { patternAdmits } from "../rules.js";
 import { note, out, table, type Command, type Options } from "./command.js";
 import { commaList, wholeNumber } from "./flags.js";
 import type { ModelsAdmin } from "./models-admin.js";
@@ -57,7 +58,7 @@ async function checkKnown(admin: ModelsAdmin, key: string): Promise<void> {
     return;
   }
   const prefix = key.endsWith("*") ? key.slice(0, -1) : undefined;
-  if ([...ids].some((id) => (prefix === undefined ? id === key : id.startsWith(prefix)))) return;
+  if ([...ids].some((id) => patternAdmits(key, id))) return;
   const near = [...ids].map((id) => [id, editDistance(key, id)] as const).filter(([, d]) => d <= 3).sort((a, b) => a[1] - b[1])[0]?.[0];
   throw new UsageError(
     `${prefix === undefined ? `${key} is in no stored catalog` : `no stored catalog has a model id starting with ${prefix}`} (${regions.join(", ")})${near === undefined ? "" : `; did you mean ${near}?`} ` +
