@@ -25,15 +25,19 @@ export function logGroup(scope: Construct, id: string, config: Pick<ResolvedProp
   return new logs.LogGroup(scope, id, { retention: config.logRetention, removalPolicy: config.logRemovalPolicy });
 }
 
+/** How long a region's catalog is served before it is fetched again: the refresh interval, or the default TTL without a schedule. */
+export function catalogTtlSeconds(config: ResolvedProps): number {
+  return config.refreshIntervalMinutes === null ? DEFAULT_CATALOG_TTL_SECONDS : config.refreshIntervalMinutes * 60;
+}
+
 /** The environment both functions read at start-up (lambda/config.ts validates it). */
 export function serviceEnvironment(config: ResolvedProps): Record<string, string> {
-  const catalogTtlSeconds = config.refreshIntervalMinutes === null ? DEFAULT_CATALOG_TTL_SECONDS : config.refreshIntervalMinutes * 60;
   return {
     MANTLE_VEND_PARAMETER_PREFIX: config.parameterPrefix,
     MANTLE_VEND_REGIONS: config.regions.join(","),
     MANTLE_VEND_DEFAULT_TTL_SECONDS: String(config.defaultTtlSeconds),
     MANTLE_VEND_MAX_TTL_SECONDS: String(config.maxTtlSeconds),
-    MANTLE_VEND_CATALOG_TTL_SECONDS: String(catalogTtlSeconds),
+    MANTLE_VEND_CATALOG_TTL_SECONDS: String(catalogTtlSeconds(config)),
     POWERTOOLS_SERVICE_NAME: "mantle-vend",
   };
 }

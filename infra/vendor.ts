@@ -11,7 +11,7 @@ import { VendorAlarms } from "./alarms.js";
 import { vendorDashboard } from "./dashboard.js";
 import { LimitsTable } from "./limits.js";
 import { VendorQueries } from "./queries.js";
-import { logGroup, loginEnvironment, refreshSchedule, serviceEnvironment, serviceFunction } from "./functions.js";
+import { catalogTtlSeconds, logGroup, loginEnvironment, refreshSchedule, serviceEnvironment, serviceFunction } from "./functions.js";
 import { acknowledgeCountersWithoutBackup, acknowledgeUnavoidableWildcards } from "./nag.js";
 import {
   decryptKeysStatement,
@@ -24,7 +24,6 @@ import {
   writeCatalogsStatement,
 } from "./policies.js";
 import { resolveProps, type MantleTokenVendorProps } from "./props.js";
-import { DEFAULT_CATALOG_TTL_SECONDS } from "../lambda/config.js";
 
 export type { MantleTokenVendorProps } from "./props.js";
 
@@ -136,7 +135,7 @@ export class MantleTokenVendor extends Construct {
       apiFunction: this.apiFunction,
       refreshFunction: this.refreshFunction,
       ...(config.alarmTopic === undefined ? {} : { topic: config.alarmTopic }),
-      refreshInterval: Duration.seconds(config.refreshIntervalMinutes === null ? DEFAULT_CATALOG_TTL_SECONDS : config.refreshIntervalMinutes * 60),
+      refreshInterval: Duration.seconds(catalogTtlSeconds(config)),
     });
     this.refreshErrorsAlarm = alarms.refreshErrors;
     this.api5xxAlarm = alarms.api5xx;
