@@ -14,7 +14,6 @@ import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { Agent, request } from "node:http";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -23,6 +22,7 @@ import { DEFAULT_PARAMETER_PREFIX } from "../lambda/config.js";
 import { EMULATOR_CREDENTIALS } from "../lambda/local/index.js";
 import { FileParameterStore } from "../lambda/store/index.js";
 import { buildClient, CLI } from "../test/support/client-support.js";
+import { closedPort } from "../test/support/ports.js";
 import { cleanEnv, percentile, round, startChild, stopChild, waitForStderr } from "./lib.js";
 
 const { values } = parseArgs({
@@ -51,19 +51,6 @@ interface Result {
 }
 
 const say = (line: string): void => void process.stderr.write(`[soak] ${line}\n`);
-
-/** A port free right now (the local server must come back on the one it had). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resident memory of a process, MiB, from /proc. */
 function rssMiB(pid: number | undefined): number | undefined {
@@ -113,7 +100,8 @@ async function main(): Promise<number> {
   const dataDir = await mkdtemp(join(tmpdir(), "mantle-vend-soak-"));
   const { key } = await new KeyAdmin(new FileParameterStore(dataDir), DEFAULT_PARAMETER_PREFIX).create({ name: "soak" });
   const env = cleanEnv({ AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey, XDG_CACHE_HOME: dataDir });
-  const port = await freePort();
+  // A port free right now: the local server must come back on the one it had.
+  const port = await closedPort();
   const serviceUrl = `http://127.0.0.1:${port}`;
   const startServer = async (): Promise<ChildProcess> => {
     const child = startChild(process.execPath, ["--import", "tsx", "lambda/local/main.ts", "--offline", "--port", String(port), "--data-dir", dataDir], env);

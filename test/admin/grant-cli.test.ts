@@ -4,8 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it, vi } from "vitest";
-import { run } from "../../lambda/admin/cli.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import { parseKeyRecord } from "../../lambda/keys/record.js";
 import { FileCounters } from "../../lambda/limits/index.js";
 import { DynamoDbFake } from "../fakes/dynamodb-fake.js";
@@ -52,20 +51,6 @@ describe("keys create and update take the grant's models and daily quota", () =>
   });
 });
 
-/** The CLI's entry run in this process (as bin/ runs it), its output captured: the table is long. */
-async function inProcess(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  try {
-    return { code: await run(argv), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
-
 describe("a bad grant value is one line naming its flag, exit 2, and nothing written", () => {
   let dir: string;
   let keyId: string;
@@ -93,7 +78,7 @@ describe("a bad grant value is one line naming its flag, exit 2, and nothing wri
   ])("%s", async (_what, flags, named) => {
     const before = await readFile(join(dir, "parameters.json"), "utf8");
     for (const command of [["keys", "create", "--name", "n"], ["keys", "update", keyId]]) {
-      const outcome = await inProcess([...command, ...flags, ...local(dir)]);
+      const outcome = await cli.inProcess([...command, ...flags, ...local(dir)]);
       expect(outcome.code).toBe(2);
       expect(outcome.stdout).toBe("");
       expect(outcome.stderr.trim().split("\n")).toHaveLength(1);
@@ -138,7 +123,7 @@ describe("usage lists each principal's mints of a day and its quota, from the ta
   });
 
   it.each([["2026-13-01"], ["yesterday"], ["2026-02-30"]])("refuses --day %s", async (day) => {
-    expect(await inProcess(["usage", "--day", day, ...local(join(cli.home, "usage"))])).toMatchObject({ code: 2, stderr: expect.stringContaining("--day") });
+    expect(await cli.inProcess(["usage", "--day", day, ...local(join(cli.home, "usage"))])).toMatchObject({ code: 2, stderr: expect.stringContaining("--day") });
   });
 
   it("says plainly when no limits table is deployed", async () => {

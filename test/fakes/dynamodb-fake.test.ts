@@ -5,7 +5,7 @@
  */
 import { DynamoDBClient, QueryCommand, UpdateItemCommand, type UpdateItemCommandInput } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { FakeTime, tracked } from "../support/fake-time.js";
+import { FakeTime, tracked, turnsUntil } from "../support/fake-time.js";
 import { DynamoDbFake } from "./dynamodb-fake.js";
 
 const TABLE = "limits";
@@ -172,7 +172,7 @@ describe("faults: throttling and 5xx in AWS's shapes, a dropped connection, a he
   it("holds a request until released, then carries it out", async () => {
     fake.inject({ kind: "hang", times: 1 });
     const pending = client.send(capped(3));
-    while (fake.held === 0) await new Promise((resolve) => setImmediate(resolve));
+    await turnsUntil(() => fake.held > 0);
     expect(fake.items(TABLE)).toEqual([]);
     fake.release();
     expect((await pending).Attributes?.count).toEqual({ N: "1" });

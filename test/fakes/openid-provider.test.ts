@@ -1,7 +1,7 @@
 /** The login suites' OpenID Provider does what a real one does, so their findings carry over. */
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LOGIN_CLIENT_ID, OpenIdProvider } from "./openid-provider.js";
+import { DEVICE_CODE, LOGIN_CLIENT_ID, OpenIdProvider } from "./openid-provider.js";
 
 let op: OpenIdProvider;
 beforeAll(async () => {
@@ -10,8 +10,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await op?.close();
 });
-
-const DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code";
 
 async function post(url: string, form: Record<string, string>): Promise<{ status: number; json: Record<string, unknown> }> {
   const response = await fetch(url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(form) });

@@ -8,9 +8,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair } from "jose";
 import Provider from "oidc-provider";
+import { readBody } from "./wire.js";
 
 export const LOGIN_CLIENT_ID = "mantle-vend-cli";
-const DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code";
+/** The device authorization grant (RFC 8628) as a grant_type. */
+export const DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code";
 
 export interface ProviderOptions {
   /**
@@ -56,7 +58,7 @@ export class OpenIdProvider {
         {
           client_id: LOGIN_CLIENT_ID,
           token_endpoint_auth_method: "none",
-          grant_types: ["urn:ietf:params:oauth:grant-type:device_code", "refresh_token"],
+          grant_types: [DEVICE_CODE, "refresh_token"],
           response_types: [],
           redirect_uris: [],
         },
@@ -97,7 +99,7 @@ export class OpenIdProvider {
     const callback = provider.callback();
     handler = (req, res) => {
       // The slow_down double: while armed, a token request (the client's device-code poll) is answered here.
-      if (op.slowDowns > 0 && req.method === "POST" && req.url === "/token") return void op.answerSlowDown(req, res);
+      if (op.slowDowns > 0 && req.method === "POST" && req.url === "/token") return void op.answerSlowDown(req, res).catch(() => res.destroy());
       void callback(req, res);
     };
     return op;
@@ -108,16 +110,12 @@ export class OpenIdProvider {
     this.slowDowns += count;
   }
 
-  private answerSlowDown(req: IncomingMessage, res: ServerResponse): void {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-      const grantType = new URLSearchParams(Buffer.concat(chunks).toString("utf8")).get("grant_type") ?? undefined;
-      if (grantType !== DEVICE_CODE) return void res.writeHead(500).end("the slow_down double answers device-code polls only");
-      this.slowDowns -= 1;
-      this.calls.push({ path: "/token", grantType, status: 400 });
-      res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: "slow_down", error_description: "you are polling too quickly" }));
-    });
+  private async answerSlowDown(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const grantType = new URLSearchParams(await readBody(req)).get("grant_type") ?? undefined;
+    if (grantType !== DEVICE_CODE) return void res.writeHead(500).end("the slow_down double answers device-code polls only");
+    this.slowDowns -= 1;
+    this.calls.push({ path: "/token", grantType, status: 400 });
+    res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: "slow_down", error_description: "you are polling too quickly" }));
   }
 
   /** Polls of the token endpoint with the device code, in order, with their statuses. */
