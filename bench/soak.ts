@@ -170,7 +170,7 @@ async function main(): Promise<number> {
       hung: count("hung"),
       completedAfterRestart: count("completed", window.upAt),
       restart: { downAtS: round(window.downAt / 1000, 1), upAtS: round(window.upAt / 1000, 1), downForS: round((window.upAt - window.downAt) / 1000, 1) },
-      completedStreamMs: completedMs.length === 0 ? undefined : { p50: round(percentile(completedMs, 50), 1), p99: round(percentile(completedMs, 99), 1), max: round(Math.max(...completedMs), 1) },
+      completedStreamMs: completedMs.length === 0 ? undefined : { p50: round(percentile(completedMs, 50), 1), p99: round(percentile(completedMs, 99), 1), max: round(completedMs.reduce((most, ms) => Math.max(most, ms), 0), 1) },
       proxyRssMiB: { before: rssBefore, every10s: trend, peak: rssPeak, after: rssAfter, growthPercent: rssBefore === undefined || rssAfter === undefined ? undefined : round(((rssAfter - rssBefore) / rssBefore) * 100, 1) },
       proxyAlive: proxyExit === undefined,
     };
