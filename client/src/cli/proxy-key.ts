@@ -11,7 +11,7 @@ export function proxyKeyFile(env: NodeJS.ProcessEnv, port: number): string {
 }
 
 /** The key a kept file holds, or undefined when there is none (a file others can read is refused: exit 3). */
-function keptProxyKey(env: NodeJS.ProcessEnv, port: number): string | undefined {
+export function keptProxyKey(env: NodeJS.ProcessEnv, port: number): string | undefined {
   const file = proxyKeyFile(env, port);
   return existsSync(file) ? readApiKeyFile(file, "the proxy key file") : undefined;
 }

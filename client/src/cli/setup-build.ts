@@ -22,12 +22,14 @@ export interface SetupOptions {
 
 export function buildSetup(tool: SetupTool, options: SetupOptions, catalog: Catalog, s: Settings, env: NodeJS.ProcessEnv): SetupOutput {
   const cli = cliCommand(env, options.warn);
+  // Read once per setup: a tool's config may hold the key in several places.
+  let proxyKey: string | undefined;
   return tool.build({
     catalog,
     region: catalog.region,
     // The proxy serves a Mantle root: a URL given with its /v1 is the same proxy.
     proxy: options.proxy === undefined ? undefined : mantleRoot(options.proxy),
-    proxyKey: () => proxyApiKey(env, options.proxy ?? DEFAULT_PROXY_URL),
+    proxyKey: () => (proxyKey ??= proxyApiKey(env, options.proxy ?? DEFAULT_PROXY_URL)),
     model: options.model,
     asDefault: options.asDefault,
     writing: options.writing,

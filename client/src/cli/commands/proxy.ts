@@ -1,12 +1,10 @@
-import { existsSync } from "node:fs";
-import { readApiKeyFile } from "../../api-key-file.js";
 import { isLoopbackHost } from "../../loopback.js";
 import { mantleRoot } from "../../mantle-root.js";
 import type { RunningProxy } from "../../proxy/server.js";
 import { writeFileAtomic } from "../atomic-write.js";
 import type { Command } from "../command.js";
 import { stringFlag } from "../flags.js";
-import { proxyKeyFile } from "../proxy-key.js";
+import { keptProxyKey, proxyKeyFile } from "../proxy-key.js";
 import { UsageError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { stderr } from "../output.js";
@@ -58,8 +56,7 @@ SIGINT or SIGTERM stops accepting connections and lets requests in flight finish
     if (rotate && !args.flags.has("require-key")) throw new UsageError("--rotate-key goes with --require-key");
     const requireKey = args.flags.has("require-key");
     // A kept key (same port, not rotated) is used again, so configs that hold it keep working.
-    const keptFile = port === 0 ? undefined : proxyKeyFile(env, port);
-    const kept = requireKey && !rotate && keptFile !== undefined && existsSync(keptFile) ? readApiKeyFile(keptFile, "the proxy key file") : undefined;
+    const kept = requireKey && !rotate && port !== 0 ? keptProxyKey(env, port) : undefined;
     const client = clientFor(s, { cache: false });
     const first = await client.getToken({ minValiditySeconds: 60 }); // fail fast on a bad key or URL
     // Loaded here only: node:http is no part of a `token` run.
